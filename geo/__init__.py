@@ -1,0 +1,1 @@
+"""geo: loading, validating and caching real public data; the road graph and travel-time engine."""

@@ -1,0 +1,1 @@
+"""models: placement, coverage, outreach, partnerships and cost sharing. Pure computation, no Streamlit, no file I/O."""
