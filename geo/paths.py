@@ -51,3 +51,26 @@ def data_root(explicit: str | os.PathLike | None = None) -> Path:
         "データが見つかりません。MADOGUCHI_DATA を設定するか、../shared/geodata を置いてください。",
         "no data found: set MADOGUCHI_DATA or provide ../shared/geodata",
     )
+
+
+# --- Folders the app and tests can redirect (added for the app/scenarios area) -------------
+# Env overrides let the browser test and CI run against a temporary folder without touching
+# the user's data/; the defaults above stay what the README documents.
+
+
+def regions_dir() -> Path:
+    """Folder holding region bundles: $MADOGUCHI_REGIONS_DIR, else data/regions."""
+    env = os.environ.get("MADOGUCHI_REGIONS_DIR")
+    return Path(env) if env else DEFAULT_REGIONS_DIR
+
+
+def scenarios_dir() -> Path:
+    """Folder holding saved scenarios (one sub-folder per region): $MADOGUCHI_SCENARIOS_DIR, else data/scenarios."""
+    env = os.environ.get("MADOGUCHI_SCENARIOS_DIR")
+    return Path(env) if env else DEFAULT_SCENARIOS_DIR
+
+
+def uploads_dir() -> Path:
+    """Folder where uploaded files are kept (one sub-folder per region): $MADOGUCHI_UPLOADS_DIR, else data/uploads."""
+    env = os.environ.get("MADOGUCHI_UPLOADS_DIR")
+    return Path(env) if env else DEFAULT_UPLOADS_DIR
