@@ -1,0 +1,127 @@
+"""The report's content, independent of format: tables with Japanese headers, text, map layers.
+
+tables.py fills a ReportData once from Region + Scenario + models; pdf/html/xlsx/gpkg only lay
+it out. So every format shows the same numbers, and those are the coverage model's numbers.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Column formats: how a number is printed in PDF/HTML (XLSX keeps the raw number).
+#   'int'  -> 12,345     'pct'  -> 97.3 (percent value already x100)     'min' -> 23.4
+#   'km'   -> 12.3       'yen'  -> 1,234,567     'str' -> as is     'bool' -> ○ / ×
+FORMATS = ("int", "pct", "min", "km", "yen", "str", "bool", "num")
+
+
+def fmt_value(v, kind: str = "str") -> str:
+    """One cell as text: NaN/None -> '—' (unknown), inf -> '到達不可' (never a made-up number)."""
+    if v is None:
+        return "—"
+    if isinstance(v, float) and math.isnan(v):
+        return "—"
+    if kind == "bool":
+        return "○" if bool(v) else "×"
+    if kind in ("int", "yen", "pct", "min", "km", "num"):
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return str(v)
+        if math.isnan(x):
+            return "—"
+        if math.isinf(x):
+            return "到達不可" if kind == "min" else "∞"
+        if kind in ("int", "yen"):
+            return f"{round(x):,}"
+        if kind == "num":
+            return f"{x:,.2f}"
+        return f"{x:,.1f}"
+    return str(v)
+
+
+def fmt_int(x) -> str:
+    return fmt_value(x, "int")
+
+
+def fmt_pct(x) -> str:
+    return fmt_value(x, "pct")
+
+
+def display_width(s: str) -> int:
+    """Columns a string takes in a monospaced sense: CJK (wide/fullwidth) counts 2."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in str(s))
+
+
+def wrap_text(s: str, width: int) -> list[str]:
+    """Wrap mixed Japanese/Latin text to `width` display columns (breaks anywhere, keeps words if it can)."""
+    out: list[str] = []
+    for para in str(s).split("\n"):
+        line, w = "", 0
+        for ch in para:
+            cw = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+            if w + cw > width and line:
+                # try to break at the last space for Latin text
+                cut = line.rfind(" ")
+                if cut > len(line) * 0.6 and cw == 1:
+                    out.append(line[:cut])
+                    line = line[cut + 1:]
+                    w = display_width(line)
+                else:
+                    out.append(line)
+                    line, w = "", 0
+            line += ch
+            w += cw
+        out.append(line)
+    return out
+
+
+@dataclass
+class Table:
+    """A titled table: `df` holds raw values under Japanese column headers; `formats` says how to print."""
+
+    key: str  # stable id: 'summary', 'municipalities', 'unreachable', ... (GeoPackage/tests)
+    title: str  # Japanese title: sheet name in XLSX, heading in PDF/HTML (<= 31 chars for Excel)
+    df: pd.DataFrame
+    formats: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    def formatted(self) -> pd.DataFrame:
+        """All cells as display strings."""
+        out = pd.DataFrame(index=self.df.index)
+        for c in self.df.columns:
+            kind = self.formats.get(c, "str")
+            out[c] = [fmt_value(v, kind) for v in self.df[c].tolist()]
+        return out
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows. Built by tables.build_report_data; read by every writer."""
+
+    title: str
+    subtitle: str  # scenario name / region
+    date: str  # ISO date the report was made
+    region_name: str
+    scenario_name: str
+    method_label: str  # '道路' | '推定' | '混在' (travel-time method of the numbers)
+    headline: list[tuple[str, str]]  # (label, formatted value) key figures for page 1
+    warnings: list[str]  # page-1 warnings, e.g. unreachable population
+    unreachable_population: float
+    tables: list[Table]
+    sources: list[dict]  # {'name', 'date', 'licence', 'credit'}
+    assumptions: list[tuple[str, str]]
+    credit_line: str  # one line for maps
+    thresholds: list[float]
+    layers: dict  # GeoDataFrames (EPSG:4326): municipalities, hubs, demand_points, isochrones, routes, groups
+    coverage: dict = field(default_factory=dict)  # the coverage model's to_dict(), for tests and JSON
+    notes: str = ""
+    compare: "ReportData | None" = None
+
+    def table(self, key: str) -> Table | None:
+        for t in self.tables:
+            if t.key == key:
+                return t
+        return None

@@ -1,0 +1,185 @@
+"""Offline static map (matplotlib): municipalities, demand points by time class, hubs, routes.
+
+No tiles, no internet: only vector layers, so a report renders on a council PC without a
+network. Drawn in a metric CRS (JGD2011 / UTM zone by longitude) so the scale bar is true.
+Readable in greyscale: time classes use a luminance-monotone palette, unreachable points are
+black crosses, fixed and new hubs differ by marker shape, out-of-scope municipalities are hatched.
+"""
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+
+from madoguchi.reports.fonts import setup_matplotlib
+
+# Greys-friendly palette: light (near) -> dark (far); luminance strictly decreasing.
+_CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494", "#081d58", "#000000"]
+
+
+def metric_crs(lon: float) -> str:
+    """JGD2011 / UTM zone for a longitude (EPSG:6688-6692 for zones 51-55), else WGS84 UTM."""
+    zone = int((lon + 180.0) // 6.0) + 1
+    if 51 <= zone <= 55:
+        return f"EPSG:{6688 + zone - 51}"
+    return f"EPSG:{32600 + zone}"
+
+
+def time_classes(minutes: np.ndarray, thresholds: list[float]) -> np.ndarray:
+    """Class index per point: 0 = within thresholds[0], ..., len(t) = beyond last, -1 = unreachable."""
+    m = np.asarray(minutes, dtype=float)
+    t = np.asarray(sorted(thresholds), dtype=float)
+    cls = np.searchsorted(t, m, side="left")  # m <= t[0] -> 0
+    cls = np.where(np.isfinite(m), cls, -1)
+    cls = np.where(np.isnan(m), -2, cls)  # no time at all (not in demand scope)
+    return cls
+
+
+def class_labels(thresholds: list[float]) -> list[str]:
+    t = [int(x) if float(x).is_integer() else x for x in sorted(thresholds)]
+    labels = [f"{t[0]}分以内"]
+    for a, b in zip(t[:-1], t[1:]):
+        labels.append(f"{a}〜{b}分")
+    labels.append(f"{t[-1]}分超")
+    return labels
+
+
+def _nice_length_km(width_m: float) -> float:
+    target = width_m / 5.0 / 1000.0
+    for v in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500):
+        if v >= target:
+            return float(v)
+    return 1000.0
+
+
+def _scale_bar(ax, x0, y0, width_m):
+    """Alternating black/white bar of a round number of km, lower left."""
+    from matplotlib.patches import Rectangle
+
+    km = _nice_length_km(width_m)
+    seg = km * 1000.0 / 2
+    h = width_m * 0.008
+    for i in range(2):
+        ax.add_patch(Rectangle((x0 + i * seg, y0), seg, h, facecolor="black" if i == 0 else "white",
+                               edgecolor="black", linewidth=0.8, zorder=20))
+    for i, lab in enumerate(["0", f"{km / 2:g}", f"{km:g} km"]):
+        ax.text(x0 + i * seg, y0 + h * 1.6, lab, ha="center", va="bottom", fontsize=7, zorder=20)
+
+
+def _north_arrow(ax):
+    ax.annotate("", xy=(0.95, 0.97), xytext=(0.95, 0.89), xycoords="axes fraction",
+                arrowprops=dict(facecolor="black", edgecolor="black", width=4, headwidth=11, headlength=10), zorder=20)
+    ax.text(0.95, 0.865, "N", transform=ax.transAxes, ha="center", va="top", fontsize=10, zorder=20)
+
+
+def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
+             label_hubs: bool = True, legend: bool = True) -> None:
+    """Draw the report map on a matplotlib axes.
+
+    layers: 'municipalities' (GeoDataFrame, optional bool column `in_scope`), 'demand_points'
+    (column `minutes`, float, inf = unreachable, NaN = out of scope), 'hubs' (`name`, `fixed`),
+    optional 'routes' (LineStrings). All in EPSG:4326; reprojected here.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    munis = layers["municipalities"]
+    cx = float(np.mean(munis.total_bounds[[0, 2]]))
+    crs = metric_crs(cx)
+    m = munis.to_crs(crs)
+    handles = []
+    in_scope = m["in_scope"].astype(bool).to_numpy() if "in_scope" in m.columns else np.ones(len(m), bool)
+    m[in_scope].plot(ax=ax, facecolor="#f7f7f7", edgecolor="#555555", linewidth=0.5, zorder=1)
+    if (~in_scope).any():
+        m[~in_scope].plot(ax=ax, facecolor="#e0e0e0", edgecolor="#9a9a9a", linewidth=0.4, hatch="//", zorder=1)
+        m[~in_scope].boundary.plot(ax=ax, color="#555555", linewidth=0.5, zorder=1.5)
+        handles.append(Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label="福祉事務所設置市（対象外）"))
+
+    dp = layers.get("demand_points")
+    if dp is not None and len(dp):
+        d = dp.to_crs(crs)
+        cls = time_classes(d["minutes"].to_numpy(dtype=float), thresholds)
+        labels = class_labels(thresholds)
+        xs, ys = d.geometry.x.to_numpy(), d.geometry.y.to_numpy()
+        for k, lab in enumerate(labels):
+            sel = cls == k
+            if sel.any():
+                ax.scatter(xs[sel], ys[sel], s=5, c=_CLASS_COLOURS[k % len(_CLASS_COLOURS)],
+                           edgecolors="#333333", linewidths=0.15, zorder=3)
+            handles.append(Line2D([], [], marker="o", linestyle="", markersize=6,
+                                  markerfacecolor=_CLASS_COLOURS[k % len(_CLASS_COLOURS)],
+                                  markeredgecolor="#333333", markeredgewidth=0.4, label=f"集落 {lab}"))
+        sel = cls == -1
+        if sel.any():
+            ax.scatter(xs[sel], ys[sel], s=22, marker="x", c="black", linewidths=1.0, zorder=4)
+            handles.append(Line2D([], [], marker="x", linestyle="", markersize=7, color="black",
+                                  label=f"到達不可 ({int(sel.sum())}地点)"))
+
+    routes = layers.get("routes")
+    if routes is not None and len(routes):
+        routes.to_crs(crs).plot(ax=ax, color="black", linewidth=1.0, linestyle="--", zorder=5)
+        handles.append(Line2D([], [], color="black", linestyle="--", label="出張相談ルート"))
+
+    hubs = layers.get("hubs")
+    if hubs is not None and len(hubs):
+        h = hubs.to_crs(crs)
+        fixed = h["fixed"].astype(bool).to_numpy() if "fixed" in h.columns else np.zeros(len(h), bool)
+        if fixed.any():
+            ax.scatter(h.geometry.x[fixed], h.geometry.y[fixed], s=70, marker="s", c="black",
+                       edgecolors="white", linewidths=1.0, zorder=7)
+            handles.append(Line2D([], [], marker="s", linestyle="", markersize=8, markerfacecolor="black",
+                                  markeredgecolor="white", label="既存拠点（固定）"))
+        if (~fixed).any():
+            ax.scatter(h.geometry.x[~fixed], h.geometry.y[~fixed], s=90, marker="^", c="white",
+                       edgecolors="black", linewidths=1.4, zorder=7)
+            handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="white",
+                                  markeredgecolor="black", markeredgewidth=1.4, label="新規拠点"))
+        if label_hubs and len(h) <= 40:
+            import matplotlib.patheffects as pe
+
+            for x, y, name in zip(h.geometry.x, h.geometry.y, h["name"].astype(str)):
+                ax.annotate(name, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=6.5, zorder=8,
+                            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])
+
+    xmin, ymin, xmax, ymax = m.total_bounds
+    pad = 0.04 * max(xmax - xmin, ymax - ymin)
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_ylim(ymin - pad, ymax + pad)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    width = (xmax - xmin) + 2 * pad
+    _scale_bar(ax, xmin - pad * 0.5, ymin - pad * 0.6, width)
+    _north_arrow(ax)
+    if title:
+        ax.set_title(title, fontsize=11)
+    if legend and handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=6.5,
+                  frameon=False, title="凡例", title_fontsize=7.5)
+    if credit:
+        ax.text(0.0, -0.012 - (0.035 * (1 + math.ceil(len(handles) / 3)) if legend else 0), credit,
+                transform=ax.transAxes, ha="left", va="top", fontsize=5.5, wrap=True)
+
+
+def map_figure(layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
+               figsize=(7.0, 7.5)):
+    """A standalone matplotlib Figure (no pyplot: safe inside Streamlit threads)."""
+    from matplotlib.figure import Figure
+
+    setup_matplotlib()
+    fig = Figure(figsize=figsize)
+    ax = fig.add_axes([0.03, 0.2, 0.94, 0.75])
+    draw_map(ax, layers, thresholds, title=title, credit=credit)
+    return fig
+
+
+def map_png(layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
+            dpi: int = 150, figsize=(7.0, 7.5)) -> bytes:
+    """PNG bytes of the map (for HTML reports and the app)."""
+    fig = map_figure(layers, thresholds, title=title, credit=credit, figsize=figsize)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
