@@ -1,0 +1,115 @@
+"""Census population by JIS municipality code from a CSV (UTF-8 with/without BOM, or Shift-JIS).
+
+An *empty* value means unknown (e.g. 07546 双葉町 in 2020): reported, never zero, never a crash.
+Text where a number should be means the file is malformed: an error naming file, row and value.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import InputFileError
+
+DEFAULT_CODE_COL = "area_code"
+DEFAULT_VALUE_COL = "population"
+# e-Stat writes '-' (and sometimes '…', 'x') where there is no figure: same as empty.
+_MISSING_MARKS = {"", "-", "－", "―", "…", "nan", "NaN"}
+
+
+@dataclass
+class PopulationTable:
+    """Population per 5-digit code (float, NaN = unknown) plus how the file was read."""
+
+    values: dict[str, float]
+    names: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    path: str = ""
+    empty_codes: list[str] = field(default_factory=list)
+
+    def lookup(self, code: str) -> float:
+        """Population of `code`, NaN if the code is absent or its value is empty."""
+        return self.values.get(code, np.nan)
+
+
+def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Read a text file as UTF-8 (BOM or not), else Shift-JIS (cp932). Returns (text, encoding)."""
+    raw = path.read_bytes()
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as e:
+            raise InputFileError(f"文字コード {encoding} で読めません（{e}）。", f"cannot decode as {encoding} ({e})", path=path)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    for enc in ("utf-8", "cp932"):
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError("文字コードを判別できません（UTF-8 / Shift-JIS ではありません）。--encoding を指定してください。",
+                         "cannot decode the file as UTF-8 or Shift-JIS; pass --encoding", path=path)
+
+
+def norm_code(v: str) -> str:
+    """'8201' (Excel dropped the zero) -> '08201'; '082015' (with check digit) -> '08201'."""
+    s = str(v).strip().strip('"')
+    s = s.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if s.isdigit():
+        if len(s) == 6:
+            return s[:5]
+        return s.zfill(5)
+    return s
+
+
+def read_population(path: str | Path, code_col: str = DEFAULT_CODE_COL, value_col: str = DEFAULT_VALUE_COL,
+                    encoding: str | None = None) -> PopulationTable:
+    """Read a population CSV; codes normalised to 5 digits, numbers may contain commas."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError("人口ファイルが見つかりません。", "population file not found", path=path)
+    if path.stat().st_size == 0:
+        raise InputFileError("人口ファイルが空です。", "the population file is empty", path=path)
+    text, used = decode_text(path, encoding)
+    if not text.strip():
+        raise InputFileError("人口ファイルが空です。", "the population file is empty", path=path)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except Exception as e:
+        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path)
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in (code_col, value_col) if c not in df.columns]
+    if missing:
+        raise InputFileError(
+            f"列 {', '.join(missing)} がありません（列: {', '.join(df.columns[:10])}）。--pop-code-col / --pop-value-col で指定できます。",
+            f"missing column(s) {', '.join(missing)} (columns: {', '.join(df.columns[:10])}); use --pop-code-col / --pop-value-col",
+            path=path)
+    name_col = next((c for c in ("area_name", "name", "市区町村名", "地域名") if c in df.columns), None)
+    values: dict[str, float] = {}
+    names: dict[str, str] = {}
+    empty: list[str] = []
+    for i, (c, v) in enumerate(zip(df[code_col].tolist(), df[value_col].tolist())):
+        code = norm_code(c)
+        if not code:
+            continue
+        s = str(v).strip().replace(",", "").replace("，", "")
+        s = s.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
+        if s in _MISSING_MARKS:
+            values[code] = np.nan
+            empty.append(code)
+        else:
+            if not re.fullmatch(r"\d+(\.\d+)?", s):
+                raise InputFileError(
+                    f"{i + 2} 行目（コード {code}）の人口が数値ではありません: 「{v}」",
+                    f"row {i + 2} (code {code}): population is not a number: '{v}'",
+                    path=path)
+            values[code] = float(s)
+        if name_col:
+            names[code] = str(df[name_col].iloc[i]).strip()
+    if not values:
+        raise InputFileError("人口の行が 1 行もありません。", "no population rows", path=path)
+    return PopulationTable(values, names, used, str(path), empty)
