@@ -1,0 +1,608 @@
+"""Drivable road graph as plain arrays, loaded from OSM (.osm / .osm.pbf), an osmnx download,
+or any road line layer (GeoPackage / Shapefile / GeoJSON) with a class or speed column.
+
+Why arrays: the travel-time engine builds a scipy sparse matrix from them in milliseconds, the
+graph saves as one small .npz beside the region bundle, and a changed speed table needs no
+rebuild (times are computed from the table at query time, see `RoadGraph.travel_time_s`).
+
+OSM path: pyosmium reads either format (XML or PBF) and keeps drivable ways (the same tag
+filter as osmnx's "drive" network type), clips them to the region, and writes a small OSM XML
+that osmnx turns into a graph (`graph_from_xml` + `simplify_graph`). Both formats therefore
+give the identical graph. Edges are directed: a two-way street is two edges.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from geo.errors import InputFileError, MadoguchiError
+
+EARTH_RADIUS_M = 6_371_008.8
+
+# osmnx 2.x "drive" network filter (osmnx._overpass._get_network_filter("drive") with
+# settings.default_access), as (tag, regex): a way whose tag matches the regex is dropped,
+# exactly as Overpass's `[tag!~"regex"]` does. Service roads are excluded, like osmnx.
+DRIVE_EXCLUDE: list[tuple[str, str]] = [
+    ("area", "yes"),
+    ("access", "private"),
+    (
+        "highway",
+        "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|escalator|"
+        "footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|rest_area|service|"
+        "services|steps|track",
+    ),
+    ("motor_vehicle", "no"),
+    ("motorcar", "no"),
+    ("service", "alley|driveway|emergency_access|parking|parking_aisle|private"),
+]
+_DRIVE_RE = [(k, re.compile(r)) for k, r in DRIVE_EXCLUDE]
+
+# Way tags passed on to osmnx (everything the graph needs; the rest is dropped early).
+_KEEP_WAY_TAGS = ("highway", "oneway", "junction", "maxspeed", "name", "ref", "access", "service", "bridge", "tunnel", "lanes")
+
+# GSI 道路中心線 (rdCtg) and other Japanese class names -> the OSM class whose speed applies.
+JP_CLASS_TO_OSM: dict[str, str] = {
+    "高速自動車国道等": "motorway",
+    "高速自動車国道": "motorway",
+    "国道": "trunk",
+    "都道府県道": "secondary",
+    "主要地方道": "primary",
+    "市区町村道等": "unclassified",
+    "市町村道": "unclassified",
+}
+
+CLASS_COLUMNS = ("highway", "class", "road_class", "rdCtg", "fclass", "type")
+SPEED_COLUMNS = ("speed_kmh", "speed")
+OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz")
+LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".zip")
+
+
+def is_drivable(tags: dict[str, str]) -> bool:
+    """True if a way with these OSM tags belongs to osmnx's "drive" network."""
+    if "highway" not in tags:
+        return False
+    for k, rx in _DRIVE_RE:
+        v = tags.get(k)
+        if v is not None and rx.search(v):
+            return False
+    return True
+
+
+def parse_maxspeed_kmh(value: Any) -> float:
+    """OSM maxspeed -> km/h (NaN if untagged or not a number; 'mph' converted; lists -> min)."""
+    if value is None:
+        return math.nan
+    if isinstance(value, (list, tuple)):
+        vals = [parse_maxspeed_kmh(v) for v in value]
+        vals = [v for v in vals if not math.isnan(v)]
+        return min(vals) if vals else math.nan
+    s = str(value).strip().lower()
+    parts = [p for p in re.split(r"[;|]", s) if p.strip()]
+    if len(parts) > 1:
+        return parse_maxspeed_kmh(parts)
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", s)
+    if not m:
+        return math.nan
+    v = float(m.group(1))
+    if m.group(2) == "mph":
+        v *= 1.609344
+    return v if v > 0 else math.nan
+
+
+def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance in metres (vectorised, degrees in)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    dlat = lat2 - lat1
+    dlon = lon2 - lon1
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+@dataclass
+class RoadGraph:
+    """A directed drivable graph. Coordinates in degrees (EPSG:4326), lengths in metres.
+
+    `speed_kmh` is an explicit per-edge speed from a line layer's speed column (NaN = use the
+    class table). `meta` records where the graph came from (kind, path, file date, reader,
+    clipping counts) and is not part of the fingerprint.
+    """
+
+    node_id: np.ndarray  # int64 (OSM ids, or 0..n-1 for line layers)
+    lon: np.ndarray  # float64
+    lat: np.ndarray  # float64
+    u: np.ndarray  # int32 node index
+    v: np.ndarray  # int32 node index
+    length_m: np.ndarray  # float64
+    highway: np.ndarray  # str
+    maxspeed_kmh: np.ndarray  # float64, NaN if untagged
+    speed_kmh: np.ndarray | None = None  # float64, NaN = use class table
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.node_id = np.asarray(self.node_id, dtype=np.int64)
+        self.lon = np.asarray(self.lon, dtype=np.float64)
+        self.lat = np.asarray(self.lat, dtype=np.float64)
+        self.u = np.asarray(self.u, dtype=np.int32)
+        self.v = np.asarray(self.v, dtype=np.int32)
+        self.length_m = np.asarray(self.length_m, dtype=np.float64)
+        self.highway = np.asarray(self.highway, dtype=str)
+        self.maxspeed_kmh = np.asarray(self.maxspeed_kmh, dtype=np.float64)
+        if self.speed_kmh is None:
+            self.speed_kmh = np.full(len(self.u), np.nan)
+        self.speed_kmh = np.asarray(self.speed_kmh, dtype=np.float64)
+        n, m = len(self.node_id), len(self.u)
+        for name in ("lon", "lat"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"RoadGraph.{name} has wrong length")
+        for name in ("v", "length_m", "highway", "maxspeed_kmh", "speed_kmh"):
+            if len(getattr(self, name)) != m:
+                raise ValueError(f"RoadGraph.{name} has wrong length")
+        if m and (self.u.min() < 0 or self.v.min() < 0 or max(self.u.max(), self.v.max()) >= n):
+            raise ValueError("RoadGraph edge refers to a missing node")
+
+    # ---- basic facts -------------------------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        return int(len(self.node_id))
+
+    @property
+    def n_edges(self) -> int:
+        return int(len(self.u))
+
+    @property
+    def road_source(self) -> str:
+        """'osm' (file or download) or 'lines' (a road line layer)."""
+        return str(self.meta.get("kind", "osm"))
+
+    def edge_speed_kmh(self, settings=None) -> np.ndarray:
+        """Driving speed per edge (km/h) under `settings`.
+
+        Rule (documented in the README): the class speed from the table (fallback for an
+        unknown class); where OSM tags a maxspeed, min(class speed, maxspeed x maxspeed_factor)
+        -- a legal limit can only lower a door-to-door average, never raise it; an explicit
+        speed column from a line layer is used as given.
+        """
+        from geo.settings import Settings
+
+        s = settings or Settings()
+        classes, inv = np.unique(self.highway, return_inverse=True)
+        table = np.array([s.speed_for(c) for c in classes], dtype=float)
+        speed = table[inv] if len(classes) else np.zeros(0)
+        tagged = ~np.isnan(self.maxspeed_kmh)
+        speed = np.where(tagged, np.minimum(speed, self.maxspeed_kmh * s.maxspeed_factor), speed)
+        explicit = ~np.isnan(self.speed_kmh) & (self.speed_kmh > 0)
+        return np.where(explicit, self.speed_kmh, speed)
+
+    def travel_time_s(self, settings=None) -> np.ndarray:
+        """Seconds to drive each edge under `settings` (length / speed)."""
+        return self.length_m / (self.edge_speed_kmh(settings) / 3.6)
+
+    def fingerprint(self) -> str:
+        """Stable hash of the graph's arrays (not of meta): a cache key part."""
+        h = hashlib.sha256()
+        for name in ("node_id", "lon", "lat", "u", "v", "length_m", "maxspeed_kmh", "speed_kmh"):
+            a = np.ascontiguousarray(getattr(self, name))
+            h.update(name.encode())
+            h.update(str(a.dtype).encode())
+            h.update(a.tobytes())
+        h.update("\x1f".join(self.highway.tolist()).encode("utf-8"))
+        return h.hexdigest()[:32]
+
+    def components(self) -> tuple[int, np.ndarray]:
+        """Weakly connected components: (count, label per node)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n = self.n_nodes
+        if n == 0:
+            return 0, np.zeros(0, dtype=np.int32)
+        a = coo_matrix((np.ones(self.n_edges), (self.u, self.v)), shape=(n, n)).tocsr()
+        k, labels = connected_components(a, directed=True, connection="weak")
+        return int(k), labels
+
+    def summary(self) -> dict:
+        """Counts for manifests and CLI output."""
+        k, labels = self.components()
+        largest = int(np.bincount(labels).max()) if len(labels) else 0
+        return {
+            "road_source": self.road_source,
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "components": k,
+            "largest_component_nodes": largest,
+            "length_km": round(float(self.length_m.sum()) / 1000.0, 1),
+            "maxspeed_tagged_share": round(float(np.mean(~np.isnan(self.maxspeed_kmh))), 4) if self.n_edges else 0.0,
+            "classes": {str(c): int(n) for c, n in zip(*np.unique(self.highway, return_counts=True))},
+            "source": {k: v for k, v in self.meta.items()},
+        }
+
+    def to_networkx(self, settings=None):
+        """networkx MultiDiGraph with `x`, `y` on nodes and `length`, `travel_time` (s) on edges."""
+        import networkx as nx
+
+        tt = self.travel_time_s(settings)
+        g = nx.MultiDiGraph()
+        g.add_nodes_from((i, {"x": float(x), "y": float(y), "osmid": int(o)}) for i, (x, y, o) in enumerate(zip(self.lon, self.lat, self.node_id)))
+        g.add_edges_from(
+            (int(a), int(b), {"length": float(L), "travel_time": float(t), "highway": str(h)})
+            for a, b, L, t, h in zip(self.u, self.v, self.length_m, tt, self.highway)
+        )
+        return g
+
+    # ---- persistence -------------------------------------------------------------------
+    def save(self, folder: str | os.PathLike) -> Path:
+        """Write `roads.npz` + `roads.json` into `folder` (atomically, each file)."""
+        from geo.atomic import write_json_atomic
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".roads.", suffix=".npz")
+        os.close(fd)
+        try:
+            np.savez_compressed(
+                tmp,
+                node_id=self.node_id, lon=self.lon, lat=self.lat, u=self.u, v=self.v,
+                length_m=self.length_m, highway=self.highway, maxspeed_kmh=self.maxspeed_kmh,
+                speed_kmh=self.speed_kmh,
+            )
+            os.replace(tmp, folder / "roads.npz")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        info = {"format": "madoguchi-roads", "version": 1, "fingerprint": self.fingerprint(),
+                "nodes": self.n_nodes, "edges": self.n_edges, "meta": self.meta}
+        write_json_atomic(folder / "roads.json", info)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike) -> "RoadGraph":
+        """Read a graph written by `save` (InputFileError if missing or damaged)."""
+        folder = Path(folder)
+        npz = folder / "roads.npz"
+        if not npz.is_file():
+            raise InputFileError("道路グラフ (roads.npz) が見つかりません。", "road graph roads.npz not found", path=npz)
+        try:
+            with np.load(npz, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            meta = {}
+            js = folder / "roads.json"
+            if js.is_file():
+                meta = json.loads(js.read_text(encoding="utf-8")).get("meta", {})
+            return cls(meta=meta, **arrays)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise InputFileError(f"道路グラフを読めません ({e})", f"cannot read road graph ({e})", path=npz)
+
+
+# ---- loaders ------------------------------------------------------------------------------
+
+def _is_osm_path(p: Path) -> bool:
+    name = p.name.lower()
+    return any(name.endswith(s) for s in OSM_SUFFIXES)
+
+
+def load_roads(path: str | os.PathLike, clip_polygon=None, *, class_col: str | None = None,
+               speed_col: str | None = None, oneway_col: str | None = None,
+               clip_buffer_m: float = 1000.0) -> RoadGraph:
+    """Load a drivable road graph from an OSM file or a road line layer.
+
+    `clip_polygon` (shapely, EPSG:4326): keep only edges whose two end nodes lie inside the
+    polygon buffered by `clip_buffer_m` metres; how many were clipped is in `meta`.
+    Line layers: `class_col` (OSM-like or GSI rdCtg classes) or `speed_col` (km/h);
+    `oneway_col` (yes/1/true = digitised direction only, -1 = reverse), else two-way.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError("道路ファイルが見つかりません。", "road file not found", path=p)
+    clip = _buffered(clip_polygon, clip_buffer_m) if clip_polygon is not None else None
+    if _is_osm_path(p):
+        return _load_osm(p, clip)
+    if p.suffix.lower() in LINE_SUFFIXES or p.is_dir():
+        return _load_lines(p, clip, class_col=class_col, speed_col=speed_col, oneway_col=oneway_col)
+    raise InputFileError(
+        "道路ファイルの形式が分かりません (.osm, .osm.pbf, .gpkg, .shp, .geojson に対応)。",
+        "unknown road file type (supported: .osm, .osm.pbf, .gpkg, .shp, .geojson)",
+        path=p,
+    )
+
+
+def _buffered(polygon, metres: float):
+    """The polygon grown by `metres` (computed in a local UTM zone), in EPSG:4326."""
+    import geopandas as gpd
+
+    gs = gpd.GeoSeries([polygon], crs="EPSG:4326")
+    if metres <= 0:
+        return gs.iloc[0]
+    utm = gs.estimate_utm_crs()
+    return gs.to_crs(utm).buffer(metres).to_crs("EPSG:4326").iloc[0]
+
+
+def _file_date(p: Path) -> str:
+    """The data date: a YYYY-MM-DD in the file name (as Geofabrik/osmnx exports carry), else mtime."""
+    m = re.search(r"(20\d\d)-?([01]\d)-?([0-3]\d)", p.name)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    return datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+def _read_osm_ways(p: Path, clip) -> tuple[list, dict, dict]:
+    """One pyosmium pass: drivable ways (id, refs, tags) and the locations of their nodes."""
+    import osmium
+    import shapely
+
+    ways: list[tuple[int, list[int], dict]] = []
+    coords: dict[int, tuple[int, int]] = {}
+    stats = {"ways_read": 0, "ways_drivable": 0, "ways_missing_nodes": 0, "ways_outside_clip": 0}
+    try:
+        fp = osmium.FileProcessor(str(p)).with_locations().with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        for w in fp:
+            stats["ways_read"] += 1
+            tags = {t.k: t.v for t in w.tags}
+            if not is_drivable(tags):
+                continue
+            stats["ways_drivable"] += 1
+            refs, locs = [], []
+            ok = True
+            for n in w.nodes:
+                loc = n.location
+                if not loc.valid():
+                    ok = False
+                    break
+                refs.append(n.ref)
+                locs.append((loc.x, loc.y))
+            if not ok or len(refs) < 2:
+                stats["ways_missing_nodes"] += 1
+                continue
+            ways.append((w.id, refs, {k: tags[k] for k in _KEEP_WAY_TAGS if k in tags}, locs))
+    except RuntimeError as e:
+        raise InputFileError(
+            f"OSM ファイルを読めません（壊れているか途中で切れています）: {e}",
+            f"cannot read OSM file (damaged or truncated): {e}",
+            path=p,
+        )
+    if clip is not None and ways:
+        lens = np.array([len(w[3]) for w in ways])
+        xy = np.array([c for w in ways for c in w[3]], dtype=np.int64)
+        inside = shapely.contains_xy(clip, xy[:, 0] / 1e7, xy[:, 1] / 1e7)
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        any_inside = np.add.reduceat(inside.astype(np.int32), starts) > 0
+        stats["ways_outside_clip"] = int((~any_inside).sum())
+        ways = [w for w, keep in zip(ways, any_inside) if keep]
+    out_ways = []
+    for wid, refs, tags, locs in ways:
+        for r, c in zip(refs, locs):
+            coords[r] = c
+        out_ways.append((wid, refs, tags))
+    return out_ways, coords, stats
+
+
+def _write_osm_xml(path: str, ways: list, coords: dict) -> None:
+    """Minimal OSM XML (nodes with fixed-point coordinates, ways with kept tags) for osmnx."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="madoguchi">\n')
+        for nid in sorted(coords):
+            x, y = coords[nid]
+            f.write(f'<node id="{nid}" lat="{y / 1e7:.7f}" lon="{x / 1e7:.7f}"/>\n')
+        for wid, refs, tags in sorted(ways, key=lambda w: w[0]):
+            f.write(f'<way id="{wid}">')
+            f.write("".join(f'<nd ref="{r}"/>' for r in refs))
+            f.write("".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in sorted(tags.items())))
+            f.write("</way>\n")
+        f.write("</osm>\n")
+
+
+def _load_osm(p: Path, clip) -> RoadGraph:
+    import osmnx as ox
+
+    ways, coords, stats = _read_osm_ways(p, clip)
+    if not ways:
+        raise InputFileError(
+            "OSM ファイルに（範囲内の）車が通れる道路がありません。",
+            "the OSM file has no drivable roads (inside the region)",
+            path=p,
+        )
+    fd, tmp = tempfile.mkstemp(prefix="madoguchi-roads-", suffix=".osm")
+    os.close(fd)
+    try:
+        _write_osm_xml(tmp, ways, coords)
+        g = ox.graph_from_xml(tmp, simplify=False, retain_all=True, bidirectional=False)
+    finally:
+        os.unlink(tmp)
+    g = ox.simplify_graph(g, edge_attrs_differ=["highway"])
+    meta = {
+        "kind": "osm",
+        "path": str(p.resolve()),
+        "file": p.name,
+        "file_date": _file_date(p),
+        "reader": f"pyosmium + osmnx {ox.__version__} (graph_from_xml, simplify_graph)",
+        "network_filter": "osmnx drive",
+        **stats,
+    }
+    return _clip(graph_from_networkx(g, meta), clip)
+
+
+def graph_from_networkx(g, meta: dict | None = None) -> RoadGraph:
+    """Arrays from an osmnx MultiDiGraph (node attrs x/y; edge attrs length/highway/maxspeed)."""
+    nodes = list(g.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    lon = np.array([g.nodes[n]["x"] for n in nodes], dtype=float)
+    lat = np.array([g.nodes[n]["y"] for n in nodes], dtype=float)
+    u, v, length, hw, ms = [], [], [], [], []
+    for a, b, d in g.edges(data=True):
+        u.append(index[a])
+        v.append(index[b])
+        length.append(float(d.get("length", 0.0)))
+        h = d.get("highway", "")
+        if isinstance(h, (list, tuple)):  # only if simplification merged classes
+            h = sorted(map(str, h))[0]
+        hw.append(str(h))
+        ms.append(parse_maxspeed_kmh(d.get("maxspeed")))
+    return RoadGraph(
+        node_id=np.array(nodes, dtype=np.int64), lon=lon, lat=lat,
+        u=np.array(u, dtype=np.int32), v=np.array(v, dtype=np.int32),
+        length_m=np.array(length), highway=np.array(hw, dtype=str),
+        maxspeed_kmh=np.array(ms, dtype=float), meta=dict(meta or {}),
+    )
+
+
+def _clip(rg: RoadGraph, clip) -> RoadGraph:
+    """Keep edges whose two end nodes are inside `clip`; drop nodes left without edges."""
+    if clip is None:
+        rg.meta.setdefault("edges_clipped", 0)
+        return rg
+    import shapely
+
+    inside = shapely.contains_xy(clip, rg.lon, rg.lat)
+    keep = inside[rg.u] & inside[rg.v]
+    sub = subgraph_edges(rg, keep)
+    sub.meta["edges_clipped"] = int((~keep).sum())
+    return sub
+
+
+def subgraph_edges(rg: RoadGraph, keep: np.ndarray) -> RoadGraph:
+    """A graph with only the edges in boolean mask `keep` and the nodes they use."""
+    used = np.zeros(rg.n_nodes, dtype=bool)
+    used[rg.u[keep]] = True
+    used[rg.v[keep]] = True
+    new_index = np.cumsum(used) - 1
+    return RoadGraph(
+        node_id=rg.node_id[used], lon=rg.lon[used], lat=rg.lat[used],
+        u=new_index[rg.u[keep]], v=new_index[rg.v[keep]], length_m=rg.length_m[keep],
+        highway=rg.highway[keep], maxspeed_kmh=rg.maxspeed_kmh[keep], speed_kmh=rg.speed_kmh[keep],
+        meta=dict(rg.meta),
+    )
+
+
+def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) -> RoadGraph:
+    """Download the drive network for `polygon` through osmnx (with osmnx's HTTP cache).
+
+    Needs internet. Any failure becomes a MadoguchiError saying the download failed.
+    """
+    import osmnx as ox
+
+    ox.settings.use_cache = True
+    if cache_folder is not None:
+        ox.settings.cache_folder = str(cache_folder)
+    try:
+        g = ox.graph_from_polygon(polygon, network_type="drive", simplify=False, retain_all=True)
+        g = ox.simplify_graph(g, edge_attrs_differ=["highway"])
+    except Exception as e:  # network errors come in many types (requests, osmnx, JSON)
+        raise MadoguchiError(
+            f"道路データのダウンロードに失敗しました（ネットワーク接続を確認してください）: {e}",
+            f"road download failed (no network?): {e}",
+        )
+    meta = {
+        "kind": "osm",
+        "path": "",
+        "file": "",
+        "file_date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "reader": f"osmnx {ox.__version__} graph_from_polygon(network_type='drive')",
+        "network_filter": "osmnx drive",
+        "downloaded": True,
+        "edges_clipped": 0,
+    }
+    return graph_from_networkx(g, meta)
+
+
+def _pick_column(columns, explicit: str | None, candidates, what: str, p: Path) -> str | None:
+    if explicit:
+        if explicit not in columns:
+            raise InputFileError(
+                f"道路レイヤーに列 {explicit} がありません（列: {', '.join(map(str, columns))}）。",
+                f"road layer has no column {explicit} (columns: {', '.join(map(str, columns))})",
+                path=p,
+            )
+        return explicit
+    for c in candidates:
+        if c in columns:
+            return c
+    return None
+
+
+def _load_lines(p: Path, clip, *, class_col=None, speed_col=None, oneway_col=None) -> RoadGraph:
+    """Road line layer -> graph: nodes at line endpoints (rounded to 1e-6 deg ~ 0.1 m)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    try:
+        gdf = gpd.read_file(p)
+    except Exception as e:  # pyogrio raises DataSourceError and others
+        raise InputFileError(f"道路レイヤーを読めません: {e}", f"cannot read road layer: {e}", path=p)
+    if gdf.crs is None:
+        raise InputFileError("道路レイヤーに座標系 (CRS) がありません。", "road layer has no CRS", path=p)
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf = gdf[gdf.geometry.notna() & gdf.geom_type.isin(["LineString", "MultiLineString"])]
+    cols = list(gdf.columns)
+    speed_c = _pick_column(cols, speed_col, SPEED_COLUMNS if not class_col else (), "speed", p)
+    class_c = _pick_column(cols, class_col, CLASS_COLUMNS, "class", p)
+    if class_c is None and speed_c is None:
+        raise InputFileError(
+            "道路レイヤーに道路種別または速度の列がありません（--class-col / --speed-col で指定してください）。",
+            "road layer has no class or speed column (give --class-col or --speed-col)",
+            path=p,
+        )
+    oneway_c = _pick_column(cols, oneway_col, ("oneway",), "oneway", p)
+    if clip is not None:
+        gdf = gdf[gdf.intersects(clip)]
+    gdf = gdf.explode(index_parts=False).reset_index(drop=True)
+    if gdf.empty:
+        raise InputFileError("道路レイヤーに（範囲内の）線がありません。", "road layer has no lines (inside the region)", path=p)
+    coords, idx = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    seg_len = np.zeros(len(coords))
+    same = np.r_[idx[1:] == idx[:-1], False]
+    seg_len[:-1] = np.where(same[:-1], haversine_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]), 0.0)
+    length = np.bincount(idx, weights=seg_len, minlength=len(gdf))
+    first = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
+    last = np.r_[np.flatnonzero(np.diff(idx)), len(idx) - 1]
+    ends = np.vstack([coords[first], coords[last]])
+    key = np.round(ends * 1e6).astype(np.int64)
+    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    a, b = inv[: len(gdf)], inv[len(gdf):]
+    if class_c is not None:
+        raw = gdf[class_c].astype("string").fillna("").str.strip()
+        hw = raw.map(lambda s: JP_CLASS_TO_OSM.get(s, s)).to_numpy(dtype=str)
+    else:
+        hw = np.full(len(gdf), "", dtype=object).astype(str)
+    if speed_c is not None:
+        sp = pd.to_numeric(gdf[speed_c], errors="coerce").to_numpy(dtype=float)
+        sp = np.where(sp > 0, sp, np.nan)
+    else:
+        sp = np.full(len(gdf), np.nan)
+    fwd = np.ones(len(gdf), dtype=bool)
+    back = np.ones(len(gdf), dtype=bool)
+    if oneway_c is not None:
+        ow = gdf[oneway_c].astype("string").fillna("").str.strip().str.lower()
+        forward_only = ow.isin(["yes", "true", "1", "t", "f"]).to_numpy()
+        reverse_only = ow.isin(["-1", "reverse"]).to_numpy()
+        back &= ~forward_only
+        fwd &= ~reverse_only
+    loops = a == b
+    fwd &= ~loops
+    back &= ~loops
+    u = np.r_[a[fwd], b[back]]
+    v = np.r_[b[fwd], a[back]]
+    sel = np.r_[np.flatnonzero(fwd), np.flatnonzero(back)]
+    nodes_xy = uniq / 1e6
+    rg = RoadGraph(
+        node_id=np.arange(len(uniq), dtype=np.int64), lon=nodes_xy[:, 0], lat=nodes_xy[:, 1],
+        u=u, v=v, length_m=length[sel], highway=hw[sel], maxspeed_kmh=np.full(len(sel), np.nan),
+        speed_kmh=sp[sel],
+        meta={
+            "kind": "lines", "path": str(p.resolve()), "file": p.name, "file_date": _file_date(p),
+            "reader": "geopandas/pyogrio", "class_column": class_c, "speed_column": speed_c,
+            "oneway_column": oneway_c, "features": int(len(gdf)), "loops_dropped": int(loops.sum()),
+        },
+    )
+    return _clip(rg, clip)
