@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The README's first command: set up (venv + packages + Japanese fonts if possible),
-# build the default region (Ibaraki, from ../shared/geodata or the embedded copy in data/),
-# and start the app at http://localhost:8501 .
+# The README's first command: set up (Debian fonts if root, .venv and packages), build the
+# default region (Ibaraki, from ../shared/geodata or the embedded copy in data/), start the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh || echo "warning: Debian packages (fonts, chromium) not installed; the app runs, PDF reports may lack Japanese fonts" >&2
 bash scripts/setup.sh
 .venv/bin/madoguchi region ensure --pref 08
 exec .venv/bin/streamlit run app.py "$@"
