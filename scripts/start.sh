@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh || echo "warning: Debian packages (fonts, chromium) not installed; the app runs, PDF reports may lack Japanese fonts" >&2
 bash scripts/setup.sh
-.venv/bin/madoguchi region ensure --pref 08
+[ -f data/regions/ibaraki-08/manifest.json ] || .venv/bin/madoguchi region build --pref 08
 exec .venv/bin/streamlit run app.py "$@"
