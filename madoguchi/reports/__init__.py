@@ -5,3 +5,77 @@ returns the same file as bytes for the app's download button. The content is com
 (tables.build_report_data) and laid out by one writer per format.
 """
 from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from geo.errors import ParameterError
+
+FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".gpkg": "gpkg"}
+MIME = {"pdf": "application/pdf", "html": "text/html",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "gpkg": "application/geopackage+sqlite3"}
+
+
+def format_for(path) -> str:
+    """'pdf' | 'html' | 'xlsx' | 'gpkg' from a file name; anything else is a ParameterError."""
+    ext = Path(str(path)).suffix.lower()
+    if ext not in FORMATS:
+        raise ParameterError(
+            f"レポートの形式が分かりません（拡張子 {ext or 'なし'}）。.pdf / .html / .xlsx / .gpkg を指定してください。",
+            f"unknown report format '{ext}': use .pdf, .html, .xlsx or .gpkg", path=str(path))
+    return FORMATS[ext]
+
+
+def _write(data, fmt: str, out) -> None:
+    if fmt == "pdf":
+        from madoguchi.reports.pdf import write_pdf
+
+        write_pdf(data, out)
+    elif fmt == "html":
+        from madoguchi.reports.html import write_html
+
+        write_html(data, out)
+    elif fmt == "xlsx":
+        from madoguchi.reports.xlsx import write_xlsx
+
+        write_xlsx(data, out)
+    elif fmt == "gpkg":
+        from madoguchi.reports.gpkg import write_gpkg
+
+        write_gpkg(data, out)
+    else:
+        raise ParameterError(f"不明なレポート形式: {fmt}", f"unknown report format: {fmt}")
+
+
+def report_data(region, scenario, compare_with=None):
+    """The report content (tables, layers, texts) for a scenario; see tables.build_report_data."""
+    from madoguchi.reports.tables import build_report_data
+
+    return build_report_data(region, scenario, compare_with)
+
+
+def build_report(region, scenario, out_path, compare_with=None, lang: str = "ja", data=None):
+    """Write a report; the format follows the extension of `out_path` (.pdf .html .xlsx .gpkg).
+
+    Written atomically (temp file + rename). Returns the ReportData (for callers that also
+    want the numbers, e.g. the CLI's summary line). `lang` is reserved: reports are Japanese.
+    """
+    fmt = format_for(out_path)
+    data = data or report_data(region, scenario, compare_with)
+    _write(data, fmt, Path(out_path))
+    return data
+
+
+def report_bytes(region, scenario, fmt: str, compare_with=None, data=None) -> bytes:
+    """The report file as bytes (for st.download_button); fmt = 'pdf' | 'html' | 'xlsx' | 'gpkg'."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in MIME:
+        raise ParameterError(f"不明なレポート形式: {fmt}", f"unknown report format: {fmt}")
+    data = data or report_data(region, scenario, compare_with)
+    buf = io.BytesIO()
+    _write(data, fmt, buf)
+    return buf.getvalue()
+
+
+__all__ = ["build_report", "report_bytes", "report_data", "format_for", "FORMATS", "MIME"]

@@ -14,7 +14,8 @@ import pandas as pd
 # Column formats: how a number is printed in PDF/HTML (XLSX keeps the raw number).
 #   'int'  -> 12,345     'pct'  -> 97.3 (percent value already x100)     'min' -> 23.4
 #   'km'   -> 12.3       'yen'  -> 1,234,567     'str' -> as is     'bool' -> ○ / ×
-FORMATS = ("int", "pct", "min", "km", "yen", "str", "bool", "num")
+#   'num'  -> 1,234.57 (coordinates use it with 5 decimals: 'coord')   'num1' -> 1,234.5
+FORMATS = ("int", "pct", "min", "km", "yen", "str", "bool", "num", "num1", "coord")
 
 
 def fmt_value(v, kind: str = "str") -> str:
@@ -25,7 +26,7 @@ def fmt_value(v, kind: str = "str") -> str:
         return "—"
     if kind == "bool":
         return "○" if bool(v) else "×"
-    if kind in ("int", "yen", "pct", "min", "km", "num"):
+    if kind in ("int", "yen", "pct", "min", "km", "num", "num1", "coord"):
         try:
             x = float(v)
         except (TypeError, ValueError):
@@ -38,6 +39,8 @@ def fmt_value(v, kind: str = "str") -> str:
             return f"{round(x):,}"
         if kind == "num":
             return f"{x:,.2f}"
+        if kind == "coord":
+            return f"{x:.5f}"
         return f"{x:,.1f}"
     return str(v)
 
@@ -87,6 +90,7 @@ class Table:
     df: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    pdf_columns: list[str] | None = None  # a narrower selection for the A4 page (XLSX/HTML show all)
 
     def formatted(self) -> pd.DataFrame:
         """All cells as display strings."""

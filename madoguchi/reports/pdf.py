@@ -16,7 +16,7 @@ from madoguchi.reports.model import ReportData, Table, display_width, wrap_text
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 0.6, 0.6, 0.7, 0.7  # inches
-_NUMERIC = ("int", "pct", "min", "km", "yen", "num")
+_NUMERIC = ("int", "pct", "min", "km", "yen", "num", "num1", "coord")
 
 
 class _Doc:
@@ -84,13 +84,23 @@ def _heading(fig, top_in: float, text: str, size: float = 12) -> float:
     return y + 0.12
 
 
+def _header_lines(c: str) -> list[str]:
+    """Headers break at spaces onto up to two lines ('15分以内 人口' -> '15分以内' / '人口')."""
+    parts = str(c).split(" ")
+    if len(parts) <= 1:
+        return [str(c)]
+    return [parts[0], " ".join(parts[1:])]
+
+
 def _table_layout(table: Table, max_width_in: float, base_font: float = 7.5):
-    """Column widths (inches) and font size so the table fits the page width."""
+    """Column widths (inches) and font size so the table fits the page width (PDF columns only)."""
     f = table.formatted()
+    if table.pdf_columns:
+        f = f[[c for c in table.pdf_columns if c in f.columns]]
     cols = list(f.columns)
     widths = []
     for c in cols:
-        w = max([display_width(c)] + [display_width(v) for v in f[c].tolist()]) + 3
+        w = max([display_width(x) for x in _header_lines(c)] + [display_width(v) for v in f[c].tolist()]) + 3
         widths.append(min(w, 60))
     total_units = sum(widths)
     font = base_font
@@ -121,16 +131,20 @@ def _draw_table_rows(fig, top_in: float, f, cols, col_in, font, kinds, rows) -> 
     row_h = font * 1.75 / 72
     left = MARGIN_L
     total_w = sum(col_in)
-    # header
-    fig.add_artist(Rectangle((_x(left), _y(top_in + row_h)), total_w / A4[0], row_h / A4[1],
+    # header (one or two lines)
+    n_lines = max(len(_header_lines(c)) for c in cols)
+    hh = row_h * (1 if n_lines == 1 else 1.7)
+    fig.add_artist(Rectangle((_x(left), _y(top_in + hh)), total_w / A4[0], hh / A4[1],
                              facecolor="#d9d9d9", edgecolor="none", transform=fig.transFigure))
     x = left
     for c, w in zip(cols, col_in):
         num = kinds.get(c) in _NUMERIC
-        fig.text(_x(x + (w - 0.04 if num else 0.04)), _y(top_in + row_h / 2), _clip(c, int(w / (0.5 * font / 72))),
-                 fontsize=font, va="center", ha="right" if num else "left")
+        units = int(w / (0.5 * font / 72))
+        text = "\n".join(_clip(x_, units) for x_ in _header_lines(c))
+        fig.text(_x(x + (w - 0.04 if num else 0.04)), _y(top_in + hh / 2), text, fontsize=font, va="center",
+                 ha="right" if num else "left", multialignment="right" if num else "left", linespacing=1.1)
         x += w
-    y = top_in + row_h
+    y = top_in + hh
     fig.add_artist(Line2D([_x(left), _x(left + total_w)], [_y(y), _y(y)], color="black", linewidth=0.6))
     for i, r in enumerate(rows):
         if i % 2 == 1:

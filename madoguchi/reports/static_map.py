@@ -97,6 +97,8 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         handles.append(Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label="福祉事務所設置市（対象外）"))
 
     dp = layers.get("demand_points")
+    if dp is not None and "in_scope" in dp.columns:
+        dp = dp[dp["in_scope"].astype(bool)]
     if dp is not None and len(dp):
         d = dp.to_crs(crs)
         cls = time_classes(d["minutes"].to_numpy(dtype=float), thresholds)

@@ -1,0 +1,92 @@
+"""XLSX report: one sheet per table, Japanese headers, numbers stored as numbers (openpyxl).
+
+Unreachable times (inf) and unknown values (NaN) are written as empty cells, never as a made-up
+number; each table keeps an explicit reachability column so nothing is lost.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from madoguchi.reports.fileio import write_bytes_atomic
+from madoguchi.reports.model import ReportData, display_width
+
+_BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
+_NUMBER_FORMATS = {"int": "#,##0", "yen": "#,##0", "pct": "0.0", "min": "0.0", "km": "0.0", "num": "#,##0.00", "num1": "#,##0.0", "coord": "0.00000"}
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """Excel-safe unique sheet name (<= 31 chars, no []:*?/\\)."""
+    base = _BAD_SHEET.sub("_", title)[:31] or "Sheet"
+    name, i = base, 2
+    while name in used:
+        suffix = f"_{i}"
+        name = base[: 31 - len(suffix)] + suffix
+        i += 1
+    used.add(name)
+    return name
+
+
+def _clean(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            vals = out[c].to_numpy(dtype=float)
+            out[c] = pd.array([None if not math.isfinite(v) else float(v) for v in vals], dtype="object")
+    return out
+
+
+def _summary_frame(d: ReportData) -> pd.DataFrame:
+    rows = [("タイトル", d.title), ("シナリオ", d.scenario_name), ("地域", d.region_name), ("作成日", d.date),
+            ("移動時間の算出方法", d.method_label)]
+    rows += list(d.headline)
+    rows += [("注意", w) for w in d.warnings]
+    return pd.DataFrame(rows, columns=["項目", "値"])
+
+
+def _sources_frame(d: ReportData) -> pd.DataFrame:
+    rows = []
+    for s in d.sources:
+        rows.append(("出典", s.get("name", ""), s.get("date", ""), s.get("licence", ""), s.get("credit", "")))
+    for k, v in d.assumptions:
+        rows.append(("前提", k, "", "", v))
+    if d.notes:
+        rows.append(("メモ", "", "", "", d.notes))
+    return pd.DataFrame(rows, columns=["種類", "名称", "日付", "ライセンス", "内容・クレジット"])
+
+
+def write_xlsx(data: ReportData, out) -> None:
+    """Write the workbook to a path (atomically) or a binary file object."""
+    buf = io.BytesIO()
+    used: set[str] = set()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        sheets = [(_summary_frame(data), "概要", {})]
+        for t in data.tables:
+            sheets.append((t.df, t.title, t.formats))
+        sheets.append((_sources_frame(data), "出典と前提", {}))
+        for df, title, formats in sheets:
+            name = sheet_name(title, used)
+            _clean(df).to_excel(xw, sheet_name=name, index=False)
+            ws = xw.sheets[name]
+            ws.freeze_panes = "A2"
+            for j, col in enumerate(df.columns, start=1):
+                letter = ws.cell(row=1, column=j).column_letter
+                try:
+                    w = max([display_width(col)] + [display_width(v) for v in df[col].astype(str).head(500)])
+                except Exception:
+                    w = 12
+                ws.column_dimensions[letter].width = min(60, max(8, w + 2))
+                fmt = _NUMBER_FORMATS.get(formats.get(col, ""))
+                if fmt:
+                    for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                        row[0].number_format = fmt
+    payload = buf.getvalue()
+    if hasattr(out, "write"):
+        out.write(payload)
+        return
+    write_bytes_atomic(Path(out), payload)
+
