@@ -116,17 +116,39 @@ def _read_ogr(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
     for enc in tries:
         try:
             gdf = pyogrio.read_dataframe(src, encoding=enc) if enc else pyogrio.read_dataframe(src)
-        except Exception as e:  # pyogrio raises DataSourceError / UnicodeDecodeError, etc.
+        except UnicodeDecodeError as e:
+            if encoding:
+                raise _err(path, f"文字コード {encoding} では読めません（{e.reason}）。Shift-JIS なら --encoding cp932 を指定してください。",
+                           f"cannot decode as {encoding} ({e.reason}); for Shift-JIS pass --encoding cp932")
+            last = e
+            continue
+        except Exception as e:  # pyogrio DataSourceError etc.
             last = e
             continue
         if "N03_001" not in gdf.columns or encoding or _looks_right(gdf):
-            used = enc or _ogr_encoding(src)
+            used = enc or _cpg_encoding(path) or _ogr_encoding(src)
             return gdf, used
         last = None
     if last is not None:
         raise _err(path, f"ファイルを読めません: {last}", f"cannot read the file: {last}")
     raise _err(path, "属性の文字化けを解消できません（UTF-8 / Shift-JIS を試しました）。--encoding を指定してください。",
                "attribute text is garbled in UTF-8 and Shift-JIS; pass --encoding")
+
+
+def _cpg_encoding(path: Path) -> str | None:
+    """The encoding a shapefile's .cpg declares (beside it, or inside the zip)."""
+    try:
+        if path.suffix.lower() == ".zip":
+            z = zipfile.ZipFile(path)
+            cpg = [n for n in z.namelist() if n.lower().endswith(".cpg")]
+            text = z.read(cpg[0]).decode("ascii", "replace") if cpg else ""
+        else:
+            c = path.with_suffix(".cpg")
+            text = c.read_text(encoding="ascii", errors="replace") if c.exists() else ""
+    except (OSError, zipfile.BadZipFile):
+        return None
+    text = text.strip().lower()
+    return {"cp932": "cp932", "shift_jis": "cp932", "sjis": "cp932", "utf-8": "utf-8", "utf8": "utf-8"}.get(text, text or None)
 
 
 def _ogr_encoding(src: str) -> str:

@@ -39,13 +39,18 @@ class Geocoder:
                  pref_name: str = ""):
         self.pref = norm(pref_name) if pref_name else ""
         self.muni_keys: dict[str, str] = {}
-        for code, county, name, wards in zip(municipalities["code"], municipalities["county"], municipalities["name"],
-                                             municipalities.get("wards", pd.Series([""] * len(municipalities)))):
-            self.muni_keys[norm(county + name)] = code
-            self.muni_keys.setdefault(norm(name), code)
+        self.muni_display: dict[str, str] = {}  # key -> name as written in N03
+        wards_col = municipalities["wards"] if "wards" in municipalities.columns else pd.Series([""] * len(municipalities))
+        for code, county, name, wards in zip(municipalities["code"], municipalities["county"], municipalities["name"], wards_col):
+            for text in (county + name, name):
+                k = norm(text)
+                if k not in self.muni_keys:
+                    self.muni_keys[k] = code
+                    self.muni_display[k] = text
             for w in str(wards or "").split("、"):
                 if w:
                     self.muni_keys[norm(name + w)] = code
+                    self.muni_display[norm(name + w)] = name + w
         self.muni_lens = sorted({len(k) for k in self.muni_keys}, reverse=True)
         # town table per municipality: key -> (lon, lat, original text); a town with several
         # 小字 points uses the one without 小字 if present, else the first.
@@ -79,7 +84,7 @@ class Geocoder:
         for L in self.muni_lens:
             k = s[:L]
             if k in self.muni_keys:
-                code, rest, matched = self.muni_keys[k], s[L:], k
+                code, rest, matched = self.muni_keys[k], s[L:], self.muni_display[k]
                 break
         if code is None:
             # a county written without the town ('久慈郡大子町' handled above); try dropping '〇〇郡'

@@ -308,8 +308,9 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         if clash:
             raise InputFileError(f"site_id が既定の候補地と重複しています: {', '.join(sorted(clash)[:5])}",
                                  f"site_id clashes with default candidates: {', '.join(sorted(clash)[:5])}", path=sites)
-        site_frames.append(user)
         sites_rep = sites_report(user)
+        # a row with no coordinates (address not matched) cannot be a site: listed, not stored
+        site_frames.append(user[user["lon"].notna()])
         for r in sites_rep["no_match"]:
             warnings.append(f"拠点 {r['name']}（{r['address']}）: 住所が一致せず座標なし（拠点として使えません）")
         for r in sites_rep["outside_region"]:

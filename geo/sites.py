@@ -149,12 +149,18 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder, path, 
             idx = out.index[ok][inside]
             out.loc[idx, "muni_code"] = out.loc[idx, "muni_code"].where(out.loc[idx, "muni_code"] != "", code)
     out["inside_region"] = out["inside_region"].astype(bool)
-    return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(out["lon"], out["lat"]), crs="EPSG:4326")
+    geom = gpd.points_from_xy(out["lon"].fillna(0), out["lat"].fillna(0))
+    geom = [g if has else None for g, has in zip(geom, ok)]  # no coordinates -> no geometry
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geom, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def usable_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows that can be used as sites: with coordinates (match_level not '一致なし')."""
+    return sites[sites["lon"].notna() & sites["lat"].notna()]
 
 
 def sites_report(sites: gpd.GeoDataFrame) -> dict:
     """Counts by match level and the rows that need attention (for the manifest and CLI)."""
-    user = sites[sites["kind"] != "candidate"] if "label" in sites else sites
     user = sites[~sites["site_id"].astype(str).str.match(r"^C\d{5}$")]
     return {
         "by_match_level": {k: int(v) for k, v in user["match_level"].value_counts().items()},
