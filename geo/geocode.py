@@ -19,12 +19,12 @@ _HYPHENS = str.maketrans({"‐": "-", "－": "-", "−": "-", "ー": "-", "―":
 
 
 def _town_key(s: str) -> str:
-    """Comparable 大字/町丁目 name: normalised, 丁目 in digits, leading 大字/字 removed."""
-    s = norm_chome(norm(s))
-    for p in ("大字", "字"):
-        if s.startswith(p):
-            s = s[len(p):]
-    return s
+    """Comparable 大字/町丁目 name: normalised, 丁目 in digits, every 大字/字 marker removed.
+
+    Addresses write 字 inconsistently ('平良字西里' vs Geolonia's town 平良 + 小字 西里), so the
+    marker is dropped on both sides.
+    """
+    return norm_chome(norm(s)).replace("大字", "").replace("字", "")
 
 
 def normalize_address(address: str) -> str:
@@ -58,17 +58,25 @@ class Geocoder:
         st = settlements
         if "source" in st.columns:
             st = st[st["source"] == "settlement"]
+        groups: dict[tuple[str, str], list[tuple[float, float, str, str]]] = {}
         for code, town, koaza, lon, lat in zip(st["muni_code"], st["town"], st["koaza"], st["lon"], st["lat"]):
             if not town or not np.isfinite(lon) or not np.isfinite(lat):
                 continue
             d = self.towns.setdefault(code, {})
-            k = _town_key(town)
             if koaza:
-                d.setdefault(k + _town_key(koaza), (lon, lat, town + koaza))
-                if k not in d:
-                    d[k] = (lon, lat, town)
+                d.setdefault(_town_key(town) + _town_key(koaza), (lon, lat, town + koaza))
+            groups.setdefault((code, _town_key(town)), []).append((lon, lat, town, koaza))
+        # the 大字 itself: its own point (no 小字) if there is one, else the 小字 point
+        # nearest to the middle of its 小字 points (always a real settlement point)
+        for (code, k), pts in groups.items():
+            plain = [p for p in pts if not p[3]]
+            if plain:
+                lon, lat, town, _ = plain[0]
             else:
-                d[k] = (lon, lat, town)
+                a = np.array([(p[0], p[1]) for p in pts])
+                i = int(np.argmin(((a - a.mean(axis=0)) ** 2).sum(axis=1)))
+                lon, lat, town, _ = pts[i]
+            self.towns[code][k] = (lon, lat, town)
         self.town_lens = {c: sorted({len(k) for k in d}, reverse=True) for c, d in self.towns.items()}
         self.townhall: dict[str, tuple[float, float]] = {}
         if townhall is not None:
@@ -92,9 +100,7 @@ class Geocoder:
             if m:
                 return self.geocode_part(m.group(1))
             return np.nan, np.nan, "一致なし", "", ""
-        for p in ("大字", "字"):
-            if rest.startswith(p):
-                rest = rest[len(p):]
+        rest = rest.replace("大字", "").replace("字", "")
         # '中央1-2-3' -> '中央1丁目...'
         rest2 = re.sub(r"^(\D+?)(\d+)-", r"\1\2丁目", rest)
         towns = self.towns.get(code, {})

@@ -141,3 +141,14 @@ def test_build_with_sites_csv(tmp_path, data_root):
     assert rep["by_match_level"] == {"大字": 1, "一致なし": 1}
     assert rep["no_match"][0]["name"] == "不明"
     assert r.sites["lon"].notna().all()
+
+
+def test_geocoder_kumamoto_wards_and_okinawa_aza(kumamoto_region_noroads, okinawa_region):
+    lon, lat, level, text = geocode("熊本県熊本市中央区水前寺6丁目18-1", kumamoto_region_noroads)
+    assert level == "大字" and text == "熊本市中央区水前寺六丁目" and 130.7 < lon < 130.8
+    assert geocode("阿蘇郡小国町大字宮原1567-1", kumamoto_region_noroads)[2] == "大字"
+    # 字 written in the address but not in Geolonia's town/小字 split
+    lon, lat, level, text = geocode("宮古島市平良字西里186", okinawa_region)
+    assert level == "大字" and text == "宮古島市平良西里"
+    lon, lat, level, _ = geocode("島尻郡南大東村字南144-1", okinawa_region)
+    assert level == "大字" and 131.2 < lon < 131.3  # on 南大東島, 360 km east of Okinawa Island
