@@ -66,9 +66,12 @@ def wrap_text(s: str, width: int) -> list[str]:
         for ch in para:
             cw = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
             if w + cw > width and line:
-                # try to break at the last space for Latin text
+                if ch == " ":  # break at this space and drop it
+                    out.append(line)
+                    line, w = "", 0
+                    continue
                 cut = line.rfind(" ")
-                if cut > len(line) * 0.6 and cw == 1:
+                if cw == 1 and cut > 0:  # Latin word: move it to the next line whole
                     out.append(line[:cut])
                     line = line[cut + 1:]
                     w = display_width(line)
