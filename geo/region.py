@@ -249,6 +249,10 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     b_path = Path(boundaries) if boundaries else found.get("boundaries")
     p_path = Path(population) if population else found.get("population")
     s_path = Path(settlements) if settlements else found.get("settlements")
+    if settlements and s_path.is_dir() and not any(s_path.glob("*.json")):
+        from geo.settlements import find_settlement_dir
+
+        s_path = find_settlement_dir(s_path, code) or s_path  # e.g. the settlements/ folder itself
     if b_path is None:
         raise InputFileError(f"{pref_ja}の境界ファイル（boundaries/N03-*_{code}_*.json 等）が見つかりません。--boundaries で指定してください。",
                              f"no boundary file for prefecture {code} (boundaries/N03-*_{code}_*); pass --boundaries", path=root)
@@ -263,6 +267,14 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     prog(0.15, "人口を読み込み中")
     pt = read_population(p_path, pop_code_col, pop_value_col, pop_encoding)
     munis["population"] = [pt.lookup(c) for c in munis["code"]]
+    if br.wards is not None:
+        # a designated city without its own total row: the sum of its wards, if all are known
+        for city, g in br.wards.groupby("city_code"):
+            m = munis["code"] == city
+            vals = [pt.lookup(c) for c in g["code"]]
+            if munis.loc[m, "population"].isna().all() and city not in pt.values and all(np.isfinite(vals)):
+                munis.loc[m, "population"] = float(sum(vals))
+                warnings.append(f"人口: {city} の市計の行がないため区の合計を使用")
     unknown = munis.loc[munis["population"].isna(), "code"].tolist()
     for c in unknown:
         n = munis.loc[munis["code"] == c, "name"].iloc[0]

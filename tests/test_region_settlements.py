@@ -152,3 +152,25 @@ def test_geocoder_kumamoto_wards_and_okinawa_aza(kumamoto_region_noroads, okinaw
     assert level == "大字" and text == "宮古島市平良西里"
     lon, lat, level, _ = geocode("島尻郡南大東村字南144-1", okinawa_region)
     assert level == "大字" and 131.2 < lon < 131.3  # on 南大東島, 360 km east of Okinawa Island
+
+
+def test_welfare_override_and_settlements_parent_folder(tmp_path, data_root):
+    ov = tmp_path / "welfare.csv"
+    ov.write_text("code,has_welfare_office\n08364,1\n08201,0\n99999,1\n", encoding="utf-8")
+    r = Region.load(build_region("08", data=data_root, welfare_overrides=ov, settlements=data_root / "settlements",
+                                 out_dir=tmp_path / "b"))
+    m = r.municipalities.set_index("code")
+    assert m.loc["08364", "has_welfare_office"] and not m.loc["08201", "has_welfare_office"]
+    assert r.info()["without_welfare_office"] == 12  # one town gained, one city lost
+    assert any("99999" in w for w in r.manifest["warnings"])
+    assert r.info()["settlement_files"] == 44
+
+
+def test_designated_city_population_from_wards_when_city_row_missing(tmp_path, data_root):
+    pop = data_root / "population" / "municipality_population_2020.csv"
+    p = tmp_path / "pop.csv"
+    p.write_text("\n".join(ln for ln in pop.read_text(encoding="utf-8-sig").splitlines() if not ln.startswith("43100")),
+                 encoding="utf-8")
+    r = Region.load(build_region("43", data=data_root, population=p, out_dir=tmp_path / "k"))
+    assert r.municipalities.set_index("code").loc["43100", "population"] == 738_744
+    assert r.info()["population_total"] == 1_739_211
