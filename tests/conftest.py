@@ -97,3 +97,17 @@ def run_cli():
     return _run
 
 # ------------------------------------------------------------------ end of region area
+
+
+# ------------------------------------------------------------------ app area (app engineer)
+
+
+@pytest.fixture
+def app_env(ibaraki_region, regions_tmp, tmp_path, monkeypatch):
+    """Point the app at the session's Ibaraki bundle and a fresh scenarios/uploads folder."""
+    monkeypatch.setenv("MADOGUCHI_REGIONS_DIR", str(regions_tmp))
+    monkeypatch.setenv("MADOGUCHI_SCENARIOS_DIR", str(tmp_path / "scenarios"))
+    monkeypatch.setenv("MADOGUCHI_UPLOADS_DIR", str(tmp_path / "uploads"))
+    return {"region": ibaraki_region, "scenarios": tmp_path / "scenarios", "uploads": tmp_path / "uploads"}
+
+# ------------------------------------------------------------------ end of app area

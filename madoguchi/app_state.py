@@ -1,0 +1,576 @@
+"""Glue the Streamlit pages call: cached region and matrices, the current scenario, errors in Japanese.
+
+Pages stay thin: they draw widgets and call these functions. The computations behind them come
+from geo/ (region, travel times) and models/ (placement, coverage, …). Functions without `st.`
+in their body are plain Python and are tested without a browser.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+import traceback
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from geo.errors import InputFileError, MadoguchiError, ParameterError
+from geo.paths import regions_dir, uploads_dir
+from madoguchi.i18n import t
+from models.scenario import Hub, Scenario
+
+log = logging.getLogger("madoguchi.app")
+
+DEFAULT_PREF = "08"
+MAX_UPLOAD_MB = 20
+LANG_OPTIONS = {"日本語": "ja", "English": "en"}
+# Multipage app (Streamlit's pages/ folder); our own sidebar links give Japanese/English labels.
+PAGES = [  # (file, url path, title key, icon)
+    ("pages/1_map.py", "map", "page_map", ":material/map:"),
+    ("pages/2_placement.py", "placement", "page_placement", ":material/add_location_alt:"),
+    ("pages/3_coverage.py", "coverage", "page_coverage", ":material/timer:"),
+    ("pages/4_outreach.py", "outreach", "page_outreach", ":material/directions_car:"),
+    ("pages/5_partnership.py", "partnership", "page_partnership", ":material/handshake:"),
+    ("pages/6_report.py", "report", "page_report", ":material/description:"),
+]
+
+# --------------------------------------------------------------------------- session basics
+
+
+def lang() -> str:
+    """'ja' (default) or 'en', from the sidebar radio."""
+    return LANG_OPTIONS.get(st.session_state.get("lang_choice", "日本語"), "ja")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def show_error(e: BaseException, lang_: str = "ja") -> None:
+    """A failure as a Japanese message that says what to do; never a raw traceback on screen."""
+    if isinstance(e, MadoguchiError):
+        st.error(e.message(lang_))
+        return
+    log.error("unexpected error in page: %s", "".join(traceback.format_exception(e)))
+    st.error(t("error_generic", lang_))
+    with st.expander(t("error_details", lang_)):
+        st.text(f"{type(e).__name__}: {e}")
+
+
+def guarded(fn, *args, **kwargs):
+    """Run a page body; MadoguchiError and any other Exception become messages (st.stop/rerun pass)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:  # Streamlit's stop/rerun are BaseException, not caught here
+        show_error(e, lang())
+        return None
+
+
+# --------------------------------------------------------------------------- region
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_region_cached(path: str, stamp: float):
+    from geo.region import Region
+
+    return Region.load(path)
+
+
+def load_region(path: str | Path):
+    """Region bundle, cached per process (re-read when its manifest changes)."""
+    p = Path(path)
+    mf = p / "manifest.json"
+    stamp = mf.stat().st_mtime if mf.exists() else 0.0
+    return _load_region_cached(str(p), stamp)
+
+
+def available_regions() -> list[dict]:
+    """Built bundles in the regions folder: [{path, name, pref_code, pref_name, built}]."""
+    from geo.region import list_regions
+
+    return list_regions(regions_dir())
+
+
+def ensure_default_region(progress=None):
+    """Build (if missing) and load the default region (Ibaraki, 08) in the regions folder."""
+    from geo.region import ensure_region
+
+    reg = ensure_region(DEFAULT_PREF, progress=progress, root=regions_dir())
+    return load_region(reg.path)
+
+
+def build_region_for(pref_code: str, progress=None):
+    """Build the default bundle of a prefecture from the found sources and load it."""
+    from geo.region import build_region, default_region_dir
+
+    d = default_region_dir(pref_code, regions_dir())
+    build_region(pref_code, out_dir=d, progress=progress)
+    return load_region(d)
+
+
+def current_region():
+    """The region chosen in the sidebar, building the default Ibaraki bundle on first start."""
+    path = st.session_state.get("region_path")
+    regions = available_regions()
+    if path and any(r["path"] == path for r in regions):
+        return load_region(path)
+    if not regions:
+        with st.spinner(t("loading_region", lang())):
+            reg = ensure_default_region()
+        st.session_state["region_path"] = str(reg.path)
+        return reg
+    default = next((r for r in regions if r.get("pref_code") == DEFAULT_PREF), regions[0])
+    st.session_state["region_path"] = default["path"]
+    return load_region(default["path"])
+
+
+def road_status(region) -> dict:
+    """What the travel times on screen are based on: {'source', 'has_roads', 'estimate_only'}."""
+    src = region.manifest.get("counts", {}).get("road_source") or region.manifest.get("road_source") or "estimate"
+    has = region.roads is not None
+    return {"source": src, "has_roads": has, "estimate_only": not has}
+
+
+# --------------------------------------------------------------------------- travel times
+
+
+@dataclass
+class Matrix:
+    """Minutes and method codes (0 road, 1 estimate, 2 link) for demand x columns."""
+
+    minutes: np.ndarray
+    method: np.ndarray
+
+
+def _estimate_minutes(dlon, dlat, slon, slat, settings) -> np.ndarray:
+    """Fallback used only if geo.traveltime is not installed: great-circle km x circuity / speed.
+
+    This is the same stated estimate rule the travel-time engine applies without road data.
+    """
+    R = 6371.0088
+    la1, la2 = np.radians(dlat)[:, None], np.radians(slat)[None, :]
+    dphi = la2 - la1
+    dl = np.radians(slon)[None, :] - np.radians(dlon)[:, None]
+    a = np.sin(dphi / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dl / 2) ** 2
+    km = 2 * R * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return km * settings.circuity / settings.estimate_speed_kmh * 60.0
+
+
+def _has_traveltime() -> bool:
+    try:
+        import geo.traveltime  # noqa: F401
+    except ModuleNotFoundError:
+        return False
+    return True
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _site_matrix_cached(path: str, stamp: float) -> Matrix:
+    region = load_region(path)
+    d, s = region.demand, region.sites
+    if _has_traveltime():
+        from geo.traveltime import region_matrix
+
+        tm = region_matrix(region, s)
+        return Matrix(np.asarray(tm.minutes, float), np.asarray(tm.method, np.uint8))
+    mins = _estimate_minutes(d["lon"].to_numpy(float), d["lat"].to_numpy(float), s["lon"].to_numpy(float),
+                             s["lat"].to_numpy(float), region.settings)
+    return Matrix(mins, np.ones(mins.shape, np.uint8))
+
+
+def site_matrix(region) -> Matrix:
+    """Demand x candidate-site travel times, cached per region (st.cache_resource)."""
+    mf = Path(region.path) / "manifest.json"
+    return _site_matrix_cached(str(region.path), mf.stat().st_mtime if mf.exists() else 0.0)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _engine_cached(path: str):
+    from geo.traveltime import TravelTimeEngine
+
+    region = load_region(path)
+    return TravelTimeEngine.for_region(region) if hasattr(TravelTimeEngine, "for_region") else TravelTimeEngine(region)
+
+
+def point_column(region, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes and method from every demand point to one new point (a moved or added hub)."""
+    if _has_traveltime():
+        eng = _engine_cached(str(region.path))
+        col = eng.column(float(lon), float(lat))
+        if isinstance(col, tuple):
+            mins, meth = col[0], col[1]
+        elif hasattr(col, "minutes"):
+            mins, meth = col.minutes, col.method
+        else:
+            mins, meth = col, np.ones(len(col), np.uint8)
+        return np.asarray(mins, float).reshape(-1), np.asarray(meth, np.uint8).reshape(-1)
+    d = region.demand
+    mins = _estimate_minutes(d["lon"].to_numpy(float), d["lat"].to_numpy(float), np.array([lon]), np.array([lat]),
+                             region.settings)[:, 0]
+    return mins, np.ones(len(mins), np.uint8)
+
+
+def hub_matrix(region, hubs: list[Hub], cache: dict | None = None) -> Matrix:
+    """Demand x hubs: a hub standing on a candidate site reuses that site's cached column;
+    any other hub (moved, added by hand) gets one engine column, memoised in `cache`."""
+    n = len(region.demand)
+    if not hubs:
+        return Matrix(np.zeros((n, 0)), np.zeros((n, 0), np.uint8))
+    sm = site_matrix(region)
+    sites = region.sites
+    pos = {sid: i for i, sid in enumerate(sites["site_id"].astype(str))}
+    slon, slat = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
+    cols, meths = [], []
+    for h in hubs:
+        j = pos.get(str(h.site_id))
+        if j is not None and abs(slon[j] - h.lon) < 1e-7 and abs(slat[j] - h.lat) < 1e-7:
+            cols.append(sm.minutes[:, j])
+            meths.append(sm.method[:, j])
+            continue
+        key = (str(region.path), round(h.lon, 7), round(h.lat, 7))
+        if cache is not None and key in cache:
+            c, mm = cache[key]
+        else:
+            c, mm = point_column(region, h.lon, h.lat)
+            if cache is not None:
+                cache[key] = (c, mm)
+        cols.append(c)
+        meths.append(mm)
+    return Matrix(np.column_stack(cols), np.column_stack(meths).astype(np.uint8))
+
+
+def column_cache() -> dict:
+    """Per-session memo of engine columns for hubs not on a candidate site."""
+    return st.session_state.setdefault("_column_cache", {})
+
+
+# --------------------------------------------------------------------------- demand + coverage
+
+
+def demand_weights(region, scope: str) -> tuple[np.ndarray, np.ndarray]:
+    """(weights, in_scope mask): population per demand point, 0 outside the scope; NaN kept (unknown)."""
+    from models.placement import demand_scope_mask
+
+    mask = demand_scope_mask(region.demand["muni_code"], region.municipalities, scope)
+    w = region.demand["population"].to_numpy(float)
+    return np.where(mask, w, 0.0), mask
+
+
+@dataclass
+class CoverageView:
+    """What the pages show for a set of hubs (built from the nearest-hub minutes)."""
+
+    thresholds: list[float]
+    nearest_min: np.ndarray  # (n,) minutes to the nearest hub, inf unreachable
+    nearest_hub: np.ndarray  # (n,) hub index, -1 if none
+    nearest_method: np.ndarray  # (n,) method code of that time
+    in_scope: np.ndarray
+    population: float  # known population in scope
+    covered: dict = field(default_factory=dict)  # threshold -> population within it
+    share: dict = field(default_factory=dict)  # threshold -> share 0..1
+    mean_min: float | None = None
+    max_min: float | None = None
+    unreachable_population: float = 0.0
+    unknown_population_points: int = 0
+    methods: list = field(default_factory=list)  # method codes present in scope
+
+    def to_dict(self) -> dict:
+        def num(x):
+            return None if x is None or not math.isfinite(float(x)) else float(x)
+
+        return {"thresholds": self.thresholds, "population": num(self.population),
+                "covered": {str(k): num(v) for k, v in self.covered.items()},
+                "share": {str(k): num(v) for k, v in self.share.items()},
+                "mean_min": num(self.mean_min), "max_min": num(self.max_min),
+                "unreachable_population": num(self.unreachable_population), "methods": [int(m) for m in self.methods]}
+
+
+def coverage_view(region, hubs: list[Hub], thresholds, scope: str, cache: dict | None = None) -> CoverageView:
+    """Nearest-hub minutes per demand point and covered population per threshold (vectorised)."""
+    thresholds = [float(x) for x in thresholds]
+    w, mask = demand_weights(region, scope)
+    n = len(region.demand)
+    hm = hub_matrix(region, hubs, cache)
+    if hm.minutes.shape[1] == 0:
+        near = np.full(n, np.inf)
+        idx = np.full(n, -1)
+        meth = np.ones(n, np.uint8)
+    else:
+        idx = np.argmin(hm.minutes, axis=1)
+        near = hm.minutes[np.arange(n), idx]
+        meth = hm.method[np.arange(n), idx]
+        idx = np.where(np.isfinite(near), idx, -1)
+    known = mask & np.isfinite(w)
+    pop = float(w[known].sum())
+    cv = CoverageView(thresholds, near, idx, meth, mask, pop)
+    for th in thresholds:
+        c = float(w[known & (near <= th)].sum())
+        cv.covered[th] = c
+        cv.share[th] = c / pop if pop > 0 else float("nan")
+    reach = known & np.isfinite(near)
+    if reach.any() and w[reach].sum() > 0:
+        cv.mean_min = float(np.sum(w[reach] * near[reach]) / w[reach].sum())
+        pos = reach & (w > 0)
+        cv.max_min = float(near[pos].max()) if pos.any() else None
+    cv.unreachable_population = float(w[known & ~np.isfinite(near)].sum())
+    cv.unknown_population_points = int((mask & ~np.isfinite(w)).sum())
+    cv.methods = sorted({int(x) for x in np.unique(meth[mask])}) if mask.any() else []
+    return cv
+
+
+def per_municipality(region, cv: CoverageView, lang_: str = "ja") -> pd.DataFrame:
+    """One row per in-scope municipality: population, share within each threshold, mean and max minutes."""
+    d = region.demand
+    w = d["population"].to_numpy(float)
+    codes = d["muni_code"].astype(str).to_numpy()
+    munis = region.municipalities.set_index(region.municipalities["code"].astype(str))
+    rows = []
+    for code in pd.unique(codes[cv.in_scope]):
+        sel = (codes == code) & cv.in_scope
+        ww, mm = w[sel], cv.nearest_min[sel]
+        known = np.isfinite(ww)
+        tot = float(ww[known].sum())
+        row = {"code": code, "name": str(munis.loc[code, "name"]) if code in munis.index else code,
+               "population": tot if known.any() else float("nan")}
+        for th in cv.thresholds:
+            row[f"share_{th:g}"] = float(ww[known & (mm <= th)].sum()) / tot if tot > 0 else float("nan")
+        reach = known & np.isfinite(mm)
+        row["mean_min"] = float(np.sum(ww[reach] * mm[reach]) / ww[reach].sum()) if reach.any() and ww[reach].sum() > 0 else float("nan")
+        row["max_min"] = float(mm[reach].max()) if reach.any() else float("inf")
+        row["unreachable_points"] = int((~np.isfinite(mm)).sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def unreachable_points(region, cv: CoverageView) -> pd.DataFrame:
+    """Demand points in scope that no hub reaches (listed, never hidden)."""
+    d = region.demand
+    sel = cv.in_scope & ~np.isfinite(cv.nearest_min)
+    cols = [c for c in ("point_id", "muni_code", "town", "koaza", "lon", "lat", "population") if c in d.columns]
+    out = d.loc[sel, cols].copy()
+    names = dict(zip(region.municipalities["code"].astype(str), region.municipalities["name"]))
+    out.insert(1, "municipality", out["muni_code"].astype(str).map(names))
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- scenario in session
+
+
+def new_scenario(region, name: str = "新しいシナリオ") -> Scenario:
+    """An empty scenario for a region, with existing sites as fixed hubs."""
+    sc = Scenario(name=name, region=region.name, pref_code=region.pref_code,
+                  settings=region.settings.to_dict())
+    ex = region.sites[region.sites["kind"].astype(str) == "existing"]
+    for sid, nm, lon, lat in zip(ex["site_id"], ex["name"], ex["lon"], ex["lat"]):
+        sc.hubs.append(Hub(site_id=str(sid), name=str(nm), lon=float(lon), lat=float(lat), fixed=True, source="existing"))
+    return sc
+
+
+def scenario(region) -> Scenario:
+    """The scenario being edited (per session); a new one when the region changes."""
+    sc = st.session_state.get("scenario")
+    if sc is None or sc.region != region.name:
+        sc = new_scenario(region)
+        st.session_state["scenario"] = sc
+    return sc
+
+
+def set_scenario(sc: Scenario) -> None:
+    st.session_state["scenario"] = sc
+
+
+def store(region):
+    from geo.scenario_store import ScenarioStore
+
+    return ScenarioStore(region.name)
+
+
+# --------------------------------------------------------------------------- hub editing (pure)
+
+
+def add_hub(sc: Scenario, lon: float, lat: float, name: str | None = None, region=None) -> Hub:
+    """Add a hand-placed hub at (lon, lat); must be inside the region's extent if a region is given."""
+    _check_point(lon, lat, region)
+    k = 1 + sum(1 for h in sc.hubs if h.source == "manual")
+    h = Hub(site_id=f"manual-{int(time.time() * 1000) % 10**9}-{k}", name=name or f"手動拠点{k}", lon=float(lon),
+            lat=float(lat), fixed=False, source="manual")
+    sc.hubs.append(h)
+    return h
+
+
+def move_hub(sc: Scenario, index: int, lon: float, lat: float, region=None) -> Hub:
+    """Move hub `index` to (lon, lat); it becomes a hand-placed position (source 'manual')."""
+    if not (0 <= index < len(sc.hubs)):
+        raise ParameterError("移動する拠点を選んでください。", "choose a hub to move")
+    _check_point(lon, lat, region)
+    h = sc.hubs[index]
+    h.lon, h.lat = float(lon), float(lat)
+    if h.source != "existing":
+        h.source = "manual"
+    return h
+
+
+def remove_hub(sc: Scenario, index: int) -> Hub:
+    if not (0 <= index < len(sc.hubs)):
+        raise ParameterError("削除する拠点を選んでください。", "choose a hub to remove")
+    return sc.hubs.pop(index)
+
+
+def _check_point(lon, lat, region) -> None:
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise ParameterError("緯度・経度は数値で入力してください。", "latitude/longitude must be numbers")
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ParameterError("緯度・経度の値が範囲外です。", "latitude/longitude out of range")
+    if region is not None:
+        minx, miny, maxx, maxy = region.municipalities.total_bounds
+        pad = 0.1
+        if not (minx - pad <= lon <= maxx + pad and miny - pad <= lat <= maxy + pad):
+            raise ParameterError("地域の外の地点です。地図上の地域内をクリックしてください。",
+                                 "the point is outside the region; click inside the region on the map")
+
+
+def hubs_from_table(df: pd.DataFrame, old: list[Hub], region=None) -> list[Hub]:
+    """Hubs from the edited table (name, lat, lon editable; rows added or removed)."""
+    out = []
+    by_id = {h.site_id: h for h in old}
+    for i, row in enumerate(df.to_dict("records")):
+        lon, lat = row.get("lon"), row.get("lat")
+        if lon is None or lat is None or (isinstance(lon, float) and math.isnan(lon)) or (isinstance(lat, float) and math.isnan(lat)):
+            continue  # a half-filled new row: wait until both are entered
+        _check_point(lon, lat, region)
+        sid = str(row.get("site_id") or "")
+        prev = by_id.get(sid)
+        if prev is None:
+            h = Hub(site_id=sid or f"manual-table-{i}", name=str(row.get("name") or f"手動拠点{i + 1}"), lon=float(lon),
+                    lat=float(lat), fixed=False, source="manual")
+        else:
+            moved = abs(prev.lon - float(lon)) > 1e-9 or abs(prev.lat - float(lat)) > 1e-9
+            h = Hub(site_id=prev.site_id, name=str(row.get("name") or prev.name), lon=float(lon), lat=float(lat),
+                    fixed=prev.fixed, source=("manual" if moved and prev.source != "existing" else prev.source),
+                    capacity=prev.capacity)
+        out.append(h)
+    return out
+
+
+def hubs_table(hubs: list[Hub]) -> pd.DataFrame:
+    return pd.DataFrame([{"site_id": h.site_id, "name": h.name, "lat": h.lat, "lon": h.lon, "source": h.source,
+                          "fixed": h.fixed} for h in hubs],
+                        columns=["site_id", "name", "lat", "lon", "source", "fixed"])
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+_SAFE = re.compile(r"[^0-9A-Za-z._\-\u3040-\u30ff\u3400-\u9fff]")
+UPLOAD_EXTS = {".csv", ".json", ".geojson", ".gpkg", ".zip", ".pbf", ".osm"}
+
+
+def safe_upload_name(name: str) -> str:
+    """A file name with no folders, no leading dots, only safe characters (Japanese kept)."""
+    base = unicodedata.normalize("NFKC", Path(str(name)).name)
+    base = _SAFE.sub("_", base).lstrip("._") or "upload"
+    return base[:100]
+
+
+def store_upload(region_name: str, name: str, data: bytes, allowed: set[str] = UPLOAD_EXTS,
+                 max_mb: float = MAX_UPLOAD_MB) -> Path:
+    """Keep an uploaded file under data/uploads/<region>/ with a safe name; size and type checked."""
+    from geo.atomic import write_text_atomic  # noqa: F401  (same folder discipline)
+    import os
+    import tempfile
+
+    if len(data) > max_mb * 1024 * 1024:
+        raise InputFileError(f"ファイルが大きすぎます（上限 {max_mb:g} MB）。", f"file too large (limit {max_mb:g} MB)", path=name)
+    safe = safe_upload_name(name)
+    ext = "".join(Path(safe).suffixes[-2:]) if safe.endswith(".osm.pbf") else Path(safe).suffix.lower()
+    if ext not in allowed and Path(safe).suffix.lower() not in allowed:
+        raise InputFileError(f"この種類のファイルは取り込めません（{', '.join(sorted(allowed))}）。",
+                             f"this file type is not accepted ({', '.join(sorted(allowed))})", path=name)
+    folder = uploads_dir() / safe_upload_name(region_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / safe
+    if dest.resolve().parent != folder.resolve():
+        raise InputFileError("ファイル名が不正です。", "invalid file name", path=name)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{safe}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return dest
+
+
+# --------------------------------------------------------------------------- page frame
+
+
+def online_basemap() -> bool:
+    """True if the basemap toggle is on and the tile host answers (checked once per process)."""
+    from madoguchi.maps import check_online
+
+    return bool(st.session_state.get("basemap_on", False)) and check_online()
+
+
+def sidebar(region=None) -> None:
+    """Language, region choice, basemap toggle and the current scenario, on every page."""
+    from madoguchi.maps import check_online
+
+    st.sidebar.radio(t("language", lang()), list(LANG_OPTIONS), key="lang_choice", horizontal=True)
+    L = lang()
+    _nav_links(L)
+    regions = available_regions()
+    if regions:
+        paths = [r["path"] for r in regions]
+        labels = {r["path"]: f"{r.get('pref_name') or ''} ({r['name']})" for r in regions}
+        cur = st.session_state.get("region_path")
+        if cur not in paths:
+            cur = next((r["path"] for r in regions if r.get("pref_code") == DEFAULT_PREF), paths[0])
+            st.session_state["region_path"] = cur
+        st.sidebar.selectbox(t("region", L), paths, format_func=lambda p: labels.get(p, p), key="region_path")
+    online = check_online()
+    if "basemap_on" not in st.session_state:
+        st.session_state["basemap_on"] = online
+    st.sidebar.toggle(t("basemap_toggle", L), key="basemap_on")
+    if not online:
+        st.sidebar.caption(t("basemap_offline", L))
+    sc = st.session_state.get("scenario")
+    if sc is not None and region is not None and sc.region == region.name:
+        st.sidebar.markdown(f"**{t('scenario', L)}:** {sc.name}  \n{t('hubs', L)}: {len(sc.hubs)}")
+
+
+def _nav_links(L: str) -> None:
+    """Links to every page with Japanese (or English) labels."""
+    from streamlit.errors import StreamlitAPIException
+
+    with st.sidebar:
+        try:
+            st.page_link("app.py", label="ホーム" if L != "en" else "Home", icon=":material/home:")
+            for f, _u, key, icon in PAGES:
+                st.page_link(f, label=t(key, L), icon=icon)
+        except (StreamlitAPIException, KeyError):
+            pass  # a page run on its own (tests): no navigation to draw
+        st.divider()
+
+
+def page(title_key: str, body, *, needs_region: bool = True) -> None:
+    """Common frame: sidebar, title, region loading, and errors shown in Japanese."""
+    try:
+        st.set_page_config(page_title="窓口 Madoguchi", page_icon="🏢", layout="wide")
+    except Exception:
+        pass
+
+    def _run():
+        region = current_region() if needs_region else None
+        sidebar(region)
+        st.title(t(title_key, lang()))
+        body(region) if needs_region else body()
+
+    guarded(_run)

@@ -1,0 +1,259 @@
+"""Japanese (default) and English strings, and number formatting with units, for app, CLI and reports.
+
+One place for every visible word, so a council handout and the screen say the same thing.
+`t(key, lang)` returns the string; the fmt_* helpers format numbers with thousands separators
+and units (人, 分, km, 円); estimates are marked 「推定」 and unreachable/unknown are said in words.
+"""
+from __future__ import annotations
+
+import math
+
+LANGS = ("ja", "en")
+DEFAULT_LANG = "ja"
+
+# key -> (ja, en). Placeholders use str.format names.
+STRINGS: dict[str, tuple[str, str]] = {
+    # app-wide
+    "app_title": ("窓口 Madoguchi — 相談窓口の配置・カバー率計画", "Madoguchi — consultation desk placement and coverage"),
+    "app_caption": (
+        "福祉事務所のない町村の住民が、自立相談支援機関に何分で行けるかを地図で確かめ、拠点・出張相談・広域連携を計画します。",
+        "See how many minutes residents of towns and villages without a welfare office need to reach a consultation desk; plan hubs, itinerant consultations and joint services.",
+    ),
+    "language": ("言語 / Language", "Language / 言語"),
+    "basemap_toggle": ("背景地図 (オンライン時)", "Background map (when online)"),
+    "basemap_offline": ("オフラインのため背景地図なしで表示しています。", "Offline: shown without a background map."),
+    "region": ("地域", "Region"),
+    "no_region": (
+        "地域データがまだありません。ホーム画面で都道府県を選んで「地域を作成」を押してください。",
+        "No region yet. Choose a prefecture on the home page and press “Build region”.",
+    ),
+    "loading_region": ("地域データを読み込んでいます…", "Loading the region…"),
+    "computing_matrix": ("所要時間を計算しています…", "Computing travel times…"),
+    "error_generic": (
+        "予期しないエラーが発生しました。入力を確認して、もう一度お試しください。解決しない場合は下の詳細を担当者に伝えてください。",
+        "An unexpected error occurred. Check the input and try again; if it persists, pass the details below to support.",
+    ),
+    "error_details": ("詳細（担当者向け）", "Details (for support)"),
+    "error_what_to_do": ("対処:", "What to do:"),
+    "module_missing": (
+        "この機能の計算部品 ({module}) がまだ入っていません。Madoguchi を更新してください。",
+        "The computation module for this feature ({module}) is not installed yet. Update Madoguchi.",
+    ),
+    # home
+    "home_choose_region": ("地域を選ぶ", "Choose a region"),
+    "home_build_region": ("地域を作成", "Build region"),
+    "home_prefecture": ("都道府県", "Prefecture"),
+    "home_building": ("地域データを作成しています（数十秒かかることがあります）…", "Building the region (may take some tens of seconds)…"),
+    "home_built": ("地域データを作成しました: {name}", "Region built: {name}"),
+    "home_data_status": ("データの状況", "Data status"),
+    "home_sources": ("出典", "Sources"),
+    "home_counts": ("件数", "Counts"),
+    "home_excluded": ("除外・不明なもの", "Excluded or unknown"),
+    "home_warnings": ("注意", "Warnings"),
+    "home_pages": ("各ページでできること", "What each page does"),
+    "road_source": ("道路データ", "Road data"),
+    "road_estimate_warning": (
+        "この地域には道路データがありません。所要時間はすべて直線距離からの推定（推定）です。道路データ (.osm.pbf) を追加すると道路に沿った時間になります。",
+        "This region has no road data: every travel time is an estimate from straight-line distance. Add road data (.osm.pbf) for road-based times.",
+    ),
+    "road_present": ("道路データあり: {source}", "Road data: {source}"),
+    "municipalities": ("市町村", "Municipalities"),
+    "municipalities_without_office": ("福祉事務所のない町村", "Towns/villages without a welfare office"),
+    "demand_points": ("需要点（大字・町丁目）", "Demand points (大字/町丁目)"),
+    "sites": ("候補地・既存拠点", "Candidate and existing sites"),
+    "population": ("人口", "Population"),
+    "page_map": ("地図", "Map"),
+    "page_placement": ("拠点配置", "Hub placement"),
+    "page_coverage": ("カバー率", "Coverage"),
+    "page_outreach": ("出張相談ルート", "Itinerant routes"),
+    "page_partnership": ("広域連携", "Joint services"),
+    "page_report": ("レポート", "Report"),
+    "page_map_desc": ("市町村を種別・福祉事務所・人口で色分けし、道路と候補地を表示します。", "Municipalities by kind / welfare office / population, roads and sites."),
+    "page_placement_desc": ("配置モデルを実行し、地図のクリックや表で拠点を追加・移動・削除します。カバー率はすぐ更新されます。", "Run placement models; add, move or remove hubs by clicking the map or in a table; coverage updates at once."),
+    "page_coverage_desc": ("基準時間ごとの到達圏、市町村別の表、到達できない地区、シナリオの比較。", "Isochrones per threshold, per-municipality table, unreachable places, scenario comparison."),
+    "page_outreach_desc": ("出張相談の巡回ルートと月間カレンダーを作ります。", "Plan itinerant consultation routes and the monthly calendar."),
+    "page_partnership_desc": ("広域連携のグループ、拠点となる会場、費用分担表。", "Joint-service groups, host sites and the cost-share table."),
+    "page_report_desc": ("議会・庁内向けのレポート (HTML/PDF) を出力します。", "Export the report (HTML/PDF) for council and staff."),
+    # map page
+    "color_by": ("色分け", "Colour by"),
+    "color_kind": ("種別（市・町・村）", "Kind (city/town/village)"),
+    "color_welfare": ("福祉事務所の有無", "Welfare office"),
+    "color_population": ("人口", "Population"),
+    "show_roads": ("道路を表示", "Show roads"),
+    "show_sites": ("候補地を表示", "Show sites"),
+    "show_demand": ("需要点を表示", "Show demand points"),
+    "legend_kind": ("市町村の種別", "Municipality kind"),
+    "legend_welfare": ("福祉事務所", "Welfare office"),
+    "legend_population": ("人口", "Population"),
+    "legend_hubs": ("相談拠点", "Consultation hubs"),
+    "legend_sites": ("候補地", "Candidate sites"),
+    "legend_isochrones": ("到達圏（所要時間）", "Reach (travel time)"),
+    "legend_routes": ("出張相談ルート", "Itinerant routes"),
+    "legend_groups": ("広域連携グループ", "Joint-service groups"),
+    "legend_roads": ("道路", "Roads"),
+    "welfare_yes": ("あり", "yes"),
+    "welfare_no": ("なし", "no"),
+    "kind_city": ("市", "city"),
+    "kind_town": ("町", "town"),
+    "kind_village": ("村", "village"),
+    "unknown": ("不明", "unknown"),
+    "unreachable": ("到達不能", "unreachable"),
+    "estimate": ("推定", "estimate"),
+    "method": ("所要時間の算出方法", "Travel-time method"),
+    "method_road": ("道路", "road"),
+    "method_estimate": ("推定（直線距離×迂回率÷速度）", "estimate (straight line × circuity ÷ speed)"),
+    "method_link": ("航路等を含む", "includes a ferry/link"),
+    "method_mixed": ("混在", "mixed"),
+    "demand_rule": ("需要の配分ルール", "Demand rule"),
+    "demand_rule_equal": (
+        "市町村の人口をその大字・町丁目の代表点に均等に配分",
+        "each municipality's population split equally over its 大字/町丁目 points",
+    ),
+    "demand_scope": ("対象住民", "Demand scope"),
+    "scope_without": ("福祉事務所のない町村の住民", "residents of towns/villages without a welfare office"),
+    "scope_all": ("全市町村の住民", "residents of all municipalities"),
+    # placement
+    "hubs": ("拠点", "Hubs"),
+    "hub_table": ("拠点一覧（緯度・経度を編集できます）", "Hubs (latitude/longitude editable)"),
+    "model": ("モデル", "Model"),
+    "run_model": ("モデルを実行", "Run model"),
+    "n_hubs": ("新しく置く拠点の数", "Number of new hubs"),
+    "threshold": ("基準時間", "Threshold"),
+    "click_mode": ("地図クリックの動作", "Map click does"),
+    "click_none": ("何もしない", "nothing"),
+    "click_add": ("拠点を追加", "add a hub"),
+    "click_move": ("選んだ拠点を移動", "move the selected hub"),
+    "selected_hub": ("移動する拠点", "Hub to move"),
+    "hub_added": ("拠点を追加しました: {name}", "Hub added: {name}"),
+    "hub_moved": ("拠点を移動しました: {name}", "Hub moved: {name}"),
+    "remove_hub": ("拠点を削除", "Remove hub"),
+    "clear_hubs": ("すべての拠点を消す", "Clear all hubs"),
+    "recompute_time": ("再計算 {ms} ミリ秒", "recomputed in {ms} ms"),
+    "covered_share": ("{t}分以内に行ける住民の割合", "Share of residents within {t} min"),
+    "covered_people": ("{t}分以内", "within {t} min"),
+    "mean_time": ("平均所要時間", "Mean travel time"),
+    "max_time": ("最長所要時間", "Longest travel time"),
+    "no_hubs": ("拠点がまだありません。モデルを実行するか、地図をクリックして追加してください。", "No hubs yet: run a model or click the map to add one."),
+    # coverage
+    "per_muni_table": ("市町村別", "Per municipality"),
+    "unreachable_list": ("到達できない地区", "Unreachable places"),
+    "unreachable_none": ("到達できない地区はありません。", "No unreachable places."),
+    "show_isochrones": ("到達圏を表示", "Show isochrones"),
+    "compare": ("シナリオの比較", "Compare scenarios"),
+    "compare_a": ("比較A", "Scenario A"),
+    "compare_b": ("比較B", "Scenario B"),
+    "current": ("（現在の作業中）", "(current, unsaved)"),
+    # scenarios
+    "scenario": ("シナリオ", "Scenario"),
+    "scenario_name": ("シナリオ名", "Scenario name"),
+    "save": ("保存", "Save"),
+    "load": ("読み込み", "Load"),
+    "rename": ("名前を変更", "Rename"),
+    "duplicate": ("複製", "Duplicate"),
+    "delete": ("削除", "Delete"),
+    "new_name": ("新しい名前", "New name"),
+    "saved": ("保存しました: {name}", "Saved: {name}"),
+    "loaded": ("読み込みました: {name}", "Loaded: {name}"),
+    "renamed": ("名前を変更しました: {name}", "Renamed to: {name}"),
+    "duplicated": ("複製しました: {name}", "Duplicated as: {name}"),
+    "deleted": ("削除しました: {name}", "Deleted: {name}"),
+    "broken_files": ("読めないファイル（そのまま残しています）", "Unreadable files (left untouched)"),
+    "upload": ("ファイルを取り込む", "Upload a file"),
+    "upload_too_big": ("ファイルが大きすぎます（上限 {mb} MB）。", "File too large (limit {mb} MB)."),
+    # outreach / partnership / report
+    "plan_routes": ("ルートを作成", "Plan routes"),
+    "calendar": ("月間カレンダー", "Monthly calendar"),
+    "groups": ("グループ", "Groups"),
+    "cost_share": ("費用分担", "Cost share"),
+    "build_report": ("レポートを作成", "Build report"),
+    "download": ("ダウンロード", "Download"),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **kwargs) -> str:
+    """The string for `key` in `lang` ('ja' default); unknown keys return the key itself (visible, not a crash)."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    s = pair[1] if lang == "en" else pair[0]
+    return s.format(**kwargs) if kwargs else s
+
+
+def _is_missing(x) -> bool:
+    try:
+        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(x != x)
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_int(x, lang: str = DEFAULT_LANG) -> str:
+    """12345.6 -> '12,346'; missing -> '不明'."""
+    if _is_missing(x):
+        return t("unknown", lang)
+    return f"{round(float(x)):,}"
+
+
+def fmt_people(x, lang: str = DEFAULT_LANG) -> str:
+    """Population: 12345 -> '12,345人' (en: '12,345 people'); NaN -> '不明'."""
+    if _is_missing(x):
+        return t("unknown", lang)
+    return f"{round(float(x)):,}人" if lang != "en" else f"{round(float(x)):,} people"
+
+
+def fmt_minutes(x, lang: str = DEFAULT_LANG, *, estimate: bool = False, digits: int = 1) -> str:
+    """Minutes: 23.44 -> '23.4分' ('23.4分（推定）' if estimate); inf -> '到達不能'; NaN -> '不明'."""
+    if _is_missing(x):
+        return t("unknown", lang)
+    x = float(x)
+    if math.isinf(x):
+        return t("unreachable", lang)
+    s = f"{x:,.{digits}f}分" if lang != "en" else f"{x:,.{digits}f} min"
+    if estimate:
+        s += "（推定）" if lang != "en" else " (estimate)"
+    return s
+
+
+def fmt_km(x, lang: str = DEFAULT_LANG, *, digits: int = 1) -> str:
+    """Kilometres: 1234.56 -> '1,234.6 km'; NaN -> '不明'."""
+    if _is_missing(x):
+        return t("unknown", lang)
+    return f"{float(x):,.{digits}f} km"
+
+
+def fmt_yen(x, lang: str = DEFAULT_LANG) -> str:
+    """Yen: 1234567 -> '1,234,567円' (en: '¥1,234,567'); NaN -> '不明'."""
+    if _is_missing(x):
+        return t("unknown", lang)
+    return f"{round(float(x)):,}円" if lang != "en" else f"¥{round(float(x)):,}"
+
+
+def fmt_pct(x, lang: str = DEFAULT_LANG, *, digits: int = 1) -> str:
+    """Share 0..1 -> '87.5%'; NaN -> '不明'."""
+    if _is_missing(x):
+        return t("unknown", lang)
+    return f"{100.0 * float(x):.{digits}f}%"
+
+
+METHOD_KEYS = {0: "method_road", 1: "method_estimate", 2: "method_link"}
+
+
+def method_label(methods, lang: str = DEFAULT_LANG) -> str:
+    """Label for a set/array of travel-time method codes: one kind -> its name, several -> '混在 (...)'."""
+    try:
+        codes = sorted({int(m) for m in methods})
+    except TypeError:
+        codes = [int(methods)]
+    if not codes:
+        return t("unknown", lang)
+    if len(codes) == 1:
+        return t(METHOD_KEYS.get(codes[0], "unknown"), lang)
+    parts = "・".join(t(METHOD_KEYS.get(c, "unknown"), lang).split("（")[0].split(" (")[0] for c in codes)
+    return f"{t('method_mixed', lang)}（{parts}）" if lang != "en" else f"{t('method_mixed', lang)} ({parts})"
+
+
+KIND_LABEL = {"市": "kind_city", "町": "kind_town", "村": "kind_village"}
+
+
+def kind_label(kind: str, lang: str = DEFAULT_LANG) -> str:
+    """'市' -> '市' (ja) / 'city' (en)."""
+    return t(KIND_LABEL[kind], lang) if kind in KIND_LABEL else str(kind)

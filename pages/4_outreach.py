@@ -1,0 +1,12 @@
+"""page_outreach (being wired)."""
+import streamlit as st
+
+from madoguchi import app_state as S
+from madoguchi.i18n import t
+
+
+def body(region):
+    st.info(t("page_outreach_desc", S.lang()))
+
+
+S.page("page_outreach", body)

@@ -1,0 +1,12 @@
+"""page_partnership (being wired)."""
+import streamlit as st
+
+from madoguchi import app_state as S
+from madoguchi.i18n import t
+
+
+def body(region):
+    st.info(t("page_partnership_desc", S.lang()))
+
+
+S.page("page_partnership", body)
