@@ -1,0 +1,124 @@
+"""User-supplied ferry / bridge links: `from_lat,from_lon,to_lat,to_lon,minutes[,name]`.
+
+A link is two-way and costs `minutes` to cross (waiting time included if the user includes
+it). Links join road components (road mode) or landmasses (estimate mode); any pair whose
+best time uses a link is marked method 2.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from geo.errors import InputFileError
+
+REQUIRED = ("from_lat", "from_lon", "to_lat", "to_lon", "minutes")
+
+
+@dataclass(frozen=True)
+class Link:
+    from_lon: float
+    from_lat: float
+    to_lon: float
+    to_lat: float
+    minutes: float
+    name: str = ""
+
+
+@dataclass
+class Links:
+    """A set of links (possibly empty)."""
+
+    items: list[Link]
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "from_lon": np.array([x.from_lon for x in self.items], dtype=float),
+            "from_lat": np.array([x.from_lat for x in self.items], dtype=float),
+            "to_lon": np.array([x.to_lon for x in self.items], dtype=float),
+            "to_lat": np.array([x.to_lat for x in self.items], dtype=float),
+            "minutes": np.array([x.minutes for x in self.items], dtype=float),
+        }
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for x in self.items:
+            h.update(f"{x.from_lon:.7f},{x.from_lat:.7f},{x.to_lon:.7f},{x.to_lat:.7f},{x.minutes:.6f};".encode())
+        return h.hexdigest()[:16]
+
+    def to_dict(self) -> list[dict]:
+        return [x.__dict__.copy() for x in self.items]
+
+
+def _err(path, row: int | None, ja: str, en: str) -> InputFileError:
+    where_ja = f"{row} 行目: " if row else ""
+    where_en = f"row {row}: " if row else ""
+    return InputFileError(f"連絡路ファイル {where_ja}{ja}", f"links file {where_en}{en}", path=path)
+
+
+def read_links(path: str | Path) -> Links:
+    """Read and check a links CSV (UTF-8, BOM allowed). Every problem names its row."""
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise InputFileError(f"連絡路ファイルを読めません ({e})", f"cannot read links file ({e})", path=p)
+    except UnicodeDecodeError:
+        raise InputFileError("連絡路ファイルが UTF-8 ではありません。", "links file is not UTF-8", path=p)
+    return parse_links(text, source=str(p))
+
+
+def parse_links(text: str, source: str = "<links>") -> Links:
+    reader = csv.DictReader(io.StringIO(text))
+    cols = [c.strip() for c in (reader.fieldnames or [])]
+    reader.fieldnames = cols
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise _err(source, None, f"必要な列がありません: {', '.join(missing)}（必要: {','.join(REQUIRED)}[,name]）",
+                   f"missing columns: {', '.join(missing)} (need {','.join(REQUIRED)}[,name])")
+    items = []
+    for i, row in enumerate(reader, start=2):  # row 1 is the header
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue  # blank line
+        vals = {}
+        for c in REQUIRED:
+            raw = (row.get(c) or "").strip()
+            try:
+                vals[c] = float(raw)
+            except ValueError:
+                raise _err(source, i, f"{c} が数値ではありません: '{raw}'", f"{c} is not a number: '{raw}'")
+            if not math.isfinite(vals[c]):
+                raise _err(source, i, f"{c} が有限の数値ではありません", f"{c} is not finite")
+        for c in ("from_lat", "to_lat"):
+            if not -90 <= vals[c] <= 90:
+                raise _err(source, i, f"{c} が範囲外です: {vals[c]}", f"{c} out of range: {vals[c]}")
+        for c in ("from_lon", "to_lon"):
+            if not -180 <= vals[c] <= 180:
+                raise _err(source, i, f"{c} が範囲外です: {vals[c]}", f"{c} out of range: {vals[c]}")
+        if vals["minutes"] < 0:
+            raise _err(source, i, f"minutes が負です: {vals['minutes']}", f"minutes is negative: {vals['minutes']}")
+        items.append(Link(vals["from_lon"], vals["from_lat"], vals["to_lon"], vals["to_lat"], vals["minutes"],
+                          (row.get("name") or "").strip()))
+    if not items:
+        raise _err(source, None, "連絡路が 1 件もありません。", "no links in the file")
+    return Links(items, source)
+
+
+def as_links(links) -> Links:
+    """Accept None, a Links, a path, or a list of Link."""
+    if links is None:
+        return Links([])
+    if isinstance(links, Links):
+        return links
+    if isinstance(links, (str, Path)):
+        return read_links(links)
+    return Links(list(links))

@@ -1,0 +1,134 @@
+"""Travel matrices cached beside the region bundle, one column per destination.
+
+File `<cache_dir>/<kind>-<key>.npz`; `key` hashes everything a time depends on except the
+destinations: engine version, road-graph fingerprint, the time settings (speed table,
+circuity, estimate/access speeds, snap threshold), links, landmasses, the origin points and
+the cutoff. Inside, each column is stored under a hash of its destination's coordinates and
+landmass. So a changed speed table (or graph, links, demand points) misses the whole file,
+and a new or moved site computes only its own column; unchanged sites are read back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+MAX_COLUMNS = 4000  # oldest columns beyond this are dropped when the file is rewritten
+
+
+def base_key(engine, origins, cutoff_min, kind: str) -> str:
+    from geo.traveltime import ENGINE_VERSION, settings_subset
+
+    h = hashlib.sha256()
+    parts = [
+        ENGINE_VERSION, kind,
+        engine.roads.fingerprint() if engine.roads is not None else "no-roads",
+        json.dumps(settings_subset(engine.settings), sort_keys=True),
+        engine.links.fingerprint(),
+        engine.landmasses.fingerprint() if engine.landmasses is not None else "no-landmasses",
+        origins.fingerprint(),
+        repr(None if cutoff_min is None else float(cutoff_min)),
+    ]
+    h.update("|".join(parts).encode())
+    return h.hexdigest()[:24]
+
+
+def dest_keys(dests) -> np.ndarray:
+    """One key per destination: its coordinates (1e-7 deg) and landmass."""
+    lon = np.round(np.asarray(dests.lon) * 1e7).astype(np.int64)
+    lat = np.round(np.asarray(dests.lat) * 1e7).astype(np.int64)
+    return np.array([f"{a}_{b}_{c}" for a, b, c in zip(lon, lat, dests.landmass)], dtype=str)
+
+
+def cached_matrix(engine, origins, dests, cache_dir, cutoff_min=None, kind: str = "demand"):
+    """engine.matrix(origins, dests, cutoff_min), reading/writing the per-column cache."""
+    from geo.traveltime import TravelMatrix
+
+    if cache_dir is None:
+        tm = engine.matrix(origins, dests, cutoff_min)
+        tm.meta["cache"] = {"used": False}
+        return tm
+    cache_dir = Path(cache_dir)
+    key = base_key(engine, origins, cutoff_min, kind)
+    path = cache_dir / f"{kind}-{key}.npz"
+    keys = dest_keys(dests)
+    stored = _read(path)
+    if stored is not None:
+        pos = {k: i for i, k in enumerate(stored["keys"])}
+    else:
+        pos = {}
+    missing = np.array([k not in pos for k in keys], dtype=bool)
+    n = len(origins)
+    m = len(dests)
+    minutes = np.empty((n, m))
+    method = np.empty((n, m), dtype=np.uint8)
+    if (~missing).any():
+        idx = np.array([pos[k] for k in keys[~missing]], dtype=np.int64)
+        minutes[:, ~missing] = stored["minutes"][:, idx]
+        method[:, ~missing] = stored["method"][:, idx]
+    computed = 0
+    if missing.any():
+        from geo.traveltime import Points
+
+        sub = Points(dests.lon[missing], dests.lat[missing], dests.landmass[missing], dests.node[missing],
+                     dests.snap_m[missing], dests.on_network[missing])
+        part = engine.matrix(origins, sub, cutoff_min)
+        minutes[:, missing] = part.minutes
+        method[:, missing] = part.method
+        computed = int(missing.sum())
+        # merge new unique columns into the file
+        new_keys, first = np.unique(keys[missing], return_index=True)
+        if stored is not None:
+            all_keys = np.r_[stored["keys"], new_keys]
+            all_min = np.hstack([stored["minutes"], part.minutes[:, first]])
+            all_meth = np.hstack([stored["method"], part.method[:, first]])
+        else:
+            all_keys, all_min, all_meth = new_keys, part.minutes[:, first], part.method[:, first]
+        if all_keys.size > MAX_COLUMNS:
+            all_keys, all_min, all_meth = all_keys[-MAX_COLUMNS:], all_min[:, -MAX_COLUMNS:], all_meth[:, -MAX_COLUMNS:]
+        _write(path, all_keys, all_min, all_meth)
+    meta = engine.describe(cutoff_min)
+    meta["cache"] = {"used": True, "key": key, "file": str(path), "columns_read": int((~missing).sum()),
+                     "columns_computed": computed}
+    return TravelMatrix(
+        minutes=minutes, method=method,
+        origin_snap_m=origins.snap_m, dest_snap_m=dests.snap_m,
+        origin_on_network=origins.on_network, dest_on_network=dests.on_network,
+        origin_landmass=origins.landmass, dest_landmass=dests.landmass, meta=meta,
+    )
+
+
+def _read(path: Path):
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {"keys": z["keys"], "minutes": z["minutes"], "method": z["method"]}
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache file is recomputed and overwritten
+
+
+def _write(path: Path, keys, minutes, method) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, keys=keys, minutes=minutes, method=method)
+        os.replace(tmp, path)
+    except OSError:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        # the cache is an optimisation: a read-only bundle still gets its matrix
+
+
+def clear(cache_dir) -> int:
+    """Delete cached matrices in `cache_dir`; returns how many files were removed."""
+    n = 0
+    for p in Path(cache_dir).glob("*.npz"):
+        p.unlink()
+        n += 1
+    return n

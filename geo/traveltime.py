@@ -1,0 +1,571 @@
+"""Travel minutes from every demand point to every site: road where there are roads,
+a labelled estimate (推定) where there are none, `inf` where nothing connects.
+
+How a pair's time is decided (method codes in `TravelMatrix.method`):
+- 0 road: both ends within `snap_threshold_m` of a usable road node. Time = access drive from
+  the origin to its node (snap metres / `access_speed_kmh`) + shortest road time (scipy
+  csgraph Dijkstra from each site on the reversed graph, so one-way streets are respected)
+  + access from the site's node to the site. Different road components -> inf.
+- 1 estimate (推定): either end off the network (or no road data at all). Time = great-circle
+  metres x `circuity` / `estimate_speed_kmh`, only within one landmass (geo.islands);
+  across water -> inf unless a link joins the landmasses. A pair with one end on the network
+  and the other off it is a whole-pair estimate: mixing a partial road time with a guess
+  would hide which part is known.
+- 2 link: the best time uses a user ferry/bridge link (geo.links); crossing minutes included.
+With `cutoff_min`, pairs slower than the cutoff are inf as well (stated in `meta`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from geo.links import Links, as_links
+from geo.roads import RoadGraph, haversine_m
+from geo.settings import Settings
+from geo.snap import Snapper
+
+METHOD_ROAD = 0
+METHOD_ESTIMATE = 1
+METHOD_LINK = 2
+METHOD_NAMES = {METHOD_ROAD: "road", METHOD_ESTIMATE: "estimate", METHOD_LINK: "link"}
+METHOD_LABELS_JA = {METHOD_ROAD: "道路", METHOD_ESTIMATE: "推定", METHOD_LINK: "連絡路経由"}
+ENGINE_VERSION = "1"
+# Settings that change a travel time (the cache key uses exactly these).
+TIME_SETTINGS = ("speeds_kmh", "fallback_speed_kmh", "maxspeed_factor", "circuity", "estimate_speed_kmh",
+                 "access_speed_kmh", "snap_threshold_m")
+_DIJKSTRA_CELLS = 20_000_000  # sources x nodes per Dijkstra call (~160 MB of float64)
+
+
+def settings_subset(settings: Settings) -> dict:
+    d = settings.to_dict()
+    return {k: d[k] for k in TIME_SETTINGS}
+
+
+def estimate_minutes(lon1, lat1, lon2, lat2, settings: Settings) -> np.ndarray:
+    """Straight-line estimate (推定): great-circle metres x circuity / estimate speed, minutes."""
+    d = haversine_m(lon1, lat1, lon2, lat2)
+    return d * settings.circuity / (settings.estimate_speed_kmh * 1000.0 / 60.0)
+
+
+@dataclass
+class Points:
+    """Points prepared for the engine: snapped to the road graph and given a landmass."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    landmass: np.ndarray  # int64 (0 when no boundaries are known)
+    node: np.ndarray  # int64 road node (-1: no graph)
+    snap_m: np.ndarray  # float64 metres to that node (inf: no graph)
+    on_network: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return int(self.lon.size)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for a in (self.lon, self.lat, self.landmass):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()[:16]
+
+
+@dataclass
+class TravelMatrix:
+    """Minutes from origins (rows, demand points) to destinations (columns, sites).
+
+    `minutes` inf = unreachable (or beyond the cutoff); `method` 0 road / 1 estimate / 2 link.
+    """
+
+    minutes: np.ndarray
+    method: np.ndarray
+    origin_snap_m: np.ndarray
+    dest_snap_m: np.ndarray
+    origin_on_network: np.ndarray
+    dest_on_network: np.ndarray
+    origin_landmass: np.ndarray
+    dest_landmass: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.minutes.shape
+
+    def nearest(self) -> tuple[np.ndarray, np.ndarray]:
+        """(column index of the nearest destination or -1, its minutes or inf) per origin."""
+        if self.minutes.shape[1] == 0:
+            n = self.minutes.shape[0]
+            return np.full(n, -1), np.full(n, np.inf)
+        j = np.argmin(self.minutes, axis=1)
+        t = self.minutes[np.arange(self.minutes.shape[0]), j]
+        return np.where(np.isfinite(t), j, -1), t
+
+    def columns(self, idx) -> "TravelMatrix":
+        idx = np.asarray(idx, dtype=np.int64)
+        return TravelMatrix(self.minutes[:, idx], self.method[:, idx], self.origin_snap_m, self.dest_snap_m[idx],
+                            self.origin_on_network, self.dest_on_network[idx], self.origin_landmass,
+                            self.dest_landmass[idx], dict(self.meta))
+
+    def road_pairs(self) -> np.ndarray:
+        """Pairs whose both ends are on the road network (their time is a road time)."""
+        if not self.meta.get("road_source"):
+            return np.zeros(self.minutes.shape, dtype=bool)
+        return self.origin_on_network[:, None] & self.dest_on_network[None, :]
+
+    def method_name(self) -> str:
+        """'road' (every pair by road), 'estimate' (none), or 'mixed'."""
+        rp = self.road_pairs()
+        if rp.size == 0:
+            return "road" if self.meta.get("road_source") and self.origin_on_network.all() else "estimate"
+        if rp.all():
+            return "road"
+        if not rp.any():
+            return "estimate"
+        return "mixed"
+
+    def arrays(self) -> dict:
+        return {k: getattr(self, k) for k in ("minutes", "method", "origin_snap_m", "dest_snap_m", "origin_on_network",
+                                              "dest_on_network", "origin_landmass", "dest_landmass")}
+
+    def save(self, path: str | Path, row_ids=None, col_ids=None) -> Path:
+        """Write `.npz` (all arrays + meta JSON) or `.parquet` (long table: origin, dest, minutes, method)."""
+        import os
+        import tempfile
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            if path.suffix.lower() == ".parquet":
+                import pandas as pd
+
+                n, m = self.shape
+                rows = np.asarray(row_ids) if row_ids is not None else np.arange(n)
+                cols = np.asarray(col_ids) if col_ids is not None else np.arange(m)
+                df = pd.DataFrame({
+                    "origin": np.repeat(rows, m), "dest": np.tile(cols, n),
+                    "minutes": self.minutes.ravel(), "method": self.method.ravel(),
+                    "method_name": np.array([METHOD_NAMES[k] for k in range(3)])[self.method.ravel()],
+                })
+                df.attrs = {}
+                df.to_parquet(tmp, index=False)
+            else:
+                extra = {}
+                if row_ids is not None:
+                    extra["origin_ids"] = np.asarray(row_ids).astype(str)
+                if col_ids is not None:
+                    extra["dest_ids"] = np.asarray(col_ids).astype(str)
+                with open(tmp, "wb") as f:
+                    np.savez(f, meta=np.array(json.dumps(self.meta, ensure_ascii=False, default=str)), **self.arrays(), **extra)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TravelMatrix":
+        from geo.errors import InputFileError
+
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (OSError, ValueError) as e:
+            raise InputFileError(f"所要時間行列を読めません ({e})", f"cannot read travel matrix ({e})", path=path)
+        meta = json.loads(str(arrays.pop("meta"))) if "meta" in arrays else {}
+        arrays.pop("origin_ids", None)
+        arrays.pop("dest_ids", None)
+        return cls(meta=meta, **arrays)
+
+
+class TravelTimeEngine:
+    """Road graph + settings + landmasses + links, ready to answer many-to-many questions."""
+
+    def __init__(self, roads: RoadGraph | None, settings: Settings | None = None, *, landmasses=None, links=None,
+                 snap_nodes: np.ndarray | None = None):
+        """`snap_nodes`: optional mask of nodes points may snap to (default geo.snap.usable_nodes)."""
+        self._snap_nodes = snap_nodes
+        self.roads = roads if (roads is not None and roads.n_edges > 0) else None
+        self.settings = (settings or Settings()).validate()
+        self.landmasses = landmasses
+        self.links: Links = as_links(links)
+        self.graph = None  # CSR seconds, origin -> dest
+        self.graph_t = None  # transposed: Dijkstra from a site gives times *to* the site
+        self.graph_link_t = None  # transposed, with link edges (None if no link touches the roads)
+        self.snapper = None
+        self._origins: Points | None = None
+        if self.roads is not None:
+            self._build_graph()
+        self._build_portals()
+
+    # ---- construction ----------------------------------------------------------------
+    def _csr(self, u, v, w, n):
+        from scipy.sparse import csr_matrix
+
+        # minimum over parallel edges: sort by (u, v, w) and keep the first of each (u, v)
+        order = np.lexsort((w, v, u))
+        u, v, w = u[order], v[order], w[order]
+        first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
+        u, v, w = u[first], v[first], w[first]
+        # csgraph treats explicit zeros as edges only in sparse input; keep tiny positive
+        w = np.maximum(w, 1e-9)
+        return csr_matrix((w, (u, v)), shape=(n, n))
+
+    def _build_graph(self):
+        r = self.roads
+        tt = r.travel_time_s(self.settings)
+        n = r.n_nodes
+        u = r.u.astype(np.int64)
+        v = r.v.astype(np.int64)
+        self.graph = self._csr(u, v, tt, n)
+        self.graph_t = self.graph.T.tocsr()
+        self.snapper = Snapper(r, usable=self._snap_nodes)
+        self.link_nodes = np.zeros((0, 2), dtype=np.int64)
+        if len(self.links):
+            a = self.links.arrays()
+            fs = self.snapper.snap(a["from_lon"], a["from_lat"], self.settings.snap_threshold_m)
+            ts = self.snapper.snap(a["to_lon"], a["to_lat"], self.settings.snap_threshold_m)
+            ok = fs.on_network & ts.on_network
+            if ok.any():
+                acc = self.settings.access_speed_kmh * 1000.0 / 3600.0
+                secs = a["minutes"][ok] * 60.0 + (fs.distance_m[ok] + ts.distance_m[ok]) / acc
+                lu = np.r_[fs.node[ok], ts.node[ok]]
+                lv = np.r_[ts.node[ok], fs.node[ok]]
+                gl = self._csr(np.r_[u, lu], np.r_[v, lv], np.r_[tt, secs, secs], n)
+                self.graph_link_t = gl.T.tocsr()
+                self.link_nodes = np.column_stack([fs.node[ok], ts.node[ok]])
+
+    def _build_portals(self):
+        """Link ends as portals between landmasses for estimate pairs (all-pairs over portals)."""
+        s = self.settings
+        k = len(self.links)
+        if k == 0:
+            self.portal_lon = self.portal_lat = np.zeros(0)
+            self.portal_lm = np.zeros(0, dtype=np.int64)
+            self.portal_dist = np.zeros((0, 0))
+            return
+        a = self.links.arrays()
+        plon = np.r_[a["from_lon"], a["to_lon"]]
+        plat = np.r_[a["from_lat"], a["to_lat"]]
+        plm = self._landmass_of(plon, plat)
+        P = 2 * k
+        d = np.full((P, P), np.inf)
+        same = plm[:, None] == plm[None, :]
+        est = estimate_minutes(plon[:, None], plat[:, None], plon[None, :], plat[None, :], s)
+        d[same] = est[same]
+        idx = np.arange(k)
+        d[idx, idx + k] = np.minimum(d[idx, idx + k], a["minutes"])
+        d[idx + k, idx] = np.minimum(d[idx + k, idx], a["minutes"])
+        for m in range(P):  # Floyd-Warshall: a handful of portals
+            d = np.minimum(d, d[:, m:m + 1] + d[m:m + 1, :])
+        self.portal_lon, self.portal_lat, self.portal_lm, self.portal_dist = plon, plat, plm, d
+
+    def _landmass_of(self, lon, lat, codes=None) -> np.ndarray:
+        if self.landmasses is None:
+            return np.zeros(np.atleast_1d(lon).size, dtype=np.int64)
+        return self.landmasses.of(lon, lat, codes)
+
+    # ---- points ----------------------------------------------------------------------
+    def points(self, lon, lat, muni_codes=None) -> Points:
+        """Snap points and find their landmass (by municipality code where given)."""
+        lon = np.atleast_1d(np.asarray(lon, dtype=float))
+        lat = np.atleast_1d(np.asarray(lat, dtype=float))
+        if lon.size and not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+            from geo.errors import ParameterError
+
+            raise ParameterError("座標に欠損 (NaN) があります。", "coordinates contain NaN")
+        lm = self._landmass_of(lon, lat, muni_codes)
+        if self.snapper is None:
+            n = lon.size
+            return Points(lon, lat, lm, np.full(n, -1, dtype=np.int64), np.full(n, np.inf), np.zeros(n, dtype=bool))
+        sr = self.snapper.snap(lon, lat, self.settings.snap_threshold_m)
+        return Points(lon, lat, lm, sr.node, sr.distance_m, sr.on_network)
+
+    # ---- computation ------------------------------------------------------------------
+    def _road_seconds(self, graph_t, origins: Points, dests: Points, limit_s: float) -> np.ndarray:
+        """(n, m) road seconds node-to-node (inf where no path within the limit)."""
+        from scipy.sparse.csgraph import dijkstra
+
+        n, m = len(origins), len(dests)
+        out = np.full((n, m), np.inf)
+        d_on = np.flatnonzero(dests.on_network)
+        o_on = np.flatnonzero(origins.on_network)
+        if d_on.size == 0 or o_on.size == 0:
+            return out
+        uniq, inv = np.unique(dests.node[d_on], return_inverse=True)
+        o_nodes = origins.node[o_on]
+        chunk = max(1, _DIJKSTRA_CELLS // max(1, graph_t.shape[0]))
+        for start in range(0, uniq.size, chunk):
+            src = uniq[start:start + chunk]
+            dist = dijkstra(graph_t, directed=True, indices=src, limit=limit_s)  # (k, N): node -> src
+            sel = (inv >= start) & (inv < start + chunk)
+            cols = d_on[sel]
+            out[np.ix_(o_on, cols)] = dist[inv[sel] - start][:, o_nodes].T
+        return out
+
+    def _estimate(self, origins: Points, dests: Points) -> tuple[np.ndarray, np.ndarray]:
+        """(minutes, via_link) for every pair by the estimate, landmasses and portals."""
+        s = self.settings
+        est = estimate_minutes(origins.lon[:, None], origins.lat[:, None], dests.lon[None, :], dests.lat[None, :], s)
+        same = origins.landmass[:, None] == dests.landmass[None, :]
+        direct = np.where(same, est, np.inf)
+        if self.portal_dist.size == 0:
+            return direct, np.zeros(direct.shape, dtype=bool)
+        # origin -> portal p (same landmass) -> ... -> portal q -> destination (same landmass)
+        op = estimate_minutes(origins.lon[:, None], origins.lat[:, None], self.portal_lon[None, :], self.portal_lat[None, :], s)
+        op = np.where(origins.landmass[:, None] == self.portal_lm[None, :], op, np.inf)
+        a = np.min(op[:, :, None] + self.portal_dist[None, :, :], axis=1)  # (n, P): origin -> portal q
+        qd = estimate_minutes(self.portal_lon[:, None], self.portal_lat[:, None], dests.lon[None, :], dests.lat[None, :], s)
+        qd = np.where(self.portal_lm[:, None] == dests.landmass[None, :], qd, np.inf)
+        via = np.full(direct.shape, np.inf)
+        for q in range(self.portal_lon.size):
+            np.minimum(via, a[:, q:q + 1] + qd[q:q + 1, :], out=via)
+        use = via < direct - 1e-9
+        return np.where(use, via, direct), use
+
+    def matrix(self, origins: Points, dests: Points, cutoff_min: float | None = None) -> TravelMatrix:
+        """Minutes from each origin to each destination (see the module docstring)."""
+        s = self.settings
+        n, m = len(origins), len(dests)
+        minutes, via = self._estimate(origins, dests)
+        method = np.where(via, METHOD_LINK, METHOD_ESTIMATE).astype(np.uint8)
+        if self.roads is not None and n and m:
+            limit = np.inf if cutoff_min is None else cutoff_min * 60.0
+            acc = s.access_speed_kmh * 1000.0 / 60.0  # metres per minute
+            road_pair = origins.on_network[:, None] & dests.on_network[None, :]
+            access = np.where(origins.on_network, origins.snap_m, 0)[:, None] / acc + np.where(dests.on_network, dests.snap_m, 0)[None, :] / acc
+            plain = self._road_seconds(self.graph_t, origins, dests, limit) / 60.0 + access
+            if self.graph_link_t is not None:
+                withl = self._road_seconds(self.graph_link_t, origins, dests, limit) / 60.0 + access
+                use_link = withl < plain - 1e-9
+                road = np.where(use_link, withl, plain)
+                road_method = np.where(use_link, METHOD_LINK, METHOD_ROAD)
+            else:
+                road, road_method = plain, np.full((n, m), METHOD_ROAD)
+            minutes = np.where(road_pair, road, minutes)
+            method = np.where(road_pair, road_method, method).astype(np.uint8)
+        if cutoff_min is not None:
+            minutes = np.where(minutes <= cutoff_min, minutes, np.inf)
+        self._origins = origins
+        self._last_cutoff = cutoff_min
+        return TravelMatrix(
+            minutes=minutes, method=method,
+            origin_snap_m=origins.snap_m, dest_snap_m=dests.snap_m,
+            origin_on_network=origins.on_network, dest_on_network=dests.on_network,
+            origin_landmass=origins.landmass, dest_landmass=dests.landmass,
+            meta=self.describe(cutoff_min),
+        )
+
+    def set_origins(self, origins: Points) -> None:
+        self._origins = origins
+
+    def column(self, lon: float, lat: float, muni_code: str | None = None, cutoff_min: float | None = None):
+        """Minutes from every current origin to one new site at (lon, lat): (minutes, method).
+
+        One Dijkstra on the reversed graph (milliseconds on a prefecture), for a moved hub.
+        """
+        if self._origins is None:
+            from geo.errors import ParameterError
+
+            raise ParameterError("起点（需要点）が設定されていません。", "no origins set: call matrix() or set_origins() first")
+        codes = None if muni_code in (None, "") else [muni_code]
+        d = self.points([lon], [lat], codes)
+        tm = self.matrix(self._origins, d, cutoff_min if cutoff_min is not None else getattr(self, "_last_cutoff", None))
+        return tm.minutes[:, 0], tm.method[:, 0]
+
+    def describe(self, cutoff_min=None) -> dict:
+        """What these times rest on (printed in outputs and stored with cached matrices)."""
+        return {
+            "engine_version": ENGINE_VERSION,
+            "road_source": self.roads.road_source if self.roads is not None else None,
+            "road_fingerprint": self.roads.fingerprint() if self.roads is not None else None,
+            "road_nodes": self.roads.n_nodes if self.roads is not None else 0,
+            "settings": settings_subset(self.settings),
+            "cutoff_min": cutoff_min,
+            "links": self.links.to_dict(),
+            "links_on_roads": int(len(getattr(self, "link_nodes", ()))),
+            "landmasses": self.landmasses.count if self.landmasses is not None else None,
+            "landmass_gap_m": self.landmasses.gap_m if self.landmasses is not None else None,
+            "estimate_rule": {
+                "ja": f"推定 = 直線距離 × 迂回率 {self.settings.circuity} ÷ {self.settings.estimate_speed_kmh} km/h（道路データのない地点）",
+                "en": f"estimate = straight line x circuity {self.settings.circuity} / {self.settings.estimate_speed_kmh} km/h (no road data)",
+            },
+        }
+
+    def components(self) -> int:
+        """Weakly connected parts of the road graph (0 without roads)."""
+        return self.roads.components()[0] if self.roads is not None else 0
+
+
+# ---- region helpers ---------------------------------------------------------------------
+
+_ENGINES: dict = {}
+
+
+def region_engine(region, links=None) -> TravelTimeEngine:
+    """An engine for a Region (kept for reuse while the region object, settings and links are the same)."""
+    from geo.islands import region_landmasses
+
+    lk = as_links(links)
+    key = (id(region), region.roads.fingerprint() if region.roads is not None else None,
+           json.dumps(settings_subset(region.settings), sort_keys=True), lk.fingerprint())
+    eng = _ENGINES.get(key)
+    if eng is None:
+        if len(_ENGINES) > 8:
+            _ENGINES.clear()
+        eng = TravelTimeEngine(region.roads, region.settings, landmasses=region_landmasses(region), links=lk)
+        _ENGINES[key] = eng
+    return eng
+
+
+def _site_frame(region, sites):
+    import pandas as pd
+
+    if sites is None:
+        return region.sites
+    if isinstance(sites, pd.DataFrame):
+        return sites
+    from geo.errors import ParameterError
+
+    raise ParameterError("拠点は DataFrame（lon, lat 列）で渡してください。", "sites must be a DataFrame with lon, lat")
+
+
+def region_matrix(region, sites=None, links=None, use_cache: bool = True, cutoff_min: float | None = None) -> TravelMatrix:
+    """Demand points x sites (default `region.sites`) for a Region, cached beside the bundle.
+
+    Cache: `<region.path>/cache/traveltime/`, keyed by graph, demand points, settings, links
+    and cutoff; each site column is stored by its own coordinates, so a new site computes
+    only its column and a changed speed table or link recomputes everything.
+    """
+    from geo.matrix_cache import cached_matrix
+
+    eng = region_engine(region, links)
+    sf = _site_frame(region, sites)
+    d = region.demand
+    origins = _region_points(region, eng)
+    site_codes = sf["muni_code"].astype(str).tolist() if "muni_code" in sf else None
+    dests = eng.points(sf["lon"].to_numpy(float), sf["lat"].to_numpy(float), site_codes)
+    cache_dir = Path(region.path) / "cache" / "traveltime" if use_cache and getattr(region, "path", None) else None
+    tm = cached_matrix(eng, origins, dests, cache_dir, cutoff_min=cutoff_min, kind="demand")
+    tm.meta["demand_points"] = int(len(d))
+    tm.meta["site_ids"] = [str(x) for x in sf["site_id"]] if "site_id" in sf else None
+    eng.set_origins(origins)
+    return tm
+
+
+def _region_points(region, eng: TravelTimeEngine) -> Points:
+    cache = getattr(region, "_tt_points", None)
+    key = (id(eng),)
+    if cache is not None and cache[0] == key:
+        return cache[1]
+    d = region.demand
+    pts = eng.points(d["lon"].to_numpy(float), d["lat"].to_numpy(float), d["muni_code"].astype(str).tolist())
+    try:
+        object.__setattr__(region, "_tt_points", (key, pts))
+    except Exception:
+        pass
+    return pts
+
+
+def site_matrix(region, sites=None, links=None, use_cache: bool = True) -> TravelMatrix:
+    """Site x site minutes (rows = from, columns = to), e.g. for itinerant routes."""
+    from geo.matrix_cache import cached_matrix
+
+    eng = region_engine(region, links)
+    sf = _site_frame(region, sites)
+    codes = sf["muni_code"].astype(str).tolist() if "muni_code" in sf else None
+    pts = eng.points(sf["lon"].to_numpy(float), sf["lat"].to_numpy(float), codes)
+    cache_dir = Path(region.path) / "cache" / "traveltime" if use_cache and getattr(region, "path", None) else None
+    tm = cached_matrix(eng, pts, pts, cache_dir, kind="site")
+    tm.meta["site_ids"] = [str(x) for x in sf["site_id"]] if "site_id" in sf else None
+    return tm
+
+
+def summarize(tm: TravelMatrix, weights, muni_codes=None, engine: TravelTimeEngine | None = None) -> dict:
+    """The CLI/JSON summary of a demand x sites matrix (no NaN: unknowns are None).
+
+    `road_share_population`: population of demand points whose time to their nearest
+    reachable site is road-based (method 0 or 2 via roads) / total known population; points
+    with no reachable site count in the denominator only. None if no population is known.
+    """
+    w = np.asarray(weights, dtype=float)
+    known = np.isfinite(w)
+    wk = np.where(known, w, 0.0)
+    j, t = tm.nearest()
+    reach = j >= 0
+    n = tm.minutes.shape[0]
+    road_based = reach & tm.road_pairs()[np.arange(n), np.maximum(j, 0)] if n else np.zeros(0, dtype=bool)
+    total = float(wk.sum())
+    snaps = np.r_[tm.origin_snap_m[tm.origin_on_network], tm.dest_snap_m[tm.dest_on_network]]
+    lm_unreach = sorted({int(x) for x in tm.origin_landmass[~reach]})
+    out = {
+        "method": tm.method_name(),
+        "demand_points": int(n),
+        "sites": int(tm.minutes.shape[1]),
+        "pairs": int(tm.minutes.size),
+        "pairs_road": int((tm.method == METHOD_ROAD).sum()),
+        "pairs_estimate": int((tm.method == METHOD_ESTIMATE).sum()),
+        "pairs_link": int((tm.method == METHOD_LINK).sum()),
+        "pairs_unreachable": int((~np.isfinite(tm.minutes)).sum()),
+        "unreachable_demand_points": int((~reach).sum()),
+        "unreachable_population": round(float(wk[~reach].sum()), 1),
+        "population_total": round(total, 1),
+        "population_unknown_points": int((~known).sum()),
+        "road_share_population": (round(float(wk[road_based].sum()) / total, 4) if total > 0 else None),
+        "demand_points_on_network": int(tm.origin_on_network.sum()),
+        "sites_on_network": int(tm.dest_on_network.sum()),
+        "max_snap_m": round(float(snaps.max()), 1) if snaps.size else None,
+        "components": engine.components() if engine is not None and engine.roads is not None else
+        (tm.meta.get("landmasses") or 1),
+        "road_components": engine.components() if engine is not None else None,
+        "landmasses": tm.meta.get("landmasses"),
+        "landmasses_without_site": lm_unreach,
+        "cutoff_min": tm.meta.get("cutoff_min"),
+        "mean_minutes_to_nearest": (round(float(np.sum(wk[reach] * t[reach]) / wk[reach].sum()), 2)
+                                    if wk[reach].sum() > 0 else None),
+        "max_minutes_to_nearest": round(float(t[reach].max()), 2) if reach.any() else None,
+    }
+    return out
+
+
+def municipality_table(tm: TravelMatrix, demand, municipalities=None):
+    """Per municipality: population-weighted mean minutes to the nearest site, and what is unreachable.
+
+    Returns a DataFrame: code, name, population, demand_points, mean_minutes (reachable
+    population only; None if none), max_minutes, unreachable_points, unreachable_population,
+    estimate_share (share of the population whose nearest-site time is an estimate).
+    """
+    import pandas as pd
+
+    j, t = tm.nearest()
+    reach = j >= 0
+    w = demand["population"].to_numpy(dtype=float)
+    wk = np.where(np.isfinite(w), w, 0.0)
+    n = len(t)
+    est_nearest = reach & ~tm.road_pairs()[np.arange(n), np.maximum(j, 0)]
+    df = pd.DataFrame({
+        "code": demand["muni_code"].astype(str).to_numpy(), "w": wk, "t": np.where(reach, t, 0.0),
+        "reach": reach, "wt": np.where(reach, wk * np.where(reach, t, 0.0), 0.0),
+        "wr": np.where(reach, wk, 0.0), "tmax": np.where(reach, t, -np.inf),
+        "west": np.where(est_nearest, wk, 0.0),
+    })
+    g = df.groupby("code", sort=True)
+    out = pd.DataFrame({
+        "population": g["w"].sum(),
+        "demand_points": g.size(),
+        "wt": g["wt"].sum(), "wr": g["wr"].sum(),
+        "max_minutes": g["tmax"].max(),
+        "unreachable_points": g["reach"].apply(lambda s: int((~s).sum())),
+        "west": g["west"].sum(),
+    }).reset_index()
+    out["unreachable_population"] = out["population"] - out["wr"]
+    out["mean_minutes"] = np.where(out["wr"] > 0, out["wt"] / out["wr"].where(out["wr"] > 0, 1), np.nan)
+    out["max_minutes"] = out["max_minutes"].where(np.isfinite(out["max_minutes"]), np.nan)
+    out["estimate_share"] = np.where(out["wr"] > 0, out["west"] / out["wr"].where(out["wr"] > 0, 1), np.nan)
+    if municipalities is not None:
+        names = dict(zip(municipalities["code"].astype(str), municipalities["name"].astype(str)))
+        out.insert(1, "name", out["code"].map(names).fillna(""))
+    return out.drop(columns=["wt", "wr", "west"])
