@@ -187,3 +187,26 @@ def test_empty_population_value_is_unknown_not_error(tmp_path, pop_csv, data_roo
     assert r.info()["population_total"] == 2_868_554 - 15_744
     assert r.demand.loc[r.demand["muni_code"] == "08364", "population"].isna().all()
     assert any("08364" in w for w in r.manifest["warnings"])
+
+
+def test_crash_while_writing_leaves_nothing(tmp_path, data_root, monkeypatch):
+    """A failure after the temp folder exists (disk full, a bug) removes it; old bundle kept."""
+    import geo.region as gr
+
+    out = tmp_path / "bundle"
+    gr.build_region("08", data=data_root, out_dir=out)
+    before = (out / "manifest.json").read_bytes()
+    calls = []
+
+    def boom(gdf, path):
+        calls.append(path.name)
+        if path.name == "demand.parquet":
+            raise OSError("No space left on device")
+        gdf.to_parquet(path, index=False)
+
+    monkeypatch.setattr(gr, "_write_parquet", boom)
+    with pytest.raises(OSError):
+        gr.build_region("08", data=data_root, out_dir=out)
+    assert "demand.parquet" in calls
+    assert (out / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
