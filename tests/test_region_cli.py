@@ -95,3 +95,21 @@ def test_kumamoto_osm_xml_gives_same_graph(kumamoto_region, data_root, tmp_path)
     r = Region.load(build_region("43", data=data_root, roads=osm, out_dir=tmp_path / "k"))
     assert r.roads.fingerprint() == kumamoto_region.roads.fingerprint()
     assert r.info()["road_nodes"] == kumamoto_region.info()["road_nodes"]
+
+
+def test_download_flag_calls_roads_downloader(tmp_path, run_cli, data_root, kumamoto_region, monkeypatch):
+    """--download hands the region polygon to geo.roads.download_roads (network stubbed with the real graph)."""
+    import geo.roads as groads
+
+    seen = []
+
+    def fake_download(polygon, **kw):
+        seen.append(polygon)
+        return kumamoto_region.roads
+
+    monkeypatch.setattr(groads, "download_roads", fake_download)
+    code, stdout, stderr = run_cli("region", "build", "--pref", "43", "--data", data_root, "--download",
+                                   "--out", tmp_path / "k", "--json")
+    assert code == 0, stderr
+    assert len(seen) == 1 and seen[0].contains(kumamoto_region.municipalities.geometry.iloc[0].representative_point())
+    assert json.loads(stdout)["road_nodes"] == kumamoto_region.roads.n_nodes
