@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely.affinity  # noqa: F401  (isochrone circles)
 import streamlit as st
 
 from geo.errors import InputFileError, MadoguchiError, ParameterError
@@ -188,25 +189,18 @@ def site_matrix(region) -> Matrix:
     return _site_matrix_cached(str(region.path), mf.stat().st_mtime if mf.exists() else 0.0)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _engine_cached(path: str):
-    from geo.traveltime import TravelTimeEngine
-
-    region = load_region(path)
-    return TravelTimeEngine.for_region(region) if hasattr(TravelTimeEngine, "for_region") else TravelTimeEngine(region)
-
-
 def point_column(region, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray]:
     """Minutes and method from every demand point to one new point (a moved or added hub)."""
     if _has_traveltime():
-        eng = _engine_cached(str(region.path))
-        col = eng.column(float(lon), float(lat))
-        if isinstance(col, tuple):
-            mins, meth = col[0], col[1]
-        elif hasattr(col, "minutes"):
-            mins, meth = col.minutes, col.method
-        else:
-            mins, meth = col, np.ones(len(col), np.uint8)
+        from geo.traveltime import region_engine
+
+        site_matrix(region)  # sets the engine's origins (the demand points) once
+        eng = region_engine(region)
+        if getattr(eng, "_origins", None) is None:
+            from geo.traveltime import region_matrix
+
+            region_matrix(region, region.sites)
+        mins, meth = eng.column(float(lon), float(lat))
         return np.asarray(mins, float).reshape(-1), np.asarray(meth, np.uint8).reshape(-1)
     d = region.demand
     mins = _estimate_minutes(d["lon"].to_numpy(float), d["lat"].to_numpy(float), np.array([lon]), np.array([lat]),
@@ -355,6 +349,123 @@ def unreachable_points(region, cv: CoverageView) -> pd.DataFrame:
     names = dict(zip(region.municipalities["code"].astype(str), region.municipalities["name"]))
     out.insert(1, "municipality", out["muni_code"].astype(str).map(names))
     return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- isochrones
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _landmass_polygons(path: str):
+    """(Landmasses, {label: polygon}) for a region, cached."""
+    import shapely
+    from geo.islands import region_landmasses
+
+    region = load_region(path)
+    lm = region_landmasses(region)
+    polys = {}
+    for lab in np.unique(lm.label):
+        polys[int(lab)] = shapely.union_all([g for g, l in zip(lm.geoms, lm.label) if l == lab])
+    return lm, polys
+
+
+def _hub_land(region, h: Hub):
+    """The land a hub's estimate reach may cover: its own landmass."""
+    lm, polys = _landmass_polygons(str(region.path))
+    lab = int(np.asarray(lm.of_points(np.array([h.lon]), np.array([h.lat])))[0])
+    return polys.get(lab, region.union_polygon())
+
+
+def isochrones(region, hubs: list[Hub], thresholds) -> tuple["object", bool]:
+    """Reach areas (GeoDataFrame: minutes, geometry) of the hubs and whether they are estimates.
+
+    Uses the travel-time engine's isochrones when it offers them; otherwise (and always for a
+    region without roads) the stated estimate rule drawn exactly: within T minutes of a hub
+    lies a circle of T/60 x estimate speed / circuity km, clipped to the region's land.
+    """
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import Point
+
+    thresholds = sorted(float(x) for x in thresholds)
+    if not hubs:
+        return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs="EPSG:4326"), True
+    if region.roads is not None and _has_traveltime():
+        try:
+            from geo import traveltime as tt
+
+            fn = getattr(tt, "isochrones", None) or getattr(tt, "region_isochrones", None)
+            if fn is not None:
+                gdf = fn(region, [(h.lon, h.lat) for h in hubs], thresholds)
+                return gdf, False
+        except (ImportError, TypeError, AttributeError):
+            pass
+    st_ = region.settings
+    lands = [_hub_land(region, h) for h in hubs]  # estimates never cross water (geo.islands)
+    geoms = []
+    for T in thresholds:
+        km = T / 60.0 * st_.estimate_speed_kmh / st_.circuity
+        parts = []
+        for h, land in zip(hubs, lands):
+            # local metric: degrees of latitude/longitude per km at the hub
+            dlat = km / 110.574
+            dlon = km / (111.320 * math.cos(math.radians(h.lat)))
+            c = shapely.affinity.scale(Point(h.lon, h.lat).buffer(1.0, 48), dlon, dlat)
+            parts.append(shapely.intersection(c, land))
+        geoms.append(shapely.union_all(parts))
+    return gpd.GeoDataFrame({"minutes": thresholds}, geometry=geoms, crs="EPSG:4326"), True
+
+
+# --------------------------------------------------------------------------- placement
+
+MODEL_KEYS = {"pmedian": "model_pmedian", "mclp": "model_mclp", "lscp": "model_lscp", "pcenter": "model_pcenter"}
+
+
+def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, time_min: float | None = None,
+                  scope: str = "without_welfare_office", keep_manual: bool = True, method: str = "auto",
+                  cache: dict | None = None):
+    """Run a placement model on the cached matrix and put its hubs into the scenario.
+
+    Kept as fixed (always open): existing hubs and, if `keep_manual`, hand-placed ones; earlier
+    model hubs are replaced. Candidates are the region's sites. Returns the PlacementResult.
+    """
+    from models.placement import solve
+
+    sm = site_matrix(region)
+    sites = region.sites.reset_index(drop=True)
+    keep = [h for h in sc.hubs if h.fixed or h.source == "existing" or (keep_manual and h.source == "manual")]
+    pos = {sid: i for i, sid in enumerate(sites["site_id"].astype(str))}
+    slon, slat = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
+    fixed_idx, extra = [], []
+    for h in keep:
+        j = pos.get(str(h.site_id))
+        if j is not None and abs(slon[j] - h.lon) < 1e-7 and abs(slat[j] - h.lat) < 1e-7:
+            fixed_idx.append(j)
+        else:
+            extra.append(h)
+    D = sm.minutes
+    ids = [str(x) for x in sites["site_id"]]
+    if extra:
+        em = hub_matrix(region, extra, cache)
+        fixed_idx += list(range(D.shape[1], D.shape[1] + len(extra)))
+        D = np.hstack([D, em.minutes])
+        ids += [h.site_id for h in extra]
+    w, mask = demand_weights(region, scope)
+    pid = region.demand["point_id"].to_numpy() if "point_id" in region.demand else np.arange(len(region.demand))
+    res = solve(model, D[mask], w[mask], p=p, time=time_min, fixed=fixed_idx, site_ids=ids, demand_ids=pid[mask],
+                method=method)
+    new = []
+    for c in res.new:
+        if c < len(sites):
+            r = sites.iloc[c]
+            new.append(Hub(site_id=str(r["site_id"]), name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]),
+                           fixed=False, source="model"))
+    sc.hubs = keep + new
+    d = res.to_dict()
+    d.pop("assignment", None)  # per-point detail is recomputed on load; keeps the file small
+    d["scope"] = scope
+    sc.placement = d
+    sc.demand_scope = scope
+    return res
 
 
 # --------------------------------------------------------------------------- scenario in session

@@ -1,12 +1,149 @@
-"""page_placement (being wired)."""
+"""拠点配置: run placement models; add, move or remove hubs on the map or in a table; coverage updates at once."""
+import time
+
 import streamlit as st
+from streamlit_folium import st_folium
 
 from madoguchi import app_state as S
+from madoguchi import app_widgets as W
+from madoguchi import maps
 from madoguchi.i18n import t
 
 
+def model_box(region, sc, L):
+    with st.expander(t("run_model", L), expanded=not sc.hubs):
+        c1, c2, c3, c4 = st.columns([3, 1, 1, 2])
+        model = c1.selectbox(t("model", L), list(S.MODEL_KEYS), format_func=lambda k: t(S.MODEL_KEYS[k], L),
+                             key="pl_model")
+        p = c2.number_input(t("n_hubs", L), min_value=1, max_value=min(30, len(region.sites)), value=3, step=1,
+                            key="pl_p", disabled=model == "lscp")
+        th = c3.selectbox(t("threshold", L), [15.0, 30.0, 45.0, 60.0], index=1, format_func=lambda x: f"{x:g}分",
+                          key="pl_time", disabled=model in ("pmedian", "pcenter"))
+        scope = c4.radio(t("demand_scope", L), ["without_welfare_office", "all"], key="pl_scope",
+                         format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L))
+        keep = st.checkbox(t("keep_manual", L), value=True, key="pl_keep")
+        if st.button(t("run_model", L), type="primary", key="pl_run"):
+            bar = st.progress(0.1, text=t("model_running", L))
+            S.site_matrix(region)
+            bar.progress(0.4, text=t("model_running", L))
+            res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
+                                  time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
+                                  keep_manual=keep, cache=S.column_cache())
+            bar.progress(1.0)
+            st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
+            st.session_state["pl_msg"] = t("model_done", L, model=t(S.MODEL_KEYS[model], L), n=len(res.new),
+                                           method=res.method, s=f"{res.solve_s:.2f}")
+            notes = list(res.notes)
+            if res.uncoverable_ids:
+                notes.append(t("uncoverable", L, n=len(res.uncoverable_ids)))
+            if res.excluded_unknown_weight:
+                notes.append(t("excluded_unknown", L, n=len(res.excluded_unknown_weight)))
+            st.session_state["pl_notes"] = notes
+            st.rerun()
+    msg = st.session_state.get("pl_msg")
+    if msg:
+        st.success(msg)
+        for n in st.session_state.get("pl_notes", []):
+            st.caption(n)
+
+
+def apply_click(region, sc, out, L):
+    """Add or move a hub where the map was clicked (each click applied once)."""
+    click = (out or {}).get("last_clicked")
+    if not click:
+        return
+    key = (round(click["lat"], 7), round(click["lng"], 7))
+    if st.session_state.get("_last_click") == key:
+        return
+    st.session_state["_last_click"] = key
+    mode = st.session_state.get("pl_click", "add")
+    if mode == "add":
+        h = S.add_hub(sc, click["lng"], click["lat"], region=region)
+        st.session_state["pl_msg"] = t("hub_added", L, name=h.name)
+    elif mode == "move":
+        idx = st.session_state.get("pl_selected", 0)
+        h = S.move_hub(sc, int(idx), click["lng"], click["lat"], region=region)
+        st.session_state["pl_msg"] = t("hub_moved", L, name=h.name)
+    else:
+        return
+    st.session_state["pl_notes"] = []
+    st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
+    st.rerun()
+
+
+def hub_table(region, sc, L):
+    st.markdown(f"#### {t('hub_table', L)}")
+    ver = st.session_state.get("hub_ver", 0)
+    df = S.hubs_table(sc.hubs)
+    edited = st.data_editor(
+        df, key=f"hub_editor_{ver}", num_rows="dynamic", hide_index=False, width="stretch",
+        column_config={
+            "site_id": st.column_config.TextColumn("ID", disabled=True),
+            "name": st.column_config.TextColumn("名称" if L != "en" else "name"),
+            "lat": st.column_config.NumberColumn("緯度" if L != "en" else "lat", format="%.5f"),
+            "lon": st.column_config.NumberColumn("経度" if L != "en" else "lon", format="%.5f"),
+            "source": st.column_config.TextColumn("由来" if L != "en" else "source", disabled=True),
+            "fixed": st.column_config.CheckboxColumn("既存" if L != "en" else "existing", disabled=True),
+        })
+    if not edited.reset_index(drop=True).equals(df.reset_index(drop=True)):
+        sc.hubs = S.hubs_from_table(edited, sc.hubs, region)
+        st.session_state["hub_ver"] = ver + 1
+        st.rerun()
+
+
 def body(region):
-    st.info(t("page_placement_desc", S.lang()))
+    L = S.lang()
+    sc = S.scenario(region)
+    cache = S.column_cache()
+    model_box(region, sc, L)
+
+    t0 = time.perf_counter()
+    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope, cache)
+    t_cov = time.perf_counter() - t0
+    if sc.hubs:
+        W.coverage_metrics(region, cv, sc.demand_scope, L)
+    else:
+        st.info(t("no_hubs", L))
+
+    c1, c2, c3 = st.columns([2, 2, 1])
+    c1.radio(t("click_mode", L), ["add", "move", "none"], key="pl_click", horizontal=True,
+             format_func=lambda k: t({"add": "click_add", "move": "click_move", "none": "click_none"}[k], L))
+    if sc.hubs:
+        if not (0 <= int(st.session_state.get("pl_selected", 0) or 0) < len(sc.hubs)):
+            st.session_state["pl_selected"] = 0
+        c2.selectbox(t("selected_hub", L), list(range(len(sc.hubs))), key="pl_selected",
+                     format_func=lambda i: f"{i + 1}. {sc.hubs[i].name}" if i < len(sc.hubs) else str(i))
+    th_map = c3.selectbox(t("threshold", L), sc.thresholds, index=min(1, len(sc.thresholds) - 1),
+                          format_func=lambda x: f"{x:g}分", key="pl_map_th")
+
+    t1 = time.perf_counter()
+    m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
+    maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.35)
+    maps.add_labels(m, region.municipalities)
+    if region.roads is not None:
+        maps.add_roads(m, region.roads, lang=L, legend=False)
+    sub = region.demand[cv.in_scope]
+    maps.add_demand(m, sub, lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_map)
+    sel = st.session_state.get("pl_selected") if st.session_state.get("pl_click") == "move" else None
+    maps.add_hubs(m, sc.hubs, lang=L, selected=sel)
+    t_map = time.perf_counter() - t1
+    st.caption(t("map_click_hint", L) + "　" + t("recompute_time", L, ms=f"{(t_cov + t_map) * 1000:.0f}"))
+    out = st_folium(m, height=560, use_container_width=True, returned_objects=["last_clicked"], key="placement_map")
+    apply_click(region, sc, out, L)
+
+    hub_table(region, sc, L)
+    if sc.hubs:
+        c1, c2 = st.columns(2)
+        if c1.button(t("remove_hub", L), key="pl_remove"):
+            h = S.remove_hub(sc, int(st.session_state.get("pl_selected", 0)))
+            st.session_state["pl_msg"] = f"{t('delete', L)}: {h.name}"
+            st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
+            st.rerun()
+        if c2.button(t("clear_hubs", L), key="pl_clear"):
+            sc.hubs = [h for h in sc.hubs if h.source == "existing"]
+            st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
+            st.rerun()
+    W.scenario_panel(region, L)
 
 
 S.page("page_placement", body)

@@ -1,12 +1,118 @@
-"""page_coverage (being wired)."""
+"""カバー率: thresholds, isochrones, per-municipality table, unreachable places, scenario comparison."""
+import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from madoguchi import app_state as S
-from madoguchi.i18n import t
+from madoguchi import app_widgets as W
+from madoguchi import maps
+from madoguchi.i18n import fmt_minutes, fmt_people, fmt_pct, t
+
+THRESHOLD_CHOICES = [10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0]
+
+
+def muni_table(region, cv, L, est):
+    df = S.per_municipality(region, cv, L)
+    if df.empty:
+        return df
+    out = pd.DataFrame({"市町村" if L != "en" else "municipality": df["name"],
+                        t("population", L): [fmt_people(x, L) for x in df["population"]]})
+    for th in cv.thresholds:
+        out[f"{th:g}分以内" if L != "en" else f"within {th:g} min"] = [fmt_pct(x, L) for x in df[f"share_{th:g}"]]
+    out[t("mean_time", L)] = [fmt_minutes(x, L, estimate=est) for x in df["mean_min"]]
+    out[t("max_time", L)] = [fmt_minutes(x, L, estimate=est) for x in df["max_min"]]
+    out[t("unreachable", L)] = df["unreachable_points"]
+    return out
+
+
+def compare_box(region, L):
+    st.markdown(f"### {t('compare', L)}")
+    store = S.store(region)
+    names = store.names()
+    CUR = "__current__"
+    opts = [CUR] + names
+    fmt = lambda n: t("current", L) if n == CUR else n  # noqa: E731
+    c1, c2 = st.columns(2)
+    a = c1.selectbox(t("compare_a", L), opts, index=0, format_func=fmt, key="cmp_a")
+    b = c2.selectbox(t("compare_b", L), opts, index=1 if len(opts) > 1 else 0, format_func=fmt, key="cmp_b")
+    scs = []
+    for name in (a, b):
+        scs.append(S.scenario(region) if name == CUR else store.load(name))
+    ths = sorted(set(scs[0].thresholds) | set(scs[1].thresholds))
+    cvs = [S.coverage_view(region, sc.hubs, ths, sc.demand_scope, S.column_cache()) for sc in scs]
+    rows = []
+    lab = [fmt(a), fmt(b)]
+    for th in ths:
+        rows.append({"": f"{th:g}分以内の住民" if L != "en" else f"residents within {th:g} min",
+                     lab[0]: f"{fmt_pct(cvs[0].share[th], L)}（{fmt_people(cvs[0].covered[th], L)}）",
+                     lab[1] + " ": f"{fmt_pct(cvs[1].share[th], L)}（{fmt_people(cvs[1].covered[th], L)}）"})
+    est = [cv.methods == [1] for cv in cvs]
+    rows.append({"": t("mean_time", L), lab[0]: fmt_minutes(cvs[0].mean_min, L, estimate=est[0]),
+                 lab[1] + " ": fmt_minutes(cvs[1].mean_min, L, estimate=est[1])})
+    rows.append({"": t("max_time", L), lab[0]: fmt_minutes(cvs[0].max_min, L, estimate=est[0]),
+                 lab[1] + " ": fmt_minutes(cvs[1].max_min, L, estimate=est[1])})
+    rows.append({"": t("hubs", L), lab[0]: str(len(scs[0].hubs)), lab[1] + " ": str(len(scs[1].hubs))})
+    rows.append({"": t("unreachable", L), lab[0]: fmt_people(cvs[0].unreachable_population, L),
+                 lab[1] + " ": fmt_people(cvs[1].unreachable_population, L)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(W.basis_caption(region, cvs[0], scs[0].demand_scope, L))
+    cols = st.columns(2)
+    th_main = ths[min(1, len(ths) - 1)]
+    for i, (col, sc, cv) in enumerate(zip(cols, scs, cvs)):
+        with col:
+            st.markdown(f"**{lab[i]}** — {fmt_pct(cv.share[th_main], L)}（{th_main:g}分以内）")
+            m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
+            maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.3, legend=False)
+            maps.add_demand(m, region.demand[cv.in_scope], lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_main)
+            maps.add_hubs(m, sc.hubs, lang=L, legend=False)
+            st_folium(m, height=420, use_container_width=True, returned_objects=[], key=f"cmp_map_{i}")
 
 
 def body(region):
-    st.info(t("page_coverage_desc", S.lang()))
+    L = S.lang()
+    sc = S.scenario(region)
+    c1, c2, c3 = st.columns([3, 2, 1])
+    ths = c1.multiselect(t("threshold", L), THRESHOLD_CHOICES, default=[x for x in sc.thresholds if x in THRESHOLD_CHOICES],
+                         format_func=lambda x: f"{x:g}分", key="cov_ths")
+    if ths and sorted(ths) != sorted(sc.thresholds):
+        sc.thresholds = sorted(float(x) for x in ths)
+    scope = c2.radio(t("demand_scope", L), ["without_welfare_office", "all"], horizontal=False, key="cov_scope",
+                     index=0 if sc.demand_scope == "without_welfare_office" else 1,
+                     format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L))
+    sc.demand_scope = scope
+    show_iso = c3.checkbox(t("show_isochrones", L), value=True, key="cov_iso")
+
+    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope, S.column_cache())
+    if not sc.hubs:
+        st.info(t("no_hubs", L))
+    else:
+        W.coverage_metrics(region, cv, scope, L)
+        sc.coverage = cv.to_dict()
+
+    m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
+    maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.25)
+    maps.add_labels(m, region.municipalities)
+    if show_iso and sc.hubs:
+        iso, est = S.isochrones(region, sc.hubs, sc.thresholds)
+        maps.add_isochrones(m, iso, lang=L, estimate=est)
+    th_main = sc.thresholds[min(1, len(sc.thresholds) - 1)]
+    maps.add_demand(m, region.demand[cv.in_scope], lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_main)
+    maps.add_hubs(m, sc.hubs, lang=L)
+    st_folium(m, height=560, use_container_width=True, returned_objects=[], key="coverage_map")
+
+    est = cv.methods == [1]
+    st.markdown(f"### {t('per_muni_table', L)}")
+    st.dataframe(muni_table(region, cv, L, est), hide_index=True, width="stretch")
+
+    st.markdown(f"### {t('unreachable_list', L)}")
+    un = S.unreachable_points(region, cv)
+    if sc.hubs and len(un):
+        st.warning(f"{len(un):,} 地点 / {fmt_people(cv.unreachable_population, L)}")
+        st.dataframe(un, hide_index=True, width="stretch")
+    elif sc.hubs:
+        st.success(t("unreachable_none", L))
+
+    compare_box(region, L)
 
 
 S.page("page_coverage", body)
