@@ -21,18 +21,21 @@ def model_box(region, sc, L):
                           key="pl_time", disabled=model in ("pmedian", "pcenter"))
         scope = c4.radio(t("demand_scope", L), ["without_welfare_office", "all"], key="pl_scope",
                          format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L))
-        keep = st.checkbox(t("keep_manual", L), value=True, key="pl_keep")
+        c1, c2 = st.columns([1, 2])
+        keep = c1.checkbox(t("keep_manual", L), value=True, key="pl_keep")
+        method = c2.radio(t("solve_method", L), ["auto", "exact", "heuristic"], horizontal=True, key="pl_method",
+                          format_func=lambda k: t("method_" + k, L))
         if st.button(t("run_model", L), type="primary", key="pl_run"):
             bar = st.progress(0.1, text=t("model_running", L))
             S.site_matrix(region)
             bar.progress(0.4, text=t("model_running", L))
             res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
                                   time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
-                                  keep_manual=keep, cache=S.column_cache())
+                                  keep_manual=keep, method=method, cache=S.column_cache())
             bar.progress(1.0)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
             st.session_state["pl_msg"] = t("model_done", L, model=t(S.MODEL_KEYS[model], L), n=len(res.new),
-                                           method=res.method, s=f"{res.solve_s:.2f}")
+                                           method=t("method_" + res.method, L), s=f"{res.solve_s:.2f}")
             notes = list(res.notes)
             if res.uncoverable_ids:
                 notes.append(t("uncoverable", L, n=len(res.uncoverable_ids)))
@@ -49,7 +52,8 @@ def model_box(region, sc, L):
 
 def apply_click(region, sc, out, L):
     """Add or move a hub where the map was clicked (each click applied once)."""
-    click = (out or {}).get("last_clicked")
+    # `pending_click` lets a test (or another widget) deliver a click the same way the map does
+    click = st.session_state.pop("pending_click", None) or (out or {}).get("last_clicked")
     if not click:
         return
     key = (round(click["lat"], 7), round(click["lng"], 7))
