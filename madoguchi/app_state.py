@@ -375,44 +375,63 @@ def _hub_land(region, h: Hub):
     return polys.get(lab, region.union_polygon())
 
 
-def isochrones(region, hubs: list[Hub], thresholds) -> tuple["object", bool]:
-    """Reach areas (GeoDataFrame: minutes, geometry) of the hubs and whether they are estimates.
+def isochrones(region, hubs: list[Hub], thresholds, cache: dict | None = None) -> tuple["object", bool]:
+    """Reach areas of the hubs (GeoDataFrame: minutes, geometry; one row per threshold, hubs
+    unioned) and whether any part is an estimate (推定).
 
-    Uses the travel-time engine's isochrones when it offers them; otherwise (and always for a
-    region without roads) the stated estimate rule drawn exactly: within T minutes of a hub
-    lies a circle of T/60 x estimate speed / circuity km, clipped to the region's land.
+    Uses geo.isochrones (road isochrones where a hub is on the road network, else the stated
+    estimate circle kept to the hub's landmass). Per-hub areas are memoised in `cache`.
     """
     import geopandas as gpd
     import shapely
-    from shapely.geometry import Point
 
     thresholds = sorted(float(x) for x in thresholds)
     if not hubs:
         return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs="EPSG:4326"), True
-    if region.roads is not None and _has_traveltime():
-        try:
-            from geo import traveltime as tt
+    per_hub, estimate = [], False
+    for h in hubs:
+        key = ("iso", str(region.path), round(h.lon, 7), round(h.lat, 7), tuple(thresholds))
+        if cache is not None and key in cache:
+            geoms, est = cache[key]
+        else:
+            geoms, est = _hub_isochrones(region, h, thresholds)
+            if cache is not None:
+                cache[key] = (geoms, est)
+        per_hub.append(geoms)
+        estimate = estimate or est
+    geoms = [shapely.union_all([g[i] for g in per_hub]) for i in range(len(thresholds))]
+    return gpd.GeoDataFrame({"minutes": thresholds}, geometry=geoms, crs="EPSG:4326"), estimate
 
-            fn = getattr(tt, "isochrones", None) or getattr(tt, "region_isochrones", None)
-            if fn is not None:
-                gdf = fn(region, [(h.lon, h.lat) for h in hubs], thresholds)
-                return gdf, False
-        except (ImportError, TypeError, AttributeError):
-            pass
+
+def _hub_isochrones(region, h: Hub, thresholds) -> tuple[list, bool]:
+    import shapely
+    from shapely.geometry import Point
+
+    try:
+        from geo.isochrones import isochrones as _iso
+        from geo.traveltime import region_engine
+    except ModuleNotFoundError:
+        _iso = None
+    if _iso is not None:
+        gdf = _iso(region_engine(region), h.lon, h.lat, thresholds, clip=_land(region))
+        return list(gdf.geometry), bool((gdf["method"] != "road").any())
+    # fallback (geo.isochrones not installed): the estimate rule drawn exactly
     st_ = region.settings
-    lands = [_hub_land(region, h) for h in hubs]  # estimates never cross water (geo.islands)
-    geoms = []
+    land = _hub_land(region, h)
+    out = []
     for T in thresholds:
         km = T / 60.0 * st_.estimate_speed_kmh / st_.circuity
-        parts = []
-        for h, land in zip(hubs, lands):
-            # local metric: degrees of latitude/longitude per km at the hub
-            dlat = km / 110.574
-            dlon = km / (111.320 * math.cos(math.radians(h.lat)))
-            c = shapely.affinity.scale(Point(h.lon, h.lat).buffer(1.0, 48), dlon, dlat)
-            parts.append(shapely.intersection(c, land))
-        geoms.append(shapely.union_all(parts))
-    return gpd.GeoDataFrame({"minutes": thresholds}, geometry=geoms, crs="EPSG:4326"), True
+        dlat = km / 110.574
+        dlon = km / (111.320 * math.cos(math.radians(h.lat)))
+        out.append(shapely.intersection(shapely.affinity.scale(Point(h.lon, h.lat).buffer(1.0, 48), dlon, dlat), land))
+    return out, True
+
+
+def _land(region):
+    lm, polys = _landmass_polygons(str(region.path))
+    import shapely
+
+    return shapely.union_all(list(polys.values()))
 
 
 # --------------------------------------------------------------------------- placement

@@ -93,7 +93,7 @@ def body(region):
     maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.25)
     maps.add_labels(m, region.municipalities)
     if show_iso and sc.hubs:
-        iso, est = S.isochrones(region, sc.hubs, sc.thresholds)
+        iso, est = S.isochrones(region, sc.hubs, sc.thresholds, S.column_cache())
         maps.add_isochrones(m, iso, lang=L, estimate=est)
     th_main = sc.thresholds[min(1, len(sc.thresholds) - 1)]
     maps.add_demand(m, region.demand[cv.in_scope], lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_main)

@@ -251,3 +251,18 @@ def test_isochrones_estimate_follow_rule(ibaraki_region):
 
     inside = shapely.contains_xy(iso.geometry[0], r.demand["lon"].to_numpy(), r.demand["lat"].to_numpy())
     assert inside.any() and np.all(cv.nearest_min[inside] <= 15.0 + 0.2)
+
+
+def test_mixed_methods_labelled_on_kumamoto_roads(kumamoto_region):
+    """Central Kumamoto has real OSM roads, the rest none: the basis says 混在 (road and estimate)."""
+    from madoguchi import app_widgets as W
+
+    r = kumamoto_region
+    S.site_matrix(r)
+    hub = Hub("c", "熊本市中央区の拠点", 130.7125, 32.8031, source="manual")  # inside the OSM extract
+    cv = S.coverage_view(r, [hub], [15, 30], "all", {})
+    assert 0 in cv.methods and 1 in cv.methods
+    text = W.basis_caption(r, cv, "all", "ja")
+    assert "混在（道路・推定）" in text
+    iso, est = S.isochrones(r, [hub], [15, 30], {})
+    assert len(iso) == 2 and not iso.geometry[0].is_empty
