@@ -1,0 +1,134 @@
+"""`madoguchi traveltime --region DIR`: demand x site travel-time matrix, its summary and islands."""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("traveltime", help="所要時間行列（需要点×拠点）/ travel-time matrix")
+    p.add_argument("--region", required=True, help="地域データのフォルダ、または都道府県コード")
+    p.add_argument("--sites", help="拠点 CSV（既定: 地域データの候補地）")
+    p.add_argument("--links", help="フェリー・橋の連絡路 CSV (from_lat,from_lon,to_lat,to_lon,minutes[,name])")
+    p.add_argument("--cutoff", type=float, help="この分数を超える組は到達不能として扱う")
+    p.add_argument("--out", help="行列の出力先 (.npz または .parquet)")
+    p.add_argument("--isochrones", help="到達圏ポリゴンの出力先 (.geojson / .gpkg)")
+    p.add_argument("--thresholds", default="15,30,45,60", help="到達圏の分 (default 15,30,45,60)")
+    p.add_argument("--no-cache", action="store_true", help="キャッシュを使わない")
+    p.add_argument("--json", action="store_true", help="JSON で出力")
+    p.set_defaults(func=_run)
+
+
+def _resolve_region(d: str) -> Path:
+    p = Path(d)
+    if p.is_dir() or not (d.isdigit() and len(d) <= 2):
+        return p
+    from geo.region import default_region_dir
+
+    return default_region_dir(d)
+
+
+def _clean(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def run_traveltime(region, sites_csv=None, links_csv=None, cutoff=None, use_cache=True) -> tuple[dict, object, object]:
+    """Compute the matrix and the JSON summary (shared by CLI and tests)."""
+    from geo.errors import ParameterError
+    from geo.links import read_links
+    from geo.traveltime import municipality_table, region_engine, region_matrix, summarize
+
+    if cutoff is not None and not (cutoff > 0):
+        raise ParameterError("--cutoff は正の分数で指定してください。", "--cutoff must be a positive number of minutes")
+    links = read_links(links_csv) if links_csv else None
+    sites = region.sites
+    dropped = []
+    if sites_csv:
+        from geo.sites import read_sites_csv
+
+        sites = read_sites_csv(sites_csv, region)
+    usable = sites["lon"].notna() & sites["lat"].notna()
+    dropped = sites.loc[~usable, "name"].astype(str).tolist()
+    sites = sites[usable]
+    if len(sites) == 0:
+        raise ParameterError("座標のある拠点がありません。", "no site with coordinates", )
+    t0 = time.perf_counter()
+    tm = region_matrix(region, sites=sites, links=links, use_cache=use_cache, cutoff_min=cutoff)
+    seconds = time.perf_counter() - t0
+    eng = region_engine(region, links)
+    out = summarize(tm, region.demand["population"].to_numpy(float), engine=eng)
+    out["seconds"] = round(seconds, 4)
+    out["region"] = str(region.path)
+    out["road_source"] = tm.meta.get("road_source") or "estimate"
+    out["estimate_label"] = {"ja": "推定", "en": "estimate"}
+    out["estimate_rule"] = tm.meta.get("estimate_rule")
+    out["settings"] = tm.meta.get("settings")
+    out["links"] = len(links) if links is not None else 0
+    out["links_on_roads"] = tm.meta.get("links_on_roads", 0)
+    out["sites_without_coordinates"] = dropped
+    out["cache"] = tm.meta.get("cache")
+    mt = municipality_table(tm, region.demand, region.municipalities)
+    out["municipalities"] = [{k: _clean(v) for k, v in r.items()} for r in mt.to_dict("records")]
+    unreach = mt[mt["unreachable_points"] > 0]
+    out["unreachable_municipalities"] = [
+        {"code": r.code, "name": r.name, "demand_points": int(r.unreachable_points),
+         "population": round(float(r.unreachable_population), 1)} for r in unreach.itertuples()
+    ]
+    out["mean_minutes_by_municipality_nan"] = int(mt["mean_minutes"].isna().sum())
+    return out, tm, sites
+
+
+def _run(args) -> int:
+    from geo.region import Region
+    from madoguchi.cli import print_json
+
+    region = Region.load(_resolve_region(args.region))
+    out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
+    if args.out:
+        from geo.errors import ParameterError
+
+        path = Path(args.out)
+        if path.suffix.lower() not in (".npz", ".parquet"):
+            raise ParameterError("--out は .npz または .parquet にしてください。", "--out must end in .npz or .parquet")
+        tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy())
+        out["out"] = str(path)
+    if args.isochrones:
+        from geo.isochrones import isochrones
+        from geo.links import read_links
+        from geo.traveltime import region_engine
+
+        import pandas as pd
+
+        th = [float(x) for x in args.thresholds.split(",") if x.strip()]
+        eng = region_engine(region, read_links(args.links) if args.links else None)
+        clip = region.union_polygon()
+        iso = pd.concat([isochrones(eng, float(r.lon), float(r.lat), th, str(r.site_id), str(r.muni_code or ""), clip)
+                         for r in sites.itertuples()], ignore_index=True)
+        iso.to_file(args.isochrones)
+        out["isochrones"] = str(args.isochrones)
+    if args.json:
+        print_json(out)
+    else:
+        _print_text(out)
+    return 0
+
+
+def _print_text(o: dict) -> None:
+    method_ja = {"road": "道路", "mixed": "道路＋推定（混在）", "estimate": "推定（直線距離×迂回率÷速度）"}[o["method"]]
+    share = "不明" if o["road_share_population"] is None else f"{o['road_share_population'] * 100:.1f}%"
+    lines = [
+        f"所要時間: {method_ja}　需要点 {o['demand_points']:,} × 拠点 {o['sites']}　計算 {o['seconds']:.2f} 秒",
+        f"道路による時間の人口割合: {share}　最大スナップ距離: {o['max_snap_m'] if o['max_snap_m'] is not None else '-'} m",
+        f"到達不能: 需要点 {o['unreachable_demand_points']:,}、人口 {o['unreachable_population']:,.0f} 人　"
+        f"道路網の連結成分 {o['road_components'] or 0}、陸地のまとまり {o['landmasses']}",
+        f"推定の前提: {o['estimate_rule']['ja'] if o.get('estimate_rule') else ''}",
+    ]
+    for r in o["unreachable_municipalities"]:
+        lines.append(f"  到達できる拠点なし: {r['name']}（需要点 {r['demand_points']}、人口 {r['population']:,.0f} 人）"
+                     "— 連絡路 (--links) がなければ道路・陸路では到達できません")
+    if o.get("out"):
+        lines.append(f"行列を書き出しました: {o['out']}")
+    print("\n".join(lines))
