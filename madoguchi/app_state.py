@@ -441,11 +441,12 @@ MODEL_KEYS = {"pmedian": "model_pmedian", "mclp": "model_mclp", "lscp": "model_l
 
 def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, time_min: float | None = None,
                   scope: str = "without_welfare_office", keep_manual: bool = True, method: str = "auto",
-                  cache: dict | None = None):
+                  cache: dict | None = None, extra_candidates=None):
     """Run a placement model on the cached matrix and put its hubs into the scenario.
 
     Kept as fixed (always open): existing hubs and, if `keep_manual`, hand-placed ones; earlier
-    model hubs are replaced. Candidates are the region's sites. Returns the PlacementResult.
+    model hubs are replaced. Candidates are the region's sites plus `extra_candidates` (uploaded
+    sites: DataFrame with site_id, name, lon, lat). Returns the PlacementResult.
     """
     from models.placement import solve
 
@@ -463,6 +464,14 @@ def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, tim
             extra.append(h)
     D = sm.minutes
     ids = [str(x) for x in sites["site_id"]]
+    if extra_candidates is not None and len(extra_candidates):
+        xc = extra_candidates.reset_index(drop=True)
+        xh = [Hub(site_id=str(r["site_id"]), name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]))
+              for _, r in xc.iterrows()]
+        D = np.hstack([D, hub_matrix(region, xh, cache).minutes])
+        ids += [h.site_id for h in xh]
+        sites = pd.concat([sites[["site_id", "name", "lon", "lat"]], xc[["site_id", "name", "lon", "lat"]]],
+                          ignore_index=True)
     if extra:
         em = hub_matrix(region, extra, cache)
         fixed_idx += list(range(D.shape[1], D.shape[1] + len(extra)))
@@ -637,6 +646,32 @@ def store_upload(region_name: str, name: str, data: bytes, allowed: set[str] = U
             os.unlink(tmp)
         raise
     return dest
+
+
+def import_sites(region, sc: Scenario, filename: str, data: bytes, upload_no: int = 1) -> dict:
+    """Store an uploaded sites CSV safely, read it with geo.sites, and use what is usable.
+
+    Existing desks (kind=existing) become fixed hubs of the scenario; candidates are returned
+    for the placement models. Rows without coordinates or outside the region are returned in
+    `unusable` (shown, not hidden). Raises InputFileError for a bad file.
+    """
+    from geo.sites import read_sites_csv
+
+    path = store_upload(region.name, filename, data, allowed={".csv"})
+    gdf = read_sites_csv(path, region, default_kind="candidate", id_prefix=f"up{upload_no}_")
+    ok = gdf["lon"].notna().to_numpy() & gdf["lat"].notna().to_numpy() & gdf["inside_region"].to_numpy(bool)
+    good, bad = gdf[ok], gdf[~ok]
+    have = {h.site_id for h in sc.hubs}
+    n_existing = 0
+    for _, r in good[good["kind"] == "existing"].iterrows():
+        if str(r["site_id"]) in have:
+            continue
+        sc.hubs.append(Hub(site_id=str(r["site_id"]), name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]),
+                           fixed=True, source="existing"))
+        n_existing += 1
+    cands = good[good["kind"] != "existing"][["site_id", "name", "lon", "lat", "match_level", "address"]]
+    unusable = pd.DataFrame(bad[["name", "address", "lat", "lon", "match_level", "inside_region"]])
+    return {"path": path, "existing": n_existing, "candidates": cands.reset_index(drop=True), "unusable": unusable}
 
 
 # --------------------------------------------------------------------------- page frame

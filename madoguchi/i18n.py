@@ -155,6 +155,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload_sites": ("拠点・候補地 CSV を取り込む（name と lat,lon または address）", "Upload a sites CSV (name and lat,lon or address)"),
     "upload_scenario": ("シナリオファイル (JSON) を取り込む", "Upload a scenario file (JSON)"),
     "sites_added": ("{n} 件の拠点を追加しました（座標なし {bad} 件は除外）。", "{n} sites added ({bad} without coordinates left out)."),
+    "upload_stored": ("保存先（データフォルダ内）", "stored in the data folder as"),
+    "sites_unusable": ("座標がない・地域外の行（使っていません）:", "Rows without coordinates or outside the region (not used):"),
+    "extra_candidates": ("取り込んだ候補地（モデルの候補に追加）", "Uploaded candidate sites (added to the model's candidates)"),
     "time_basis": ("所要時間: {method}　／　需要: {rule}　／　対象: {scope}", "Travel time: {method} / demand: {rule} / scope: {scope}"),
     # coverage
     "per_muni_table": ("市町村別", "Per municipality"),
@@ -189,6 +192,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cost_share": ("費用分担", "Cost share"),
     "build_report": ("レポートを作成", "Build report"),
     "download": ("ダウンロード", "Download"),
+    "report_format": ("形式", "Format"),
+    "report_building": ("レポートを作成しています…", "Building the report…"),
+    "report_ready": ("レポートができました: {name}（{kb} KB）", "Report ready: {name} ({kb} KB)"),
 }
 
 

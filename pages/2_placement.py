@@ -31,7 +31,8 @@ def model_box(region, sc, L):
             bar.progress(0.4, text=t("model_running", L))
             res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
                                   time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
-                                  keep_manual=keep, method=method, cache=S.column_cache())
+                                  keep_manual=keep, method=method, cache=S.column_cache(),
+                                  extra_candidates=st.session_state.get("extra_sites"))
             bar.progress(1.0)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
             st.session_state["pl_msg"] = t("model_done", L, model=t(S.MODEL_KEYS[model], L), n=len(res.new),
@@ -48,6 +49,38 @@ def model_box(region, sc, L):
         st.success(msg)
         for n in st.session_state.get("pl_notes", []):
             st.caption(n)
+
+
+def upload_box(region, sc, L):
+    """Sites CSV upload: size-limited, stored under data/uploads/<region>/, validated by geo.sites."""
+    import pandas as pd
+
+    with st.expander(t("upload_sites", L)):
+        f = st.file_uploader(t("upload", L), type=["csv"], key="pl_upload")
+        if f is not None and st.session_state.get("_pl_upload_done") != (f.name, f.size):
+            if f.size > S.MAX_UPLOAD_MB * 1024 * 1024:
+                st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
+                return
+            k = st.session_state.get("_upload_no", 0) + 1
+            res = S.import_sites(region, sc, f.name, f.getvalue(), upload_no=k)
+            st.session_state["_upload_no"] = k
+            st.session_state["_pl_upload_done"] = (f.name, f.size)
+            prev = st.session_state.get("extra_sites")
+            st.session_state["extra_sites"] = res["candidates"] if prev is None else pd.concat(
+                [prev, res["candidates"]], ignore_index=True)
+            st.session_state["_pl_upload_result"] = res
+            st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
+        res = st.session_state.get("_pl_upload_result")
+        if res:
+            st.success(t("sites_added", L, n=res["existing"] + len(res["candidates"]), bad=len(res["unusable"])))
+            st.caption(f"{t('upload_stored', L)}: {res['path'].name}")
+            if len(res["unusable"]):
+                st.warning(t("sites_unusable", L))
+                st.dataframe(res["unusable"], hide_index=True, width="stretch")
+        ex = st.session_state.get("extra_sites")
+        if ex is not None and len(ex):
+            st.markdown(f"**{t('extra_candidates', L)}**: {len(ex)}")
+            st.dataframe(ex, hide_index=True, width="stretch")
 
 
 def apply_click(region, sc, out, L):
@@ -100,6 +133,7 @@ def body(region):
     sc = S.scenario(region)
     cache = S.column_cache()
     model_box(region, sc, L)
+    upload_box(region, sc, L)
 
     t0 = time.perf_counter()
     cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope, cache)

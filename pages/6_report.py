@@ -1,12 +1,42 @@
-"""page_report (being wired)."""
+"""レポート: export the current (or a saved) scenario as PDF / HTML / Excel / GeoPackage."""
 import streamlit as st
 
 from madoguchi import app_state as S
 from madoguchi.i18n import t
 
+FORMATS = {"pdf": "PDF（印刷・議会資料）", "html": "HTML（地図つき・ブラウザで開く）", "xlsx": "Excel（表）",
+           "gpkg": "GeoPackage（GIS 用レイヤー）"}
+FORMATS_EN = {"pdf": "PDF (print)", "html": "HTML (with map)", "xlsx": "Excel (tables)", "gpkg": "GeoPackage (GIS layers)"}
+
 
 def body(region):
-    st.info(t("page_report_desc", S.lang()))
+    L = S.lang()
+    sc = S.scenario(region)
+    store = S.store(region)
+    st.caption(t("page_report_desc", L))
+    names = store.names()
+    CUR = "__current__"
+    src = st.selectbox(t("scenario", L), [CUR] + names, key="rep_src",
+                       format_func=lambda n: f"{sc.name} {t('current', L)}" if n == CUR else n)
+    cmp = st.selectbox(t("compare", L), ["__none__"] + names, key="rep_cmp",
+                       format_func=lambda n: ("なし" if L != "en" else "none") if n == "__none__" else n)
+    fmt_labels = FORMATS_EN if L == "en" else FORMATS
+    fmt = st.radio(t("report_format", L), list(fmt_labels), format_func=fmt_labels.get, key="rep_fmt", horizontal=True)
+    scenario = sc if src == CUR else store.load(src)
+    if not scenario.hubs:
+        st.info(t("no_hubs", L))
+        return
+    if st.button(t("build_report", L), type="primary", key="rep_build"):
+        from madoguchi.reports import MIME, report_bytes
+
+        with st.spinner(t("report_building", L)):
+            other = None if cmp == "__none__" else store.load(cmp)
+            data = report_bytes(region, scenario, fmt, compare_with=other)
+        st.session_state["rep_file"] = (f"{region.name}_{scenario.name}.{fmt}", data, MIME[fmt])
+    f = st.session_state.get("rep_file")
+    if f:
+        st.success(t("report_ready", L, name=f[0], kb=f"{len(f[1]) / 1024:,.0f}"))
+        st.download_button(t("download", L), data=f[1], file_name=f[0], mime=f[2], key="rep_dl")
 
 
 S.page("page_report", body)
