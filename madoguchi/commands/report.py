@@ -56,14 +56,13 @@ def _run(args) -> int:
     from geo.region import Region
     from madoguchi.cli import print_json
     from madoguchi.reports import build_report, format_for
-    from madoguchi.reports.tables import cov_summary
 
     fmt = format_for(args.out)  # refuse an unknown extension before any work
     region = Region.load(resolve_region_dir(args.region))
     scenario = load_scenario_file(args.scenario, region.path.name)
     other = load_scenario_file(args.compare, region.path.name) if args.compare else None
     data = build_report(region, scenario, args.out, compare_with=other)
-    s = cov_summary(data.coverage, data.thresholds)
+    s = data.summary
     summary = {"out": str(Path(args.out)), "format": fmt, "scenario": scenario.name, "region": region.path.name,
                "method": data.method_label, "population": s["population"],
                "unreachable_population": s["unreachable_population"],

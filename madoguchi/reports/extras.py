@@ -26,9 +26,24 @@ def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
     return {}
 
 
-def isochrones_layer(region, scenario) -> gpd.GeoDataFrame | None:
-    """Reach areas per threshold around the hubs, if geo.isochrones is available."""
-    return None
+def isochrones_layer(region, scenario, links=None) -> gpd.GeoDataFrame | None:
+    """Reach areas per hub and threshold (geo.isochrones), clipped to the region's land.
 
+    Columns: hub_no, site_id, name, minutes, method ('road' | 'estimate'), area_km2.
+    """
+    from geo.isochrones import isochrones
+    from geo.traveltime import region_engine
 
-_ = pd
+    if not scenario.hubs:
+        return None
+    eng = region_engine(region, links)
+    clip = region.union_polygon()
+    frames = []
+    for i, h in enumerate(scenario.hubs):
+        g = isochrones(eng, float(h.lon), float(h.lat), scenario.thresholds, str(h.site_id), None, clip)
+        g.insert(0, "hub_no", i + 1)
+        g.insert(2, "name", h.name)
+        frames.append(g)
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
+

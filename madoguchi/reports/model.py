@@ -124,6 +124,8 @@ class ReportData:
     thresholds: list[float]
     layers: dict  # GeoDataFrames (EPSG:4326): municipalities, hubs, demand_points, isochrones, routes, groups
     coverage: dict = field(default_factory=dict)  # the coverage model's to_dict(), for tests and JSON
+    summary: dict = field(default_factory=dict)  # key figures (tables.summary_of), shares in percent
+    result: object = None  # models.coverage.CoverageResult
     notes: str = ""
     compare: "ReportData | None" = None
 

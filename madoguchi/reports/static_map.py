@@ -149,6 +149,7 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad, ymax + pad)
     ax.set_aspect("equal")
+    ax.set_anchor("N")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -158,13 +159,22 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
     _north_arrow(ax)
     if title:
         ax.set_title(title, fontsize=11)
+    leg = None
     if legend and handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=6.5,
-                  frameon=False, title="凡例", title_fontsize=7.5)
+        leg = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=6.5,
+                        frameon=False, title="凡例", title_fontsize=7.5)
     if credit:
-        ax.text(0.0, -0.012 - (0.035 * (1 + math.ceil(len(handles) / 3)) if legend else 0), credit,
-                transform=ax.transAxes, ha="left", va="top", fontsize=5.5, wrap=True)
+        from madoguchi.reports.model import wrap_text
 
+        fig = ax.figure
+        width_in = ax.get_position().width * fig.get_figwidth()
+        text = "\n".join(wrap_text(credit, int(width_in / (0.5 * 5.5 / 72) * 0.95)))
+        if leg is not None:  # just below the legend, wherever the equal-aspect map ended up
+            ax.annotate(text, xy=(0.5, 0.0), xycoords=leg, xytext=(0, -3), textcoords="offset points",
+                        ha="center", va="top", fontsize=5.5)
+        else:
+            ax.annotate(text, xy=(0.0, 0.0), xycoords="axes fraction", xytext=(0, -3), textcoords="offset points",
+                        ha="left", va="top", fontsize=5.5)
 
 def map_figure(layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
                figsize=(7.0, 7.5)):
