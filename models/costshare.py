@@ -1,0 +1,114 @@
+"""Cost sharing (費用負担) of a jointly run service among member municipalities.
+
+Rules: 'equal' (均等割), 'population' (人口割), 'use' (利用割: expected use, e.g. cases), or a
+weighted mix {'equal': 0.1, 'population': 0.9} (weights sum to 1). Amounts are whole yen and
+add up exactly to the total: the exact shares are floored and the leftover yen go one each to
+the members with the largest remainders (largest-remainder / Hamilton method; ties by order).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import ParameterError
+
+RULES = {"equal": "均等割", "population": "人口割", "use": "利用割"}
+
+
+def parse_rule(rule) -> dict[str, float]:
+    """'equal' | 'population' | 'use' | 'equal:0.1,population:0.9' | dict -> {rule: weight}."""
+    if isinstance(rule, str):
+        if ":" not in rule:
+            rule = {rule.strip(): 1.0}
+        else:
+            d = {}
+            for part in rule.split(","):
+                k, _, v = part.partition(":")
+                try:
+                    d[k.strip()] = float(v)
+                except ValueError:
+                    raise ParameterError(f"負担ルールの書式が不正です: {part}", f"bad rule part {part!r} (use equal:0.1,population:0.9)")
+            rule = d
+    rule = {str(k): float(v) for k, v in dict(rule).items()}
+    for k, v in rule.items():
+        if k not in RULES:
+            raise ParameterError(f"負担ルールは equal / population / use です: {k}", f"unknown cost rule {k!r} (equal, population, use)")
+        if not (v >= 0 and math.isfinite(v)):
+            raise ParameterError(f"負担ルールの重みは 0 以上です: {k}={v}", f"rule weight must be >= 0: {k}={v}")
+    if not rule or abs(sum(rule.values()) - 1.0) > 1e-9:
+        raise ParameterError(f"負担ルールの重みの合計は 1 にしてください (現在 {sum(rule.values()):g})。",
+                             f"rule weights must sum to 1 (got {sum(rule.values()):g})")
+    return rule
+
+
+@dataclass
+class CostShare:
+    total_yen: int
+    rule: dict
+    table: pd.DataFrame  # code, name, population, use, share, amount_yen
+
+    def to_dict(self) -> dict:
+        recs = []
+        for r in self.table.to_dict(orient="records"):
+            recs.append({k: (None if isinstance(v, float) and not math.isfinite(v) else (v.item() if hasattr(v, "item") else v))
+                         for k, v in r.items()})
+        return {"total_yen": int(self.total_yen), "rule": self.rule, "rule_ja": {RULES[k]: v for k, v in self.rule.items()},
+                "members": recs}
+
+
+def largest_remainder(total: int, shares) -> np.ndarray:
+    """Whole-unit amounts proportional to `shares` (>= 0, sum > 0) that sum exactly to `total`."""
+    s = np.asarray(shares, dtype=float)
+    exact = total * s / s.sum()
+    base = np.floor(exact).astype(np.int64)
+    left = int(total - base.sum())
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[:left]] += 1
+    return base
+
+
+def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare:
+    """Split `total_yen` among `members` (DataFrame with `code`, `name`, `population`, optional `use`)."""
+    try:
+        total = int(total_yen)
+    except (TypeError, ValueError):
+        raise ParameterError(f"総額は円単位の整数にしてください: {total_yen}", f"total must be whole yen: {total_yen}")
+    if total != total_yen or total <= 0:
+        raise ParameterError(f"総額は正の整数 (円) にしてください: {total_yen}", f"total must be a positive whole number of yen: {total_yen}")
+    if members is None or len(members) == 0:
+        raise ParameterError("負担する市町村がありません。", "no member municipalities")
+    r = parse_rule(rule)
+    m = members.reset_index(drop=True)
+    n = len(m)
+    share = np.zeros(n)
+    names = m["name"].astype(str) if "name" in m else m["code"].astype(str)
+    for k, wgt in r.items():
+        if wgt == 0:
+            continue
+        if k == "equal":
+            share += wgt / n
+            continue
+        col = "population" if k == "population" else "use"
+        if col not in m:
+            raise ParameterError(f"{RULES[k]} に必要な列 {col} がありません。", f"rule {k} needs a column {col!r}")
+        v = m[col].to_numpy(dtype=float)
+        bad = ~np.isfinite(v) | (v < 0)
+        if bad.any():
+            raise ParameterError(
+                f"{RULES[k]} に必要な {col} が不明または負の市町村があります: {'、'.join(names[bad])}",
+                f"{col} unknown or negative for: {', '.join(names[bad])} (needed by rule {k})",
+            )
+        if v.sum() <= 0:
+            raise ParameterError(f"{col} の合計が 0 です。", f"the {col} of the members sums to 0")
+        share += wgt * v / v.sum()
+    amounts = largest_remainder(total, share)
+    t = pd.DataFrame({"code": m["code"].astype(str), "name": names})
+    for c in ("population", "use"):
+        if c in m:
+            t[c] = m[c].to_numpy(dtype=float)
+    t["share"] = share
+    t["amount_yen"] = amounts
+    return CostShare(total_yen=total, rule=r, table=t)
