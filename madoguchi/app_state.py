@@ -256,88 +256,80 @@ def demand_weights(region, scope: str) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class CoverageView:
-    """What the pages show for a set of hubs (built from the nearest-hub minutes)."""
+    """What the pages show for a set of hubs: models.coverage's result plus per-point map data."""
 
     thresholds: list[float]
-    nearest_min: np.ndarray  # (n,) minutes to the nearest hub, inf unreachable
+    nearest_min: np.ndarray  # (n,) minutes to the nearest hub for every demand point, inf unreachable
     nearest_hub: np.ndarray  # (n,) hub index, -1 if none
     nearest_method: np.ndarray  # (n,) method code of that time
     in_scope: np.ndarray
     population: float  # known population in scope
     covered: dict = field(default_factory=dict)  # threshold -> population within it
-    share: dict = field(default_factory=dict)  # threshold -> share 0..1
+    share: dict = field(default_factory=dict)  # threshold -> share 0..1 (denominator includes unreachable)
     mean_min: float | None = None
+    p90_min: float | None = None
     max_min: float | None = None
     unreachable_population: float = 0.0
     unknown_population_points: int = 0
-    methods: list = field(default_factory=list)  # method codes present in scope
+    methods: list = field(default_factory=list)  # method codes used by the in-scope nearest times
+    result: object | None = None  # models.coverage.CoverageResult (None without hubs)
 
     def to_dict(self) -> dict:
-        def num(x):
-            return None if x is None or not math.isfinite(float(x)) else float(x)
+        if self.result is not None:
+            d = self.result.to_dict()
+            d.pop("municipalities", None)
+            d["scope_points"] = int(self.in_scope.sum())
+            return d
+        return {"thresholds": self.thresholds, "population": self.population, "within": {}, "method": "unknown"}
 
-        return {"thresholds": self.thresholds, "population": num(self.population),
-                "covered": {str(k): num(v) for k, v in self.covered.items()},
-                "share": {str(k): num(v) for k, v in self.share.items()},
-                "mean_min": num(self.mean_min), "max_min": num(self.max_min),
-                "unreachable_population": num(self.unreachable_population), "methods": [int(m) for m in self.methods]}
+
+def _fin(x):
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def coverage_view(region, hubs: list[Hub], thresholds, scope: str, cache: dict | None = None) -> CoverageView:
-    """Nearest-hub minutes per demand point and covered population per threshold (vectorised)."""
-    thresholds = [float(x) for x in thresholds]
-    w, mask = demand_weights(region, scope)
-    n = len(region.demand)
+    """Coverage of `hubs` for the demand in `scope` (models.coverage.coverage on the cached matrix)."""
+    from models.coverage import coverage
+
+    thresholds = sorted(float(x) for x in thresholds)
+    _w, mask = demand_weights(region, scope)
+    d = region.demand
+    w = d["population"].to_numpy(float)
+    n = len(d)
     hm = hub_matrix(region, hubs, cache)
     if hm.minutes.shape[1] == 0:
-        near = np.full(n, np.inf)
-        idx = np.full(n, -1)
-        meth = np.ones(n, np.uint8)
-    else:
-        idx = np.argmin(hm.minutes, axis=1)
-        near = hm.minutes[np.arange(n), idx]
-        meth = hm.method[np.arange(n), idx]
-        idx = np.where(np.isfinite(near), idx, -1)
-    known = mask & np.isfinite(w)
-    pop = float(w[known].sum())
-    cv = CoverageView(thresholds, near, idx, meth, mask, pop)
-    for th in thresholds:
-        c = float(w[known & (near <= th)].sum())
-        cv.covered[th] = c
-        cv.share[th] = c / pop if pop > 0 else float("nan")
-    reach = known & np.isfinite(near)
-    if reach.any() and w[reach].sum() > 0:
-        cv.mean_min = float(np.sum(w[reach] * near[reach]) / w[reach].sum())
-        pos = reach & (w > 0)
-        cv.max_min = float(near[pos].max()) if pos.any() else None
-    cv.unreachable_population = float(w[known & ~np.isfinite(near)].sum())
-    cv.unknown_population_points = int((mask & ~np.isfinite(w)).sum())
-    cv.methods = sorted({int(x) for x in np.unique(meth[mask])}) if mask.any() else []
+        known = mask & np.isfinite(w)
+        cv = CoverageView(thresholds, np.full(n, np.inf), np.full(n, -1), np.ones(n, np.uint8), mask,
+                          float(w[known].sum()))
+        cv.covered = {th: 0.0 for th in thresholds}
+        cv.share = {th: 0.0 for th in thresholds}
+        cv.unreachable_population = cv.population
+        return cv
+    idx = np.argmin(hm.minutes, axis=1)
+    near = hm.minutes[np.arange(n), idx]
+    meth = hm.method[np.arange(n), idx]
+    idx = np.where(np.isfinite(near), idx, -1)
+    names = dict(zip(region.municipalities["code"].astype(str), region.municipalities["name"]))
+    pid = d["point_id"].to_numpy() if "point_id" in d else np.arange(n)
+    res = coverage(w[mask], hm.minutes[mask], d["muni_code"].astype(str).to_numpy()[mask], thresholds,
+                   demand_ids=pid[mask], hub_ids=[h.site_id for h in hubs], method=hm.method[mask], muni_names=names)
+    cv = CoverageView(res.thresholds, near, idx, meth, mask, res.population, result=res)
+    for th in res.thresholds:
+        cv.covered[th] = res.within[th]["population"]
+        cv.share[th] = res.within[th]["share"]
+    cv.mean_min, cv.p90_min, cv.max_min = _fin(res.mean_min), _fin(res.p90_min), _fin(res.max_min)
+    cv.unreachable_population = res.unreachable_population
+    cv.unknown_population_points = len(res.unknown_ids)
+    reach = mask & np.isfinite(near)
+    cv.methods = sorted({int(x) for x in np.unique(meth[reach])}) if reach.any() else []
     return cv
 
 
 def per_municipality(region, cv: CoverageView, lang_: str = "ja") -> pd.DataFrame:
-    """One row per in-scope municipality: population, share within each threshold, mean and max minutes."""
-    d = region.demand
-    w = d["population"].to_numpy(float)
-    codes = d["muni_code"].astype(str).to_numpy()
-    munis = region.municipalities.set_index(region.municipalities["code"].astype(str))
-    rows = []
-    for code in pd.unique(codes[cv.in_scope]):
-        sel = (codes == code) & cv.in_scope
-        ww, mm = w[sel], cv.nearest_min[sel]
-        known = np.isfinite(ww)
-        tot = float(ww[known].sum())
-        row = {"code": code, "name": str(munis.loc[code, "name"]) if code in munis.index else code,
-               "population": tot if known.any() else float("nan")}
-        for th in cv.thresholds:
-            row[f"share_{th:g}"] = float(ww[known & (mm <= th)].sum()) / tot if tot > 0 else float("nan")
-        reach = known & np.isfinite(mm)
-        row["mean_min"] = float(np.sum(ww[reach] * mm[reach]) / ww[reach].sum()) if reach.any() and ww[reach].sum() > 0 else float("nan")
-        row["max_min"] = float(mm[reach].max()) if reach.any() else float("inf")
-        row["unreachable_points"] = int((~np.isfinite(mm)).sum())
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """One row per in-scope municipality (models.coverage's table): population, share_<T>, mean/p90/max."""
+    if cv.result is None:
+        return pd.DataFrame()
+    return cv.result.per_municipality.copy()
 
 
 def unreachable_points(region, cv: CoverageView) -> pd.DataFrame:

@@ -132,6 +132,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "covered_share": ("{t}分以内に行ける住民の割合", "Share of residents within {t} min"),
     "covered_people": ("{t}分以内", "within {t} min"),
     "mean_time": ("平均所要時間", "Mean travel time"),
+    "p90_time": ("90%の住民が行ける時間", "90th percentile time"),
     "max_time": ("最長所要時間", "Longest travel time"),
     "no_hubs": ("拠点がまだありません。モデルを実行するか、地図をクリックして追加してください。", "No hubs yet: run a model or click the map to add one."),
     "model_pmedian": ("p-メディアン（平均所要時間を最小に）", "p-median (minimise mean travel time)"),
@@ -167,6 +168,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "compare": ("シナリオの比較", "Compare scenarios"),
     "compare_a": ("比較A", "Scenario A"),
     "compare_b": ("比較B", "Scenario B"),
+    "cmp_gain": ("A→B で所要時間が短くなる住民", "residents with a shorter trip in B than in A"),
+    "cmp_loss": ("A→B で所要時間が長くなる住民", "residents with a longer trip in B than in A"),
     "current": ("（現在の作業中）", "(current, unsaved)"),
     # scenarios
     "scenario": ("シナリオ", "Scenario"),

@@ -20,8 +20,9 @@ def muni_table(region, cv, L, est):
     for th in cv.thresholds:
         out[f"{th:g}分以内" if L != "en" else f"within {th:g} min"] = [fmt_pct(x, L) for x in df[f"share_{th:g}"]]
     out[t("mean_time", L)] = [fmt_minutes(x, L, estimate=est) for x in df["mean_min"]]
+    out[t("p90_time", L)] = [fmt_minutes(x, L, estimate=est) for x in df["p90_min"]]
     out[t("max_time", L)] = [fmt_minutes(x, L, estimate=est) for x in df["max_min"]]
-    out[t("unreachable", L)] = df["unreachable_points"]
+    out[t("unreachable", L)] = [fmt_people(x, L) for x in df["unreachable_population"]]
     return out
 
 
@@ -54,6 +55,12 @@ def compare_box(region, L):
     rows.append({"": t("hubs", L), lab[0]: str(len(scs[0].hubs)), lab[1] + " ": str(len(scs[1].hubs))})
     rows.append({"": t("unreachable", L), lab[0]: fmt_people(cvs[0].unreachable_population, L),
                  lab[1] + " ": fmt_people(cvs[1].unreachable_population, L)})
+    if cvs[0].result is not None and cvs[1].result is not None and cvs[0].in_scope.sum() == cvs[1].in_scope.sum():
+        from models.coverage import compare
+
+        c = compare(cvs[0].result, cvs[1].result)
+        rows.append({"": t("cmp_gain", L), lab[0]: "", lab[1] + " ": f"{fmt_people(c.gain_population, L)}（{c.gainers:,} 地点）"})
+        rows.append({"": t("cmp_loss", L), lab[0]: "", lab[1] + " ": f"{fmt_people(c.loss_population, L)}（{c.losers:,} 地点）"})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(W.basis_caption(region, cvs[0], scs[0].demand_scope, L))
     cols = st.columns(2)

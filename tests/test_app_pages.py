@@ -232,6 +232,10 @@ def test_coverage_page_thresholds_isochrones_tables_and_compare(placed, app_env)
     assert list(cmp.columns)[1:] == ["（現在の作業中）", "案A "]
     hubs_row = cmp[cmp[""] == "拠点"].iloc[0]
     assert (hubs_row["（現在の作業中）"], hubs_row["案A "]) == ("4", "3")
+    # going from current (with the extra 大子町 hub) to 案A, some residents get a longer trip, none shorter
+    loss = cmp[cmp[""] == "A→B で所要時間が長くなる住民"].iloc[0]["案A "]
+    gain = cmp[cmp[""] == "A→B で所要時間が短くなる住民"].iloc[0]["案A "]
+    assert loss.startswith(tuple("123456789")) and gain.startswith("0人")
     # scope: all municipalities => 44 rows
     at.radio(key="cov_scope").set_value("all").run()
     _ok(at)
