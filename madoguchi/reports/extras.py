@@ -1,29 +1,193 @@
 """Optional report parts: outreach routes + calendar, partnership groups + cost shares, isochrones.
 
-Each reads what the scenario stores (the models' to_dict() output) and returns tables/layers;
-a scenario without that part yields nothing, so the report simply omits the section.
+Each reads what the scenario stores — the models' to_dict() output (models.outreach.OutreachPlan,
+models.blocks.Blocks, models.costshare.CostShare) — and returns tables/layers; a scenario without
+that part yields nothing, so the report simply omits the section. Stop ids are resolved to
+coordinates through the scenario's hubs, the region's sites and its demand points (or an
+explicit `coords` {id: [lon, lat]} map stored with the plan); routes are drawn as straight
+segments between stops and labelled so.
 """
 from __future__ import annotations
 
+import datetime as _dt
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from shapely.geometry import LineString
 
 from madoguchi.reports.model import Table
 
+_WEEKDAYS = "月火水木金土日"
+
+
+def _coords_lookup(scenario, region, extra: dict | None = None) -> dict:
+    """{id (str): (lon, lat)} from the plan's own coords, hubs, sites and demand points."""
+    out: dict[str, tuple[float, float]] = {}
+    d = region.demand
+    for pid, lon, lat in zip(d["point_id"].astype(str), d["lon"].to_numpy(float), d["lat"].to_numpy(float)):
+        out[pid] = (lon, lat)
+    s = region.sites
+    for sid, lon, lat in zip(s["site_id"].astype(str), s["lon"].to_numpy(float), s["lat"].to_numpy(float)):
+        out[sid] = (lon, lat)
+    for h in scenario.hubs:
+        out[str(h.site_id)] = (float(h.lon), float(h.lat))
+        out[str(h.name)] = (float(h.lon), float(h.lat))
+    for k, v in (extra or {}).items():
+        try:
+            out[str(k)] = (float(v[0]), float(v[1]))
+        except (TypeError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _plan(scenario) -> dict | None:
+    o = scenario.outreach if isinstance(scenario.outreach, dict) else {}
+    plan = o.get("plan") if isinstance(o.get("plan"), dict) else o
+    return plan if plan.get("routes") else None
+
 
 def outreach_tables(scenario, region) -> list[Table]:
-    """出張相談ルート and 訪問カレンダー tables, if the scenario has an outreach plan."""
+    """出張相談ルート (one row per stop), 訪問カレンダー and 訪問できない訪問先, if the scenario has a plan."""
+    plan = _plan(scenario)
+    if plan is None:
+        return []
+    base = str(plan.get("base") or "拠点")
+    rows = []
+    for i, r in enumerate(plan["routes"], start=1):
+        f = r.get("frequency")
+        rows.append({"ルート": i, "回/月": f, "順": 0, "訪問先": f"{base}（出発）", "到着": "", "出発": r.get("leave_base", ""),
+                     "運転 (分)": r.get("drive_min"), "滞在 (分)": r.get("service_min"), "合計 (分)": r.get("total_min")})
+        for j, (name, arr, dep) in enumerate(zip(r.get("names", []), r.get("arrive", []), r.get("depart", [])), start=1):
+            rows.append({"ルート": i, "回/月": f, "順": j, "訪問先": str(name), "到着": arr, "出発": dep,
+                         "運転 (分)": float("nan"), "滞在 (分)": float("nan"), "合計 (分)": float("nan")})
+        rows.append({"ルート": i, "回/月": f, "順": len(r.get("names", [])) + 1, "訪問先": f"{base}（帰着）",
+                     "到着": r.get("return_base", ""), "出発": "", "運転 (分)": float("nan"), "滞在 (分)": float("nan"),
+                     "合計 (分)": float("nan")})
+    routes = pd.DataFrame(rows)
+    fm = {"ルート": "int", "回/月": "int", "順": "int", "運転 (分)": "min", "滞在 (分)": "min", "合計 (分)": "min"}
+    out = [Table("outreach_routes", "出張相談ルート", routes, fm,
+                 note=f"拠点 {base} から日帰りで回る順路（勤務時間 {plan.get('day', '')}）。運転・滞在・合計は各ルートの出発行に記載。")]
+    cal = plan.get("calendar") or {}
+    if cal:
+        crow = []
+        for day in sorted(cal):
+            try:
+                wd = _WEEKDAYS[_dt.date.fromisoformat(day).weekday()]
+            except ValueError:
+                wd = ""
+            for ri in cal[day]:
+                r = plan["routes"][int(ri)]
+                crow.append({"日付": day, "曜日": wd, "ルート": int(ri) + 1, "訪問先": "、".join(map(str, r.get("names", []))),
+                             "出発": r.get("leave_base", ""), "帰着": r.get("return_base", "")})
+        out.append(Table("outreach_calendar", "訪問カレンダー", pd.DataFrame(crow), {"ルート": "int"},
+                         note=f"{plan.get('month') or ''} の勤務日（土日・祝日を除く）に割り当てた巡回日。"))
+    if plan.get("unserved"):
+        u = pd.DataFrame([{"訪問先": x.get("name", x.get("stop", "")), "理由": x.get("reason", ""),
+                           "往復+滞在 (分)": x.get("detail_min", float("nan"))} for x in plan["unserved"]])
+        out.append(Table("outreach_unserved", "巡回できない訪問先", u, {"往復+滞在 (分)": "min"},
+                         note="日帰りで回れない、または道路でつながらない訪問先（隠さずに記載）。"))
+    return out
+
+
+def _partnership(scenario) -> dict:
+    return scenario.partnership if isinstance(scenario.partnership, dict) else {}
+
+
+def _groups(p: dict) -> list[dict]:
+    """[{'group', 'name', 'members': [muni codes], 'host', 'mean_min', 'max_min'}] from the stored plan."""
+    if isinstance(p.get("groups"), list):
+        return [g for g in p["groups"] if isinstance(g, dict)]
+    b = p.get("blocks")
+    if isinstance(b, dict) and isinstance(b.get("blocks"), list):
+        return [{"group": x.get("block"), "name": f"ブロック{int(x.get('block', i)) + 1}", "members": x.get("stops", []),
+                 "host": x.get("medoid"), "mean_min": x.get("mean_min"), "max_min": x.get("max_min")}
+                for i, x in enumerate(b["blocks"])]
+    return []
+
+
+def _cost_shares(p: dict) -> list[dict]:
+    cs = p.get("cost_share", p.get("costshare", p.get("cost_shares")))
+    if isinstance(cs, dict) and "members" in cs:
+        return [cs]
+    if isinstance(cs, list):
+        return [c for c in cs if isinstance(c, dict) and "members" in c]
     return []
 
 
 def partnership_tables(scenario, region) -> list[Table]:
-    """広域連携 (groups) and 費用負担 (cost shares) tables, if the scenario has a partnership plan."""
-    return []
+    """広域連携 (groups and members) and 費用負担 (cost shares), if the scenario has them."""
+    p = _partnership(scenario)
+    out = []
+    names = dict(zip(region.municipalities["code"].astype(str), region.municipalities["name"].astype(str)))
+    pops = dict(zip(region.municipalities["code"].astype(str), region.municipalities["population"].astype(float)))
+    groups = _groups(p)
+    if groups:
+        rows = []
+        for g in groups:
+            members = [str(m) for m in g.get("members", [])]
+            host = str(g.get("host") or "")
+            rows.append({"グループ": str(g.get("name", g.get("group", ""))), "構成市町村": "、".join(names.get(m, m) for m in members),
+                         "市町村数": len(members), "人口": float(np.nansum([pops.get(m, np.nan) for m in members])) if members else float("nan"),
+                         "中心": names.get(host, host), "平均時間 (分)": g.get("mean_min", float("nan")),
+                         "最大時間 (分)": g.get("max_min", float("nan"))})
+        out.append(Table("groups", "広域連携", pd.DataFrame(rows),
+                         {"市町村数": "int", "人口": "int", "平均時間 (分)": "min", "最大時間 (分)": "min"},
+                         note="共同で窓口を運営する市町村のまとまり。"))
+    shares = _cost_shares(p)
+    if shares:
+        rows = []
+        for k, c in enumerate(shares, start=1):
+            rule = "・".join(f"{n} {w:g}" for n, w in (c.get("rule_ja") or c.get("rule") or {}).items())
+            for m in c["members"]:
+                rows.append({"グループ": str(c.get("group", c.get("name", k))), "市町村": m.get("name", names.get(str(m.get("code")), "")),
+                             "人口": m.get("population", float("nan")), "負担割合 (%)": 100.0 * float(m.get("share", float("nan"))),
+                             "負担額 (円)": m.get("amount_yen"), "総額 (円)": c.get("total_yen"), "ルール": rule})
+        out.append(Table("cost_shares", "費用負担", pd.DataFrame(rows),
+                         {"人口": "int", "負担割合 (%)": "pct", "負担額 (円)": "yen", "総額 (円)": "yen"},
+                         note="負担額は円単位で、合計が総額にちょうど一致するよう端数を最大剰余法で配分。"))
+    return out
 
 
 def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
-    """'routes' and 'groups' layers when present."""
-    return {}
+    """'routes' (LineStrings through the stops, straight segments) and 'groups' (dissolved municipalities)."""
+    out = {}
+    plan = _plan(scenario)
+    if plan is not None:
+        look = _coords_lookup(scenario, region, plan.get("coords"))
+        base_xy = look.get(str(plan.get("base_id") or plan.get("base") or ""))
+        if base_xy is None and scenario.hubs:
+            base_xy = (float(scenario.hubs[0].lon), float(scenario.hubs[0].lat))
+        rows, geoms = [], []
+        for i, r in enumerate(plan["routes"], start=1):
+            pts = [look.get(str(s)) for s in r.get("stops", [])]
+            missing = sum(p is None for p in pts)
+            pts = [p for p in pts if p is not None]
+            if base_xy is not None:
+                pts = [base_xy] + pts + [base_xy]
+            if len(pts) < 2:
+                continue
+            rows.append({"route": i, "name": f"ルート{i}", "frequency": r.get("frequency"), "stops": len(r.get("stops", [])),
+                         "stops_without_coords": missing, "drive_min": r.get("drive_min"), "total_min": r.get("total_min"),
+                         "geometry_note": "訪問先を直線で結んだ表示（実際の道順ではない）"})
+            geoms.append(LineString(pts))
+        if rows:
+            out["routes"] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=4326)
+    groups = _groups(_partnership(scenario))
+    if groups:
+        m = region.municipalities
+        rows, geoms = [], []
+        for g in groups:
+            members = [str(x) for x in g.get("members", [])]
+            part = m[m["code"].astype(str).isin(members)]
+            if len(part) == 0:
+                continue
+            rows.append({"group": str(g.get("group", "")), "name": str(g.get("name", "")), "members": ",".join(members),
+                         "n_members": len(part), "population": float(part["population"].sum(min_count=1))})
+            geoms.append(part.geometry.union_all())
+        if rows:
+            out["groups"] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=4326)
+    return out
 
 
 def isochrones_layer(region, scenario, links=None) -> gpd.GeoDataFrame | None:
@@ -46,4 +210,3 @@ def isochrones_layer(region, scenario, links=None) -> gpd.GeoDataFrame | None:
         frames.append(g)
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
-

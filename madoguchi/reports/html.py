@@ -59,6 +59,10 @@ def interactive_map_html(d: ReportData) -> str:
         if "in_scope" in dp.columns:
             dp = dp[dp["in_scope"].astype(bool)]
         maps.add_demand(m, dp, minutes=dp["minutes"].to_numpy(dtype=float), threshold=d.thresholds[len(d.thresholds) // 2 - 1 if len(d.thresholds) > 1 else 0])
+    groups = d.layers.get("groups")
+    if groups is not None and len(groups):
+        gmap = {c: str(r["name"]) for _, r in groups.iterrows() for c in str(r["members"]).split(",") if c}
+        maps.add_groups(m, munis, gmap)
     routes = d.layers.get("routes")
     if routes is not None and len(routes):
         rs = [{"name": r["name"], "coords": list(r.geometry.coords)} for _, r in routes.iterrows()]

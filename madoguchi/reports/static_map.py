@@ -118,10 +118,21 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
             handles.append(Line2D([], [], marker="x", linestyle="", markersize=7, color="black",
                                   label=f"到達不可 ({int(sel.sum())}地点)"))
 
+    groups = layers.get("groups")
+    if groups is not None and len(groups):
+        import matplotlib.patheffects as pe
+
+        g = groups.to_crs(crs)
+        g.boundary.plot(ax=ax, color="black", linewidth=1.8, zorder=2)
+        for name, p in zip(g["name"].astype(str), g.geometry.representative_point()):
+            ax.annotate(name, (p.x, p.y), fontsize=7, ha="center", zorder=8,
+                        path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])
+        handles.append(Line2D([], [], color="black", linewidth=1.8, label="広域連携グループ"))
+
     routes = layers.get("routes")
     if routes is not None and len(routes):
         routes.to_crs(crs).plot(ax=ax, color="black", linewidth=1.0, linestyle="--", zorder=5)
-        handles.append(Line2D([], [], color="black", linestyle="--", label="出張相談ルート"))
+        handles.append(Line2D([], [], color="black", linestyle="--", label="出張相談ルート（直線表示）"))
 
     hubs = layers.get("hubs")
     if hubs is not None and len(hubs):
