@@ -64,6 +64,10 @@ def _render_pages(pdf: Path, prefix: str) -> list[Path]:
 
 def _coverage_json(run_cli, region, scenario_path) -> dict:
     """`madoguchi coverage --json` for the same scenario (the CLI's numbers, not the report's)."""
+    from madoguchi.cli import build_parser
+
+    if "coverage" not in build_parser()._subparsers._group_actions[0].choices:  # noqa: SLF001
+        pytest.skip("the coverage command has not landed yet")
     code, out, err = run_cli("coverage", "--region", region.path, "--scenario", scenario_path, "--json")
     assert code == 0, err
     return json.loads(out)

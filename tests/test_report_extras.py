@@ -90,3 +90,40 @@ def test_outreach_and_cost_in_all_formats(planned, tmp_path):
     assert rt["geometry_note"].str.contains("直線").all()
     html = (tmp_path / "x.html").read_text(encoding="utf-8")
     assert "出張相談ルート" in html and "費用負担" in html
+
+
+def test_partnership_groups_from_the_partnership_model(ibaraki_region, tmp_path):
+    """Groups from models.partnership (regionalize + evaluate) on all 44 Ibaraki municipalities."""
+    import geopandas as gpd
+    import numpy as np
+
+    from geo.traveltime import region_matrix, site_matrix
+    from madoguchi.reports import build_report, report_data
+    from models.partnership import PartnershipResult, contiguity, evaluate, regionalize
+
+    r = ibaraki_region
+    m = r.municipalities.reset_index(drop=True)
+    sites = r.sites.set_index("muni_code").loc[m["code"]].reset_index()  # one town-hall stand-in per municipality
+    T = site_matrix(r, sites).minutes
+    pop = m["population"].to_numpy(float)
+    adj = contiguity(m)
+    labels = regionalize(T, pop, adj, 4, 300_000, names=list(m["name"]))
+    D = region_matrix(r, sites).minutes
+    groups = evaluate(labels, list(m["code"]), list(m["name"]), pop, adj, D, r.demand["population"].to_numpy(float),
+                      r.demand["muni_code"].to_numpy(), list(sites["site_id"]), list(sites["name"]), list(sites["muni_code"]),
+                      min_pop=300_000)
+    res = PartnershipResult(k=4, min_pop=300_000, method="regionalize", adjacency="contiguity", groups=groups,
+                            labels={c: str(g) for c, g in zip(m["code"], labels)})
+    hub = r.sites[r.sites["muni_code"] == "08302"].iloc[0]
+    sc = Scenario(name="広域4グループ", region=r.path.name, demand_scope="all",
+                  hubs=[Hub(str(hub["site_id"]), str(hub["name"]), float(hub["lon"]), float(hub["lat"]))],
+                  partnership=res.to_dict())
+    d = report_data(r, sc)
+    g = d.table("groups").df
+    assert len(g) == 4 and g["市町村数"].sum() == 44
+    assert g["人口"].sum() == pytest.approx(np.nansum(pop))
+    assert g["人口要件"].all() and g["地続き"].all()
+    assert set(g["中心"]) == {x.host_name for x in groups}
+    build_report(r, sc, tmp_path / "g.gpkg", data=d)
+    gl = gpd.read_file(tmp_path / "g.gpkg", layer="groups")
+    assert len(gl) == 4 and gl["n_members"].sum() == 44

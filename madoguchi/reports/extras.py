@@ -95,15 +95,35 @@ def _partnership(scenario) -> dict:
 
 
 def _groups(p: dict) -> list[dict]:
-    """[{'group', 'name', 'members': [muni codes], 'host', 'mean_min', 'max_min'}] from the stored plan."""
+    """Groups as [{'group', 'name', 'members': [muni codes], 'host', 'host_name', 'mean_min', 'max_min', ...}].
+
+    Reads models.partnership.PartnershipResult.to_dict() ('groups' with codes/host_*/worst_min)
+    and models.blocks.Blocks.to_dict() ('blocks' with stops/medoid).
+    """
     if isinstance(p.get("groups"), list):
-        return [g for g in p["groups"] if isinstance(g, dict)]
+        out = []
+        for i, g in enumerate(x for x in p["groups"] if isinstance(x, dict)):
+            gid = g.get("group", i + 1)
+            out.append({"group": gid, "name": g.get("name") or f"グループ{gid}",
+                        "members": [str(c) for c in (g.get("members") or g.get("codes") or [])],
+                        "host": g.get("host_muni_code") or g.get("host"), "host_name": g.get("host_name"),
+                        "mean_min": g.get("mean_min"), "max_min": g.get("worst_min", g.get("max_min")),
+                        "population": g.get("population"), "connected": g.get("connected"),
+                        "meets_min": g.get("meets_min"), "unreachable_population": g.get("unreachable_population")})
+        return out
     b = p.get("blocks")
     if isinstance(b, dict) and isinstance(b.get("blocks"), list):
         return [{"group": x.get("block"), "name": f"ブロック{int(x.get('block', i)) + 1}", "members": x.get("stops", []),
                  "host": x.get("medoid"), "mean_min": x.get("mean_min"), "max_min": x.get("max_min")}
                 for i, x in enumerate(b["blocks"])]
     return []
+
+
+def _num(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def _cost_shares(p: dict) -> list[dict]:
@@ -127,13 +147,24 @@ def partnership_tables(scenario, region) -> list[Table]:
         for g in groups:
             members = [str(m) for m in g.get("members", [])]
             host = str(g.get("host") or "")
-            rows.append({"グループ": str(g.get("name", g.get("group", ""))), "構成市町村": "、".join(names.get(m, m) for m in members),
-                         "市町村数": len(members), "人口": float(np.nansum([pops.get(m, np.nan) for m in members])) if members else float("nan"),
-                         "中心": names.get(host, host), "平均時間 (分)": g.get("mean_min", float("nan")),
-                         "最大時間 (分)": g.get("max_min", float("nan"))})
+            pop = g.get("population")
+            if pop is None:
+                pop = float(np.nansum([pops.get(m, np.nan) for m in members])) if members else float("nan")
+            row = {"グループ": str(g.get("name", g.get("group", ""))), "構成市町村": "、".join(names.get(m, m) for m in members),
+                   "市町村数": len(members), "人口": _num(pop), "中心": str(g.get("host_name") or names.get(host, host)),
+                   "平均時間 (分)": _num(g.get("mean_min")), "最大時間 (分)": _num(g.get("max_min"))}
+            if g.get("unreachable_population") is not None:
+                row["到達不可 人口"] = _num(g.get("unreachable_population"))
+            if g.get("connected") is not None:
+                row["地続き"] = bool(g["connected"])
+            if g.get("meets_min") is not None:
+                row["人口要件"] = bool(g["meets_min"])
+            rows.append(row)
         out.append(Table("groups", "広域連携", pd.DataFrame(rows),
-                         {"市町村数": "int", "人口": "int", "平均時間 (分)": "min", "最大時間 (分)": "min"},
-                         note="共同で窓口を運営する市町村のまとまり。"))
+                         {"市町村数": "int", "人口": "int", "平均時間 (分)": "min", "最大時間 (分)": "min",
+                          "到達不可 人口": "int", "地続き": "bool", "人口要件": "bool"},
+                         note="共同で窓口を運営する市町村のまとまり。中心 = 構成市町村の人口から見て最も近い拠点の候補。",
+                         pdf_columns=["グループ", "構成市町村", "人口", "中心", "平均時間 (分)", "最大時間 (分)"]))
     shares = _cost_shares(p)
     if shares:
         rows = []
