@@ -1,0 +1,122 @@
+"""`madoguchi coverage`: population within 15/30/45/60 min of a set of hubs; scenario comparison."""
+from __future__ import annotations
+
+import math
+
+
+def register(sub) -> None:
+    p = sub.add_parser("coverage", help="カバー率 / coverage of a set of hubs")
+    p.add_argument("--region", required=True, help="地域データのフォルダ（または都道府県コード）")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--scenario", help="シナリオ JSON（その拠点と需要の範囲を使う）")
+    src.add_argument("--hubs", help="拠点: CSV ファイル（name と lat,lon または住所）か、地域の site_id をカンマ区切り")
+    p.add_argument("--compare", help="比較するシナリオ JSON（B）: 誰が何分得をし、損をするか")
+    p.add_argument("--thresholds", help="区切り（分）, 既定はシナリオの値か 15,30,45,60")
+    p.add_argument("--scope", choices=["without_welfare_office", "all"], help="需要の範囲（既定: シナリオの値か without_welfare_office）")
+    p.add_argument("--points", action="store_true", help="JSON に需要点ごとの時間も含める")
+    p.add_argument("--scenario-out", help="結果を書き込むシナリオ JSON")
+    p.add_argument("--json", action="store_true", help="JSON で出力")
+    p.set_defaults(func=_run)
+
+
+def hubs_from_arg(region, hubs: str):
+    """A CSV path or comma-separated region site ids -> sites DataFrame."""
+    from pathlib import Path
+
+    from geo.errors import ParameterError
+    from madoguchi import planning_io as io
+
+    if Path(hubs).suffix.lower() in (".csv", ".txt") or Path(hubs).exists():
+        return io.read_sites(region, hubs, "existing")
+    ids = [x.strip() for x in hubs.split(",") if x.strip()]
+    s = region.sites.assign(site_id=region.sites["site_id"].astype(str))
+    known = set(s["site_id"])
+    bad = [i for i in ids if i not in known]
+    if bad:
+        raise ParameterError(f"地域にない site_id です: {', '.join(bad)}", f"unknown site ids: {', '.join(bad)}")
+    df = s.set_index("site_id").loc[ids].reset_index()
+    return df[io.SITE_COLS].astype({"muni_code": str})
+
+
+def run_coverage(region, *, scenario=None, hubs=None, thresholds=None, scope=None, compare=None, points=False) -> dict:
+    from madoguchi import planning_io as io
+    from models.coverage import compare as cmp
+
+    sc = io.read_scenario(scenario) if scenario else None
+    if sc is not None:
+        hubs_df = io.hubs_frame(sc.hubs)
+        th = io.parse_thresholds(thresholds) if thresholds else sc.thresholds
+        scope = scope or sc.demand_scope
+    else:
+        hubs_df = hubs_from_arg(region, hubs)
+        th = io.parse_thresholds(thresholds or "15,30,45,60")
+        scope = scope or "without_welfare_office"
+    cov, tm = io.coverage_for_hubs(region, hubs_df, th, scope)
+    out = {"region": region.name, "demand_scope": scope, "demand_rule": io.demand_rule(region),
+           "hubs": hubs_df[["site_id", "name", "lon", "lat"]].to_dict(orient="records")}
+    d = io.coverage_json(cov, tm, region)
+    if not points:
+        d.pop("points", None)
+    else:
+        d["points"] = cov.to_dict(per_point=True)["points"]
+    out.update(d)
+    if compare:
+        sb = io.read_scenario(compare)
+        cov_b, _ = io.coverage_for_hubs(region, io.hubs_frame(sb.hubs), th, scope)
+        c = cmp(cov, cov_b)
+        out["comparison"] = {"a": scenario or hubs, "b": compare, **c.to_dict()}
+    return out
+
+
+def _run(args) -> int:
+    from geo.scenario_store import json_clean
+    from madoguchi import planning_io as io
+    from madoguchi.cli import print_json
+
+    region = io.load_region(args.region)
+    out = run_coverage(region, scenario=args.scenario, hubs=args.hubs, thresholds=args.thresholds, scope=args.scope,
+                       compare=args.compare, points=args.points)
+    if args.scenario_out:
+        from models.scenario import Hub
+
+        hubs = None
+        if args.hubs:
+            hubs = [Hub(site_id=str(h["site_id"]), name=str(h["name"]), lon=float(h["lon"]), lat=float(h["lat"]),
+                        fixed=True, source="existing") for h in out["hubs"]]
+        cov = {k: v for k, v in out.items() if k not in ("hubs", "region", "points")}
+        io.write_scenario(args.scenario_out, region, scope=out["demand_scope"], hubs=hubs,
+                          thresholds=out["thresholds"], coverage=cov)
+        out["scenario_out"] = args.scenario_out
+    if args.json:
+        print_json(json_clean(out))
+        return 0
+    _print(out)
+    return 0
+
+
+def _f(x, nd=1):
+    return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:,.{nd}f}"
+
+
+def _print(out: dict) -> None:
+    scope = {"without_welfare_office": "福祉事務所のない町村", "all": "県全体"}[out["demand_scope"]]
+    print(f"地域 / region: {out['region']}   需要 / demand: {scope}   人口 / population: {_f(out['population'], 0)}")
+    print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}   所要時間 / method: {out['method']}"
+          + ("（推定を含む / includes estimates）" if out["method"] != "road" else ""))
+    print(f"拠点 / hubs ({len(out['hubs'])}): " + "、".join(str(h["name"]) for h in out["hubs"]))
+    for t, v in out["within"].items():
+        print(f"  {t:>4} 分以内: {_f(v['population'], 0):>12} 人  {_f((v['share'] or 0) * 100):>5}%")
+    print(f"平均 / mean {_f(out['mean_min'])} 分   90% {_f(out['p90_min'])} 分   最大 / max {_f(out['max_min'])} 分")
+    print(f"到達不可 / unreachable: {_f(out['unreachable_population'], 0)} 人"
+          + (f"（{', '.join(out['unreachable_municipalities'])}）" if out["unreachable_municipalities"] else ""))
+    ts = list(out["within"].keys())
+    print("市町村 / municipality         人口     平均   90%   最大  " + "  ".join(f"≤{t}分" for t in ts))
+    for m in out["municipalities"]:
+        shares = "  ".join(f"{_f((m.get(f'share_{t}') or 0) * 100, 0):>4}%" for t in ts)
+        print(f"  {m['muni_code']} {m.get('name', ''):<10} {_f(m['population'], 0):>9} {_f(m['mean_min']):>6} {_f(m['p90_min']):>5} {_f(m['max_min']):>6}  {shares}")
+    if "comparison" in out:
+        c = out["comparison"]
+        print(f"比較 / comparison B={c['b']}: 短縮 {c['gainers']} 点 ({_f(c['gain_population'], 0)} 人)、"
+              f"延長 {c['losers']} 点 ({_f(c['loss_population'], 0)} 人)、平均の変化 {_f(c['summary'].get('mean_change_min'))} 分")
+    if out.get("scenario_out"):
+        print(f"シナリオに保存 / saved: {out['scenario_out']}")
