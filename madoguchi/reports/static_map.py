@@ -74,7 +74,7 @@ def _north_arrow(ax):
 
 
 def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-             label_hubs: bool = True, legend: bool = True) -> None:
+             label_hubs: bool = True, legend: bool = True, label_munis: bool = True) -> None:
     """Draw the report map on a matplotlib axes.
 
     layers: 'municipalities' (GeoDataFrame, optional bool column `in_scope`), 'demand_points'
@@ -95,6 +95,13 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         m[~in_scope].plot(ax=ax, facecolor="#e0e0e0", edgecolor="#9a9a9a", linewidth=0.4, hatch="//", zorder=1)
         m[~in_scope].boundary.plot(ax=ax, color="#555555", linewidth=0.5, zorder=1.5)
         handles.append(Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label="福祉事務所設置市（対象外）"))
+
+    if label_munis and in_scope.any() and (~in_scope).any():
+        import matplotlib.patheffects as pe
+
+        for name, p in zip(m.loc[in_scope, "name"].astype(str), m.geometry[in_scope].representative_point()):
+            ax.annotate(name, (p.x, p.y), xytext=(0, -9), textcoords="offset points", fontsize=6, ha="center",
+                        color="#333333", zorder=6, path_effects=[pe.withStroke(linewidth=2, foreground="white")])
 
     dp = layers.get("demand_points")
     if dp is not None and "in_scope" in dp.columns:

@@ -139,7 +139,7 @@ def _muni_table(region, run, thresholds) -> Table:
             row[f"{t:g}分以内 人口"] = r[f"within_{tkey(t)}"]
             row[f"{t:g}分以内 (%)"] = 100.0 * r[f"share_{tkey(t)}"]
         row["平均時間 (分)"] = r["mean_min"]
-        row["90%の人が (分)"] = r["p90_min"]
+        row["90%到達 (分)"] = r["p90_min"]
         row["最大時間 (分)"] = r["max_min"]
         row["到達不可 人口"] = r["unreachable_population"]
         row["到達不可 地点数"] = int((sel & ~reach).sum())
@@ -147,7 +147,7 @@ def _muni_table(region, run, thresholds) -> Table:
         row["算出方法"] = method_label(run.method[sel & reach])
         rows.append(row)
     df = pd.DataFrame(rows)
-    fm = {"人口": "int", "地点数": "int", "平均時間 (分)": "min", "90%の人が (分)": "min", "最大時間 (分)": "min",
+    fm = {"人口": "int", "地点数": "int", "平均時間 (分)": "min", "90%到達 (分)": "min", "最大時間 (分)": "min",
           "到達不可 人口": "int", "到達不可 地点数": "int", "人口不明 地点数": "int"}
     for t in thresholds:
         fm[f"{t:g}分以内 人口"] = "int"
@@ -219,7 +219,7 @@ def _layers(region, run, hubs, tables_by_key) -> dict:
 
 def _ascii_cols(thresholds) -> dict:
     m = {"コード": "code", "市町村": "name", "種別": "kind", "人口": "population", "地点数": "n_points",
-         "平均時間 (分)": "mean_min", "90%の人が (分)": "p90_min", "最大時間 (分)": "max_min",
+         "平均時間 (分)": "mean_min", "90%到達 (分)": "p90_min", "最大時間 (分)": "max_min",
          "到達不可 人口": "unreach_pop", "到達不可 地点数": "unreach_pts", "人口不明 地点数": "unknown_pts",
          "算出方法": "method"}
     for t in thresholds:
@@ -267,7 +267,7 @@ def build_report_data(region, scenario, compare_with=None, *, today: str | None 
         headline.append((f"{t:g}分以内の人口", f"{fmt_int(s['covered'][t])} 人（{fmt_pct(s['share'][t])} %）"))
     headline.append(("到達不可の人口", f"{fmt_int(s['unreachable_population'])} 人"))
     headline.append(("平均移動時間（人口加重）", f"{s['mean_minutes']:.1f} 分" if np.isfinite(s["mean_minutes"]) else "—"))
-    headline.append(("90%の人が（分以内）", f"{s['p90_minutes']:.1f} 分" if np.isfinite(s["p90_minutes"]) else "—"))
+    headline.append(("人口の90%が到達できる時間", f"{s['p90_minutes']:.1f} 分" if np.isfinite(s["p90_minutes"]) else "—"))
     headline.append(("移動時間の算出方法", tm))
 
     region_name = region.manifest.get("pref_name") or region.name
@@ -299,7 +299,7 @@ def comparison_table(a: ReportData, b: ReportData) -> Table:
             rows.append((f"{t:g}分以内 (%)", sa["share"][t], sb["share"][t]))
     rows += [("到達不可の人口", sa["unreachable_population"], sb["unreachable_population"]),
              ("平均移動時間 (分)", sa["mean_minutes"], sb["mean_minutes"]),
-             ("90%の人が (分以内)", sa["p90_minutes"], sb["p90_minutes"])]
+             ("人口の90%が到達 (分)", sa["p90_minutes"], sb["p90_minutes"])]
     try:
         c = compare(a.result, b.result)
     except ParameterError:
