@@ -176,7 +176,7 @@ class RoadGraph:
         from geo.settings import Settings
 
         s = settings or Settings()
-        classes, inv = np.unique(self.highway, return_inverse=True)
+        classes, inv = self._class_codes()
         table = np.array([s.speed_for(c) for c in classes], dtype=float)
         speed = table[inv] if len(classes) else np.zeros(0)
         tagged = ~np.isnan(self.maxspeed_kmh)
@@ -184,12 +184,30 @@ class RoadGraph:
         explicit = ~np.isnan(self.speed_kmh) & (self.speed_kmh > 0)
         return np.where(explicit, self.speed_kmh, speed)
 
+    def _class_codes(self):
+        """(unique classes, index per edge), computed once (string unique is slow on 10^5 edges)."""
+        cc = self.__dict__.get("_cc")
+        if cc is None:
+            cc = np.unique(self.highway, return_inverse=True)
+            self.__dict__["_cc"] = cc
+        return cc
+
     def travel_time_s(self, settings=None) -> np.ndarray:
         """Seconds to drive each edge under `settings` (length / speed)."""
         return self.length_m / (self.edge_speed_kmh(settings) / 3.6)
 
     def fingerprint(self) -> str:
-        """Stable hash of the graph's arrays (not of meta): a cache key part."""
+        """Stable hash of the graph's arrays (not of meta): a cache key part.
+
+        Computed once: a RoadGraph's arrays are not modified after construction (loaders and
+        `subgraph_edges` build new graphs).
+        """
+        fp = self.__dict__.get("_fp")
+        if fp is None:
+            fp = self.__dict__["_fp"] = self._fingerprint()
+        return fp
+
+    def _fingerprint(self) -> str:
         h = hashlib.sha256()
         for name in ("node_id", "lon", "lat", "u", "v", "length_m", "maxspeed_kmh", "speed_kmh"):
             a = np.ascontiguousarray(getattr(self, name))

@@ -202,17 +202,23 @@ class TravelTimeEngine:
         self._build_portals()
 
     # ---- construction ----------------------------------------------------------------
-    def _csr(self, u, v, w, n):
+    @staticmethod
+    def _csr(u, v, w, n):
+        """CSR (rows u, columns v) keeping the minimum weight over parallel edges, built directly."""
         from scipy.sparse import csr_matrix
 
-        # minimum over parallel edges: sort by (u, v, w) and keep the first of each (u, v)
-        order = np.lexsort((w, v, u))
-        u, v, w = u[order], v[order], w[order]
-        first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
-        u, v, w = u[first], v[first], w[first]
-        # csgraph treats explicit zeros as edges only in sparse input; keep tiny positive
+        u = np.asarray(u, dtype=np.int64)
+        v = np.asarray(v, dtype=np.int64)
+        key = u * n + v
+        order = np.lexsort((w, key))
+        key, w = key[order], np.asarray(w, dtype=float)[order]
+        first = np.r_[True, key[1:] != key[:-1]]
+        key, w = key[first], w[first]
+        # csgraph ignores explicit zeros in sparse input: keep a tiny positive weight
         w = np.maximum(w, 1e-9)
-        return csr_matrix((w, (u, v)), shape=(n, n))
+        rows = key // n
+        indptr = np.searchsorted(rows, np.arange(n + 1)).astype(np.int64)
+        return csr_matrix((w, (key % n).astype(np.int32), indptr), shape=(n, n))
 
     def _build_graph(self):
         r = self.roads
@@ -221,7 +227,7 @@ class TravelTimeEngine:
         u = r.u.astype(np.int64)
         v = r.v.astype(np.int64)
         self.graph = self._csr(u, v, tt, n)
-        self.graph_t = self.graph.T.tocsr()
+        self.graph_t = self._csr(v, u, tt, n)
         self.snapper = Snapper(r, usable=self._snap_nodes)
         self.link_nodes = np.zeros((0, 2), dtype=np.int64)
         if len(self.links):
@@ -234,8 +240,7 @@ class TravelTimeEngine:
                 secs = a["minutes"][ok] * 60.0 + (fs.distance_m[ok] + ts.distance_m[ok]) / acc
                 lu = np.r_[fs.node[ok], ts.node[ok]]
                 lv = np.r_[ts.node[ok], fs.node[ok]]
-                gl = self._csr(np.r_[u, lu], np.r_[v, lv], np.r_[tt, secs, secs], n)
-                self.graph_link_t = gl.T.tocsr()
+                self.graph_link_t = self._csr(np.r_[v, lv], np.r_[u, lu], np.r_[tt, secs, secs], n)
                 self.link_nodes = np.column_stack([fs.node[ok], ts.node[ok]])
 
     def _build_portals(self):
@@ -286,9 +291,12 @@ class TravelTimeEngine:
 
     # ---- computation ------------------------------------------------------------------
     def _road_seconds(self, graph_t, origins: Points, dests: Points, limit_s: float) -> np.ndarray:
-        """(n, m) road seconds node-to-node (inf where no path within the limit)."""
-        from scipy.sparse.csgraph import dijkstra
+        """(n, m) road seconds node-to-node (inf where no path within the limit).
 
+        One Dijkstra per distinct site node on the reversed graph (scipy csgraph, compiled),
+        in chunks that bound memory; large jobs are split over worker processes (see
+        `_workers`), because scipy holds the GIL.
+        """
         n, m = len(origins), len(dests)
         out = np.full((n, m), np.inf)
         d_on = np.flatnonzero(dests.on_network)
@@ -297,13 +305,8 @@ class TravelTimeEngine:
             return out
         uniq, inv = np.unique(dests.node[d_on], return_inverse=True)
         o_nodes = origins.node[o_on]
-        chunk = max(1, _DIJKSTRA_CELLS // max(1, graph_t.shape[0]))
-        for start in range(0, uniq.size, chunk):
-            src = uniq[start:start + chunk]
-            dist = dijkstra(graph_t, directed=True, indices=src, limit=limit_s)  # (k, N): node -> src
-            sel = (inv >= start) & (inv < start + chunk)
-            cols = d_on[sel]
-            out[np.ix_(o_on, cols)] = dist[inv[sel] - start][:, o_nodes].T
+        sub = _dijkstra_rows(graph_t, uniq, o_nodes, limit_s, _workers(uniq.size, graph_t.shape[0]))  # (k, n_on)
+        out[np.ix_(o_on, d_on)] = sub[inv].T
         return out
 
     def _estimate(self, origins: Points, dests: Points) -> tuple[np.ndarray, np.ndarray]:
@@ -330,8 +333,12 @@ class TravelTimeEngine:
         """Minutes from each origin to each destination (see the module docstring)."""
         s = self.settings
         n, m = len(origins), len(dests)
-        minutes, via = self._estimate(origins, dests)
-        method = np.where(via, METHOD_LINK, METHOD_ESTIMATE).astype(np.uint8)
+        all_road = self.roads is not None and origins.on_network.all() and dests.on_network.all()
+        if all_road:
+            minutes, method = np.full((n, m), np.inf), np.full((n, m), METHOD_ROAD, dtype=np.uint8)
+        else:
+            minutes, via = self._estimate(origins, dests)
+            method = np.where(via, METHOD_LINK, METHOD_ESTIMATE).astype(np.uint8)
         if self.roads is not None and n and m:
             limit = np.inf if cutoff_min is None else cutoff_min * 60.0
             acc = s.access_speed_kmh * 1000.0 / 60.0  # metres per minute
@@ -398,6 +405,71 @@ class TravelTimeEngine:
     def components(self) -> int:
         """Weakly connected parts of the road graph (0 without roads)."""
         return self.roads.components()[0] if self.roads is not None else 0
+
+
+# ---- Dijkstra (compiled, optionally in worker processes) --------------------------------
+
+_PARALLEL_MIN_CELLS = 3_000_000  # sources x nodes below which one process is faster
+_WORK: dict = {}
+
+
+def _workers(n_sources: int, n_nodes: int) -> int:
+    """Processes to use: $MADOGUCHI_WORKERS if set (1 = never parallel), else up to 4 cores
+    for jobs of at least `_PARALLEL_MIN_CELLS` sources x nodes."""
+    import os
+
+    env = os.environ.get("MADOGUCHI_WORKERS")
+    cores = os.cpu_count() or 1
+    if env:
+        try:
+            want = max(1, int(env))
+        except ValueError:
+            want = 1
+    else:
+        want = min(4, cores)
+    if want <= 1 or n_sources < 2 * want or n_sources * n_nodes < _PARALLEL_MIN_CELLS:
+        return 1
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return 1
+    return want
+
+
+def _dijkstra_chunked(graph_t, sources, o_nodes, limit_s) -> np.ndarray:
+    from scipy.sparse.csgraph import dijkstra
+
+    out = np.empty((sources.size, o_nodes.size))
+    chunk = max(1, _DIJKSTRA_CELLS // max(1, graph_t.shape[0]))
+    for start in range(0, sources.size, chunk):
+        src = sources[start:start + chunk]
+        out[start:start + src.size] = dijkstra(graph_t, directed=True, indices=src, limit=limit_s)[:, o_nodes]
+    return out
+
+
+def _worker_rows(args):
+    lo, hi = args
+    w = _WORK
+    return _dijkstra_chunked(w["g"], w["src"][lo:hi], w["o"], w["limit"])
+
+
+def _dijkstra_rows(graph_t, sources, o_nodes, limit_s, workers: int) -> np.ndarray:
+    """Seconds from every node in `o_nodes` to each of `sources` (rows) on the reversed graph."""
+    if workers <= 1:
+        return _dijkstra_chunked(graph_t, sources, o_nodes, limit_s)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    _WORK.update(g=graph_t, src=sources, o=o_nodes, limit=limit_s)  # inherited by fork, not pickled
+    try:
+        bounds = np.linspace(0, sources.size, workers + 1).astype(int)
+        parts = list(zip(bounds[:-1], bounds[1:]))
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
+            return np.vstack(list(ex.map(_worker_rows, parts)))
+    except (OSError, RuntimeError):  # no processes allowed here: do it in this one
+        return _dijkstra_chunked(graph_t, sources, o_nodes, limit_s)
+    finally:
+        _WORK.clear()
 
 
 # ---- region helpers ---------------------------------------------------------------------

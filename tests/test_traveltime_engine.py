@@ -143,3 +143,21 @@ def test_speed_table_change_changes_times():
     fin = np.isfinite(m1) & (m1 > 0)
     acc = (p1.snap_m[:, None] + p1.snap_m[None, :]) / 250.0
     np.testing.assert_allclose((m2 - acc)[fin], ((m1 - acc) / 2)[fin], rtol=1e-9, atol=1e-9)
+
+
+def test_parallel_dijkstra_equals_single_process(monkeypatch):
+    import geo.traveltime as tt
+
+    g = kumamoto_graph(".osm.pbf")
+    eng = TravelTimeEngine(g, Settings())
+    rng = np.random.default_rng(11)
+    usable = np.flatnonzero(eng.snapper.usable)
+    o = eng.points(g.lon[usable[:500]], g.lat[usable[:500]])
+    d = eng.points(*(lambda i: (g.lon[i], g.lat[i]))(rng.choice(usable, 16, replace=False)))
+    monkeypatch.setenv("MADOGUCHI_WORKERS", "1")
+    single = eng.matrix(o, d).minutes
+    monkeypatch.setenv("MADOGUCHI_WORKERS", "2")
+    monkeypatch.setattr(tt, "_PARALLEL_MIN_CELLS", 0)
+    assert tt._workers(16, g.n_nodes) == 2
+    par = eng.matrix(o, d).minutes
+    np.testing.assert_array_equal(single, par)
