@@ -158,7 +158,34 @@ class OutreachPlan:
 
 
 def _vrp(T: np.ndarray, service: np.ndarray, day_min: float, time_limit_s: float):
-    """OR-Tools VRP on nodes 0 (base) .. k; returns list of routes as node lists (without base)."""
+    """OR-Tools VRP on nodes 0 (base) .. k; returns list of routes as node lists (without base).
+
+    OR-Tools and highspy (loaded by PuLP/spopt) bundle different HiGHS builds whose symbols clash:
+    whichever loads second fails to import. If OR-Tools cannot load here, the same function runs
+    in a fresh interpreter (`python -m models._vrp_worker`, JSON over stdin/stdout).
+    """
+    try:
+        from ortools.constraint_solver import pywrapcp  # noqa: F401
+    except ImportError:
+        return _vrp_subprocess(T, service, day_min, time_limit_s)
+    return _vrp_inprocess(T, service, day_min, time_limit_s)
+
+
+def _vrp_subprocess(T, service, day_min, time_limit_s):
+    import json
+    import subprocess
+    import sys
+
+    payload = json.dumps({"T": np.asarray(T).tolist(), "service": np.asarray(service).tolist(),
+                          "day_min": day_min, "time_limit_s": time_limit_s})
+    r = subprocess.run([sys.executable, "-m", "models._vrp_worker"], input=payload, capture_output=True, text=True,
+                       timeout=60 + 10 * time_limit_s)
+    if r.returncode != 0:
+        raise RuntimeError(f"routing worker failed: {r.stderr[-2000:]}")
+    return json.loads(r.stdout)["routes"]
+
+
+def _vrp_inprocess(T: np.ndarray, service: np.ndarray, day_min: float, time_limit_s: float):
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     k = T.shape[0] - 1
@@ -194,7 +221,7 @@ def _vrp(T: np.ndarray, service: np.ndarray, day_min: float, time_limit_s: float
             nodes.append(mgr.IndexToNode(idx))
             idx = sol.Value(routing.NextVar(idx))
         if nodes:
-            out.append(nodes)
+            out.append([int(x) for x in nodes])
     return out
 
 
