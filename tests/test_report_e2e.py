@@ -64,10 +64,6 @@ def _render_pages(pdf: Path, prefix: str) -> list[Path]:
 
 def _coverage_json(run_cli, region, scenario_path) -> dict:
     """`madoguchi coverage --json` for the same scenario (the CLI's numbers, not the report's)."""
-    from madoguchi.cli import build_parser
-
-    if "coverage" not in build_parser()._subparsers._group_actions[0].choices:  # noqa: SLF001
-        pytest.skip("the coverage command has not landed yet")
     code, out, err = run_cli("coverage", "--region", region.path, "--scenario", scenario_path, "--json")
     assert code == 0, err
     return json.loads(out)
@@ -229,6 +225,11 @@ def test_bad_inputs_exit_2(ibaraki_case, run_cli, tmp_path):
     assert code == 2 and "シナリオ" in err
     code, out, err = run_cli("report", "--region", region.path, "--scenario", path, "--out", tmp_path / "r.docx")
     assert code == 2 and ".docx" in err
+    other_region = Scenario(name="他県", region="kumamoto-43", hubs=sc.hubs)
+    p2 = tmp_path / "other.json"
+    write_json_atomic(p2, other_region.to_dict())
+    code, out, err = run_cli("report", "--region", region.path, "--scenario", p2, "--out", tmp_path / "r.pdf")
+    assert code == 2 and "kumamoto-43" in err
     empty = Scenario(name="空", region=region.path.name)
     p = tmp_path / "empty.json"
     write_json_atomic(p, empty.to_dict())

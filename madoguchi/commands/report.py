@@ -25,31 +25,35 @@ def resolve_region_dir(d: str) -> Path:
     return default_region_dir(d)
 
 
-def load_scenario_file(path: str | Path, region_name: str | None = None):
-    """Read a scenario JSON; broken, foreign or other-region files raise InputFileError."""
+def load_scenario_file(path: str | Path, region=None):
+    """Read a scenario JSON; broken, foreign, oversized or other-region files raise InputFileError.
+
+    `region` (a geo.region.Region, optional): the scenario's `region` must then be that bundle's
+    name or folder name (an empty `region` field is accepted).
+    """
+    import json
+
     from geo.errors import InputFileError
-    from geo.scenario_store import ScenarioStore
+    from geo.scenario_store import MAX_SCENARIO_BYTES
+    from models.scenario import Scenario
 
     p = Path(path)
     if not p.is_file():
         raise InputFileError("シナリオファイルが見つかりません。", "scenario file not found", path=p)
-    name = region_name or ""
-    try:
-        store = ScenarioStore(name, root=p.parent) if name else None
-    except Exception:
-        store = None
-    if store is not None:
-        return store.load_path(p)
-    import json
-
-    from models.scenario import Scenario
-
+    size = p.stat().st_size
+    if size > MAX_SCENARIO_BYTES:
+        raise InputFileError(f"ファイルが大きすぎます ({size / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
+                             f"file too large ({size / 1e6:.1f} MB): not a Madoguchi scenario", path=p)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise InputFileError(f"シナリオファイルが壊れています（JSON として読めません: {e}）。",
                              f"scenario file is corrupted (not valid JSON: {e})", path=p)
-    return Scenario.from_dict(data, source=str(p))
+    sc = Scenario.from_dict(data, source=str(p))
+    if region is not None and sc.region and sc.region not in {str(region.name), region.path.name}:
+        raise InputFileError(f"別の地域 ({sc.region}) のシナリオです。地域 {region.name} では使えません。",
+                             f"scenario belongs to region {sc.region}, not {region.name}", path=p)
+    return sc
 
 
 def _run(args) -> int:
@@ -59,8 +63,8 @@ def _run(args) -> int:
 
     fmt = format_for(args.out)  # refuse an unknown extension before any work
     region = Region.load(resolve_region_dir(args.region))
-    scenario = load_scenario_file(args.scenario, region.path.name)
-    other = load_scenario_file(args.compare, region.path.name) if args.compare else None
+    scenario = load_scenario_file(args.scenario, region)
+    other = load_scenario_file(args.compare, region) if args.compare else None
     data = build_report(region, scenario, args.out, compare_with=other)
     s = data.summary
     summary = {"out": str(Path(args.out)), "format": fmt, "scenario": scenario.name, "region": region.path.name,

@@ -99,11 +99,11 @@ def hubs_frame(scenario) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
 
 
-def compute_coverage(region, scenario, links=None):
+def compute_coverage(region, scenario):
     """CoverageRun (result + matrix + nearest per point): same computation as `madoguchi coverage`."""
     from madoguchi.reports._coverage_bridge import coverage_for
 
-    return coverage_for(region, scenario, links=links)
+    return coverage_for(region, scenario)
 
 
 def summary_of(res) -> dict:
@@ -228,7 +228,7 @@ def _ascii_cols(thresholds) -> dict:
     return m
 
 
-def build_report_data(region, scenario, compare_with=None, *, today: str | None = None, links=None,
+def build_report_data(region, scenario, compare_with=None, *, today: str | None = None,
                       isochrones: bool = True) -> ReportData:
     """Everything the report shows, computed once (see module docstring)."""
     if not scenario.hubs:
@@ -236,7 +236,7 @@ def build_report_data(region, scenario, compare_with=None, *, today: str | None 
                              "the scenario has no hubs; place hubs before making a report")
     from madoguchi.reports import extras
 
-    run = compute_coverage(region, scenario, links=links)
+    run = compute_coverage(region, scenario)
     res = run.result
     thresholds = [float(t) for t in res.thresholds]
     s = summary_of(res)
@@ -249,7 +249,7 @@ def build_report_data(region, scenario, compare_with=None, *, today: str | None 
     layers = _layers(region, run, hubs, {t.key: t for t in tables})
     layers.update(extras.layers(scenario, region))
     if isochrones:
-        iso = extras.isochrones_layer(region, scenario, links=links)
+        iso = extras.isochrones_layer(region, scenario)
         if iso is not None:
             layers["isochrones"] = iso
 
@@ -280,7 +280,7 @@ def build_report_data(region, scenario, compare_with=None, *, today: str | None 
         notes=scenario.notes or "", summary=s, result=res,
     )
     if compare_with is not None:
-        other = build_report_data(region, compare_with, today=today, links=links, isochrones=False)
+        other = build_report_data(region, compare_with, today=today, isochrones=False)
         data.compare = other
         data.tables.append(comparison_table(data, other))
     return data
