@@ -502,15 +502,30 @@ def subgraph_edges(rg: RoadGraph, keep: np.ndarray) -> RoadGraph:
 
 
 def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) -> RoadGraph:
-    """Download the drive network for `polygon` through osmnx (with osmnx's HTTP cache).
+    """Download the drive network for `polygon` through osmnx (Overpass), using osmnx's cache.
 
-    Needs internet. Any failure becomes a MadoguchiError saying the download failed.
+    Needs internet. `cache_folder` defaults to data/cache/osmnx in the project, so a repeated
+    build reads the saved responses. Any failure becomes a MadoguchiError saying the download
+    failed; an unresolvable Overpass host fails at once instead of after osmnx's retries.
     """
+    import socket
+    from urllib.parse import urlparse
+
     import osmnx as ox
 
+    from geo.paths import PROJECT_ROOT
+
     ox.settings.use_cache = True
-    if cache_folder is not None:
-        ox.settings.cache_folder = str(cache_folder)
+    ox.settings.cache_folder = str(cache_folder or (PROJECT_ROOT / "data" / "cache" / "osmnx"))
+    host = urlparse(ox.settings.overpass_url).hostname or ""
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError as e:
+        raise MadoguchiError(
+            f"道路データのダウンロードに失敗しました（{host} に接続できません。ネットワーク接続を確認するか、"
+            f".osm.pbf ファイルを --roads で指定してください）: {e}",
+            f"road download failed: cannot reach {host} (no network?); give an .osm.pbf file with --roads instead: {e}",
+        )
     try:
         g = ox.graph_from_polygon(polygon, network_type="drive", simplify=False, retain_all=True)
         g = ox.simplify_graph(g, edge_attrs_differ=["highway"])
@@ -527,6 +542,7 @@ def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) ->
         "reader": f"osmnx {ox.__version__} graph_from_polygon(network_type='drive')",
         "network_filter": "osmnx drive",
         "downloaded": True,
+        "cache_folder": ox.settings.cache_folder,
         "edges_clipped": 0,
     }
     return graph_from_networkx(g, meta)

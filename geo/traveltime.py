@@ -354,6 +354,10 @@ class TravelTimeEngine:
                 road, road_method = plain, np.full((n, m), METHOD_ROAD)
             minutes = np.where(road_pair, road, minutes)
             method = np.where(road_pair, road_method, method).astype(np.uint8)
+        # a point to itself takes no time (site x site diagonals), whatever the access drive
+        same = (origins.lon[:, None] == dests.lon[None, :]) & (origins.lat[:, None] == dests.lat[None, :])
+        if same.any():
+            minutes = np.where(same, 0.0, minutes)
         if cutoff_min is not None:
             minutes = np.where(minutes <= cutoff_min, minutes, np.inf)
         self._origins = origins

@@ -175,3 +175,18 @@ def test_gsi_road_classes_map_to_osm_speeds(tmp_path):
     assert set(h.highway.tolist()) == {"trunk", "unclassified"}
     assert h.n_edges == 4  # two-way
     assert h.n_nodes == 3
+
+
+def test_download_without_network_is_a_clear_error(monkeypatch, tmp_path):
+    import osmnx as ox
+    from shapely.geometry import box
+
+    from geo.errors import MadoguchiError
+    from geo.roads import download_roads
+
+    # .invalid never resolves (RFC 2606): this checks the offline path without any traffic
+    monkeypatch.setattr(ox.settings, "overpass_url", "https://overpass.invalid/api")
+    with pytest.raises(MadoguchiError) as ei:
+        download_roads(box(130.70, 32.79, 130.71, 32.80), cache_folder=tmp_path)
+    assert "download failed" in ei.value.message("en")
+    assert "ダウンロード" in ei.value.message("ja")

@@ -102,12 +102,12 @@ def test_roads_cli_truncated_pbf(run_cli, kumamoto_pbf, tmp_path):
     assert len(err.strip().splitlines()) == 1
 
 
-def test_roads_cli_info_and_calibrate_on_kumamoto(run_cli, kumamoto_pbf):
+def test_roads_cli_info_and_calibrate_on_kumamoto(run_cli, kumamoto_pbf, kumamoto_region):
     code, out, err = run_cli("roads", "info", "--roads", kumamoto_pbf, "--json")
     assert code == 0, err
     info = json.loads(out)
     assert info["road_source"] == "osm" and info["nodes"] > 5000
-    code, out, err = run_cli("roads", "calibrate", "--roads", kumamoto_pbf, "--pairs", "400", "--json")
+    code, out, err = run_cli("roads", "calibrate", "--roads", kumamoto_region.path / "roads", "--pairs", "400", "--json")
     assert code == 0, err
     c = json.loads(out)
     assert c["pairs"] == 400

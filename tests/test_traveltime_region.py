@@ -186,3 +186,23 @@ def test_isochrones_road_and_estimate(kumamoto_region, okinawa_region):
     iso2 = region_isochrones(o, [kume], thresholds=(60,))
     area_kume = o.municipalities[o.municipalities.code == "47361"].to_crs(3099).area.sum() / 1e6
     assert 0 < iso2["area_km2"].iloc[0] <= area_kume * 1.01  # kept to the island
+
+
+def test_site_matrix_for_routes(kumamoto_region, okinawa_region, tmp_path):
+    from geo.traveltime import site_matrix
+
+    r = _fresh(kumamoto_region, tmp_path)
+    sm = site_matrix(r)
+    n = len(r.sites)
+    assert sm.shape == (n, n)
+    assert np.all(np.diag(sm.minutes) == 0)
+    assert not np.isnan(sm.minutes).any()
+    # Kumamoto's mainland and Amakusa are separate landmasses without a bridge link
+    lm = sm.dest_landmass
+    assert len(set(lm.tolist())) == 2
+    cross = lm[:, None] != lm[None, :]
+    assert np.isinf(sm.minutes[cross]).all() and np.isfinite(sm.minutes[~cross]).all()
+    assert site_matrix(r).meta["cache"]["columns_computed"] == 0
+    o = _fresh(okinawa_region, tmp_path / "o")
+    so = site_matrix(o)
+    assert np.isinf(so.minutes).any()  # islands
