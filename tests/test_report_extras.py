@@ -1,129 +1,94 @@
-"""Outreach routes, calendar, partnership groups and cost shares in the reports.
+"""Outreach routes, calendar, partnership groups and cost shares in the reports, end to end.
 
-The scenario parts are produced by the real models on real Ibaraki travel times (stops = the
-town-hall stand-in points of Ibaraki's 12 towns and villages), then stored in the scenario as
-their to_dict() output, exactly as the app and CLI store them.
+The scenario is made by the real commands on real Ibaraki data, exactly as a planner would:
+`madoguchi coverage --hubs C08302 --scenario-out`, `madoguchi outreach --scenario-out`,
+`madoguchi partner --cost --scenario-out`, then `madoguchi report` in every format.
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import shutil
 import subprocess
 
 import pandas as pd
 import pytest
 
-from models.scenario import Hub, Scenario
+BASE = "C08302"  # 茨城町's town-hall stand-in point
+
+
+def _cli(*args) -> str:
+    from madoguchi.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    assert code == 0, err.getvalue()
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
-def planned(ibaraki_region):
-    from geo.traveltime import site_matrix
-    from models.blocks import split_blocks
-    from models.costshare import split_cost
-    from models.outreach import plan_routes
-
-    r = ibaraki_region
-    towns = r.municipalities[~r.municipalities["has_welfare_office"]]
-    sites = r.sites[r.sites["muni_code"].isin(towns["code"])].reset_index(drop=True)
-    base = sites[sites["muni_code"] == "08302"].iloc[0]  # 茨城町 as the base
-    stops = sites[sites["muni_code"] != "08302"].reset_index(drop=True)
-    frame = pd.concat([base.to_frame().T, stops], ignore_index=True)
-    frame["lon"] = frame["lon"].astype(float)
-    frame["lat"] = frame["lat"].astype(float)
-    T = site_matrix(r, frame).minutes
-    plan = plan_routes(T, list(stops["site_id"]), names=list(stops["name"]), service_min=60, day="08:30-17:15",
-                       month="2026-12", base_name=str(base["name"]))
-    pops = towns.set_index("code")["population"]
-    blocks = split_blocks(T, 3, weights=pops.loc[frame["muni_code"]].to_numpy(), stop_ids=list(frame["muni_code"]))
-    b0 = blocks.to_dict()["blocks"][0]["stops"]
-    members = towns[towns["code"].isin(b0)][["code", "name", "population"]]
-    cost = split_cost(12_000_000, members, "equal:0.1,population:0.9")
-    sc = Scenario(name="巡回と連携", region=r.path.name,
-                  hubs=[Hub(str(base["site_id"]), str(base["name"]), float(base["lon"]), float(base["lat"]), fixed=True,
-                            source="existing")],
-                  outreach={**plan.to_dict(), "base_id": str(base["site_id"])},
-                  partnership={"blocks": blocks.to_dict(), "cost_share": cost.to_dict()})
-    return r, sc, plan, blocks, cost
+def cli_scenario(ibaraki_region, tmp_path_factory):
+    d = tmp_path_factory.mktemp("report_extras")
+    r = ibaraki_region.path
+    s = d / "巡回と連携.json"
+    _cli("coverage", "--region", r, "--hubs", BASE, "--scenario-out", s)
+    _cli("outreach", "--region", r, "--base", BASE, "--month", "2026-12", "--scenario-out", s)
+    _cli("partner", "--region", r, "--k", 4, "--min-pop", 300000, "--cost", 12000000, "--scenario-out", s)
+    b = d / "ブロック巡回.json"
+    _cli("coverage", "--region", r, "--hubs", BASE, "--scenario-out", b)
+    _cli("outreach", "--region", r, "--base", BASE, "--blocks", 2, "--month", "2026-12", "--scenario-out", b)
+    return ibaraki_region, s, b, d
 
 
-def test_report_data_has_outreach_and_partnership(planned):
+def test_report_tables_follow_the_stored_plans(cli_scenario):
+    from madoguchi.commands.report import load_scenario_file
     from madoguchi.reports import report_data
 
-    r, sc, plan, blocks, cost = planned
-    d = report_data(r, sc)
-    keys = [t.key for t in d.tables]
-    assert {"outreach_routes", "outreach_calendar", "groups", "cost_shares"} <= set(keys)
-    routes = d.table("outreach_routes").df
-    visited = routes[(routes["順"] > 0) & ~routes["訪問先"].str.contains("（帰着）")]["訪問先"].tolist()
-    assert sorted(visited) == sorted(n for rt in plan.routes for n in rt.names)
-    cal = d.table("outreach_calendar").df
-    assert len(cal) == sum(len(v) for v in plan.calendar.values()) and set(cal["曜日"]) <= set("月火水木金")
-    cs = d.table("cost_shares").df
-    assert cs["負担額 (円)"].sum() == 12_000_000  # whole yen, adds up exactly
-    g = d.table("groups").df
-    assert g["市町村数"].sum() == len(blocks.labels[blocks.labels >= 0])
-    assert len(d.layers["routes"]) == len(plan.routes) and len(d.layers["groups"]) == 3
-    assert d.layers["routes"].geometry.geom_type.eq("LineString").all()
+    region, s, b, d = cli_scenario
+    sc = load_scenario_file(s, region)
+    plan = sc.outreach["plan"]
+    rd = report_data(region, sc)
+    assert {"outreach_routes", "outreach_calendar", "groups", "cost_shares"} <= {t.key for t in rd.tables}
+    routes = rd.table("outreach_routes").df
+    stops = routes[(routes["順"] > 0) & ~routes["訪問先"].str.endswith("（帰着）")]["訪問先"]
+    assert sorted(stops) == sorted(n for rt in plan["routes"] for n in rt["names"])
+    cal = rd.table("outreach_calendar").df
+    assert len(cal) == sum(len(v) for v in plan["calendar"].values()) and set(cal["曜日"]) <= set("月火水木金")
+    g = rd.table("groups").df
+    assert len(g) == 4 and g["市町村数"].sum() == 44 and g["人口要件"].all()
+    assert g["人口"].sum() == pytest.approx(region.municipalities["population"].sum())
+    cs = rd.table("cost_shares").df
+    assert (cs.groupby("グループ")["負担額 (円)"].sum() == 12_000_000).all()  # whole yen, exact per group
+    assert len(rd.layers["routes"]) == len(plan["routes"]) and len(rd.layers["groups"]) == 4
+    # block variant: routes carry their block, every block has its own base
+    rb = report_data(region, load_scenario_file(b, region))
+    assert set(rb.table("outreach_routes").df["ブロック"]) == {"ブロック1", "ブロック2"}
+    assert set(rb.layers["routes"]["block"]) <= {"ブロック1", "ブロック2"}
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
-def test_outreach_and_cost_in_all_formats(planned, tmp_path):
+def test_outreach_and_partnership_in_all_formats(cli_scenario):
     import geopandas as gpd
     import pyogrio
 
-    from madoguchi.reports import build_report, report_data
-
-    r, sc, plan, blocks, cost = planned
-    d = report_data(r, sc)
+    region, s, b, d = cli_scenario
+    sc = json.loads(s.read_text(encoding="utf-8"))
     for ext in ("pdf", "xlsx", "gpkg", "html"):
-        build_report(r, sc, tmp_path / f"x.{ext}", data=d)
-    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "x.pdf"), "-"], capture_output=True, text=True).stdout
-    for s in ("出張相談ルート", "訪問カレンダー", "広域連携", "費用負担", "12,000,000", plan.routes[0].names[0]):
-        assert s in text, s
-    amounts = cost.table["amount_yen"].tolist()
-    assert all(f"{a:,}" in text for a in amounts)
-    sheets = pd.read_excel(tmp_path / "x.xlsx", sheet_name=None)
+        _cli("report", "--region", region.path, "--scenario", s, "--out", d / f"x.{ext}")
+    text = subprocess.run(["pdftotext", "-layout", str(d / "x.pdf"), "-"], capture_output=True, text=True).stdout
+    for t in ("出張相談ルート", "訪問カレンダー", "広域連携", "費用負担", "12,000,000", "2026-12-01",
+              sc["outreach"]["plan"]["routes"][0]["names"][0]):
+        assert t in text, t
+    for g in sc["partnership"]["groups"]:
+        for m in g["cost_share"]["members"]:
+            assert f"{m['amount_yen']:,}" in text
+    sheets = pd.read_excel(d / "x.xlsx", sheet_name=None)
     assert {"出張相談ルート", "訪問カレンダー", "広域連携", "費用負担"} <= set(sheets)
-    assert sheets["費用負担"]["負担額 (円)"].sum() == 12_000_000
-    assert {"routes", "groups"} <= {n for n, _ in pyogrio.list_layers(tmp_path / "x.gpkg")}
-    rt = gpd.read_file(tmp_path / "x.gpkg", layer="routes")
-    assert rt["geometry_note"].str.contains("直線").all()
-    html = (tmp_path / "x.html").read_text(encoding="utf-8")
+    assert sheets["費用負担"]["負担額 (円)"].sum() == 4 * 12_000_000
+    assert {"routes", "groups"} <= {n for n, _ in pyogrio.list_layers(d / "x.gpkg")}
+    rt = gpd.read_file(d / "x.gpkg", layer="routes")
+    assert rt["geometry_note"].str.contains("直線").all() and (rt.geometry.geom_type == "LineString").all()
+    html = (d / "x.html").read_text(encoding="utf-8")
     assert "出張相談ルート" in html and "費用負担" in html
-
-
-def test_partnership_groups_from_the_partnership_model(ibaraki_region, tmp_path):
-    """Groups from models.partnership (regionalize + evaluate) on all 44 Ibaraki municipalities."""
-    import geopandas as gpd
-    import numpy as np
-
-    from geo.traveltime import region_matrix, site_matrix
-    from madoguchi.reports import build_report, report_data
-    from models.partnership import PartnershipResult, contiguity, evaluate, regionalize
-
-    r = ibaraki_region
-    m = r.municipalities.reset_index(drop=True)
-    sites = r.sites.set_index("muni_code").loc[m["code"]].reset_index()  # one town-hall stand-in per municipality
-    T = site_matrix(r, sites).minutes
-    pop = m["population"].to_numpy(float)
-    adj = contiguity(m)
-    labels = regionalize(T, pop, adj, 4, 300_000, names=list(m["name"]))
-    D = region_matrix(r, sites).minutes
-    groups = evaluate(labels, list(m["code"]), list(m["name"]), pop, adj, D, r.demand["population"].to_numpy(float),
-                      r.demand["muni_code"].to_numpy(), list(sites["site_id"]), list(sites["name"]), list(sites["muni_code"]),
-                      min_pop=300_000)
-    res = PartnershipResult(k=4, min_pop=300_000, method="regionalize", adjacency="contiguity", groups=groups,
-                            labels={c: str(g) for c, g in zip(m["code"], labels)})
-    hub = r.sites[r.sites["muni_code"] == "08302"].iloc[0]
-    sc = Scenario(name="広域4グループ", region=r.path.name, demand_scope="all",
-                  hubs=[Hub(str(hub["site_id"]), str(hub["name"]), float(hub["lon"]), float(hub["lat"]))],
-                  partnership=res.to_dict())
-    d = report_data(r, sc)
-    g = d.table("groups").df
-    assert len(g) == 4 and g["市町村数"].sum() == 44
-    assert g["人口"].sum() == pytest.approx(np.nansum(pop))
-    assert g["人口要件"].all() and g["地続き"].all()
-    assert set(g["中心"]) == {x.host_name for x in groups}
-    build_report(r, sc, tmp_path / "g.gpkg", data=d)
-    gl = gpd.read_file(tmp_path / "g.gpkg", layer="groups")
-    assert len(gl) == 4 and gl["n_members"].sum() == 44

@@ -41,53 +41,88 @@ def _coords_lookup(scenario, region, extra: dict | None = None) -> dict:
     return out
 
 
-def _plan(scenario) -> dict | None:
+def _plans(scenario) -> list[tuple[str, dict, str]]:
+    """[(block label or '', plan dict, base site id)] from what `madoguchi outreach` stores.
+
+    Accepts {'plan': OutreachPlan.to_dict(), 'base': {'site_id', 'name'}}, the block variant
+    {'block_plans': [plan + 'block' + 'base_site_id']}, or a bare OutreachPlan.to_dict().
+    """
     o = scenario.outreach if isinstance(scenario.outreach, dict) else {}
-    plan = o.get("plan") if isinstance(o.get("plan"), dict) else o
-    return plan if plan.get("routes") else None
+    base = o.get("base") if isinstance(o.get("base"), dict) else {}
+    out = []
+    if isinstance(o.get("plan"), dict) and o["plan"].get("routes"):
+        out.append(("", o["plan"], str(base.get("site_id") or o.get("base_id") or "")))
+    for bp in o.get("block_plans") or []:
+        if isinstance(bp, dict) and bp.get("routes"):
+            out.append((f"ブロック{int(bp.get('block', len(out))) + 1}", bp, str(bp.get("base_site_id") or bp.get("base") or "")))
+    if not out and o.get("routes"):
+        out.append(("", o, str(o.get("base_id") or "")))
+    return out
 
 
 def outreach_tables(scenario, region) -> list[Table]:
-    """出張相談ルート (one row per stop), 訪問カレンダー and 訪問できない訪問先, if the scenario has a plan."""
-    plan = _plan(scenario)
-    if plan is None:
+    """出張相談ルート (one row per stop), 訪問カレンダー and 巡回できない訪問先, if the scenario has a plan."""
+    plans = _plans(scenario)
+    if not plans:
         return []
-    base = str(plan.get("base") or "拠点")
-    rows = []
-    for i, r in enumerate(plan["routes"], start=1):
-        f = r.get("frequency")
-        rows.append({"ルート": i, "回/月": f, "順": 0, "訪問先": f"{base}（出発）", "到着": "", "出発": r.get("leave_base", ""),
-                     "運転 (分)": r.get("drive_min"), "滞在 (分)": r.get("service_min"), "合計 (分)": r.get("total_min")})
-        for j, (name, arr, dep) in enumerate(zip(r.get("names", []), r.get("arrive", []), r.get("depart", [])), start=1):
-            rows.append({"ルート": i, "回/月": f, "順": j, "訪問先": str(name), "到着": arr, "出発": dep,
-                         "運転 (分)": float("nan"), "滞在 (分)": float("nan"), "合計 (分)": float("nan")})
-        rows.append({"ルート": i, "回/月": f, "順": len(r.get("names", [])) + 1, "訪問先": f"{base}（帰着）",
-                     "到着": r.get("return_base", ""), "出発": "", "運転 (分)": float("nan"), "滞在 (分)": float("nan"),
-                     "合計 (分)": float("nan")})
-    routes = pd.DataFrame(rows)
-    fm = {"ルート": "int", "回/月": "int", "順": "int", "運転 (分)": "min", "滞在 (分)": "min", "合計 (分)": "min"}
-    out = [Table("outreach_routes", "出張相談ルート", routes, fm,
-                 note=f"拠点 {base} から日帰りで回る順路（勤務時間 {plan.get('day', '')}）。運転・滞在・合計は各ルートの出発行に記載。")]
-    cal = plan.get("calendar") or {}
-    if cal:
-        crow = []
-        for day in sorted(cal):
+    o = scenario.outreach
+    blocks = any(lbl for lbl, _, _ in plans)
+    rows, crow, urow = [], [], []
+    k = 0
+    for lbl, plan, _ in plans:
+        base = str(plan.get("base") or "拠点")
+        first_route = k
+        for r in plan["routes"]:
+            k += 1
+            f = r.get("frequency")
+            pre = {"ブロック": lbl} if blocks else {}
+            rows.append({**pre, "ルート": k, "回/月": f, "順": 0, "訪問先": f"{base}（出発）", "到着": "",
+                         "出発": r.get("leave_base", ""), "運転 (分)": r.get("drive_min"), "滞在 (分)": r.get("service_min"),
+                         "合計 (分)": r.get("total_min")})
+            for j, (name, arr, dep) in enumerate(zip(r.get("names", []), r.get("arrive", []), r.get("depart", [])), start=1):
+                rows.append({**pre, "ルート": k, "回/月": f, "順": j, "訪問先": str(name), "到着": arr, "出発": dep})
+            rows.append({**pre, "ルート": k, "回/月": f, "順": len(r.get("names", [])) + 1, "訪問先": f"{base}（帰着）",
+                         "到着": r.get("return_base", ""), "出発": ""})
+        for day in sorted(plan.get("calendar") or {}):
             try:
                 wd = _WEEKDAYS[_dt.date.fromisoformat(day).weekday()]
             except ValueError:
                 wd = ""
-            for ri in cal[day]:
+            for ri in plan["calendar"][day]:
                 r = plan["routes"][int(ri)]
-                crow.append({"日付": day, "曜日": wd, "ルート": int(ri) + 1, "訪問先": "、".join(map(str, r.get("names", []))),
-                             "出発": r.get("leave_base", ""), "帰着": r.get("return_base", "")})
+                crow.append({"日付": day, "曜日": wd, **({"ブロック": lbl} if blocks else {}), "ルート": first_route + int(ri) + 1,
+                             "訪問先": "、".join(map(str, r.get("names", []))), "出発": r.get("leave_base", ""),
+                             "帰着": r.get("return_base", "")})
+        for x in plan.get("unserved") or []:
+            urow.append({"訪問先": x.get("name", x.get("stop", "")), "理由": x.get("reason", ""),
+                         "往復+滞在 (分)": x.get("detail_min", float("nan"))})
+    names = dict(zip(region.sites["site_id"].astype(str), region.sites["name"].astype(str)))
+    for sid in o.get("unassigned_stops") or []:
+        urow.append({"訪問先": names.get(str(sid), str(sid)), "理由": "どのブロックの拠点とも道路でつながらない",
+                     "往復+滞在 (分)": float("nan")})
+    routes = pd.DataFrame(rows)
+    fm = {"ルート": "int", "回/月": "int", "順": "int", "運転 (分)": "min", "滞在 (分)": "min", "合計 (分)": "min"}
+    plan0 = plans[0][1]
+    bits = [f"勤務時間 {plan0.get('day', o.get('day', ''))}"]
+    if o.get("service_min") is not None:
+        bits.append(f"滞在 {float(o['service_min']):g} 分/訪問先")
+    if o.get("frequency_rule"):
+        bits.append(f"頻度 {o['frequency_rule']}")
+    if o.get("travel_time_method"):
+        bits.append(f"移動時間 {_METHOD_JA.get(o['travel_time_method'], o['travel_time_method'])}")
+    out = [Table("outreach_routes", "出張相談ルート", routes, fm,
+                 note="拠点から日帰りで回る順路（" + "、".join(bits) + "）。運転・滞在・合計は各ルートの出発行に記載。")]
+    if crow:
+        month = plan0.get("month") or ""
         out.append(Table("outreach_calendar", "訪問カレンダー", pd.DataFrame(crow), {"ルート": "int"},
-                         note=f"{plan.get('month') or ''} の勤務日（土日・祝日を除く）に割り当てた巡回日。"))
-    if plan.get("unserved"):
-        u = pd.DataFrame([{"訪問先": x.get("name", x.get("stop", "")), "理由": x.get("reason", ""),
-                           "往復+滞在 (分)": x.get("detail_min", float("nan"))} for x in plan["unserved"]])
-        out.append(Table("outreach_unserved", "巡回できない訪問先", u, {"往復+滞在 (分)": "min"},
+                         note=f"{month} の勤務日（土日・祝日を除く）に割り当てた巡回日。"))
+    if urow:
+        out.append(Table("outreach_unserved", "巡回できない訪問先", pd.DataFrame(urow), {"往復+滞在 (分)": "min"},
                          note="日帰りで回れない、または道路でつながらない訪問先（隠さずに記載）。"))
     return out
+
+
+_METHOD_JA = {"road": "道路", "estimate": "推定", "mixed": "混在"}
 
 
 def _partnership(scenario) -> dict:
@@ -119,6 +154,23 @@ def _groups(p: dict) -> list[dict]:
     return []
 
 
+def _groups_note(p: dict) -> str:
+    """What the stored partnership says about how groups, neighbours and hosts were chosen."""
+    ja = lambda s: str(s).split(" / ")[-1] if s else ""  # noqa: E731  ('english / 日本語' -> 日本語)
+    bits = ["共同で窓口を運営する市町村のまとまり"]
+    if p.get("adjacency"):
+        bits.append(f"隣接: {ja(p['adjacency'])}")
+    if p.get("host_rule"):
+        bits.append(f"中心: {ja(p['host_rule'])}")
+    if p.get("min_pop"):
+        bits.append(f"最低人口 {float(p['min_pop']):,.0f} 人")
+    if p.get("islands_linked"):
+        bits.append("島の接続: " + "、".join(f"{x.get('from')}→{x.get('to')}" for x in p["islands_linked"]))
+    if p.get("municipalities_without_site"):
+        bits.append("候補地のない市町村: " + "、".join(map(str, p["municipalities_without_site"])))
+    return "。".join(bits) + "。"
+
+
 def _num(x) -> float:
     try:
         return float(x)
@@ -127,12 +179,17 @@ def _num(x) -> float:
 
 
 def _cost_shares(p: dict) -> list[dict]:
+    """CostShare.to_dict()s: top-level 'cost_share' or one per group (as `madoguchi partner --cost` stores)."""
     cs = p.get("cost_share", p.get("costshare", p.get("cost_shares")))
+    out = []
     if isinstance(cs, dict) and "members" in cs:
-        return [cs]
-    if isinstance(cs, list):
-        return [c for c in cs if isinstance(c, dict) and "members" in c]
-    return []
+        out.append(cs)
+    elif isinstance(cs, list):
+        out += [c for c in cs if isinstance(c, dict) and "members" in c]
+    for i, g in enumerate(p.get("groups") or []):
+        if isinstance(g, dict) and isinstance(g.get("cost_share"), dict) and "members" in g["cost_share"]:
+            out.append({**g["cost_share"], "group": g.get("name") or f"グループ{g.get('group', i + 1)}"})
+    return out
 
 
 def partnership_tables(scenario, region) -> list[Table]:
@@ -163,7 +220,7 @@ def partnership_tables(scenario, region) -> list[Table]:
         out.append(Table("groups", "広域連携", pd.DataFrame(rows),
                          {"市町村数": "int", "人口": "int", "平均時間 (分)": "min", "最大時間 (分)": "min",
                           "到達不可 人口": "int", "地続き": "bool", "人口要件": "bool"},
-                         note="共同で窓口を運営する市町村のまとまり。中心 = 構成市町村の人口から見て最も近い拠点の候補。",
+                         note=_groups_note(p),
                          pdf_columns=["グループ", "構成市町村", "人口", "中心", "平均時間 (分)", "最大時間 (分)"]))
     shares = _cost_shares(p)
     if shares:
@@ -183,14 +240,16 @@ def partnership_tables(scenario, region) -> list[Table]:
 def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
     """'routes' (LineStrings through the stops, straight segments) and 'groups' (dissolved municipalities)."""
     out = {}
-    plan = _plan(scenario)
-    if plan is not None:
+    plans = _plans(scenario)
+    rows, geoms = [], []
+    k = 0
+    for lbl, plan, base_id in plans:
         look = _coords_lookup(scenario, region, plan.get("coords"))
-        base_xy = look.get(str(plan.get("base_id") or plan.get("base") or ""))
+        base_xy = look.get(base_id) or look.get(str(plan.get("base") or ""))
         if base_xy is None and scenario.hubs:
             base_xy = (float(scenario.hubs[0].lon), float(scenario.hubs[0].lat))
-        rows, geoms = [], []
-        for i, r in enumerate(plan["routes"], start=1):
+        for r in plan["routes"]:
+            k += 1
             pts = [look.get(str(s)) for s in r.get("stops", [])]
             missing = sum(p is None for p in pts)
             pts = [p for p in pts if p is not None]
@@ -198,12 +257,12 @@ def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
                 pts = [base_xy] + pts + [base_xy]
             if len(pts) < 2:
                 continue
-            rows.append({"route": i, "name": f"ルート{i}", "frequency": r.get("frequency"), "stops": len(r.get("stops", [])),
-                         "stops_without_coords": missing, "drive_min": r.get("drive_min"), "total_min": r.get("total_min"),
-                         "geometry_note": "訪問先を直線で結んだ表示（実際の道順ではない）"})
+            rows.append({"route": k, "name": f"ルート{k}", "block": lbl, "frequency": r.get("frequency"),
+                         "stops": len(r.get("stops", [])), "stops_without_coords": missing, "drive_min": r.get("drive_min"),
+                         "total_min": r.get("total_min"), "geometry_note": "訪問先を直線で結んだ表示（実際の道順ではない）"})
             geoms.append(LineString(pts))
-        if rows:
-            out["routes"] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=4326)
+    if rows:
+        out["routes"] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=4326)
     groups = _groups(_partnership(scenario))
     if groups:
         m = region.municipalities

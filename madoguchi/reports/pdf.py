@@ -147,19 +147,44 @@ def _draw_table_rows(fig, top_in: float, f, cols, col_in, font, kinds, rows) -> 
     y = top_in + hh
     fig.add_artist(Line2D([_x(left), _x(left + total_w)], [_y(y), _y(y)], color="black", linewidth=0.6))
     for i, r in enumerate(rows):
+        cells = _row_cells(f, r, cols, col_in, font, kinds)
+        rh = _row_height(cells, font)
         if i % 2 == 1:
-            fig.add_artist(Rectangle((_x(left), _y(y + row_h)), total_w / A4[0], row_h / A4[1],
+            fig.add_artist(Rectangle((_x(left), _y(y + rh)), total_w / A4[0], rh / A4[1],
                                      facecolor="#f0f0f0", edgecolor="none", transform=fig.transFigure))
         x = left
-        for c, w in zip(cols, col_in):
+        for c, w, lines in zip(cols, col_in, cells):
             num = kinds.get(c) in _NUMERIC
-            s = _clip(str(f.iloc[r][c]), int(w / (0.5 * font / 72)))
-            fig.text(_x(x + (w - 0.04 if num else 0.04)), _y(y + row_h / 2), s, fontsize=font, va="center",
-                     ha="right" if num else "left")
+            fig.text(_x(x + (w - 0.04 if num else 0.04)), _y(y + rh / 2), "\n".join(lines), fontsize=font, va="center",
+                     ha="right" if num else "left", multialignment="right" if num else "left", linespacing=1.15)
             x += w
-        y += row_h
+        y += rh
     fig.add_artist(Line2D([_x(left), _x(left + total_w)], [_y(y), _y(y)], color="black", linewidth=0.6))
     return y + 0.1
+
+
+MAX_CELL_LINES = 4
+
+
+def _row_cells(f, r, cols, col_in, font, kinds) -> list[list[str]]:
+    """Each cell of row r as display lines: text wraps (up to MAX_CELL_LINES), numbers never do."""
+    out = []
+    for c, w in zip(cols, col_in):
+        units = int(w / (0.5 * font / 72)) - 1
+        s = str(f.iloc[r][c])
+        if kinds.get(c) in _NUMERIC or display_width(s) <= units:
+            out.append([_clip(s, units + 1)])
+            continue
+        lines = wrap_text(s, max(4, units))
+        if len(lines) > MAX_CELL_LINES:
+            lines = lines[:MAX_CELL_LINES - 1] + [_clip(lines[MAX_CELL_LINES - 1] + "…", units)]
+        out.append(lines)
+    return out
+
+
+def _row_height(cells, font) -> float:
+    n = max(len(c) for c in cells)
+    return font * 1.75 / 72 + (n - 1) * font * 1.15 * 1.2 / 72
 
 
 def _table_pages(doc: _Doc, table: Table, fig=None, top_in: float | None = None):
@@ -181,10 +206,16 @@ def _table_pages(doc: _Doc, table: Table, fig=None, top_in: float | None = None)
     if n == 0:
         top_in = _text_block(fig, top_in, ["（該当なし）"], fontsize=8.5)
         return fig, top_in + 0.1
+    heights = [_row_height(_row_cells(f, r, cols, col_in, font, table.formats), font) for r in range(n)]
+    header_h = row_h * 1.7
     start = 0
     while start < n:
-        fit = max(1, int((bottom - top_in) / row_h) - 1)
-        rows = list(range(start, min(n, start + fit)))
+        room = bottom - top_in - header_h
+        end = start
+        while end < n and (room >= heights[end] or end == start):
+            room -= heights[end]
+            end += 1
+        rows = list(range(start, end))
         top_in = _draw_table_rows(fig, top_in, f, cols, col_in, font, table.formats, rows)
         start += len(rows)
         if start < n:
