@@ -64,18 +64,22 @@ def muni_names(region) -> dict:
     return dict(zip(m["code"].astype(str), m["name"].astype(str)))
 
 
+def _frame(s) -> pd.DataFrame:
+    """Plain DataFrame with SITE_COLS + capacity (cases/year, NaN = not given)."""
+    df = pd.DataFrame(s[SITE_COLS]).reset_index(drop=True).astype({"site_id": str, "muni_code": str})
+    df["capacity"] = pd.to_numeric(s["capacity"], errors="coerce").to_numpy(float) if "capacity" in s else np.nan
+    return df
+
+
 def candidate_sites(region) -> pd.DataFrame:
     """Usable candidate sites of the region (coordinates known), as a plain DataFrame."""
     s = region.sites
-    s = s[(s["kind"].astype(str) == "candidate") & s["lon"].notna() & s["lat"].notna()]
-    return pd.DataFrame(s[SITE_COLS]).reset_index(drop=True).assign(site_id=lambda x: x["site_id"].astype(str),
-                                                                     muni_code=lambda x: x["muni_code"].astype(str))
+    return _frame(s[(s["kind"].astype(str) == "candidate") & s["lon"].notna() & s["lat"].notna()])
 
 
 def existing_sites(region) -> pd.DataFrame:
     s = region.sites
-    s = s[(s["kind"].astype(str) == "existing") & s["lon"].notna() & s["lat"].notna()]
-    return pd.DataFrame(s[SITE_COLS]).reset_index(drop=True).astype({"site_id": str, "muni_code": str})
+    return _frame(s[(s["kind"].astype(str) == "existing") & s["lon"].notna() & s["lat"].notna()])
 
 
 def read_sites(region, path, kind: str) -> pd.DataFrame:
@@ -92,9 +96,8 @@ def read_sites(region, path, kind: str) -> pd.DataFrame:
         names = "、".join(bad["name"].astype(str).tolist())
         raise InputFileError(f"位置を特定できない行があります（住所を確認してください）: {names}",
                              f"could not locate these rows (check the address): {names}", path=path)
-    df = pd.DataFrame(s[SITE_COLS + ["match_level"]]).reset_index(drop=True)
-    df["site_id"] = df["site_id"].astype(str)
-    df["muni_code"] = df["muni_code"].astype(str)
+    df = _frame(s)
+    df["match_level"] = s["match_level"].to_numpy()
     return df
 
 
@@ -112,7 +115,7 @@ def sites_for_placement(region, fixed_csv=None, include_existing: bool = True) -
     clash = set(fx["site_id"]) & set(cand["site_id"])
     if clash:
         fx = fx.assign(site_id=[f"F:{s}" if s in clash else s for s in fx["site_id"]])
-    sites = pd.concat([cand, fx[SITE_COLS + [c for c in ("match_level",) if c in fx]]], ignore_index=True)
+    sites = pd.concat([cand, fx[[c for c in fx.columns if c in SITE_COLS + ["capacity", "match_level"]]]], ignore_index=True)
     return sites, list(range(len(cand), len(sites)))
 
 

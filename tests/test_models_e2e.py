@@ -20,7 +20,8 @@ def _setup(region, fixed_csv=None):
 def fixed_csv(tmp_path_factory):
     p = tmp_path_factory.mktemp("fixed") / "desks.csv"
     # two existing desks given by Japanese address (geocoded offline against the region)
-    p.write_text("name,address\n大子町社協,茨城県久慈郡大子町大字大子\n美浦村社協,茨城県稲敷郡美浦村大字受領\n", encoding="utf-8")
+    p.write_text("name,address,capacity\n大子町社協,茨城県久慈郡大子町大字大子,10\n美浦村社協,茨城県稲敷郡美浦村大字受領,500\n",
+                 encoding="utf-8")
     return p
 
 
@@ -92,7 +93,14 @@ def test_place_cli_with_fixed_desks_and_scenario(ibaraki_region, fixed_csv, run_
     d = json.loads(out)
     assert len(d["hubs"]) == 4 and sum(h["fixed"] for h in d["hubs"]) == 2
     assert d["travel_time_method"] == "estimate" and d["demand_rule"]["rule"]
-    assert d["workload"]["total_cases"] == pytest.approx(d["coverage"]["population"] * 1.5 / 1000)
+    wl = d["workload"]
+    assert wl["total_cases"] == pytest.approx(d["coverage"]["population"] * 1.5 / 1000)
+    # per-desk capacity from the CSV wins over --capacity; the small desk in 大子町 is flagged
+    assert [h["capacity"] for h in wl["hubs"]] == [10.0, 500.0, 200.0, 200.0]
+    for h in wl["hubs"]:
+        assert h["overloaded"] == (h["expected_cases"] > h["capacity"])
+    assert wl["overloaded"] == [d["hubs"][0]["site_id"]]
+    assert sum(h["expected_cases"] for h in wl["hubs"]) == pytest.approx(wl["total_cases"])
     s = json.loads(sc.read_text(encoding="utf-8"))
     assert s["format"] == "madoguchi-scenario" and len(s["hubs"]) == 4
     assert s["placement"]["model"] == "pmedian" and s["coverage"]["population"] > 0

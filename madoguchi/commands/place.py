@@ -20,7 +20,7 @@ def register(sub) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--exact", action="store_true", help="厳密解 (spopt + HiGHS)")
     g.add_argument("--heuristic", action="store_true", help="高速ヒューリスティック (numpy)")
-    p.add_argument("--capacity", type=float, help="拠点あたりの受入能力（件/年）")
+    p.add_argument("--capacity", type=float, help="拠点あたりの受入能力（件/年）。CSV の capacity 列があればそれを優先")
     p.add_argument("--case-rate", type=float, default=None, help="人口千人あたりの年間相談件数（負担の計算に使用）")
     p.add_argument("--thresholds", default="15,30,45,60", help="カバー率の区切り（分）")
     p.add_argument("--time-limit", type=float, default=120.0, help="厳密解の制限時間（秒）")
@@ -58,7 +58,8 @@ def run_place(region, model, *, p=None, time=None, fixed_csv=None, include_exist
         "hubs": [
             {"site_id": str(r.site_id), "name": str(r.name), "muni_code": str(r.muni_code),
              "muni_name": names.get(str(r.muni_code), ""), "lon": float(r.lon), "lat": float(r.lat),
-             "fixed": i < len(res.fixed), "source": "existing" if i < len(res.fixed) else "model"}
+             "fixed": i < len(res.fixed), "source": "existing" if i < len(res.fixed) else "model",
+             "capacity": (float(r.capacity) if "capacity" in hub_df and np.isfinite(r.capacity) else capacity)}
             for i, r in enumerate(hub_df.itertuples())
         ],
         "coverage": io.coverage_json(cov, tm, region),
@@ -78,7 +79,12 @@ def run_place(region, model, *, p=None, time=None, fixed_csv=None, include_exist
             raise ParameterError("--capacity には --case-rate（人口千人あたりの年間相談件数）も指定してください。",
                                  "--capacity needs --case-rate (cases per 1,000 residents per year)")
         a = cov.nearest_hub
-        wl = hub_loads(dm["weights"], a, list(hub_df["site_id"]), case_rate, capacity=capacity)
+        # per-hub capacity: the site's own (capacity column of the sites / fixed-desk CSV), else --capacity
+        cap = None
+        site_cap = hub_df["capacity"].to_numpy(float) if "capacity" in hub_df else np.full(len(hub_df), np.nan)
+        if capacity is not None or np.isfinite(site_cap).any():
+            cap = np.where(np.isfinite(site_cap), site_cap, np.nan if capacity is None else float(capacity))
+        wl = hub_loads(dm["weights"], a, list(hub_df["site_id"]), case_rate, capacity=cap)
         out["workload"] = wl.to_dict()
     return out
 
@@ -96,7 +102,7 @@ def _run(args) -> int:
                     capacity=args.capacity, case_rate=args.case_rate, thresholds=th, time_limit_s=args.time_limit)
     if args.scenario_out:
         hubs = [Hub(site_id=h["site_id"], name=h["name"], lon=h["lon"], lat=h["lat"], fixed=h["fixed"],
-                    source=h["source"], capacity=args.capacity) for h in out["hubs"]]
+                    source=h["source"], capacity=h.get("capacity")) for h in out["hubs"]]
         pl = dict(out["placement"])
         pl.pop("assignment", None)
         pl.update({"demand_rule": out["demand_rule"], "travel_time_method": out["travel_time_method"],
