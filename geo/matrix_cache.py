@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_COLUMNS = 4000  # oldest columns beyond this are dropped when the file is rewritten
+MAX_FILES = 8  # per kind: least recently used files beyond this are deleted (old speed tables)
 
 
 def base_key(engine, origins, cutoff_min, kind: str) -> str:
@@ -58,6 +59,10 @@ def cached_matrix(engine, origins, dests, cache_dir, cutoff_min=None, kind: str 
     keys = dest_keys(dests)
     stored = _read(path)
     if stored is not None:
+        try:
+            os.utime(path)  # mark as recently used
+        except OSError:
+            pass
         pos = {k: i for i, k in enumerate(stored["keys"])}
     else:
         pos = {}
@@ -91,6 +96,7 @@ def cached_matrix(engine, origins, dests, cache_dir, cutoff_min=None, kind: str 
         if all_keys.size > MAX_COLUMNS:
             all_keys, all_min, all_meth = all_keys[-MAX_COLUMNS:], all_min[:, -MAX_COLUMNS:], all_meth[:, -MAX_COLUMNS:]
         _write(path, all_keys, all_min, all_meth)
+        _prune(cache_dir, kind)
     meta = engine.describe(cutoff_min)
     meta["cache"] = {"used": True, "key": key, "file": str(path), "columns_read": int((~missing).sum()),
                      "columns_computed": computed}
@@ -123,6 +129,15 @@ def _write(path: Path, keys, minutes, method) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         # the cache is an optimisation: a read-only bundle still gets its matrix
+
+
+def _prune(cache_dir: Path, kind: str) -> None:
+    files = sorted(cache_dir.glob(f"{kind}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in files[MAX_FILES:]:
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def clear(cache_dir) -> int:

@@ -12,6 +12,8 @@ How a pair's time is decided (method codes in `TravelMatrix.method`):
   and the other off it is a whole-pair estimate: mixing a partial road time with a guess
   would hide which part is known.
 - 2 link: the best time uses a user ferry/bridge link (geo.links); crossing minutes included.
+  A link end within the snap threshold of a road joins the road graph (edges both ways);
+  every link also joins landmasses for estimate pairs.
 With `cutoff_min`, pairs slower than the cutoff are inf as well (stated in `meta`).
 """
 from __future__ import annotations
@@ -486,7 +488,9 @@ def region_engine(region, links=None) -> TravelTimeEngine:
     from geo.islands import region_landmasses
 
     lk = as_links(links)
-    key = (id(region), region.roads.fingerprint() if region.roads is not None else None,
+    manifest = getattr(region, "manifest", None) or {}
+    key = (str(getattr(region, "path", "")), manifest.get("built"), manifest.get("pref_code"), len(region.municipalities),
+           region.roads.fingerprint() if region.roads is not None else None,
            json.dumps(settings_subset(region.settings), sort_keys=True), lk.fingerprint())
     eng = _ENGINES.get(key)
     if eng is None:
@@ -503,6 +507,13 @@ def _site_frame(region, sites):
     if sites is None:
         return region.sites
     if isinstance(sites, pd.DataFrame):
+        bad = sites["lon"].isna() | sites["lat"].isna()
+        if bad.any():
+            from geo.errors import ParameterError
+
+            names = "、".join(sites.loc[bad, "name"].astype(str).tolist()[:5]) if "name" in sites else ""
+            raise ParameterError(f"座標のない拠点は所要時間を計算できません: {names}",
+                                 f"sites without coordinates cannot get travel times: {names}")
         return sites
     from geo.errors import ParameterError
 

@@ -12,7 +12,7 @@ def test_synthetic_grid_is_labelled_and_engine_matches_networkx():
     assert g.n_nodes == 1600
     fwd = set(zip(g.u.tolist(), g.v.tolist()))
     assert any((b, a) not in fwd for a, b in fwd)  # some one-way streets
-    r = bench_graph(g, "synthetic test grid", n_sites=10, n_origins=300, nx_sample=3)
+    r = bench_graph(g, "synthetic test grid", n_sites=10, n_origins=300, nx_sample=3, engine_repeats=1)
     for k in ("graph_nodes", "sources", "engine_s", "networkx_s", "ratio"):
         assert k in r
     assert r["synthetic"] is True and r["sources"] == 10

@@ -71,6 +71,16 @@ def test_ibaraki_cache_reload_and_invalidation(ibaraki_region, tmp_path):
     # the key covers the whole speed table, so a changed table never serves stale times
     other = dataclasses.replace(r, settings=r.settings.with_(speeds_kmh={**r.settings.speeds_kmh, "trunk": 50.0}))
     assert region_matrix(other).meta["cache"]["columns_computed"] == len(r.sites)
+    files = list((tmp_path / "cache" / "traveltime").glob("demand-*.npz"))
+    assert len(files) == 3  # one per distinct key; the new site was merged into the first
+    # a site without coordinates is refused by name, not silently dropped
+    from geo.errors import ParameterError
+
+    nocoord = r.sites.iloc[:2].copy()
+    nocoord.loc[nocoord.index[1], ["lon", "lat"]] = np.nan
+    with pytest.raises(ParameterError) as ei:
+        region_matrix(r, sites=nocoord)
+    assert str(nocoord["name"].iloc[1]) in ei.value.message("ja")
 
 
 def test_new_hub_column_is_fast_and_equal(ibaraki_region, tmp_path):
