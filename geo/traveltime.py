@@ -362,8 +362,6 @@ class TravelTimeEngine:
             minutes = np.where(same, 0.0, minutes)
         if cutoff_min is not None:
             minutes = np.where(minutes <= cutoff_min, minutes, np.inf)
-        self._origins = origins
-        self._last_cutoff = cutoff_min
         return TravelMatrix(
             minutes=minutes, method=method,
             origin_snap_m=origins.snap_m, dest_snap_m=dests.snap_m,
@@ -372,8 +370,10 @@ class TravelTimeEngine:
             meta=self.describe(cutoff_min),
         )
 
-    def set_origins(self, origins: Points) -> None:
+    def set_origins(self, origins: Points, cutoff_min: float | None = None) -> None:
+        """The origins (demand points) and cutoff that `column()` answers for."""
         self._origins = origins
+        self._last_cutoff = cutoff_min
 
     def column(self, lon: float, lat: float, muni_code: str | None = None, cutoff_min: float | None = None):
         """Minutes from every current origin to one new site at (lon, lat): (minutes, method).
@@ -383,7 +383,7 @@ class TravelTimeEngine:
         if self._origins is None:
             from geo.errors import ParameterError
 
-            raise ParameterError("起点（需要点）が設定されていません。", "no origins set: call matrix() or set_origins() first")
+            raise ParameterError("起点（需要点）が設定されていません。", "no origins set: call region_matrix() or set_origins() first")
         codes = None if muni_code in (None, "") else [muni_code]
         d = self.points([lon], [lat], codes)
         tm = self.matrix(self._origins, d, cutoff_min if cutoff_min is not None else getattr(self, "_last_cutoff", None))
@@ -539,7 +539,7 @@ def region_matrix(region, sites=None, links=None, use_cache: bool = True, cutoff
     tm = cached_matrix(eng, origins, dests, cache_dir, cutoff_min=cutoff_min, kind="demand")
     tm.meta["demand_points"] = int(len(d))
     tm.meta["site_ids"] = [str(x) for x in sf["site_id"]] if "site_id" in sf else None
-    eng.set_origins(origins)
+    eng.set_origins(origins, cutoff_min)
     return tm
 
 

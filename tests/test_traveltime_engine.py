@@ -95,6 +95,7 @@ def test_column_for_a_new_hub_matches_matrix():
     eng = _engine()
     pts = eng.points(LON[:4], LAT[:4])
     full = eng.matrix(pts, pts)
+    eng.set_origins(pts)
     col, meth = eng.column(LON[3], LAT[3])
     np.testing.assert_allclose(col, full.minutes[:, 3])
 

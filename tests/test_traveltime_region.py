@@ -92,6 +92,12 @@ def test_new_hub_column_is_fast_and_equal(ibaraki_region, tmp_path):
     col, meth = eng.column(float(s.lon), float(s.lat), str(s.muni_code))
     assert time.perf_counter() - t0 < 0.5
     np.testing.assert_allclose(col, tm.minutes[:, 3])
+    # a site x site matrix in between does not change what column() answers for
+    from geo.traveltime import site_matrix
+
+    site_matrix(r)
+    col2, _ = eng.column(float(s.lon), float(s.lat), str(s.muni_code))
+    np.testing.assert_array_equal(col2, col)
 
 
 def test_kumamoto_mixed_matrix_on_real_osm(kumamoto_region, tmp_path):
