@@ -236,3 +236,24 @@ def test_bad_inputs_exit_2(ibaraki_case, run_cli, tmp_path):
     code, out, err = run_cli("report", "--region", region.path, "--scenario", p, "--out", tmp_path / "r.pdf")
     assert code == 2 and "拠点" in err
     assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_mixed_method_is_labelled_next_to_the_numbers(kumamoto_region, tmp_path, run_cli):
+    """Kumamoto with the real central-Kumamoto OSM roads: road times in 熊本市, estimates elsewhere."""
+    s = tmp_path / "kumamoto.json"
+    code, out, err = run_cli("coverage", "--region", kumamoto_region.path, "--hubs", "C43100,C43443", "--scope", "all",
+                             "--scenario-out", s)
+    assert code == 0, err
+    x = tmp_path / "kumamoto.xlsx"
+    code, out, err = run_cli("report", "--region", kumamoto_region.path, "--scenario", s, "--out", x)
+    assert code == 0, err
+    assert "算出方法: 混在" in out
+    sheets = pd.read_excel(x, sheet_name=None, dtype={"コード": str})
+    summary = dict(zip(sheets["概要"]["項目"], sheets["概要"]["値"]))
+    assert summary["移動時間の算出方法"] == "混在"
+    m = sheets["市町村別"].set_index("コード")
+    assert m.loc["43100", "算出方法"] == "混在"  # 熊本市: roads in 中央区, estimates in the other wards
+    assert m.loc["43202", "算出方法"] == "推定"  # 八代市: no road data
+    cov = _coverage_json(run_cli, kumamoto_region, s)
+    assert cov["method"] == "mixed"
+    assert summary["到達不可の人口"] == f"{round(cov['unreachable_population']):,} 人"  # Amakusa islands
