@@ -468,7 +468,8 @@ def _dijkstra_rows(graph_t, sources, o_nodes, limit_s, workers: int) -> np.ndarr
 
     _WORK.update(g=graph_t, src=sources, o=o_nodes, limit=limit_s)  # inherited by fork, not pickled
     try:
-        bounds = np.linspace(0, sources.size, workers + 1).astype(int)
+        # several pieces per worker, so a core busy with something else does not hold up the rest
+        bounds = np.unique(np.linspace(0, sources.size, min(sources.size, 4 * workers) + 1).astype(int))
         parts = list(zip(bounds[:-1], bounds[1:]))
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
             return np.vstack(list(ex.map(_worker_rows, parts)))

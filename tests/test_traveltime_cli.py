@@ -114,3 +114,18 @@ def test_roads_cli_info_and_calibrate_on_kumamoto(run_cli, kumamoto_pbf, kumamot
     assert 1.05 < c["circuity"] < 1.8
     assert 15 < c["effective_speed_kmh"] < 60
     assert 15 < c["estimate_speed_kmh"] < 60
+
+
+def test_traveltime_cli_writes_isochrones(okinawa_region, run_cli, tmp_path):
+    import geopandas as gpd
+
+    s = okinawa_region.sites[okinawa_region.sites.muni_code.isin(["47201", "47361"])]
+    sites = tmp_path / "two.csv"
+    sites.write_text("name,lat,lon\n" + "".join(f"{r.name},{r.lat},{r.lon}\n" for r in s.itertuples()), encoding="utf-8")
+    out = tmp_path / "iso.geojson"
+    code, stdout, err = run_cli("traveltime", "--region", okinawa_region.path, "--sites", sites, "--isochrones", out,
+                                "--thresholds", "15,30", "--json")
+    assert code == 0, err
+    iso = gpd.read_file(out)
+    assert len(iso) == 4 and set(iso["method"]) == {"estimate"}
+    assert (iso["area_km2"] > 0).all()
