@@ -235,6 +235,10 @@ def test_bad_inputs_exit_2(ibaraki_case, run_cli, tmp_path):
     write_json_atomic(p, empty.to_dict())
     code, out, err = run_cli("report", "--region", region.path, "--scenario", p, "--out", tmp_path / "r.pdf")
     assert code == 2 and "拠点" in err
+    code, out, err = run_cli("report", "--region", region.path, "--scenario", path, "--out", "/proc/madoguchi/r.pdf")
+    assert code == 2 and "/proc/madoguchi/r.pdf" in err and "Traceback" not in err
+    code, out, err = run_cli("report", "--region", region.path, "--scenario", path, "--out", tmp_path)
+    assert code == 2
     assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob(".*.tmp"))
 
 

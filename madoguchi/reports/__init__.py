@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from geo.errors import ParameterError
+from geo.errors import InputFileError, ParameterError
 
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".gpkg": "gpkg"}
 MIME = {"pdf": "application/pdf", "html": "text/html",
@@ -62,8 +62,16 @@ def build_report(region, scenario, out_path, compare_with=None, lang: str = "ja"
     want the numbers, e.g. the CLI's summary line). `lang` is reserved: reports are Japanese.
     """
     fmt = format_for(out_path)
+    out = Path(out_path)
+    if out.is_dir():
+        raise InputFileError("出力先がフォルダです。ファイル名を指定してください。", "the output path is a folder; give a file name",
+                             path=out)
     data = data or report_data(region, scenario, compare_with)
-    _write(data, fmt, Path(out_path))
+    try:
+        _write(data, fmt, out)
+    except OSError as e:
+        raise InputFileError(f"レポートを書き込めません ({e.strerror or e})。", f"cannot write the report ({e.strerror or e})",
+                             path=out) from e
     return data
 
 
