@@ -421,7 +421,8 @@ _WORK: dict = {}
 
 def _workers(n_sources: int, n_nodes: int) -> int:
     """Processes to use: $MADOGUCHI_WORKERS if set (1 = never parallel), else up to 4 cores
-    for jobs of at least `_PARALLEL_MIN_CELLS` sources x nodes."""
+    for jobs of at least `_PARALLEL_MIN_CELLS` sources x nodes when the machine is not busy
+    (1-minute load average below cores - 0.5)."""
     import os
 
     env = os.environ.get("MADOGUCHI_WORKERS")
@@ -433,6 +434,9 @@ def _workers(n_sources: int, n_nodes: int) -> int:
             want = 1
     else:
         want = min(4, cores)
+        # a busy machine (other processes on every core) gains nothing from more processes
+        if hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5:
+            want = 1
     if want <= 1 or n_sources < 2 * want or n_sources * n_nodes < _PARALLEL_MIN_CELLS:
         return 1
     import multiprocessing as mp
