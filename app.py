@@ -48,7 +48,9 @@ def _build_box(L: str) -> None:
                 bar.progress(min(max(float(f), 0.0), 1.0), text=str(msg))
 
             reg = S.build_region_for(code, progress=prog)
-            st.session_state["region_path"] = str(reg.path)
+            st.session_state["_region_path"] = str(reg.path)
+            for k in ("region_pick", "region_pick_en"):
+                st.session_state.pop(k, None)
             st.session_state.pop("scenario", None)
             st.success(t("home_built", L, name=reg.name))
             st.rerun()

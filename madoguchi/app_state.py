@@ -45,7 +45,14 @@ PAGES = [  # (file, url path, title key, icon)
 
 def lang() -> str:
     """'ja' (default) or 'en', from the sidebar radio."""
-    return LANG_OPTIONS.get(st.session_state.get("lang_choice", "日本語"), "ja")
+    v = st.session_state.get("lang_choice") or st.session_state.get("_lang", "日本語")
+    return LANG_OPTIONS.get(v, "ja")
+
+
+def wkey(name: str) -> str:
+    """Widget key for a choice whose labels are translated: one key per language, because
+    Streamlit keeps a choice by its shown label and would lose it when the language changes."""
+    return name if lang() == "ja" else f"{name}_en"
 
 
 # --------------------------------------------------------------------------- errors
@@ -115,17 +122,17 @@ def build_region_for(pref_code: str, progress=None):
 
 def current_region():
     """The region chosen in the sidebar, building the default Ibaraki bundle on first start."""
-    path = st.session_state.get("region_path")
+    path = st.session_state.get(wkey("region_pick")) or st.session_state.get("_region_path")
     regions = available_regions()
     if path and any(r["path"] == path for r in regions):
         return load_region(path)
     if not regions:
         with st.spinner(t("loading_region", lang())):
             reg = ensure_default_region()
-        st.session_state["region_path"] = str(reg.path)
+        st.session_state["_region_path"] = str(reg.path)
         return reg
     default = next((r for r in regions if r.get("pref_code") == DEFAULT_PREF), regions[0])
-    st.session_state["region_path"] = default["path"]
+    st.session_state["_region_path"] = default["path"]
     return load_region(default["path"])
 
 
@@ -559,11 +566,21 @@ def _check_point(lon, lat, region) -> None:
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         raise ParameterError("緯度・経度の値が範囲外です。", "latitude/longitude out of range")
     if region is not None:
-        minx, miny, maxx, maxy = region.municipalities.total_bounds
-        pad = 0.1
-        if not (minx - pad <= lon <= maxx + pad and miny - pad <= lat <= maxy + pad):
-            raise ParameterError("地域の外の地点です。地図上の地域内をクリックしてください。",
-                                 "the point is outside the region; click inside the region on the map")
+        import shapely
+
+        if not shapely.contains_xy(_land_tolerant(str(region.path)), lon, lat):
+            raise ParameterError("地域の外の地点です。地図上の地域内（市町村の境界の内側）をクリックしてください。",
+                                 "the point is outside the region; click inside the municipal boundaries on the map")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _land_tolerant(path: str):
+    """The region's land grown by ~1 km (the boundaries are simplified), prepared for fast tests."""
+    import shapely
+
+    g = load_region(path).union_polygon().buffer(0.01)
+    shapely.prepare(g)
+    return g
 
 
 def hubs_from_table(df: pd.DataFrame, old: list[Hub], region=None) -> list[Hub]:
@@ -673,29 +690,35 @@ def online_basemap() -> bool:
     """True if the basemap toggle is on and the tile host answers (checked once per process)."""
     from madoguchi.maps import check_online
 
-    return bool(st.session_state.get("basemap_on", False)) and check_online()
+    return bool(st.session_state.get("_basemap", False)) and check_online()
 
 
 def sidebar(region=None) -> None:
     """Language, region choice, basemap toggle and the current scenario, on every page."""
     from madoguchi.maps import check_online
 
-    st.sidebar.radio(t("language", lang()), list(LANG_OPTIONS), key="lang_choice", horizontal=True)
+    # Choices that must survive page changes are kept in our own keys (_lang, _region_path,
+    # _basemap): Streamlit forgets a widget's value when its page or label changes.
+    langs = list(LANG_OPTIONS)
+    cur_lang = st.session_state.get("_lang", "日本語")
+    st.session_state["_lang"] = st.sidebar.radio("言語 / Language", langs, index=langs.index(cur_lang),
+                                                 key="lang_choice", horizontal=True)
     L = lang()
     _nav_links(L)
     regions = available_regions()
     if regions:
         paths = [r["path"] for r in regions]
         labels = {r["path"]: f"{r.get('pref_name') or ''} ({r['name']})" for r in regions}
-        cur = st.session_state.get("region_path")
+        cur = st.session_state.get("_region_path")
         if cur not in paths:
             cur = next((r["path"] for r in regions if r.get("pref_code") == DEFAULT_PREF), paths[0])
-            st.session_state["region_path"] = cur
-        st.sidebar.selectbox(t("region", L), paths, format_func=lambda p: labels.get(p, p), key="region_path")
+        st.session_state["_region_path"] = st.sidebar.selectbox(
+            t("region", L), paths, index=paths.index(cur), format_func=lambda p: labels.get(p, p), key=wkey("region_pick"))
     online = check_online()
-    if "basemap_on" not in st.session_state:
-        st.session_state["basemap_on"] = online
-    st.sidebar.toggle(t("basemap_toggle", L), key="basemap_on")
+    if "_basemap" not in st.session_state:
+        st.session_state["_basemap"] = online
+    st.session_state["_basemap"] = st.sidebar.toggle(t("basemap_toggle", L), value=st.session_state["_basemap"],
+                                                     key=wkey("basemap_on"))
     if not online:
         st.sidebar.caption(t("basemap_offline", L))
     sc = st.session_state.get("scenario")

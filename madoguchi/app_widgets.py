@@ -17,13 +17,17 @@ def basis_caption(region, cv, scope: str, L: str) -> str:
 
 
 def coverage_metrics(region, cv, scope: str, L: str) -> None:
-    """One metric per threshold (share and people), mean and longest time, and the basis caption."""
+    """Share and people within each threshold, then mean / 90% / longest time, and their basis."""
     est = cv.methods == [1]
-    cols = st.columns(len(cv.thresholds) + 2)
+    cols = st.columns(len(cv.thresholds))
     for c, th in zip(cols, cv.thresholds):
-        c.metric(t("covered_share", L, t=f"{th:g}"), fmt_pct(cv.share[th], L), fmt_people(cv.covered[th], L), delta_color="off")
-    cols[-2].metric(t("mean_time", L), fmt_minutes(cv.mean_min, L, estimate=est) if cv.mean_min is not None else "—")
-    cols[-1].metric(t("max_time", L), fmt_minutes(cv.max_min, L, estimate=est) if cv.max_min is not None else "—")
+        c.metric(t("covered_people", L, t=f"{th:g}"), fmt_pct(cv.share[th], L), fmt_people(cv.covered[th], L),
+                 delta_color="off", delta_arrow="off", border=True)
+    suffix = ("（推定）" if L != "en" else " (estimate)") if est else ""
+    cols = st.columns(3)
+    cols[0].metric(t("mean_time", L) + suffix, fmt_minutes(cv.mean_min, L) if cv.mean_min is not None else "—")
+    cols[1].metric(t("p90_time", L) + suffix, fmt_minutes(cv.p90_min, L) if cv.p90_min is not None else "—")
+    cols[2].metric(t("max_time", L) + suffix, fmt_minutes(cv.max_min, L) if cv.max_min is not None else "—")
     st.caption(basis_caption(region, cv, scope, L))
     if cv.unreachable_population > 0:
         st.warning(f"{t('unreachable_list', L)}: {fmt_people(cv.unreachable_population, L)}")

@@ -130,7 +130,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "clear_hubs": ("すべての拠点を消す", "Clear all hubs"),
     "recompute_time": ("再計算 {ms} ミリ秒", "recomputed in {ms} ms"),
     "covered_share": ("{t}分以内に行ける住民の割合", "Share of residents within {t} min"),
-    "covered_people": ("{t}分以内", "within {t} min"),
+    "covered_people": ("{t}分以内に行ける住民", "residents within {t} min"),
     "mean_time": ("平均所要時間", "Mean travel time"),
     "p90_time": ("90%の住民が行ける時間", "90th percentile time"),
     "max_time": ("最長所要時間", "Longest travel time"),

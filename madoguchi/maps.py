@@ -227,11 +227,12 @@ def add_municipalities(m: folium.Map, gdf, color_by: str | None = "kind", *, lan
 
 
 def add_labels(m: folium.Map, gdf, *, column: str = "name", min_zoom_class: str = "") -> folium.Map:
-    """Municipality names at representative points (small text, no markers needed)."""
+    """Municipality names at representative points (text only; not clickable, so a click on a
+    name reaches the map, e.g. to place a hub there)."""
     pts = gdf.geometry.representative_point()
     fg = folium.FeatureGroup(name="名称", control=False)
     for name, p in zip(gdf[column], pts):
-        folium.Marker([p.y, p.x], icon=folium.DivIcon(
+        folium.Marker([p.y, p.x], interactive=False, icon=folium.DivIcon(
             html=f'<div style="font-size:11px;color:#222;white-space:nowrap;transform:translate(-50%,-50%);'
                  f'text-shadow:0 0 3px #fff,0 0 3px #fff">{html.escape(str(name))}</div>',
             icon_size=(0, 0))).add_to(fg)

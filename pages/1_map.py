@@ -11,7 +11,7 @@ def body(region):
     L = S.lang()
     opts = {"kind": t("color_kind", L), "welfare": t("color_welfare", L), "population": t("color_population", L)}
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
-    color_by = c1.radio(t("color_by", L), list(opts), format_func=opts.get, horizontal=True, key="map_color_by")
+    color_by = c1.radio(t("color_by", L), list(opts), format_func=opts.get, horizontal=True, key=S.wkey("map_color_by"))
     show_roads = c2.checkbox(t("show_roads", L), value=True, key="map_roads", disabled=region.roads is None)
     show_sites = c3.checkbox(t("show_sites", L), value=True, key="map_sites")
     show_demand = c4.checkbox(t("show_demand", L), value=False, key="map_demand")

@@ -14,16 +14,16 @@ def model_box(region, sc, L):
     with st.expander(t("run_model", L), expanded=not sc.hubs):
         c1, c2, c3, c4 = st.columns([3, 1, 1, 2])
         model = c1.selectbox(t("model", L), list(S.MODEL_KEYS), format_func=lambda k: t(S.MODEL_KEYS[k], L),
-                             key="pl_model")
+                             key=S.wkey("pl_model"))
         p = c2.number_input(t("n_hubs", L), min_value=1, max_value=min(30, len(region.sites)), value=3, step=1,
                             key="pl_p", disabled=model == "lscp")
         th = c3.selectbox(t("threshold", L), [15.0, 30.0, 45.0, 60.0], index=1, format_func=lambda x: f"{x:g}分",
                           key="pl_time", disabled=model in ("pmedian", "pcenter"))
-        scope = c4.radio(t("demand_scope", L), ["without_welfare_office", "all"], key="pl_scope",
+        scope = c4.radio(t("demand_scope", L), ["without_welfare_office", "all"], key=S.wkey("pl_scope"),
                          format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L))
         c1, c2 = st.columns([1, 2])
         keep = c1.checkbox(t("keep_manual", L), value=True, key="pl_keep")
-        method = c2.radio(t("solve_method", L), ["auto", "exact", "heuristic"], horizontal=True, key="pl_method",
+        method = c2.radio(t("solve_method", L), ["auto", "exact", "heuristic"], horizontal=True, key=S.wkey("pl_method"),
                           format_func=lambda k: t("method_" + k, L))
         if st.button(t("run_model", L), type="primary", key="pl_run"):
             bar = st.progress(0.1, text=t("model_running", L))
@@ -93,7 +93,7 @@ def apply_click(region, sc, out, L):
     if st.session_state.get("_last_click") == key:
         return
     st.session_state["_last_click"] = key
-    mode = st.session_state.get("pl_click", "add")
+    mode = st.session_state.get(S.wkey("pl_click"), "add")
     if mode == "add":
         h = S.add_hub(sc, click["lng"], click["lat"], region=region)
         st.session_state["pl_msg"] = t("hub_added", L, name=h.name)
@@ -144,7 +144,7 @@ def body(region):
         st.info(t("no_hubs", L))
 
     c1, c2, c3 = st.columns([2, 2, 1])
-    c1.radio(t("click_mode", L), ["add", "move", "none"], key="pl_click", horizontal=True,
+    c1.radio(t("click_mode", L), ["add", "move", "none"], key=S.wkey("pl_click"), horizontal=True,
              format_func=lambda k: t({"add": "click_add", "move": "click_move", "none": "click_none"}[k], L))
     if sc.hubs:
         if not (0 <= int(st.session_state.get("pl_selected", 0) or 0) < len(sc.hubs)):
@@ -162,7 +162,7 @@ def body(region):
         maps.add_roads(m, region.roads, lang=L, legend=False)
     sub = region.demand[cv.in_scope]
     maps.add_demand(m, sub, lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_map)
-    sel = st.session_state.get("pl_selected") if st.session_state.get("pl_click") == "move" else None
+    sel = st.session_state.get("pl_selected") if st.session_state.get(S.wkey("pl_click")) == "move" else None
     maps.add_hubs(m, sc.hubs, lang=L, selected=sel)
     t_map = time.perf_counter() - t1
     st.caption(t("map_click_hint", L) + "　" + t("recompute_time", L, ms=f"{(t_cov + t_map) * 1000:.0f}"))

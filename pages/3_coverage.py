@@ -34,8 +34,8 @@ def compare_box(region, L):
     opts = [CUR] + names
     fmt = lambda n: t("current", L) if n == CUR else n  # noqa: E731
     c1, c2 = st.columns(2)
-    a = c1.selectbox(t("compare_a", L), opts, index=0, format_func=fmt, key="cmp_a")
-    b = c2.selectbox(t("compare_b", L), opts, index=1 if len(opts) > 1 else 0, format_func=fmt, key="cmp_b")
+    a = c1.selectbox(t("compare_a", L), opts, index=0, format_func=fmt, key=S.wkey("cmp_a"))
+    b = c2.selectbox(t("compare_b", L), opts, index=1 if len(opts) > 1 else 0, format_func=fmt, key=S.wkey("cmp_b"))
     scs = []
     for name in (a, b):
         scs.append(S.scenario(region) if name == CUR else store.load(name))
@@ -61,7 +61,7 @@ def compare_box(region, L):
         c = compare(cvs[0].result, cvs[1].result)
         rows.append({"": t("cmp_gain", L), lab[0]: "", lab[1] + " ": f"{fmt_people(c.gain_population, L)}（{c.gainers:,} 地点）"})
         rows.append({"": t("cmp_loss", L), lab[0]: "", lab[1] + " ": f"{fmt_people(c.loss_population, L)}（{c.losers:,} 地点）"})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows).set_index(""))
     st.caption(W.basis_caption(region, cvs[0], scs[0].demand_scope, L))
     cols = st.columns(2)
     th_main = ths[min(1, len(ths) - 1)]
@@ -83,7 +83,7 @@ def body(region):
                          format_func=lambda x: f"{x:g}分", key="cov_ths")
     if ths and sorted(ths) != sorted(sc.thresholds):
         sc.thresholds = sorted(float(x) for x in ths)
-    scope = c2.radio(t("demand_scope", L), ["without_welfare_office", "all"], horizontal=False, key="cov_scope",
+    scope = c2.radio(t("demand_scope", L), ["without_welfare_office", "all"], horizontal=False, key=S.wkey("cov_scope"),
                      index=0 if sc.demand_scope == "without_welfare_office" else 1,
                      format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L))
     sc.demand_scope = scope

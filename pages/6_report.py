@@ -16,12 +16,12 @@ def body(region):
     st.caption(t("page_report_desc", L))
     names = store.names()
     CUR = "__current__"
-    src = st.selectbox(t("scenario", L), [CUR] + names, key="rep_src",
+    src = st.selectbox(t("scenario", L), [CUR] + names, key=S.wkey("rep_src"),
                        format_func=lambda n: f"{sc.name} {t('current', L)}" if n == CUR else n)
-    cmp = st.selectbox(t("compare", L), ["__none__"] + names, key="rep_cmp",
+    cmp = st.selectbox(t("compare", L), ["__none__"] + names, key=S.wkey("rep_cmp"),
                        format_func=lambda n: ("なし" if L != "en" else "none") if n == "__none__" else n)
     fmt_labels = FORMATS_EN if L == "en" else FORMATS
-    fmt = st.radio(t("report_format", L), list(fmt_labels), format_func=fmt_labels.get, key="rep_fmt", horizontal=True)
+    fmt = st.radio(t("report_format", L), list(fmt_labels), format_func=fmt_labels.get, key=S.wkey("rep_fmt"), horizontal=True)
     scenario = sc if src == CUR else store.load(src)
     if not scenario.hubs:
         st.info(t("no_hubs", L))

@@ -111,3 +111,15 @@ def test_guarded_shows_japanese_errors():
     assert errs[0] == "x.csv: ファイルが壊れています。別のファイルを選んでください。"
     assert "予期しないエラー" in errs[1]
     assert at.expander[0].label == "詳細（担当者向け）"
+
+
+def test_language_and_region_survive_page_changes(app_env):
+    at = _run("app.py")
+    at.sidebar.radio(key="lang_choice").set_value("English").run()
+    at.switch_page("pages/3_coverage.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Coverage"
+    at.switch_page("pages/1_map.py").run()
+    assert at.title[0].value == "Map"
+    at.sidebar.radio(key="lang_choice").set_value("日本語").run()
+    assert at.title[0].value == "地図"
