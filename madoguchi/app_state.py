@@ -683,6 +683,87 @@ def import_sites(region, sc: Scenario, filename: str, data: bytes, upload_no: in
     return {"path": path, "existing": n_existing, "candidates": cands.reset_index(drop=True), "unusable": unusable}
 
 
+# --------------------------------------------------------------------------- outreach and partnership
+
+
+def outreach_bases(region, sc: Scenario) -> list[str]:
+    """Site ids usable as the base of outreach routes: the scenario's hubs standing on a region
+    site first, then every other site of the region."""
+    ids = [str(x) for x in region.sites["site_id"]]
+    on_site = [h.site_id for h in sc.hubs if h.site_id in set(ids)]
+    return list(dict.fromkeys(on_site + ids))
+
+
+def plan_outreach(region, base_site_id: str, **kw) -> dict:
+    """Routes and monthly calendar (models.outreach via the outreach command's run_outreach)."""
+    from madoguchi.commands.outreach import run_outreach
+
+    return run_outreach(region, base_site_id, **kw)
+
+
+def route_lines(region, plan: dict) -> list[dict]:
+    """Map lines for a plan: base -> stops in visiting order -> base (straight lines between stops)."""
+    pos = {str(a): (float(b), float(c)) for a, b, c in zip(region.sites["site_id"], region.sites["lon"], region.sites["lat"])}
+    base = pos.get(str(plan.get("base_site_id") or "")) or None
+    out = []
+    for i, r in enumerate(plan.get("routes", [])):
+        pts = [pos[s] for s in r["stops"] if s in pos]
+        b = base or plan.get("_base_xy")
+        coords = ([b] if b else []) + pts + ([b] if b else [])
+        out.append({"name": f"ルート{i + 1}（月{r['frequency']}回）", "coords": coords})
+    return out
+
+
+WEEKDAYS_JA = ["月", "火", "水", "木", "金", "土", "日"]
+
+
+def calendar_grid(plan: dict, lang_: str = "ja") -> pd.DataFrame | None:
+    """Month grid (weeks x Mon–Fri): which routes run each working day; '休' on closed weekdays."""
+    import calendar as _cal
+    import datetime as dt
+
+    month = plan.get("month")
+    if not month:
+        return None
+    y, m = (int(x) for x in month.split("-"))
+    work = set(plan.get("working_days", []))
+    cal = plan.get("calendar", {})
+    cols = WEEKDAYS_JA[:5] if lang_ != "en" else ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    rows = []
+    for week in _cal.monthcalendar(y, m):
+        row = {}
+        for k, col in enumerate(cols):
+            d = week[k]
+            if d == 0:
+                row[col] = ""
+                continue
+            iso = dt.date(y, m, d).isoformat()
+            if iso not in work:
+                row[col] = f"{d}日 休" if lang_ != "en" else f"{d} closed"
+                continue
+            rts = cal.get(iso, [])
+            if lang_ != "en":
+                row[col] = f"{d}日 " + "、".join(f"ルート{i + 1}" for i in rts)
+            else:
+                row[col] = f"{d} " + ", ".join(f"route {i + 1}" for i in rts)
+        if any(v for v in row.values()):
+            rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+COST_RULES = {"equal:0.1,population:0.9": ("均等割10%＋人口割90%", "10% equal + 90% by population"),
+              "population": ("人口割100%", "100% by population"),
+              "equal": ("均等割100%", "100% equal"),
+              "equal:0.5,population:0.5": ("均等割50%＋人口割50%", "50% equal + 50% by population")}
+
+
+def plan_partnership(region, **kw) -> dict:
+    """Groups, hosts and cost shares (models.partnership / models.costshare via run_partner)."""
+    from madoguchi.commands.partner import run_partner
+
+    return run_partner(region, **kw)
+
+
 # --------------------------------------------------------------------------- page frame
 
 

@@ -192,6 +192,46 @@ STRINGS: dict[str, tuple[str, str]] = {
     "plan_routes": ("ルートを作成", "Plan routes"),
     "calendar": ("月間カレンダー", "Monthly calendar"),
     "groups": ("グループ", "Groups"),
+    "outreach_base": ("出発拠点", "Base"),
+    "outreach_service": ("滞在時間（分）", "Time on site (min)"),
+    "outreach_teams": ("同日に動ける班", "Teams per day"),
+    "outreach_frequency": ("訪問頻度", "Visits per month"),
+    "freq_1": ("月1回", "once a month"),
+    "freq_2": ("月2回", "twice a month"),
+    "freq_cases": ("想定相談件数から（人口千人あたり年1.5件、1回4件）", "from expected cases (1.5 per 1,000 residents a year, 4 per visit)"),
+    "outreach_day": ("勤務時間（移動を含む）", "Working day (incl. driving)"),
+    "outreach_month": ("日程を組む月（YYYY-MM）", "Month to schedule (YYYY-MM)"),
+    "outreach_stops_rule": ("訪問先: 福祉事務所のない町村の候補地（役場の代替点）。", "Stops: candidate sites (town-hall stand-ins) of the towns and villages without a welfare office."),
+    "outreach_running": ("巡回ルートを計算しています…", "Planning routes…"),
+    "outreach_none": ("まだルートがありません。条件を選んで「ルートを作成」を押してください。", "No routes yet: choose the settings and press “Plan routes”."),
+    "outreach_basis": ("出発: {base}　／　所要時間: {method}　／　頻度: {freq}　／　勤務時間: {day}　／　滞在 {svc} 分",
+                       "Base: {base} / travel time: {method} / frequency: {freq} / day: {day} / {svc} min on site"),
+    "outreach_unserved": ("日帰りで回れない・到達できない訪問先（理由つき）:", "Stops that cannot be served in a day or reached (with reason):"),
+    "routes": ("ルート", "Routes"),
+    "route": ("ルート", "Route"),
+    "per_month": ("月あたり回数", "per month"),
+    "leave_return": ("出発–帰着", "leave–return"),
+    "stops": ("訪問順（到着–出発）", "Stops (arrive–leave)"),
+    "drive": ("運転時間", "Driving"),
+    "dates": ("日程", "Dates"),
+    "reason": ("理由", "Reason"),
+    "routes_straight": ("地図の線は訪問順を直線で結んだものです（実際の道路の経路ではありません）。", "Lines join the stops in visiting order (straight lines, not the road path)."),
+    "n_groups": ("グループ数", "Number of groups"),
+    "min_pop": ("各グループの最低人口", "Minimum population per group"),
+    "annual_cost": ("グループごとの年間費用（円）", "Annual cost per group (yen)"),
+    "cost_rule": ("分担ルール", "Cost-share rule"),
+    "make_groups": ("グループを作成", "Make groups"),
+    "partnership_running": ("グループ分けを計算しています…", "Forming groups…"),
+    "partnership_none": ("まだグループがありません。条件を選んで「グループを作成」を押してください。", "No groups yet: choose the settings and press “Make groups”."),
+    "partnership_basis": ("隣接: {adj}　／　会場: {host}　／　所要時間: {method}", "Neighbours: {adj} / host: {host} / travel time: {method}"),
+    "island_linked": ("隣接のない {a} を最短時間の {b} につないでいます。", "{a} has no neighbour and is joined to the nearest in time, {b}."),
+    "group": ("グループ", "Group"),
+    "members": ("構成市町村", "Members"),
+    "host": ("会場（拠点）", "Host site"),
+    "check": ("確認", "Check"),
+    "share": ("割合", "Share"),
+    "amount": ("分担額", "Amount"),
+    "per_group": ("1グループあたり", "per group"),
     "cost_share": ("費用分担", "Cost share"),
     "build_report": ("レポートを作成", "Build report"),
     "download": ("ダウンロード", "Download"),
@@ -280,6 +320,23 @@ def method_label(methods, lang: str = DEFAULT_LANG) -> str:
         return t(METHOD_KEYS.get(codes[0], "unknown"), lang)
     parts = "・".join(t(METHOD_KEYS.get(c, "unknown"), lang).split("（")[0].split(" (")[0] for c in codes)
     return f"{t('method_mixed', lang)}（{parts}）" if lang != "en" else f"{t('method_mixed', lang)} ({parts})"
+
+
+METHOD_NAME_KEYS = {"road": "method_road", "estimate": "method_estimate", "link": "method_link", "mixed": "method_mixed"}
+
+
+def method_name_label(name: str, lang: str = DEFAULT_LANG) -> str:
+    """'road' | 'estimate' | 'link' | 'mixed' (as models/CLI report it) -> the label shown."""
+    key = METHOD_NAME_KEYS.get(str(name))
+    return t(key, lang) if key else str(name)
+
+
+def bilingual(text: str, lang: str = DEFAULT_LANG) -> str:
+    """Pick one side of an 'English / 日本語' rule text written by the CLI for both audiences."""
+    parts = str(text).split(" / ")
+    if len(parts) == 2:
+        return parts[0] if lang == "en" else parts[1]
+    return str(text)
 
 
 KIND_LABEL = {"市": "kind_city", "町": "kind_town", "村": "kind_village"}
