@@ -411,11 +411,12 @@ def add_groups(m: folium.Map, muni_gdf, groups: dict, *, lang: str = "ja", hosts
     gdf["_group_color"] = [color_of.get(groups.get(str(c)), "#ffffff") for c in gdf["code"].astype(str)]
     add_municipalities(m, gdf, "_group_color", lang=lang, name=t("legend_groups", lang), fill_opacity=0.7, legend=False)
     for h in hosts or []:
-        c = color_of.get(h.get("group"), "#333333")
         folium.Marker([float(h["lat"]), float(h["lon"])], tooltip=str(h.get("name", "")),
-                      icon=folium.DivIcon(html=f'<div style="font-size:22px;color:{c};text-shadow:0 0 2px #000;'
-                                               f'transform:translate(-50%,-50%)">★</div>', icon_size=(0, 0))).add_to(m)
+                      icon=folium.DivIcon(html='<div style="font-size:26px;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;'
+                                               'transform:translate(-50%,-55%)">★</div>', icon_size=(0, 0))).add_to(m)
     if legend and gids:
         names = group_names or {}
-        add_legend(m, t("legend_groups", lang), [(color_of[g], str(names.get(g, g))) for g in gids], position="bottomright")
+        items = [(color_of[g], str(names.get(g, g))) for g in gids]
+        title = t("legend_groups", lang) + ("（★ 会場）" if hosts and lang != "en" else (" (★ host)" if hosts else ""))
+        add_legend(m, title, items, position="bottomright")
     return m

@@ -20,6 +20,7 @@ def body(region):
     cost = c3.number_input(t("annual_cost", L), min_value=0, value=10_000_000, step=1_000_000, key="pa_cost")
     rule = c4.selectbox(t("cost_rule", L), list(S.COST_RULES), key=S.wkey("pa_rule"),
                         format_func=lambda r: S.COST_RULES[r][1 if L == "en" else 0])
+    c3.caption(fmt_yen(cost, L))
     if st.button(t("make_groups", L), type="primary", key="pa_run"):
         with st.spinner(t("partnership_running", L)):
             out = S.plan_partnership(region, k=int(k), min_pop=float(min_pop), cost=int(cost) if cost else None,
