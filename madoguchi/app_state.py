@@ -176,14 +176,22 @@ def _has_traveltime() -> bool:
     return True
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _site_matrix_cached(path: str, stamp: float) -> Matrix:
+def current_links(region) -> str | None:
+    """Path of the links file (ferries, bridges) the user uploaded for this region, if any."""
+    try:
+        return (st.session_state.get("_links") or {}).get(region.name)
+    except Exception:  # outside a Streamlit run
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _site_matrix_cached(path: str, stamp: float, links: str | None) -> Matrix:
     region = load_region(path)
     d, s = region.demand, region.sites
     if _has_traveltime():
         from geo.traveltime import region_matrix
 
-        tm = region_matrix(region, s)
+        tm = region_matrix(region, s, links=links)
         return Matrix(np.asarray(tm.minutes, float), np.asarray(tm.method, np.uint8))
     mins = _estimate_minutes(d["lon"].to_numpy(float), d["lat"].to_numpy(float), s["lon"].to_numpy(float),
                              s["lat"].to_numpy(float), region.settings)
@@ -191,22 +199,21 @@ def _site_matrix_cached(path: str, stamp: float) -> Matrix:
 
 
 def site_matrix(region) -> Matrix:
-    """Demand x candidate-site travel times, cached per region (st.cache_resource)."""
+    """Demand x candidate-site travel times (with the uploaded links), cached (st.cache_resource)."""
     mf = Path(region.path) / "manifest.json"
-    return _site_matrix_cached(str(region.path), mf.stat().st_mtime if mf.exists() else 0.0)
+    return _site_matrix_cached(str(region.path), mf.stat().st_mtime if mf.exists() else 0.0, current_links(region))
 
 
 def point_column(region, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray]:
     """Minutes and method from every demand point to one new point (a moved or added hub)."""
     if _has_traveltime():
-        from geo.traveltime import region_engine
+        from geo.traveltime import region_engine, region_matrix
 
+        links = current_links(region)
         site_matrix(region)  # sets the engine's origins (the demand points) once
-        eng = region_engine(region)
+        eng = region_engine(region, links)
         if getattr(eng, "_origins", None) is None:
-            from geo.traveltime import region_matrix
-
-            region_matrix(region, region.sites)
+            region_matrix(region, region.sites, links=links)
         mins, meth = eng.column(float(lon), float(lat))
         return np.asarray(mins, float).reshape(-1), np.asarray(meth, np.uint8).reshape(-1)
     d = region.demand
@@ -232,7 +239,7 @@ def hub_matrix(region, hubs: list[Hub], cache: dict | None = None) -> Matrix:
             cols.append(sm.minutes[:, j])
             meths.append(sm.method[:, j])
             continue
-        key = (str(region.path), round(h.lon, 7), round(h.lat, 7))
+        key = (str(region.path), current_links(region), round(h.lon, 7), round(h.lat, 7))
         if cache is not None and key in cache:
             c, mm = cache[key]
         else:
@@ -389,7 +396,7 @@ def isochrones(region, hubs: list[Hub], thresholds, cache: dict | None = None) -
         return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs="EPSG:4326"), True
     per_hub, estimate = [], False
     for h in hubs:
-        key = ("iso", str(region.path), round(h.lon, 7), round(h.lat, 7), tuple(thresholds))
+        key = ("iso", str(region.path), current_links(region), round(h.lon, 7), round(h.lat, 7), tuple(thresholds))
         if cache is not None and key in cache:
             geoms, est = cache[key]
         else:
@@ -412,7 +419,7 @@ def _hub_isochrones(region, h: Hub, thresholds) -> tuple[list, bool]:
     except ModuleNotFoundError:
         _iso = None
     if _iso is not None:
-        gdf = _iso(region_engine(region), h.lon, h.lat, thresholds, clip=_land(region))
+        gdf = _iso(region_engine(region, current_links(region)), h.lon, h.lat, thresholds, clip=_land(region))
         return list(gdf.geometry), bool((gdf["method"] != "road").any())
     # fallback (geo.isochrones not installed): the estimate rule drawn exactly
     st_ = region.settings
@@ -762,6 +769,21 @@ def plan_partnership(region, **kw) -> dict:
     from madoguchi.commands.partner import run_partner
 
     return run_partner(region, **kw)
+
+
+def import_links(region, filename: str, data: bytes) -> tuple[Path, int]:
+    """Store and validate an uploaded links CSV (from_lat,from_lon,to_lat,to_lon,minutes[,name]);
+    from then on this session's travel times use it. Returns (stored path, number of links)."""
+    from geo.links import read_links
+
+    path = store_upload(region.name, filename, data, allowed={".csv"})
+    links = read_links(path)
+    st.session_state.setdefault("_links", {})[region.name] = str(path)
+    return path, len(links)
+
+
+def clear_links(region) -> None:
+    (st.session_state.get("_links") or {}).pop(region.name, None)
 
 
 # --------------------------------------------------------------------------- page frame

@@ -83,6 +83,29 @@ def upload_box(region, sc, L):
             st.dataframe(ex, hide_index=True, width="stretch")
 
 
+def links_box(region, L):
+    """Ferry / bridge links (CSV): validated by geo.links, kept under data/uploads/<region>/."""
+    cur = S.current_links(region)
+    with st.expander(t("upload_links", L) + (f"（{t('links_in_use', L)}）" if cur else "")):
+        st.caption(t("links_help", L))
+        f = st.file_uploader(t("upload", L), type=["csv"], key="pl_links")
+        if f is not None and st.session_state.get("_pl_links_done") != (f.name, f.size):
+            if f.size > S.MAX_UPLOAD_MB * 1024 * 1024:
+                st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
+                return
+            path, n = S.import_links(region, f.name, f.getvalue())
+            st.session_state["_pl_links_done"] = (f.name, f.size)
+            st.session_state["_pl_links_msg"] = t("links_added", L, n=n, name=path.name)
+            st.rerun()
+        msg = st.session_state.get("_pl_links_msg")
+        if cur and msg:
+            st.success(msg)
+        if cur and st.button(t("links_clear", L), key="pl_links_clear"):
+            S.clear_links(region)
+            st.session_state.pop("_pl_links_done", None)
+            st.rerun()
+
+
 def apply_click(region, sc, out, L):
     """Add or move a hub where the map was clicked (each click applied once)."""
     # `pending_click` lets a test (or another widget) deliver a click the same way the map does
@@ -134,6 +157,7 @@ def body(region):
     cache = S.column_cache()
     model_box(region, sc, L)
     upload_box(region, sc, L)
+    links_box(region, L)
 
     t0 = time.perf_counter()
     cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope, cache)

@@ -1,6 +1,9 @@
 """Uploads: size-limited, stored only inside the data folder under safe names, validated by geo.sites."""
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from geo.errors import InputFileError
@@ -48,3 +51,46 @@ def test_bad_sites_csv_is_a_japanese_error(app_env):
     with pytest.raises(InputFileError) as e:
         S.import_sites(r, sc, "x.csv", "名前だけ\nA\n".encode("utf-8"))
     assert "name" in e.value.ja
+
+
+def test_links_make_an_island_reachable_and_are_labelled(okinawa_region, app_env, monkeypatch):
+    """Okinawa: 久米島町 is unreachable from a hub in 那覇 until a (test) ferry link joins them;
+    then its times are marked as including a link. The link joins the two real town-hall stand-ins."""
+    from streamlit.testing.v1 import AppTest
+
+    from madoguchi import app_widgets as W
+    from models.scenario import Hub
+
+    r = okinawa_region
+    sites = r.sites.set_index("site_id")
+    naha, kume = sites.loc["C47201"], sites.loc["C47361"]
+    hub = Hub("C47201", str(naha["name"]), float(naha["lon"]), float(naha["lat"]))
+    cv = S.coverage_view(r, [hub], [60, 240], "all", {})
+    kume_pts = (r.demand["muni_code"] == "47361").to_numpy()
+    assert kume_pts.any()
+    assert np.isinf(cv.nearest_min[kume_pts]).all()  # no road, no link: unreachable, listed
+    un = S.unreachable_points(r, cv)
+    assert "久米島町" in set(un["municipality"])
+
+    csv = (f"from_lat,from_lon,to_lat,to_lon,minutes,name\n"
+           f"{naha['lat']},{naha['lon']},{kume['lat']},{kume['lon']},180,試験用リンク（実在の航路ではない）\n").encode()
+    path = S.store_upload(r.name, "ferry.csv", csv, allowed={".csv"})
+
+    def app(links_path, region_path):
+        import streamlit as st
+
+        from madoguchi import app_state as S2
+
+        st.session_state["_links"] = {"okinawa-47": links_path}
+        reg = S2.load_region(region_path)
+        hub = S2.Hub("C47201", "那覇", 127.691621, 26.21303)
+        cv = S2.coverage_view(reg, [hub], [240], "all", {})
+        st.write(float(cv.nearest_min[(reg.demand["muni_code"] == "47361").to_numpy()].max()))
+        st.write(",".join(str(m) for m in cv.methods))
+
+    at = AppTest.from_function(app, args=(str(path), str(r.path)), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    worst_kume, methods = float(at.markdown[0].value.strip("`")), at.markdown[1].value.strip("`")
+    assert 180 < worst_kume < math.inf and "2" in methods.split(",")  # reachable now, via the 180-min link
+    cv2 = S.CoverageView([240.0], np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1, bool), 1.0, methods=[1, 2])
+    assert "航路等を含む" in W.basis_caption(r, cv2, "all", "ja")
