@@ -41,13 +41,22 @@ def _build_box(L: str) -> None:
     with st.expander(t("home_build_region", L), expanded=False):
         code = st.selectbox(t("home_prefecture", L), codes, index=codes.index("08"), format_func=lambda c: opts[c],
                             key="build_pref")
+        st.caption(t("home_build_files", L))
+        c1, c2 = st.columns(2)
+        fb = c1.file_uploader(t("upload_boundaries", L), type=["json", "geojson", "gpkg", "zip"], key="build_bnd")
+        fr = c2.file_uploader(t("upload_roads", L), type=["pbf", "osm"], key="build_roads")
         if st.button(t("home_build_region", L), key="build_btn"):
+            from geo.prefectures import pref_romaji
+
+            folder = f"{pref_romaji(code)}-{code}"
+            bnd = S.store_upload(folder, fb.name, fb.getvalue(), S.BOUNDARY_EXTS) if fb is not None else None
+            rds = S.store_upload(folder, fr.name, fr.getvalue(), S.ROAD_EXTS, max_mb=S.MAX_ROADS_MB) if fr is not None else None
             bar = st.progress(0.0, text=t("home_building", L))
 
             def prog(f, msg):
                 bar.progress(min(max(float(f), 0.0), 1.0), text=str(msg))
 
-            reg = S.build_region_for(code, progress=prog)
+            reg = S.build_region_for(code, progress=prog, boundaries=bnd, roads=rds)
             st.session_state["_region_path"] = str(reg.path)
             for k in ("region_pick", "region_pick_en"):
                 st.session_state.pop(k, None)

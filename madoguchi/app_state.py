@@ -111,13 +111,20 @@ def ensure_default_region(progress=None):
     return load_region(reg.path)
 
 
-def build_region_for(pref_code: str, progress=None):
-    """Build the default bundle of a prefecture from the found sources and load it."""
+def build_region_for(pref_code: str, progress=None, *, boundaries=None, roads=None):
+    """Build the default bundle of a prefecture (found sources, or uploaded boundaries / roads
+    files already stored by `store_upload`) and load it. An existing bundle is replaced only
+    when the new one is complete."""
     from geo.region import build_region, default_region_dir
 
     d = default_region_dir(pref_code, regions_dir())
-    build_region(pref_code, out_dir=d, progress=progress)
+    build_region(pref_code, out_dir=d, progress=progress, boundaries=boundaries, roads=roads)
     return load_region(d)
+
+
+BOUNDARY_EXTS = {".json", ".geojson", ".gpkg", ".zip", ".shp"}
+ROAD_EXTS = {".pbf", ".osm", ".gpkg", ".geojson"}
+MAX_ROADS_MB = 50
 
 
 def current_region():

@@ -123,3 +123,18 @@ def test_language_and_region_survive_page_changes(app_env):
     assert at.title[0].value == "Map"
     at.sidebar.radio(key="lang_choice").set_value("日本語").run()
     assert at.title[0].value == "地図"
+
+
+def test_build_region_from_uploaded_boundaries(tmp_path, monkeypatch, data_root):
+    """An uploaded boundaries file (here the real N03 Ibaraki file) is stored inside the data
+    folder under a safe name and used for the build."""
+    from madoguchi import app_state as S
+
+    monkeypatch.setenv("MADOGUCHI_REGIONS_DIR", str(tmp_path / "regions"))
+    monkeypatch.setenv("MADOGUCHI_UPLOADS_DIR", str(tmp_path / "uploads"))
+    src = data_root / "boundaries" / "N03-21_08_210101.json"
+    stored = S.store_upload("ibaraki-08", "../" + src.name, src.read_bytes(), S.BOUNDARY_EXTS)
+    assert stored.parent == tmp_path / "uploads" / "ibaraki-08"
+    reg = S.build_region_for("08", boundaries=stored)
+    assert len(reg.municipalities) == 44
+    assert reg.manifest["sources"]["boundaries"]["path"] == str(stored)
