@@ -183,6 +183,12 @@ def _has_traveltime() -> bool:
     return True
 
 
+def ensure_matrix(region) -> "Matrix":
+    """The cached matrix, with a spinner the first time (computing can take seconds with roads)."""
+    with st.spinner(t("computing_matrix", lang())):
+        return site_matrix(region)
+
+
 def current_links(region) -> str | None:
     """Path of the links file (ferries, bridges) the user uploaded for this region, if any."""
     try:

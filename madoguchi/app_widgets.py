@@ -50,6 +50,17 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
             _done(key, t("saved", L, name=sc.name))
         except MadoguchiError as e:
             st.error(e.message(L))
+    up = st.file_uploader(t("upload_scenario", L), type=["json"], key=f"{key}_upload")
+    if up is not None and st.session_state.get(f"{key}_upload_done") != (up.name, up.size):
+        st.session_state[f"{key}_upload_done"] = (up.name, up.size)
+        try:
+            if up.size > S.MAX_UPLOAD_MB * 1024 * 1024:
+                st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
+            else:
+                sc_in = store.import_bytes(up.getvalue())
+                _done(key, t("saved", L, name=sc_in.name))
+        except MadoguchiError as e:
+            st.error(e.message(L))
     infos = store.list()
     good = [i.name for i in infos if i.ok]
     bad = [i for i in infos if not i.ok]

@@ -155,6 +155,7 @@ def body(region):
     L = S.lang()
     sc = S.scenario(region)
     cache = S.column_cache()
+    S.ensure_matrix(region)
     model_box(region, sc, L)
     upload_box(region, sc, L)
     links_box(region, L)
@@ -164,6 +165,7 @@ def body(region):
     t_cov = time.perf_counter() - t0
     if sc.hubs:
         W.coverage_metrics(region, cv, sc.demand_scope, L)
+        sc.coverage = cv.to_dict()
     else:
         st.info(t("no_hubs", L))
 

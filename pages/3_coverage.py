@@ -78,6 +78,7 @@ def compare_box(region, L):
 def body(region):
     L = S.lang()
     sc = S.scenario(region)
+    S.ensure_matrix(region)
     c1, c2, c3 = st.columns([3, 2, 1])
     ths = c1.multiselect(t("threshold", L), THRESHOLD_CHOICES, default=[x for x in sc.thresholds if x in THRESHOLD_CHOICES],
                          format_func=lambda x: f"{x:g}分", key="cov_ths")

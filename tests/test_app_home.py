@@ -138,3 +138,16 @@ def test_build_region_from_uploaded_boundaries(tmp_path, monkeypatch, data_root)
     reg = S.build_region_for("08", boundaries=stored)
     assert len(reg.municipalities) == 44
     assert reg.manifest["sources"]["boundaries"]["path"] == str(stored)
+
+
+def test_map_page_draws_real_roads_on_kumamoto(kumamoto_region, regions_tmp, tmp_path, monkeypatch):
+    monkeypatch.setenv("MADOGUCHI_REGIONS_DIR", str(regions_tmp))
+    monkeypatch.setenv("MADOGUCHI_SCENARIOS_DIR", str(tmp_path / "scenarios"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.sidebar.selectbox(key="region_pick").set_value(str(kumamoto_region.path)).run()
+    assert not at.exception
+    assert "データの状況: 熊本県" in _text(at)
+    assert any("道路データあり" in i.value for i in at.info)
+    at.switch_page("pages/1_map.py").run()
+    assert not at.exception and not at.error
+    assert at.checkbox(key="map_roads").value and not at.checkbox(key="map_roads").disabled
