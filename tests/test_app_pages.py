@@ -272,3 +272,21 @@ def test_mixed_methods_labelled_on_kumamoto_roads(kumamoto_region):
     assert "混在（道路・推定）" in text
     iso, est = S.isochrones(r, [hub], [15, 30], {})
     assert len(iso) == 2 and not iso.geometry[0].is_empty
+
+
+def test_app_numbers_equal_cli_and_report_path(ibaraki_region):
+    """The app's fast path (cached site columns + one engine column per moved hub) gives the same
+    coverage as planning_io.coverage_for_scenario, which the CLI and the reports use."""
+    from madoguchi.planning_io import coverage_for_scenario
+
+    r = ibaraki_region
+    sc = S.new_scenario(r)
+    S.run_placement(r, sc, "pmedian", p=3, scope="without_welfare_office", method="heuristic", cache={})
+    S.add_hub(sc, 140.35, 36.77, region=r)  # hand-placed in 大子町
+    cv = S.coverage_view(r, sc.hubs, sc.thresholds, sc.demand_scope, {})
+    ref, _tm = coverage_for_scenario(r, sc)
+    assert cv.population == pytest.approx(ref.population)
+    for th in sc.thresholds:
+        assert cv.covered[th] == pytest.approx(ref.within[th]["population"], rel=1e-9)
+    assert cv.mean_min == pytest.approx(ref.mean_min, rel=1e-9)
+    assert cv.max_min == pytest.approx(ref.max_min, rel=1e-9)
