@@ -89,7 +89,8 @@ def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15
     sm = site_matrix(region, sites=allsites)
     T = sm.minutes
     method = io.method_label(sm)
-    out = {"region": region.name, "base": {"site_id": str(b["site_id"]), "name": str(b["name"])},
+    out = {"region": region.name, "demand_rule": io.demand_rule(region),
+           "base": {"site_id": str(b["site_id"]), "name": str(b["name"])},
            "travel_time_method": method, "service_min": service_min, "day": day, "frequency_rule": freq_rule,
            "teams": teams}
     ids = st["site_id"].astype(str).tolist()
@@ -162,7 +163,9 @@ def _print_plan(p: dict, indent: str = "") -> None:
 
 def _print(out: dict) -> None:
     print(f"地域 / region: {out['region']}   出発拠点 / base: {out['base']['name']}   勤務時間 / day: {out['day']}")
-    print(f"所要時間 / travel time: {out['travel_time_method']}   滞在 / on site: {out['service_min']:g} 分   頻度 / frequency: {out['frequency_rule']}")
+    print(f"所要時間 / travel time: {out['travel_time_method']}" + ("（推定 / estimate）" if out["travel_time_method"] != "road" else "")
+          + f"   滞在 / on site: {out['service_min']:g} 分   頻度 / frequency: {out['frequency_rule']}")
+    print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}  {out['demand_rule'].get('description') or ''}")
     if out.get("blocks") is None:
         _print_plan(out["plan"])
     else:

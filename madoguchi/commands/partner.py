@@ -90,7 +90,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     gs = evaluate(labels, codes, names, pop, adj, tm.minutes, region.demand["population"].to_numpy(float),
                   region.demand["muni_code"].astype(str), sites["site_id"], sites["name"], sites["muni_code"], min_pop)
     out = {
-        "region": region.name, "k": k_used, "min_pop": min_pop, "method": method_used, "adjacency": adj_rule,
+        "region": region.name, "demand_rule": io.demand_rule(region), "k": k_used, "min_pop": min_pop, "method": method_used, "adjacency": adj_rule,
         "travel_time_method": method, "host_rule": "1-median over the group's candidate sites, weighted by its demand points / グループ内の候補地のうち人口加重平均時間が最小",
         "islands_linked": [{"from": names[i], "to": names[j]} for i, j in added],
         "municipalities_without_site": no_site,
@@ -140,7 +140,9 @@ def _f(x, nd=0):
 
 def _print(out: dict) -> None:
     print(f"地域 / region: {out['region']}   グループ数 / groups: {out['k']}   最低人口 / min population: {_f(out['min_pop'])}")
-    print(f"隣接 / neighbours: {out['adjacency']}   所要時間 / travel time: {out['travel_time_method']}")
+    print(f"隣接 / neighbours: {out['adjacency']}   所要時間 / travel time: {out['travel_time_method']}"
+          + ("（推定 / estimate）" if out["travel_time_method"] != "road" else ""))
+    print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}  {out['demand_rule'].get('description') or ''}")
     for lk in out["islands_linked"]:
         print(f"  隣接のない地域を最短時間の市町村につないだ: {lk['from']} → {lk['to']}")
     for g in out["groups"]:
