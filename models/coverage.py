@@ -241,8 +241,18 @@ class CoverageComparison:
     newly_unreachable_population: float
     per_municipality: pd.DataFrame
     summary: dict
+    demand_ids: np.ndarray | None = None
+    minutes_a: np.ndarray | None = None
+    minutes_b: np.ndarray | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self, per_point: bool = False) -> dict:
+        d = self._summary_dict()
+        if per_point and self.demand_ids is not None:
+            d["points"] = [{"id": _py(i), "minutes_a": _num(a), "minutes_b": _num(b), "change_min": _num(c)}
+                           for i, a, b, c in zip(self.demand_ids, self.minutes_a, self.minutes_b, self.delta_minutes)]
+        return d
+
+    def _summary_dict(self) -> dict:
         return {
             "gainers": self.gainers, "losers": self.losers,
             "gain_population": _num(self.gain_population), "loss_population": _num(self.loss_population),
@@ -292,5 +302,5 @@ def compare(a: CoverageResult, b: CoverageResult, tol_min: float = 0.5) -> Cover
         gain_population=float(w[gain].sum()), loss_population=float(w[loss].sum()),
         newly_reachable_population=float(w[known & ~fa & fb].sum()),
         newly_unreachable_population=float(w[known & fa & ~fb].sum()),
-        per_municipality=per, summary=summary,
+        per_municipality=per, summary=summary, demand_ids=np.asarray(a.demand_ids), minutes_a=ta, minutes_b=tb,
     )

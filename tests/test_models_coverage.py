@@ -105,6 +105,9 @@ def test_compare_gains_and_losses():
     rowA = c.per_municipality.set_index("muni_code").loc["A"]
     assert rowA["mean_change_min"] == pytest.approx((100 * 10 + 200 * 25) / 300 - (100 * 10 + 200 * 40) / 300)
     json.dumps(c.to_dict(), allow_nan=False)
+    pts = c.to_dict(per_point=True)["points"]
+    assert pts[1] == {"id": 1, "minutes_a": 40.0, "minutes_b": 25.0, "change_min": -15.0}
+    assert pts[2]["minutes_a"] is None and pts[2]["change_min"] is None
 
 
 def test_bad_inputs():

@@ -177,3 +177,17 @@ def test_partner_ibaraki_44(ibaraki_region, run_cli, tmp_path):
     assert d2["method"] == "user" and [g["population"] for g in d2["groups"]] == [g["population"] for g in d["groups"]]
     code, out3, err = run_cli("partner", "--region", ibaraki_region.path, "--k", "20", "--min-pop", "200000")
     assert code == 2 and "cannot give 20 groups" in err or "20 グループ" in err
+
+
+def test_coverage_cli_compare_nested_scenarios(ibaraki_region, run_cli, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--scenario-out", a)[0] == 0
+    assert run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201,C08443", "--scenario-out", b)[0] == 0
+    code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--scenario", a, "--compare", b, "--points", "--json")
+    assert code == 0, err
+    c = json.loads(out)["comparison"]
+    assert c["losers"] == 0 and c["gainers"] > 0  # adding a hub never makes anyone worse off
+    assert all(p["change_min"] <= 1e-9 for p in c["points"] if p["change_min"] is not None)
+    assert c["summary"]["mean_change_min"] < 0
+    code, txt, err = run_cli("coverage", "--region", ibaraki_region.path, "--scenario", a, "--compare", b)
+    assert code == 0 and "比較" in txt

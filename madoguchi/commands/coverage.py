@@ -64,7 +64,7 @@ def run_coverage(region, *, scenario=None, hubs=None, thresholds=None, scope=Non
         sb = io.read_scenario(compare)
         cov_b, _ = io.coverage_for_hubs(region, io.hubs_frame(sb.hubs), th, scope)
         c = cmp(cov, cov_b)
-        out["comparison"] = {"a": scenario or hubs, "b": compare, **c.to_dict()}
+        out["comparison"] = {"a": scenario or hubs, "b": compare, **c.to_dict(per_point=points)}
     return out
 
 
