@@ -682,7 +682,9 @@ def pcenter_exact(D, p, fixed=(), time_limit_s=60.0):
 
 
 def pcenter_heuristic(D, p, fixed=(), max_iter: int = 200):
-    """Greedy farthest-first start, then swaps that lower the worst time (ties: lower sum)."""
+    """Two starts, each improved by swaps that lower the worst time (ties: lower sum):
+    farthest-first, and a threshold search (smallest time r whose greedy set cover needs <= p
+    new hubs). Returns (new cols, worst time)."""
     n, m = D.shape
     fixed = list(fixed)
     open_ = list(fixed)
@@ -694,6 +696,37 @@ def pcenter_heuristic(D, p, fixed=(), max_iter: int = 200):
         cand = np.argsort(D[far])
         j = next(int(c) for c in cand if c not in open_)
         open_.append(j)
+    best = _pcenter_swap(D, open_, fixed, max_iter)
+    start = _pcenter_threshold_greedy(D, p, fixed)
+    if start is not None:
+        alt = _pcenter_swap(D, fixed + start, fixed, max_iter)
+        if alt[1] < best[1]:
+            best = alt
+    return best[0], best[1][0]
+
+
+def _pcenter_threshold_greedy(D, p, fixed):
+    lb = float(D.min(axis=1).max())
+    cand = np.unique(D[D >= lb])
+    lo, hi, found = 0, len(cand) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        A = D <= cand[mid]
+        need = ~A[:, fixed].any(axis=1) if fixed else np.ones(len(D), bool)
+        cols = _greedy_cover(A[need], fixed) if need.any() else []
+        if len(cols) <= p:
+            found, hi = cols, mid - 1
+        else:
+            lo = mid + 1
+    if found is None:
+        return None
+    free = [c for c in range(D.shape[1]) if c not in set(fixed) | set(found)]
+    return list(found) + free[: p - len(found)]
+
+
+def _pcenter_swap(D, open_, fixed, max_iter):
+    n = D.shape[0]
+    open_ = list(open_)
     fixed_set = set(fixed)
 
     def val(cols):
@@ -718,7 +751,7 @@ def pcenter_heuristic(D, p, fixed=(), max_iter: int = 200):
                 break
         if not improved:
             break
-    return [c for c in open_ if c not in fixed_set], cur[0]
+    return [c for c in open_ if c not in fixed_set], cur
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -33,15 +33,15 @@ def _agree(D, w, fixed, capsys, label):
         assert he.solver_objective <= ex.solver_objective * 1.01
         assert ex.solver_objective <= he.solver_objective * (1 + 1e-9)  # exact is optimal
         assert set(fixed) <= set(ex.chosen) and len(ex.new) == p
-        rows.append(("pmedian", p, ex.objective, he.objective, ex.solve_s, he.solve_s))
+        rows.append(("pmedian", p, ex.objective, he.objective, ex.solve_s, he.solve_s, ex.solver))
         exm = MCLP(D, w, p, 30, fixed=fixed, method="exact").solve()
         hem = MCLP(D, w, p, 30, fixed=fixed, method="heuristic").solve()
         assert hem.objective >= exm.objective * 0.99
-        rows.append(("mclp30", p, exm.objective, hem.objective, exm.solve_s, hem.solve_s))
+        rows.append(("mclp30", p, exm.objective, hem.objective, exm.solve_s, hem.solve_s, exm.solver))
     with capsys.disabled():
         print(f"\n{label}")
         for r in rows:
-            print(f"  {r[0]:8s} p={r[1]} exact={r[2]:,.1f} heuristic={r[3]:,.1f} exact {r[4]:.2f} s, heuristic {r[5]:.3f} s")
+            print(f"  {r[0]:8s} p={r[1]} exact={r[2]:,.1f} heuristic={r[3]:,.1f} exact {r[4]:.2f} s ({r[6]}), heuristic {r[5]:.3f} s")
 
 
 @pytest.mark.slow
