@@ -550,18 +550,42 @@ def store(region):
 # --------------------------------------------------------------------------- hub editing (pure)
 
 
+def muni_name_at(region, lon: float, lat: float) -> str:
+    """Name of the municipality containing (lon, lat), else of the nearest one ('' without a region)."""
+    if region is None:
+        return ""
+    import shapely
+
+    m = region.municipalities
+    inside = shapely.contains_xy(np.asarray(m.geometry.values), float(lon), float(lat))
+    if inside.any():
+        return str(m["name"].iloc[int(np.flatnonzero(inside)[0])])
+    d = shapely.distance(np.asarray(m.geometry.values), shapely.Point(float(lon), float(lat)))
+    return str(m["name"].iloc[int(np.argmin(d))])
+
+
+def _manual_id(sc: Scenario) -> str:
+    used = {h.site_id for h in sc.hubs}
+    k = 1
+    while f"manual-{k}" in used:
+        k += 1
+    return f"manual-{k}"
+
+
 def add_hub(sc: Scenario, lon: float, lat: float, name: str | None = None, region=None) -> Hub:
-    """Add a hand-placed hub at (lon, lat); must be inside the region's extent if a region is given."""
+    """Add a hand-placed hub at (lon, lat), named after its municipality; must lie in the region."""
     _check_point(lon, lat, region)
     k = 1 + sum(1 for h in sc.hubs if h.source == "manual")
-    h = Hub(site_id=f"manual-{int(time.time() * 1000) % 10**9}-{k}", name=name or f"手動拠点{k}", lon=float(lon),
-            lat=float(lat), fixed=False, source="manual")
+    where = muni_name_at(region, lon, lat)
+    h = Hub(site_id=_manual_id(sc), name=name or (f"手動拠点{k}（{where}）" if where else f"手動拠点{k}"),
+            lon=float(lon), lat=float(lat), fixed=False, source="manual")
     sc.hubs.append(h)
     return h
 
 
 def move_hub(sc: Scenario, index: int, lon: float, lat: float, region=None) -> Hub:
-    """Move hub `index` to (lon, lat); it becomes a hand-placed position (source 'manual')."""
+    """Move hub `index` to (lon, lat). A moved model hub is no longer at its candidate site, so it
+    becomes a hand-placed hub with its own id, named after where it now stands."""
     if not (0 <= index < len(sc.hubs)):
         raise ParameterError("移動する拠点を選んでください。", "choose a hub to move")
     _check_point(lon, lat, region)
@@ -569,7 +593,23 @@ def move_hub(sc: Scenario, index: int, lon: float, lat: float, region=None) -> H
     h.lon, h.lat = float(lon), float(lat)
     if h.source != "existing":
         h.source = "manual"
+        h.site_id = _manual_id(sc)
+        where = muni_name_at(region, lon, lat)
+        if where:
+            h.name = f"移動した拠点（{where}）"
     return h
+
+
+def nearest_hub(sc: Scenario, lon: float, lat: float, max_km: float = 5.0) -> int | None:
+    """Index of the hub nearest to (lon, lat) within `max_km`, else None (for removing by a click)."""
+    if not sc.hubs:
+        return None
+    lo = np.array([h.lon for h in sc.hubs])
+    la = np.array([h.lat for h in sc.hubs])
+    k = np.cos(np.radians(lat))
+    dkm = np.hypot((lo - lon) * 111.32 * k, (la - lat) * 110.574)
+    i = int(np.argmin(dkm))
+    return i if dkm[i] <= max_km else None
 
 
 def remove_hub(sc: Scenario, index: int) -> Hub:

@@ -109,21 +109,35 @@ def links_box(region, L):
 def apply_click(region, sc, out, L):
     """Add or move a hub where the map was clicked (each click applied once)."""
     # `pending_click` lets a test (or another widget) deliver a click the same way the map does
-    click = st.session_state.pop("pending_click", None) or (out or {}).get("last_clicked")
+    out = out or {}
+    click = st.session_state.pop("pending_click", None)
     if not click:
-        return
-    key = (round(click["lat"], 7), round(click["lng"], 7))
-    if st.session_state.get("_last_click") == key:
-        return
-    st.session_state["_last_click"] = key
+        # the map keeps returning its last click on every rerun: act only on a value not seen before
+        # (last_object_clicked is a click on a marker or a shape, which may not reach the map itself)
+        for field in ("last_object_clicked", "last_clicked"):
+            v = out.get(field)
+            key = (round(v["lat"], 7), round(v["lng"], 7)) if v else None
+            if key is not None and st.session_state.get(f"_seen_{field}") != key:
+                st.session_state[f"_seen_{field}"] = key
+                click = click or v
+        if not click:
+            return
     mode = st.session_state.get(S.wkey("pl_click"), "add")
     if mode == "add":
         h = S.add_hub(sc, click["lng"], click["lat"], region=region)
         st.session_state["pl_msg"] = t("hub_added", L, name=h.name)
     elif mode == "move":
-        idx = st.session_state.get("pl_selected", 0)
+        idx = st.session_state.get("_pl_sel", 0) or 0
         h = S.move_hub(sc, int(idx), click["lng"], click["lat"], region=region)
         st.session_state["pl_msg"] = t("hub_moved", L, name=h.name)
+    elif mode == "remove":
+        idx = S.nearest_hub(sc, click["lng"], click["lat"])
+        if idx is None:
+            st.session_state["pl_msg"] = None
+            st.warning(t("no_hub_near", L))
+            return
+        h = S.remove_hub(sc, idx)
+        st.session_state["pl_msg"] = t("hub_removed", L, name=h.name)
     else:
         return
     st.session_state["pl_notes"] = []
@@ -170,13 +184,16 @@ def body(region):
         st.info(t("no_hubs", L))
 
     c1, c2, c3 = st.columns([2, 2, 1])
-    c1.radio(t("click_mode", L), ["add", "move", "none"], key=S.wkey("pl_click"), horizontal=True,
-             format_func=lambda k: t({"add": "click_add", "move": "click_move", "none": "click_none"}[k], L))
+    c1.radio(t("click_mode", L), ["add", "move", "remove", "none"], key=S.wkey("pl_click"), horizontal=True,
+             format_func=lambda k: t({"add": "click_add", "move": "click_move", "remove": "click_remove",
+                                      "none": "click_none"}[k], L))
     if sc.hubs:
-        if not (0 <= int(st.session_state.get("pl_selected", 0) or 0) < len(sc.hubs)):
-            st.session_state["pl_selected"] = 0
-        c2.selectbox(t("selected_hub", L), list(range(len(sc.hubs))), key="pl_selected",
-                     format_func=lambda i: f"{i + 1}. {sc.hubs[i].name}" if i < len(sc.hubs) else str(i))
+        cur = st.session_state.get("pl_selected", 0)
+        if not (isinstance(cur, int) and 0 <= cur < len(sc.hubs)):
+            st.session_state.pop("pl_selected", None)  # hubs changed under the widget: start again at hub 1
+        st.session_state["_pl_sel"] = c2.selectbox(
+            t("selected_hub", L), list(range(len(sc.hubs))), key="pl_selected",
+            format_func=lambda i: f"{i + 1}. {sc.hubs[i].name}" if i < len(sc.hubs) else str(i))
     th_map = c3.selectbox(t("threshold", L), sc.thresholds, index=min(1, len(sc.thresholds) - 1),
                           format_func=lambda x: f"{x:g}分", key="pl_map_th")
 
@@ -188,18 +205,18 @@ def body(region):
         maps.add_roads(m, region.roads, lang=L, legend=False)
     sub = region.demand[cv.in_scope]
     maps.add_demand(m, sub, lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_map)
-    sel = st.session_state.get("pl_selected") if st.session_state.get(S.wkey("pl_click")) == "move" else None
+    sel = st.session_state.get("_pl_sel") if st.session_state.get(S.wkey("pl_click")) == "move" else None
     maps.add_hubs(m, sc.hubs, lang=L, selected=sel)
     t_map = time.perf_counter() - t1
     st.caption(t("map_click_hint", L) + "　" + t("recompute_time", L, ms=f"{(t_cov + t_map) * 1000:.0f}"))
-    out = st_folium(m, height=560, use_container_width=True, returned_objects=["last_clicked"], key="placement_map")
+    out = st_folium(m, height=560, use_container_width=True, returned_objects=["last_clicked", "last_object_clicked"], key="placement_map")
     apply_click(region, sc, out, L)
 
     hub_table(region, sc, L)
     if sc.hubs:
         c1, c2 = st.columns(2)
         if c1.button(t("remove_hub", L), key="pl_remove"):
-            h = S.remove_hub(sc, int(st.session_state.get("pl_selected", 0)))
+            h = S.remove_hub(sc, int(st.session_state.get("_pl_sel", 0) or 0))
             st.session_state["pl_msg"] = f"{t('delete', L)}: {h.name}"
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
             st.rerun()

@@ -290,3 +290,27 @@ def test_app_numbers_equal_cli_and_report_path(ibaraki_region):
         assert cv.covered[th] == pytest.approx(ref.within[th]["population"], rel=1e-9)
     assert cv.mean_min == pytest.approx(ref.mean_min, rel=1e-9)
     assert cv.max_min == pytest.approx(ref.max_min, rel=1e-9)
+
+
+def test_click_removes_nearest_hub_and_names_follow_place(placed):
+    at = placed
+    sc = at.session_state["scenario"]
+    h0 = sc.hubs[0]
+    at.radio(key="pl_click").set_value("remove").run()
+    at.session_state["pending_click"] = {"lat": h0.lat + 0.005, "lng": h0.lon}  # ~0.5 km from hub 1
+    at.run()
+    _ok(at)
+    sc = at.session_state["scenario"]
+    assert len(sc.hubs) == 2 and h0.site_id not in {h.site_id for h in sc.hubs}
+    assert any("拠点を削除しました" in s.value for s in at.success)
+    # a click far from every hub removes nothing and says so
+    at.session_state["pending_click"] = {"lat": 36.77, "lng": 140.35}
+    at.run()
+    assert len(at.session_state["scenario"].hubs) == 2
+    assert any("5 km 以内に拠点がありません" in w.value for w in at.warning)
+    # a moved model hub gets its own id and the name of the place it now stands in
+    at.radio(key="pl_click").set_value("move").run()
+    at.session_state["pending_click"] = {"lat": 36.77, "lng": 140.35}
+    at.run()
+    h = at.session_state["scenario"].hubs[0]
+    assert h.source == "manual" and h.site_id.startswith("manual-") and h.name == "移動した拠点（大子町）"

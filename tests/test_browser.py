@@ -153,9 +153,14 @@ def nav(d, label: str, title: str) -> None:
 
 def click_button(d, label: str) -> None:
     d.switch_to.default_content()
-    btns = [b for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stButton"] button, [data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"]')
-            if b.text.strip() == label and b.is_displayed()]
-    assert btns, f"no button {label!r}"
+    sel = '[data-testid="stButton"] button, [data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"]'
+    try:
+        btns = WebDriverWait(d, 30, ignored_exceptions=IGNORED).until(
+            lambda x: [b for b in x.find_elements(By.CSS_SELECTOR, sel) if b.text.strip() == label and b.is_displayed()]
+            or False)
+    except TimeoutException:
+        shot(d, "FAILED_button")
+        raise AssertionError(f"no button {label!r}\n--- page ---\n{body_text(d)[:3000]}")
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", btns[0])
     btns[0].click()
 
