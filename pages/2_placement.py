@@ -188,11 +188,15 @@ def body(region):
              format_func=lambda k: t({"add": "click_add", "move": "click_move", "remove": "click_remove",
                                       "none": "click_none"}[k], L))
     if sc.hubs:
-        cur = st.session_state.get("pl_selected", 0)
-        if not (isinstance(cur, int) and 0 <= cur < len(sc.hubs)):
-            st.session_state.pop("pl_selected", None)  # hubs changed under the widget: start again at hub 1
+        # Streamlit keeps a choice by its shown label: when hubs are renamed or removed, a new key
+        # makes a fresh widget that starts from the remembered index (_pl_sel)
+        import hashlib
+
+        sig = hashlib.md5("|".join(h.name for h in sc.hubs).encode()).hexdigest()[:8]
+        cur = st.session_state.get("_pl_sel", 0) or 0
+        cur = cur if 0 <= cur < len(sc.hubs) else 0
         st.session_state["_pl_sel"] = c2.selectbox(
-            t("selected_hub", L), list(range(len(sc.hubs))), key="pl_selected",
+            t("selected_hub", L), list(range(len(sc.hubs))), index=cur, key=f"pl_selected_{sig}",
             format_func=lambda i: f"{i + 1}. {sc.hubs[i].name}" if i < len(sc.hubs) else str(i))
     th_map = c3.selectbox(t("threshold", L), sc.thresholds, index=min(1, len(sc.thresholds) - 1),
                           format_func=lambda x: f"{x:g}分", key="pl_map_th")

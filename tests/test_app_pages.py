@@ -109,7 +109,7 @@ def test_click_adds_and_moves_hub_and_coverage_updates_fast(placed):
     assert float(after_add.split("分")[0]) <= float(before.split("分")[0])
     # move it far south: a different time results
     at.radio(key="pl_click").set_value("move").run()
-    at.selectbox(key="pl_selected").set_value(3).run()
+    next(sb for sb in at.selectbox if sb.label == "移動する拠点").set_value(3).run()
     at.session_state["pending_click"] = {"lat": 35.95, "lng": 140.15}
     t0 = time.perf_counter()
     at.run()
