@@ -97,3 +97,17 @@ def test_calendar_grid_shape():
     assert g.iloc[0]["火"] == "1日 ルート1、ルート2" and g.iloc[0]["水"] == "2日 "
     assert g.iloc[0]["月"] == ""  # 30 Nov belongs to the previous month
     assert "3日 休" in g.iloc[0]["木"]
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/1_map.py", "pages/2_placement.py", "pages/3_coverage.py",
+                                  "pages/4_outreach.py", "pages/5_partnership.py", "pages/6_report.py"])
+def test_every_page_in_english(app_env, page):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.sidebar.radio(key="lang_choice").set_value("English").run()
+    if page != "app.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    title = at.title[0].value
+    assert title.isascii() or title.startswith("Madoguchi"), title
