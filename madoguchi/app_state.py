@@ -904,9 +904,13 @@ def page(title_key: str, body, *, needs_region: bool = True) -> None:
         pass
 
     def _run():
+        t0 = time.perf_counter()
         region = current_region() if needs_region else None
         sidebar(region)
         st.title(t(title_key, lang()))
         body(region) if needs_region else body()
+        ms = (time.perf_counter() - t0) * 1000
+        st.session_state["_last_run_ms"] = ms
+        st.caption(t("page_run_time", lang(), ms=f"{ms:,.0f}"))
 
     guarded(_run)

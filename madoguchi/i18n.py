@@ -135,6 +135,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hub_moved": ("拠点を移動しました: {name}", "Hub moved: {name}"),
     "remove_hub": ("拠点を削除", "Remove hub"),
     "clear_hubs": ("すべての拠点を消す", "Clear all hubs"),
+    "page_run_time": ("この画面の計算: {ms} ミリ秒", "This page computed in {ms} ms"),
     "recompute_time": ("再計算 {ms} ミリ秒", "recomputed in {ms} ms"),
     "covered_share": ("{t}分以内に行ける住民の割合", "Share of residents within {t} min"),
     "covered_people": ("{t}分以内に行ける住民", "residents within {t} min"),

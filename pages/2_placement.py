@@ -1,9 +1,11 @@
 """拠点配置: run placement models; add, move or remove hubs on the map or in a table; coverage updates at once."""
+import functools
 import time
 
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.errors import MadoguchiError
 from madoguchi import app_state as S
 from madoguchi import app_widgets as W
 from madoguchi import maps
@@ -44,6 +46,9 @@ def model_box(region, sc, L):
                 notes.append(t("excluded_unknown", L, n=len(res.excluded_unknown_weight)))
             st.session_state["pl_notes"] = notes
             st.rerun()
+    err = st.session_state.pop("pl_err", None)
+    if err:
+        st.error(err)
     msg = st.session_state.get("pl_msg")
     if msg:
         st.success(msg)
@@ -106,22 +111,21 @@ def links_box(region, L):
             st.rerun()
 
 
-def apply_click(region, sc, out, L):
-    """Add or move a hub where the map was clicked (each click applied once)."""
-    # `pending_click` lets a test (or another widget) deliver a click the same way the map does
-    out = out or {}
-    click = st.session_state.pop("pending_click", None)
-    if not click:
-        # the map keeps returning its last click on every rerun: act only on a value not seen before
-        # (last_object_clicked is a click on a marker or a shape, which may not reach the map itself)
-        for field in ("last_object_clicked", "last_clicked"):
-            v = out.get(field)
-            key = (round(v["lat"], 7), round(v["lng"], 7)) if v else None
-            if key is not None and st.session_state.get(f"_seen_{field}") != key:
-                st.session_state[f"_seen_{field}"] = key
-                click = click or v
-        if not click:
-            return
+def new_click(out) -> dict | None:
+    """The click in the map's value that has not been handled yet (the map keeps returning its
+    last click on every rerun). last_object_clicked is a click on a marker or shape."""
+    click = None
+    for field in ("last_object_clicked", "last_clicked"):
+        v = (out or {}).get(field)
+        key = (round(v["lat"], 7), round(v["lng"], 7)) if v else None
+        if key is not None and st.session_state.get(f"_seen_{field}") != key:
+            st.session_state[f"_seen_{field}"] = key
+            click = click or v
+    return click
+
+
+def handle_click(region, sc, click, L) -> bool:
+    """Add, move or remove a hub at a clicked point, as the click mode says. True if hubs changed."""
     mode = st.session_state.get(S.wkey("pl_click"), "add")
     if mode == "add":
         h = S.add_hub(sc, click["lng"], click["lat"], region=region)
@@ -134,15 +138,34 @@ def apply_click(region, sc, out, L):
         idx = S.nearest_hub(sc, click["lng"], click["lat"])
         if idx is None:
             st.session_state["pl_msg"] = None
-            st.warning(t("no_hub_near", L))
-            return
+            st.session_state["pl_warn"] = t("no_hub_near", L)
+            return False
         h = S.remove_hub(sc, idx)
         st.session_state["pl_msg"] = t("hub_removed", L, name=h.name)
     else:
-        return
+        return False
     st.session_state["pl_notes"] = []
     st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
-    st.rerun()
+    return True
+
+
+def on_map_change(region_path: str) -> None:
+    """Callback of the map: apply a click before the page runs again, so one run shows the result."""
+    try:
+        region = S.load_region(region_path)
+        click = new_click(st.session_state.get("placement_map"))
+        if click:
+            handle_click(region, S.scenario(region), click, S.lang())
+    except MadoguchiError as e:
+        st.session_state["pl_err"] = e.message(S.lang())
+
+
+def apply_click(region, sc, out, L):
+    """Fallback when the callback did not run (and `pending_click`, which lets a test or another
+    widget deliver a click the same way the map does): apply it, then run the page again."""
+    click = st.session_state.pop("pending_click", None) or new_click(out)
+    if click and handle_click(region, sc, click, L):
+        st.rerun()
 
 
 def hub_table(region, sc, L):
@@ -213,8 +236,12 @@ def body(region):
     maps.add_hubs(m, sc.hubs, lang=L, selected=sel)
     t_map = time.perf_counter() - t1
     st.caption(t("map_click_hint", L) + "　" + t("recompute_time", L, ms=f"{(t_cov + t_map) * 1000:.0f}"))
-    out = st_folium(m, height=560, use_container_width=True, returned_objects=["last_clicked", "last_object_clicked"], key="placement_map")
+    out = st_folium(m, height=560, use_container_width=True, returned_objects=["last_clicked", "last_object_clicked"],
+                    key="placement_map", on_change=functools.partial(on_map_change, str(region.path)))
     apply_click(region, sc, out, L)
+    warn = st.session_state.pop("pl_warn", None)
+    if warn:
+        st.warning(warn)
 
     hub_table(region, sc, L)
     if sc.hubs:
