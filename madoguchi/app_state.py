@@ -408,16 +408,19 @@ def isochrones(region, hubs: list[Hub], thresholds, cache: dict | None = None) -
     if not hubs:
         return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs="EPSG:4326"), True
     per_hub, estimate = [], False
+    links = current_links(region)
+    cache = {} if cache is None else cache
     for h in hubs:
-        key = ("iso", str(region.path), current_links(region), round(h.lon, 7), round(h.lat, 7), tuple(thresholds))
-        if cache is not None and key in cache:
-            geoms, est = cache[key]
-        else:
-            geoms, est = _hub_isochrones(region, h, thresholds)
-            if cache is not None:
-                cache[key] = (geoms, est)
-        per_hub.append(geoms)
-        estimate = estimate or est
+        # memoised per hub position and single threshold: a new threshold computes only itself
+        keys = [("iso", str(region.path), links, round(h.lon, 7), round(h.lat, 7), T) for T in thresholds]
+        todo = [T for T, k in zip(thresholds, keys) if k not in cache]
+        if todo:
+            geoms, est = _hub_isochrones(region, h, todo)
+            for T, g in zip(todo, geoms):
+                cache[("iso", str(region.path), links, round(h.lon, 7), round(h.lat, 7), T)] = (g, est)
+        got = [cache[k] for k in keys]
+        per_hub.append([g for g, _e in got])
+        estimate = estimate or any(e for _g, e in got)
     geoms = [shapely.union_all([g[i] for g in per_hub]) for i in range(len(thresholds))]
     return gpd.GeoDataFrame({"minutes": thresholds}, geometry=geoms, crs="EPSG:4326"), estimate
 

@@ -226,17 +226,37 @@ def add_municipalities(m: folium.Map, gdf, color_by: str | None = "kind", *, lan
     return m
 
 
-def add_labels(m: folium.Map, gdf, *, column: str = "name", min_zoom_class: str = "") -> folium.Map:
+class _Labels(MacroElement):
+    """Text labels drawn by one script (44 folium Markers would each be a rendered element)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(){
+          var pts = {{ this.data_json }};
+          for (var i = 0; i < pts.length; i++) {
+            L.marker([pts[i][0], pts[i][1]], {interactive: false, keyboard: false,
+              icon: L.divIcon({className: 'madoguchi-label', iconSize: [0, 0], html: pts[i][2]})
+            }).addTo({{ this._parent.get_name() }});
+          }
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows):
+        super().__init__()
+        self._name = "Labels"
+        self.data_json = json.dumps(rows, ensure_ascii=False)
+
+
+def add_labels(m: folium.Map, gdf, *, column: str = "name") -> folium.Map:
     """Municipality names at representative points (text only; not clickable, so a click on a
     name reaches the map, e.g. to place a hub there)."""
     pts = gdf.geometry.representative_point()
-    fg = folium.FeatureGroup(name="名称", control=False)
-    for name, p in zip(gdf[column], pts):
-        folium.Marker([p.y, p.x], interactive=False, icon=folium.DivIcon(
-            html=f'<div style="font-size:11px;color:#222;white-space:nowrap;transform:translate(-50%,-50%);'
-                 f'text-shadow:0 0 3px #fff,0 0 3px #fff">{html.escape(str(name))}</div>',
-            icon_size=(0, 0))).add_to(fg)
-    fg.add_to(m)
+    rows = [[float(p.y), float(p.x),
+             '<div style="font-size:11px;color:#222;white-space:nowrap;transform:translate(-50%,-50%);'
+             f'text-shadow:0 0 3px #fff,0 0 3px #fff">{html.escape(str(name))}</div>']
+            for name, p in zip(gdf[column], pts)]
+    _Labels(rows).add_to(m)
     return m
 
 
