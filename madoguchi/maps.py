@@ -313,7 +313,9 @@ def add_sites(m: folium.Map, gdf, *, lang: str = "ja", color: str = "#525252", r
                             fill_color="#ffffff", fill_opacity=0.9, tooltip=str(nm)).add_to(fg)
     fg.add_to(m)
     if legend:
-        add_legend(m, t("legend_sites", lang), [("#ffffff", t("legend_sites", lang))], position="bottomleft", kind="dot")
+        labels = [str(x) for x in gdf["label"].dropna().unique() if str(x)] if "label" in gdf.columns else []
+        items = [("#ffffff", lab) for lab in labels[:4]] or [("#ffffff", t("legend_sites", lang))]
+        add_legend(m, t("legend_sites", lang), items, position="bottomleft", kind="dot")
     return m
 
 
