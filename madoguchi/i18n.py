@@ -77,7 +77,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_coverage_desc": ("基準時間ごとの到達圏、市町村別の表、到達できない地区、シナリオの比較。", "Isochrones per threshold, per-municipality table, unreachable places, scenario comparison."),
     "page_outreach_desc": ("出張相談の巡回ルートと月間カレンダーを作ります。", "Plan itinerant consultation routes and the monthly calendar."),
     "page_partnership_desc": ("広域連携のグループ、拠点となる会場、費用分担表。", "Joint-service groups, host sites and the cost-share table."),
-    "page_report_desc": ("議会・庁内向けのレポート (HTML/PDF) を出力します。", "Export the report (HTML/PDF) for council and staff."),
+    "page_report_desc": ("議会・庁内向けのレポート（PDF・HTML・Excel・GeoPackage）を出力します。", "Export the report (PDF, HTML, Excel, GeoPackage) for council and staff."),
     # map page
     "color_by": ("色分け", "Colour by"),
     "color_kind": ("種別（市・町・村）", "Kind (city/town/village)"),

@@ -26,6 +26,8 @@ def body(region):
     if not scenario.hubs:
         st.info(t("no_hubs", L))
         return
+    sig = (region.name, src, cmp, fmt, scenario.name, tuple((h.site_id, h.lon, h.lat) for h in scenario.hubs),
+           tuple(scenario.thresholds), scenario.demand_scope)
     if st.button(t("build_report", L), type="primary", key="rep_build"):
         from madoguchi.reports import MIME, report_bytes
 
@@ -33,8 +35,9 @@ def body(region):
             other = None if cmp == "__none__" else store.load(cmp)
             data = report_bytes(region, scenario, fmt, compare_with=other)
         st.session_state["rep_file"] = (f"{region.name}_{scenario.name}.{fmt}", data, MIME[fmt])
+        st.session_state["rep_for"] = sig
     f = st.session_state.get("rep_file")
-    if f:
+    if f and st.session_state.get("rep_for") == sig:  # never offer a file made for other choices
         st.success(t("report_ready", L, name=f[0], kb=f"{len(f[1]) / 1024:,.0f}"))
         st.download_button(t("download", L), data=f[1], file_name=f[0], mime=f[2], key="rep_dl")
 
