@@ -13,7 +13,7 @@ from pathlib import Path
 from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.model import ReportData, Table
 
-_NUMERIC = ("int", "pct", "min", "km", "yen", "num", "num1", "coord")
+_NUMERIC = ("int", "pct", "min", "km", "yen", "num", "num1", "coord", "auto")
 
 _CSS = """
 body{font-family:'IPAexGothic','Noto Sans CJK JP','Noto Sans JP','Hiragino Sans','Yu Gothic',sans-serif;

@@ -15,7 +15,7 @@ import pandas as pd
 #   'int'  -> 12,345     'pct'  -> 97.3 (percent value already x100)     'min' -> 23.4
 #   'km'   -> 12.3       'yen'  -> 1,234,567     'str' -> as is     'bool' -> ○ / ×
 #   'num'  -> 1,234.57 (coordinates use it with 5 decimals: 'coord')   'num1' -> 1,234.5
-FORMATS = ("int", "pct", "min", "km", "yen", "str", "bool", "num", "num1", "coord")
+FORMATS = ("int", "pct", "min", "km", "yen", "str", "bool", "num", "num1", "coord", "auto")
 
 
 def fmt_value(v, kind: str = "str") -> str:
@@ -26,6 +26,14 @@ def fmt_value(v, kind: str = "str") -> str:
         return "—"
     if kind == "bool":
         return "○" if bool(v) else "×"
+    if kind == "auto":  # whole numbers without decimals, others with one (mixed rows, e.g. comparison)
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return str(v)
+        if math.isnan(x):
+            return "—"
+        kind = "int" if math.isfinite(x) and x == round(x) else "num1"
     if kind in ("int", "yen", "pct", "min", "km", "num", "num1", "coord"):
         try:
             x = float(v)
@@ -94,13 +102,17 @@ class Table:
     formats: dict[str, str] = field(default_factory=dict)
     note: str = ""
     pdf_columns: list[str] | None = None  # a narrower selection for the A4 page (XLSX/HTML show all)
+    row_formats: list[str] | None = None  # per-row format for columns marked 'auto' (mixed rows)
 
     def formatted(self) -> pd.DataFrame:
         """All cells as display strings."""
         out = pd.DataFrame(index=self.df.index)
         for c in self.df.columns:
             kind = self.formats.get(c, "str")
-            out[c] = [fmt_value(v, kind) for v in self.df[c].tolist()]
+            if kind == "auto" and self.row_formats is not None:
+                out[c] = [fmt_value(v, k) for v, k in zip(self.df[c].tolist(), self.row_formats)]
+            else:
+                out[c] = [fmt_value(v, kind) for v in self.df[c].tolist()]
         return out
 
 

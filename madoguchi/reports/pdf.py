@@ -16,7 +16,7 @@ from madoguchi.reports.model import ReportData, Table, display_width, wrap_text
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 0.6, 0.6, 0.7, 0.7  # inches
-_NUMERIC = ("int", "pct", "min", "km", "yen", "num", "num1", "coord")
+_NUMERIC = ("int", "pct", "min", "km", "yen", "num", "num1", "coord", "auto")
 
 
 class _Doc:

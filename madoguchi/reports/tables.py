@@ -291,24 +291,27 @@ def comparison_table(a: ReportData, b: ReportData) -> Table:
     from models.coverage import compare
 
     sa, sb = a.summary, b.summary
+    people = lambda x: float(round(x)) if np.isfinite(x) else float("nan")  # noqa: E731  (whole persons)
     rows = [("拠点数", float(len(a.layers["hubs"])), float(len(b.layers["hubs"]))),
-            ("対象人口", sa["population"], sb["population"])]
+            ("対象人口", people(sa["population"]), people(sb["population"]))]
     for t in a.thresholds:
         if t in sb["share"]:
-            rows.append((f"{t:g}分以内の人口", sa["covered"][t], sb["covered"][t]))
-            rows.append((f"{t:g}分以内 (%)", sa["share"][t], sb["share"][t]))
-    rows += [("到達不可の人口", sa["unreachable_population"], sb["unreachable_population"]),
-             ("平均移動時間 (分)", sa["mean_minutes"], sb["mean_minutes"]),
-             ("人口の90%が到達 (分)", sa["p90_minutes"], sb["p90_minutes"])]
+            rows.append((f"{t:g}分以内の人口", people(sa["covered"][t]), people(sb["covered"][t])))
+            rows.append((f"{t:g}分以内 (%)", round(sa["share"][t], 1), round(sb["share"][t], 1)))
+    rows += [("到達不可の人口", people(sa["unreachable_population"]), people(sb["unreachable_population"])),
+             ("平均移動時間 (分)", round(sa["mean_minutes"], 1), round(sb["mean_minutes"], 1)),
+             ("人口の90%が到達 (分)", round(sa["p90_minutes"], 1), round(sb["p90_minutes"], 1))]
     try:
         c = compare(a.result, b.result)
     except ParameterError:
         c = None
     if c is not None:
-        rows += [("早くなる人口", float("nan"), c.gain_population), ("遅くなる人口", float("nan"), c.loss_population)]
+        rows += [("早くなる人口", float("nan"), people(c.gain_population)),
+                 ("遅くなる人口", float("nan"), people(c.loss_population))]
     df = pd.DataFrame({"指標": [r[0] for r in rows], f"A: {a.scenario_name}": [r[1] for r in rows],
                        f"B: {b.scenario_name}": [r[2] for r in rows],
-                       "差 (B−A)": [r[2] - r[1] if np.isfinite(r[1]) else float("nan") for r in rows]})
+                       "差 (B−A)": [round(r[2] - r[1], 1) if np.isfinite(r[1]) else float("nan") for r in rows]})
     cols = list(df.columns)
-    return Table("compare", "比較", df, {cols[1]: "num1", cols[2]: "num1", cols[3]: "num1"},
+    kinds = ["pct" if "(%)" in r[0] else "min" if "(分)" in r[0] else "int" for r in rows]
+    return Table("compare", "比較", df, {cols[1]: "auto", cols[2]: "auto", cols[3]: "auto"}, row_formats=kinds,
                  note=f"A = {a.scenario_name}、B = {b.scenario_name}。早く/遅くなる人口は最寄り拠点までの時間が 0.5 分を超えて変わる人口。")
