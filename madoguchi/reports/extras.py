@@ -272,7 +272,7 @@ def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
             part = m[m["code"].astype(str).isin(members)]
             if len(part) == 0:
                 continue
-            rows.append({"group": str(g.get("group", "")), "name": str(g.get("name", "")), "members": ",".join(members),
+            rows.append({"group_id": str(g.get("group", "")), "name": str(g.get("name", "")), "members": ",".join(members),
                          "n_members": len(part), "population": float(part["population"].sum(min_count=1))})
             geoms.append(part.geometry.union_all())
         if rows:
