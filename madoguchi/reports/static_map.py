@@ -8,7 +8,6 @@ black crosses, fixed and new hubs differ by marker shape, out-of-scope municipal
 from __future__ import annotations
 
 import io
-import math
 
 import numpy as np
 
