@@ -13,6 +13,8 @@ Two ways to solve each model:
 * ``heuristic`` — vectorised numpy for interactive use: greedy add, then best-improvement
   vertex substitution (Teitz & Bart 1968) with the fast swap evaluation of Whitaker (1983) /
   Resende & Werneck (2004) for p-median, and the analogous coverage-count bookkeeping for MCLP.
+  p-center: threshold search with an in-process exact set-cover branch-and-bound (no MILP
+  solver), so it is exact and proven (`lower_bound` = objective) unless its budget runs out.
   Tests check it against the exact model (within 1% on objective).
 
 Unreachable pairs (`inf`): demand points that no column reaches at all are excluded from the
@@ -231,7 +233,7 @@ class _Model:
         if covered is None and self.time is not None:
             covered = float(np.sum(w[amin <= self.time]))
         gap = None
-        if lower_bound is not None and solver_objective and self.name == "pmedian":
+        if lower_bound is not None and solver_objective and self.name in ("pmedian", "pcenter"):
             gap = max(0.0, (solver_objective - lower_bound) / solver_objective)
         res = PlacementResult(
             model=self.name, method=method, solver=solver,
@@ -635,9 +637,10 @@ class PCenter(_Model):
             cols, obj = pcenter_exact(D, self.p, self.fixed, self.time_limit_s)
             return self._finish(cols, method="exact", solver="threshold search + spopt LSCP (pulp/HiGHS)",
                                 t0=t0, solver_objective=obj, lower_bound=obj)
-        cols, obj = pcenter_heuristic(D, self.p, self.fixed)
-        return self._finish(cols, method="heuristic", solver="threshold search + greedy cover (numpy)", t0=t0,
-                            solver_objective=obj)
+        cols, obj, lb = pcenter_search(D, self.p, self.fixed)
+        notes = [] if lb < obj else ["proven optimal: every smaller time was shown infeasible (exact cover check)"]
+        return self._finish(cols, method="heuristic", solver="threshold search + exact cover branch-and-bound (numpy)",
+                            t0=t0, solver_objective=obj, lower_bound=lb, extra_notes=notes)
 
 
 def pcenter_exact(D, p, fixed=(), time_limit_s=60.0):
@@ -681,47 +684,148 @@ def pcenter_exact(D, p, fixed=(), time_limit_s=60.0):
     return best_cols, obj
 
 
-def pcenter_heuristic(D, p, fixed=(), max_iter: int = 200):
-    """Two starts, each improved by swaps that lower the worst time (ties: lower sum):
-    farthest-first, and a threshold search (smallest time r whose greedy set cover needs <= p
-    new hubs). Returns (new cols, worst time)."""
+def pcenter_heuristic(D, p, fixed=(), max_iter: int = 200, node_budget: int = 20_000, time_budget_s: float = 2.0):
+    """Fast p-center. Returns (new cols, worst time); see `pcenter_search`."""
+    cols, obj, _ = pcenter_search(D, p, fixed, max_iter=max_iter, node_budget=node_budget, time_budget_s=time_budget_s)
+    return cols, obj
+
+
+def pcenter_search(D, p, fixed=(), max_iter: int = 200, node_budget: int = 20_000, time_budget_s: float = 2.0):
+    """p-center by threshold search (Minieka 1970) with an exact in-process cover check.
+
+    Binary search over the distinct times T >= max_i min_j D_ij: T is feasible when `p` new
+    hubs (plus the fixed ones) can reach every row within T. Each check tries a greedy set
+    cover first (quick yes), then an exact branch-and-bound (`_cover_within`, at most
+    `node_budget` nodes in all and `time_budget_s` seconds; when either runs out the answer
+    counts as "no", unproven, and the result is a heuristic one with a weaker bound). The
+    smallest feasible T is the optimum when every "no" was proven. The hubs are padded to
+    exactly `p` and improved by swaps that keep the worst time and lower the sum; a
+    farthest-first + swaps start is kept as a fallback. Returns (new cols, worst time,
+    lower bound (min) — equal to the worst time when proven optimal).
+    """
     n, m = D.shape
     fixed = list(fixed)
-    open_ = list(fixed)
-    if not open_:
-        open_.append(int(np.argmin(D.max(axis=0))))
-    while len(open_) < len(fixed) + p:
-        d1 = D[:, open_].min(axis=1)
-        far = int(np.argmax(d1))
-        cand = np.argsort(D[far])
-        j = next(int(c) for c in cand if c not in open_)
-        open_.append(j)
-    best = _pcenter_swap(D, open_, fixed, max_iter)
-    start = _pcenter_threshold_greedy(D, p, fixed)
-    if start is not None:
-        alt = _pcenter_swap(D, fixed + start, fixed, max_iter)
-        if alt[1] < best[1]:
-            best = alt
-    return best[0], best[1][0]
-
-
-def _pcenter_threshold_greedy(D, p, fixed):
     lb = float(D.min(axis=1).max())
     cand = np.unique(D[D >= lb])
-    lo, hi, found = 0, len(cand) - 1, None
+    lo, hi = 0, len(cand) - 1
+    found, proven_lo = None, 0  # cand[proven_lo] is a valid lower bound
+    budget = [int(node_budget), _time.perf_counter() + float(time_budget_s)]
     while lo <= hi:
         mid = (lo + hi) // 2
         A = D <= cand[mid]
-        need = ~A[:, fixed].any(axis=1) if fixed else np.ones(len(D), bool)
+        need = ~A[:, fixed].any(axis=1) if fixed else np.ones(n, bool)
         cols = _greedy_cover(A[need], fixed) if need.any() else []
-        if len(cols) <= p:
+        ok = len(cols) <= p
+        if not ok:
+            free = np.setdiff1d(np.arange(m), fixed)
+            exact = _cover_within(A[np.ix_(need, free)], p, budget)
+            if exact is not None and exact is not False:
+                cols, ok = [int(free[c]) for c in exact], True
+            elif exact is False:
+                proven_lo = max(proven_lo, mid + 1)
+        if ok:
             found, hi = cols, mid - 1
         else:
             lo = mid + 1
-    if found is None:
+    best = None
+    if found is not None:
+        start = list(found)
+        if len(start) < p:  # pad: extra hubs never raise the worst time; nearest-first by p-median greedy
+            extra, _ = pmedian_heuristic(D, np.ones(n), p - len(start), fixed + start, max_iter=0, starts=1)
+            start += list(extra)
+        best = _pcenter_swap(D, fixed + start, fixed, max_iter)
+    bound = float(cand[min(proven_lo, len(cand) - 1)])
+    if best is None or bound < best[1][0]:  # not proven: also try farthest-first + swaps
+        open_ = list(fixed)
+        if not open_:
+            open_.append(int(np.argmin(D.max(axis=0))))
+        while len(open_) < len(fixed) + p:
+            far = int(np.argmax(D[:, open_].min(axis=1)))
+            open_.append(next(int(c) for c in np.argsort(D[far]) if c not in open_))
+        alt = _pcenter_swap(D, open_, fixed, max_iter)
+        if best is None or alt[1] < best[1]:
+            best = alt
+    return best[0], best[1][0], min(bound, best[1][0])
+
+
+class _OutOfNodes(Exception):
+    pass
+
+
+def _cover_within(A, k, budget):
+    """Can at most `k` columns of the bool matrix A (rows to cover x candidate columns) cover
+    every row? Exact branch-and-bound: drop dominated rows/columns, prune when k times the
+    largest column, or a set of rows no column covers two of, exceeds what k columns can do,
+    then branch on the columns covering the hardest row (each rejected column is removed from
+    the later branches). Returns the column list, False (proven impossible) or None (out of
+    budget: `budget` = [nodes left, perf_counter deadline], shared across calls)."""
+    A = np.asarray(A, bool)
+    try:
+        res = _cover_rec(A, np.arange(A.shape[1]), k, budget)
+    except _OutOfNodes:
         return None
-    free = [c for c in range(D.shape[1]) if c not in set(fixed) | set(found)]
-    return list(found) + free[: p - len(found)]
+    return False if res is None else [int(c) for c in res]
+
+
+def _cover_rec(A, cols, k, budget):
+    if A.shape[0] == 0:
+        return []
+    if k <= 0:
+        return None
+    budget[0] -= 1
+    if budget[0] < 0 or _time.perf_counter() > budget[1]:
+        raise _OutOfNodes
+    keep = A.any(axis=0)
+    A, cols = A[:, keep], cols[keep]
+    if A.shape[1] == 0 or not A.any(axis=1).all():
+        return None
+    packed = np.ascontiguousarray(np.packbits(A, axis=1))
+    _, first = np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True)
+    A = A[np.sort(first)]  # identical rows: cover one, cover all
+    Af = A.astype(np.float32)
+    inter = Af @ Af.T  # columns two rows share
+    rsize = np.diag(inter).copy()
+    idx = np.arange(len(rsize))
+    # sub[i, j]: row j's columns are a subset of row i's (identical rows: keep the first)
+    sub = (inter == rsize[None, :]) & ((rsize[None, :] < rsize[:, None]) | (idx[None, :] < idx[:, None]))
+    A = A[~sub.any(axis=1)]  # covering row j covers row i too
+    Af = A.astype(np.float32)
+    cinter = Af.T @ Af
+    csize = np.diag(cinter).copy()
+    cidx = np.arange(len(csize))
+    csub = (cinter == csize[:, None]) & ((csize[None, :] > csize[:, None]) | (cidx[None, :] < cidx[:, None]))
+    ck = ~csub.any(axis=1)  # a column whose rows another column also covers is never needed
+    A, cols, csize = A[:, ck], cols[ck], csize[ck]
+    n = A.shape[0]
+    if k * csize.max() < n:
+        return None
+    if csize.max() == n:
+        return [cols[int(np.argmax(csize))]]
+    if k == 1:
+        return None
+    # packing bound: rows pairwise without a common column each need their own hub
+    Af = A.astype(np.float32)
+    share = (Af @ Af.T) > 0
+    rsize = Af.sum(axis=1)
+    blocked = np.zeros(n, bool)
+    packed = 0
+    for i in np.argsort(rsize, kind="stable"):
+        if not blocked[i]:
+            packed += 1
+            if packed > k:
+                return None
+            blocked |= share[i]
+    r = int(np.argmin(rsize))
+    branch = np.flatnonzero(A[r])
+    branch = branch[np.argsort(-csize[branch], kind="stable")]
+    alive = np.ones(A.shape[1], bool)
+    for c in branch:
+        rest = ~A[:, c]
+        alive[c] = False
+        sub_res = _cover_rec(A[rest][:, alive], cols[alive], k - 1, budget)
+        if sub_res is not None:
+            return [cols[c]] + list(sub_res)
+    return None
 
 
 def _pcenter_swap(D, open_, fixed, max_iter):

@@ -97,6 +97,43 @@ def test_pcenter_exact_beats_or_equals_heuristic():
         assert ex.objective == pytest.approx(best)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_pcenter_heuristic_is_exact_by_brute_force(seed):
+    """Threshold search with the exact cover check finds the brute-force optimum (with fixed
+    hubs and unreachable pairs) and proves it (lower bound = objective)."""
+    from itertools import combinations
+
+    from models.placement import big_m, pcenter_search
+
+    D, w = _instance(100 + seed, n=90, m=12, holes=0.1 if seed % 2 else 0.0)
+    fixed = [] if seed % 3 == 0 else [seed % 12]
+    Dp = np.where(np.isfinite(D), D, big_m(D))
+    free = [j for j in range(12) if j not in fixed]
+    for p in (1, 2, 3, 4):
+        best = min(Dp[:, fixed + list(c)].min(axis=1).max() for c in combinations(free, p))
+        cols, obj, lb = pcenter_search(Dp, p, fixed)
+        assert len(cols) == p and not set(cols) & set(fixed)
+        assert obj == pytest.approx(best) and lb == pytest.approx(best)
+        r = PCenter(D, w, p, fixed=fixed, method="heuristic").solve()
+        assert r.solver_objective == pytest.approx(best)
+        assert r.lower_bound == pytest.approx(best) and r.gap == pytest.approx(0.0)
+
+
+def test_pcenter_out_of_budget_still_valid():
+    """With no branch-and-bound budget the search falls back to greedy covers + swaps: still p
+    hubs, an honest worst time, and a lower bound that does not exceed it."""
+    from models.placement import pcenter_search
+
+    D, w = _instance(11, n=150, m=25)
+    for p in (2, 4):
+        cols, obj, lb = pcenter_search(D, p, [], node_budget=0)
+        assert len(cols) == p
+        assert obj == pytest.approx(D[:, cols].min(axis=1).max())
+        assert lb <= obj
+        ex_cols, ex, ex_lb = pcenter_search(D, p, [])
+        assert ex == ex_lb and ex <= obj and lb <= ex
+
+
 def test_unreachable_and_unknown_are_reported_never_timed():
     D, w = _instance(7, n=50, m=10)
     D[4, :] = np.inf  # no site reaches point 4
