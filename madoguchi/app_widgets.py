@@ -54,9 +54,7 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
     if up is not None and st.session_state.get(f"{key}_upload_done") != (up.name, up.size):
         st.session_state[f"{key}_upload_done"] = (up.name, up.size)
         try:
-            if up.size > S.MAX_UPLOAD_MB * 1024 * 1024:
-                st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
-            else:
+            if not upload_too_big(up, L):
                 sc_in = store.import_bytes(up.getvalue())
                 _done(key, t("saved", L, name=sc_in.name))
         except MadoguchiError as e:
@@ -114,3 +112,11 @@ def pending_message(key: str = "scp") -> None:
     msg = st.session_state.pop(f"{key}_msg", None)
     if msg:
         st.success(msg)
+
+
+def upload_too_big(f, L) -> bool:
+    """True (and a Japanese/English error on screen) when an upload exceeds the app's size limit."""
+    if f.size > S.MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
+        return True
+    return False

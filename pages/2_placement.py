@@ -63,8 +63,7 @@ def upload_box(region, sc, L):
     with st.expander(t("upload_sites", L)):
         f = st.file_uploader(t("upload", L), type=["csv"], key="pl_upload")
         if f is not None and st.session_state.get("_pl_upload_done") != (f.name, f.size):
-            if f.size > S.MAX_UPLOAD_MB * 1024 * 1024:
-                st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
+            if W.upload_too_big(f, L):
                 return
             k = st.session_state.get("_upload_no", 0) + 1
             res = S.import_sites(region, sc, f.name, f.getvalue(), upload_no=k)
@@ -95,8 +94,7 @@ def links_box(region, L):
         st.caption(t("links_help", L))
         f = st.file_uploader(t("upload", L), type=["csv"], key="pl_links")
         if f is not None and st.session_state.get("_pl_links_done") != (f.name, f.size):
-            if f.size > S.MAX_UPLOAD_MB * 1024 * 1024:
-                st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
+            if W.upload_too_big(f, L):
                 return
             path, n = S.import_links(region, f.name, f.getvalue())
             st.session_state["_pl_links_done"] = (f.name, f.size)
