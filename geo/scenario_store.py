@@ -17,7 +17,7 @@ from pathlib import Path
 from geo.atomic import write_text_atomic
 from geo.errors import InputFileError, ParameterError
 from geo.paths import scenarios_dir
-from models.scenario import FORMAT, Scenario
+from models.scenario import Scenario
 
 MAX_SCENARIO_BYTES = 20 * 1024 * 1024  # a scenario is a few KB to a few MB; bigger is not ours
 SUFFIX = ".json"

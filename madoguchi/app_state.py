@@ -692,7 +692,6 @@ def safe_upload_name(name: str) -> str:
 def store_upload(region_name: str, name: str, data: bytes, allowed: set[str] = UPLOAD_EXTS,
                  max_mb: float = MAX_UPLOAD_MB) -> Path:
     """Keep an uploaded file under data/uploads/<region>/ with a safe name; size and type checked."""
-    from geo.atomic import write_text_atomic  # noqa: F401  (same folder discipline)
     import os
     import tempfile
 

@@ -227,3 +227,20 @@ def read_scenario(path, region=None):
     from madoguchi.commands.report import load_scenario_file
 
     return load_scenario_file(path)
+
+
+def fmt_num(x, nd: int = 1) -> str:
+    """Thousands-separated number for CLI text; '—' for None, NaN or inf (never a made-up value)."""
+    return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:,.{nd}f}"
+
+
+def emit(out: dict, as_json: bool, printer) -> int:
+    """Print a command's result as JSON (no NaN) or as readable text; exit code 0."""
+    if as_json:
+        from geo.scenario_store import json_clean
+        from madoguchi.cli import print_json
+
+        print_json(json_clean(out))
+    else:
+        printer(out)
+    return 0

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from geo.region import Region, build_region, default_region_dir, list_regions
+from geo.region import Region, default_region_dir, list_regions
 
 
 def test_ibaraki_counts(ibaraki_region):

@@ -1,7 +1,6 @@
 """`madoguchi coverage`: population within 15/30/45/60 min of a set of hubs; scenario comparison."""
 from __future__ import annotations
 
-import math
 
 
 def register(sub) -> None:
@@ -69,9 +68,7 @@ def run_coverage(region, *, scenario=None, hubs=None, thresholds=None, scope=Non
 
 
 def _run(args) -> int:
-    from geo.scenario_store import json_clean
     from madoguchi import planning_io as io
-    from madoguchi.cli import print_json
 
     region = io.load_region(args.region)
     out = run_coverage(region, scenario=args.scenario, hubs=args.hubs, thresholds=args.thresholds, scope=args.scope,
@@ -87,15 +84,13 @@ def _run(args) -> int:
         io.write_scenario(args.scenario_out, region, scope=out["demand_scope"], hubs=hubs,
                           thresholds=out["thresholds"], coverage=cov)
         out["scenario_out"] = args.scenario_out
-    if args.json:
-        print_json(json_clean(out))
-        return 0
-    _print(out)
-    return 0
+    return io.emit(out, args.json, _print)
 
 
 def _f(x, nd=1):
-    return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:,.{nd}f}"
+    from madoguchi.planning_io import fmt_num
+
+    return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:

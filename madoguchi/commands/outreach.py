@@ -1,7 +1,6 @@
 """`madoguchi outreach`: itinerant consultation day routes from a base and a monthly calendar."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -126,9 +125,7 @@ def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15
 
 
 def _run(args) -> int:
-    from geo.scenario_store import json_clean
     from madoguchi import planning_io as io
-    from madoguchi.cli import print_json
 
     region = io.load_region(args.region)
     out = run_outreach(region, args.base, stops=args.stops, service_min=args.service_min, day=args.day,
@@ -137,15 +134,13 @@ def _run(args) -> int:
     if args.scenario_out:
         io.write_scenario(args.scenario_out, region, outreach={k: v for k, v in out.items() if k != "region"})
         out["scenario_out"] = args.scenario_out
-    if args.json:
-        print_json(json_clean(out))
-        return 0
-    _print(out)
-    return 0
+    return io.emit(out, args.json, _print)
 
 
 def _f(x, nd=0):
-    return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:,.{nd}f}"
+    from madoguchi.planning_io import fmt_num
+
+    return fmt_num(x, nd)
 
 
 def _print_plan(p: dict, indent: str = "") -> None:

@@ -1,7 +1,6 @@
 """`madoguchi partner`: groups of municipalities for a jointly run service, hosts and cost shares."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -27,8 +26,6 @@ def muni_matrix(region):
     """Municipality x municipality minutes between their candidate sites (town-hall stand-ins).
 
     Municipalities without a candidate site get a column of inf (reported)."""
-    import pandas as pd
-
     from geo.traveltime import site_matrix
     from madoguchi import planning_io as io
 
@@ -117,9 +114,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
 
 
 def _run(args) -> int:
-    from geo.scenario_store import json_clean
     from madoguchi import planning_io as io
-    from madoguchi.cli import print_json
 
     region = io.load_region(args.region)
     out = run_partner(region, k=args.k, min_pop=args.min_pop, groups=args.groups, link_min=args.link_min, cost=args.cost,
@@ -127,15 +122,13 @@ def _run(args) -> int:
     if args.scenario_out:
         io.write_scenario(args.scenario_out, region, partnership={k: v for k, v in out.items() if k != "region"})
         out["scenario_out"] = args.scenario_out
-    if args.json:
-        print_json(json_clean(out))
-        return 0
-    _print(out)
-    return 0
+    return io.emit(out, args.json, _print)
 
 
 def _f(x, nd=0):
-    return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:,.{nd}f}"
+    from madoguchi.planning_io import fmt_num
+
+    return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:

@@ -1,7 +1,6 @@
 """`madoguchi place`: choose new consultation-desk sites (p-median / MCLP / LSCP / p-center)."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -91,7 +90,6 @@ def run_place(region, model, *, p=None, time=None, fixed_csv=None, include_exist
 
 def _run(args) -> int:
     from madoguchi import planning_io as io
-    from madoguchi.cli import print_json
     from models.scenario import Hub
 
     region = io.load_region(args.region)
@@ -110,21 +108,13 @@ def _run(args) -> int:
         io.write_scenario(args.scenario_out, region, scope=args.scope, hubs=hubs, thresholds=th,
                           placement=pl, coverage=out["coverage"])
         out["scenario_out"] = str(args.scenario_out)
-    if args.json:
-        print_json(_clean(out))
-        return 0
-    _print(out)
-    return 0
-
-
-def _clean(o):
-    from geo.scenario_store import json_clean
-
-    return json_clean(o)
+    return io.emit(out, args.json, _print)
 
 
 def _f(x, nd=1):
-    return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:,.{nd}f}"
+    from madoguchi.planning_io import fmt_num
+
+    return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:
