@@ -55,6 +55,26 @@ def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
                          "cannot decode the file as UTF-8 or Shift-JIS; pass --encoding", path=path)
 
 
+def read_csv_table(path: str | Path, what_ja: str, what_en: str, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a user CSV as all-text columns (UTF-8 with/without BOM or Shift-JIS), stripped headers.
+
+    Missing, empty or unparsable files raise InputFileError naming `what` (e.g. 人口ファイル) and
+    the path. Returns (table, encoding used).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{what_ja}が見つかりません。", f"{what_en} not found", path=path)
+    text, used = decode_text(path, encoding)
+    if not text.strip():
+        raise InputFileError(f"{what_ja}が空です。", f"the {what_en} is empty", path=path)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except Exception as e:
+        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path)
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, used
+
+
 def norm_code(v: str) -> str:
     """'8201' (Excel dropped the zero) -> '08201'; '082015' (with check digit) -> '08201'."""
     s = str(v).strip().strip('"')
@@ -70,18 +90,7 @@ def read_population(path: str | Path, code_col: str = DEFAULT_CODE_COL, value_co
                     encoding: str | None = None) -> PopulationTable:
     """Read a population CSV; codes normalised to 5 digits, numbers may contain commas."""
     path = Path(path)
-    if not path.exists():
-        raise InputFileError("人口ファイルが見つかりません。", "population file not found", path=path)
-    if path.stat().st_size == 0:
-        raise InputFileError("人口ファイルが空です。", "the population file is empty", path=path)
-    text, used = decode_text(path, encoding)
-    if not text.strip():
-        raise InputFileError("人口ファイルが空です。", "the population file is empty", path=path)
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except Exception as e:
-        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path)
-    df.columns = [str(c).strip() for c in df.columns]
+    df, used = read_csv_table(path, "人口ファイル", "population file", encoding)
     missing = [c for c in (code_col, value_col) if c not in df.columns]
     if missing:
         raise InputFileError(

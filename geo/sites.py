@@ -8,7 +8,6 @@ optional `kind` (candidate/existing), `capacity`, `site_id`.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import geopandas as gpd
@@ -55,18 +54,10 @@ def default_candidates(munis: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> gpd
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    from geo.population import decode_text
+    from geo.population import read_csv_table
 
-    if not path.exists():
-        raise InputFileError("拠点 CSV が見つかりません。", "sites CSV not found", path=path)
-    text, _ = decode_text(path)
-    if not text.strip():
-        raise InputFileError("拠点 CSV が空です。", "the sites CSV is empty", path=path)
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except Exception as e:
-        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path)
-    df.columns = [str(c).strip().lower() for c in df.columns]
+    df, _ = read_csv_table(path, "拠点 CSV ", "sites CSV")
+    df.columns = [c.lower() for c in df.columns]
     ren = {"名称": "name", "住所": "address", "緯度": "lat", "経度": "lon", "lng": "lon", "longitude": "lon", "latitude": "lat", "種別": "kind"}
     return df.rename(columns={k: v for k, v in ren.items() if k in df.columns})
 

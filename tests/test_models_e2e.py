@@ -202,6 +202,16 @@ def test_partner_ibaraki_44(ibaraki_region, run_cli, tmp_path):
     assert code == 0, err
     d2 = json.loads(out2)
     assert d2["method"] == "user" and [g["population"] for g in d2["groups"]] == [g["population"] for g in d["groups"]]
+    # the same grouping saved by Excel as Shift-JIS with Japanese group names reads the same
+    sjis = tmp_path / "groups_sjis.csv"
+    sjis.write_bytes(("code,group\n" + "\n".join(f"{c},圏域{g}" for c, g in d["labels"].items())).encode("cp932"))
+    code, out_s, err = run_cli("partner", "--region", ibaraki_region.path, "--groups", sjis, "--min-pop", "200000", "--json")
+    assert code == 0, err
+    assert [g["population"] for g in json.loads(out_s)["groups"]] == [g["population"] for g in d["groups"]]
+    # a missing use CSV is one clear line, exit 2 (no traceback)
+    code, _, err = run_cli("partner", "--region", ibaraki_region.path, "--groups", csv, "--min-pop", "200000",
+                           "--cost", "1000000", "--rule", "use", "--use", tmp_path / "nope.csv")
+    assert code == 2 and "nope.csv" in err and "Traceback" not in err
     code, out3, err = run_cli("partner", "--region", ibaraki_region.path, "--k", "20", "--min-pop", "200000")
     assert code == 2 and "cannot give 20 groups" in err or "20 グループ" in err
 

@@ -46,6 +46,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     import pandas as pd
 
     from geo.errors import InputFileError, ParameterError
+    from geo.population import read_csv_table
     from madoguchi import planning_io as io
     from models.costshare import parse_rule, split_cost
     from models.partnership import adjacency_from_times, contiguity, evaluate, link_islands, read_groups, regionalize
@@ -68,10 +69,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     if cost is not None:
         parse_rule(rule)  # fail early on a bad rule
     if groups:
-        try:
-            gdf = pd.read_csv(groups, dtype=str, encoding="utf-8-sig")
-        except (OSError, ValueError) as e:
-            raise InputFileError(f"グループ表を読めません: {e}", f"cannot read the grouping CSV: {e}", path=groups)
+        gdf, _ = read_csv_table(groups, "グループ表", "grouping CSV")
         labels = read_groups(gdf, codes, path=groups)
         method_used = "user"
         k_used = len(set(labels.tolist()))
@@ -100,7 +98,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     if cost is not None:
         use_map = None
         if use:
-            u = pd.read_csv(use, dtype={"code": str}, encoding="utf-8-sig")
+            u, _ = read_csv_table(use, "利用量 CSV ", "use CSV")
             if not {"code", "use"} <= set(u.columns):
                 raise InputFileError("利用量 CSV には code,use の列が必要です。", "the use CSV needs columns code,use", path=use)
             use_map = dict(zip(u["code"].astype(str).str.zfill(5), pd.to_numeric(u["use"], errors="coerce")))
