@@ -235,6 +235,19 @@ def point_column(region, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray
     return mins, np.ones(len(mins), np.uint8)
 
 
+def site_columns(sites, hubs) -> list[int | None]:
+    """For each hub, the column of the region's site matrix it still sits on, or None if it was
+    moved or added by hand (same id and the same position to 1e-7 degrees)."""
+    pos = {sid: i for i, sid in enumerate(sites["site_id"].astype(str))}
+    slon, slat = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
+    out = []
+    for h in hubs:
+        j = pos.get(str(h.site_id))
+        on_site = j is not None and abs(slon[j] - h.lon) < 1e-7 and abs(slat[j] - h.lat) < 1e-7
+        out.append(j if on_site else None)
+    return out
+
+
 def hub_matrix(region, hubs: list[Hub], cache: dict | None = None) -> Matrix:
     """Demand x hubs: a hub standing on a candidate site reuses that site's cached column;
     any other hub (moved, added by hand) gets one engine column, memoised in `cache`."""
@@ -242,13 +255,9 @@ def hub_matrix(region, hubs: list[Hub], cache: dict | None = None) -> Matrix:
     if not hubs:
         return Matrix(np.zeros((n, 0)), np.zeros((n, 0), np.uint8))
     sm = site_matrix(region)
-    sites = region.sites
-    pos = {sid: i for i, sid in enumerate(sites["site_id"].astype(str))}
-    slon, slat = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
     cols, meths = [], []
-    for h in hubs:
-        j = pos.get(str(h.site_id))
-        if j is not None and abs(slon[j] - h.lon) < 1e-7 and abs(slat[j] - h.lat) < 1e-7:
+    for h, j in zip(hubs, site_columns(region.sites, hubs)):
+        if j is not None:
             cols.append(sm.minutes[:, j])
             meths.append(sm.method[:, j])
             continue
@@ -475,12 +484,9 @@ def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, tim
     sm = site_matrix(region)
     sites = region.sites.reset_index(drop=True)
     keep = [h for h in sc.hubs if h.fixed or h.source == "existing" or (keep_manual and h.source == "manual")]
-    pos = {sid: i for i, sid in enumerate(sites["site_id"].astype(str))}
-    slon, slat = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
     fixed_idx, extra = [], []
-    for h in keep:
-        j = pos.get(str(h.site_id))
-        if j is not None and abs(slon[j] - h.lon) < 1e-7 and abs(slat[j] - h.lat) < 1e-7:
+    for h, j in zip(keep, site_columns(sites, keep)):
+        if j is not None:
             fixed_idx.append(j)
         else:
             extra.append(h)
