@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 from geo.prefectures import PREFECTURES
 
 CODE_COL = "N03_007"

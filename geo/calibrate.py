@@ -48,7 +48,7 @@ def calibrate(roads: RoadGraph, settings=None, pairs: int = 1000, seed: int = 0,
             rows.append(np.full(pick.size, i))
             tgt.append(pick)
     if not rows:
-        from geo.errors import ParameterError
+        from core.errors import ParameterError
 
         raise ParameterError("道路網が小さすぎて較正できません。", "road graph too small to calibrate")
     rows = np.concatenate(rows)[:pairs]

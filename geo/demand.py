@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 # A rule gets the points of the whole region (column muni_code) and a Series code -> population,
 # and returns the population of each point (float, NaN where the municipality's is unknown).

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 
 REQUIRED = ("from_lat", "from_lon", "to_lat", "to_lon", "minutes")
 

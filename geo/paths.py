@@ -25,7 +25,7 @@ def data_root(explicit: str | os.PathLike | None = None) -> Path:
 
     Order: the explicit argument, $MADOGUCHI_DATA, ../shared/geodata, data/embedded.
     """
-    from geo.errors import InputFileError
+    from core.errors import InputFileError
 
     if explicit:
         p = Path(explicit)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 
 DEFAULT_CODE_COL = "area_code"
 DEFAULT_VALUE_COL = "population"

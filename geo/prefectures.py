@@ -1,7 +1,7 @@
 """The 47 prefectures: JIS code (2 digits) -> Japanese name and romaji (for folder names)."""
 from __future__ import annotations
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 PREFECTURES: dict[str, tuple[str, str]] = {
     "01": ("北海道", "hokkaido"), "02": ("青森県", "aomori"), "03": ("岩手県", "iwate"),

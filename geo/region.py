@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.atomic import atomic_directory, write_json_atomic
-from geo.errors import InputFileError
+from core.errors import InputFileError
 from geo.paths import DEFAULT_REGIONS_DIR, data_root
 from geo.prefectures import PREFECTURES, normalize_pref_code, pref_romaji
 from geo.settings import Settings

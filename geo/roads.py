@@ -26,7 +26,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from geo.errors import InputFileError, MadoguchiError
+from core.errors import InputFileError, MadoguchiError
 
 EARTH_RADIUS_M = 6_371_008.8
 

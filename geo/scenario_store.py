@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.atomic import write_text_atomic
-from geo.errors import InputFileError, ParameterError
+from core.errors import InputFileError, ParameterError
 from geo.paths import scenarios_dir
 from models.scenario import Scenario
 

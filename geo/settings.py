@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 # Door-to-door driving speeds (km/h) by OSM `highway` class for rural/suburban Japan.
 # Not legal limits: Japan's default limit on general roads is 60 km/h, but signals, bends,
@@ -86,7 +86,7 @@ class Settings:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "Settings":
-        from geo.errors import InputFileError
+        from core.errors import InputFileError
 
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 from geo.names import norm, split_county, split_ward
 from geo.prefectures import PREFECTURES
 

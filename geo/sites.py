@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 
 SITE_COLUMNS = ["site_id", "name", "kind", "label", "muni_code", "lon", "lat", "match_level", "inside_region",
                 "address", "matched", "capacity", "geometry"]

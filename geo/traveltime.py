@@ -170,7 +170,7 @@ class TravelMatrix:
 
     @classmethod
     def load(cls, path: str | Path) -> "TravelMatrix":
-        from geo.errors import InputFileError
+        from core.errors import InputFileError
 
         try:
             with np.load(path, allow_pickle=False) as z:
@@ -281,7 +281,7 @@ class TravelTimeEngine:
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
         if lon.size and not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
-            from geo.errors import ParameterError
+            from core.errors import ParameterError
 
             raise ParameterError("座標に欠損 (NaN) があります。", "coordinates contain NaN")
         lm = self._landmass_of(lon, lat, muni_codes)
@@ -381,7 +381,7 @@ class TravelTimeEngine:
         One Dijkstra on the reversed graph (milliseconds on a prefecture), for a moved hub.
         """
         if self._origins is None:
-            from geo.errors import ParameterError
+            from core.errors import ParameterError
 
             raise ParameterError("起点（需要点）が設定されていません。", "no origins set: call region_matrix() or set_origins() first")
         codes = None if muni_code in (None, "") else [muni_code]
@@ -514,13 +514,13 @@ def _site_frame(region, sites):
     if isinstance(sites, pd.DataFrame):
         bad = sites["lon"].isna() | sites["lat"].isna()
         if bad.any():
-            from geo.errors import ParameterError
+            from core.errors import ParameterError
 
             names = "、".join(sites.loc[bad, "name"].astype(str).tolist()[:5]) if "name" in sites else ""
             raise ParameterError(f"座標のない拠点は所要時間を計算できません: {names}",
                                  f"sites without coordinates cannot get travel times: {names}")
         return sites
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
 
     raise ParameterError("拠点は DataFrame（lon, lat 列）で渡してください。", "sites must be a DataFrame with lon, lat")
 

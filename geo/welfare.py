@@ -10,7 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 from geo.population import decode_text, norm_code
 
 RULE_JA = "市は福祉事務所を設置、町村は都道府県の福祉事務所が所管（上書き CSV で例外を指定）"

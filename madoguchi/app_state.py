@@ -20,7 +20,7 @@ import pandas as pd
 import shapely.affinity  # noqa: F401  (isochrone circles)
 import streamlit as st
 
-from geo.errors import InputFileError, MadoguchiError, ParameterError
+from core.errors import InputFileError, MadoguchiError, ParameterError
 from geo.paths import regions_dir, uploads_dir
 from madoguchi.i18n import t
 from models.scenario import Hub, Scenario

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.errors import MadoguchiError
+from core.errors import MadoguchiError
 from madoguchi import app_state as S
 from madoguchi.i18n import fmt_minutes, fmt_people, fmt_pct, method_label, t
 

@@ -10,7 +10,7 @@ import importlib
 import json
 import sys
 
-from geo.errors import MadoguchiError
+from core.errors import MadoguchiError
 
 # Each module defines register(subparsers) and sets args.func(args) -> int.
 COMMAND_MODULES = [

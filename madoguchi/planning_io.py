@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputFileError, ParameterError
+from core.errors import InputFileError, ParameterError
 
 SITE_COLS = ["site_id", "name", "kind", "muni_code", "lon", "lat"]
 

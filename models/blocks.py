@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 RULES = {"equal": "均等割", "population": "人口割", "use": "利用割"}
 

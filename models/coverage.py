@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 DEFAULT_THRESHOLDS = (15.0, 30.0, 45.0, 60.0)
 METHOD_NAMES = {0: "road", 1: "estimate", 2: "link"}

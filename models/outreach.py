@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 UNREACHABLE = "道路で到達不可"
 TOO_FAR = "日帰り不可"

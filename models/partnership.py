@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 
 # ---------------------------------------------------------------------------- neighbours
@@ -385,7 +385,7 @@ def evaluate(labels, codes, names, pop, adj, demand_minutes, demand_weights, dem
 
 def read_groups(df: pd.DataFrame, codes, path=None) -> np.ndarray:
     """User grouping (`code,group` table) -> labels aligned to `codes`; every code must appear once."""
-    from geo.errors import InputFileError
+    from core.errors import InputFileError
 
     cols = {c.strip().lower(): c for c in df.columns}
     if "code" not in cols or "group" not in cols:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 MODELS = ("pmedian", "mclp", "lscp", "pcenter")
 METHODS = ("auto", "exact", "heuristic")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import asdict, dataclass, field
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 
 FORMAT = "madoguchi-scenario"
 VERSION = 1

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 
 
 @dataclass

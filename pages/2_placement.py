@@ -5,7 +5,7 @@ import time
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.errors import MadoguchiError
+from core.errors import MadoguchiError
 from madoguchi import app_state as S
 from madoguchi import app_widgets as W
 from madoguchi import maps

@@ -91,7 +91,7 @@ def test_map_page_colourings(app_env):
 
 def test_guarded_shows_japanese_errors():
     def app():
-        from geo.errors import InputFileError
+        from core.errors import InputFileError
         from madoguchi import app_state as S
 
         def boom():

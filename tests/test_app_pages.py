@@ -154,7 +154,7 @@ def test_hub_table_logic(ibaraki_region):
     hubs = S.hubs_from_table(df, sc.hubs, ibaraki_region)
     assert [h.name for h in hubs] == [sc.hubs[0].name, "表から追加"]
     assert hubs[0].lat == 36.45 and hubs[1].source == "manual"
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
 
     with pytest.raises(ParameterError):
         S.add_hub(sc, 135.0, 34.7, region=ibaraki_region)  # Osaka: outside Ibaraki

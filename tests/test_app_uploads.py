@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 from madoguchi import app_state as S
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 from models.costshare import largest_remainder, parse_rule, split_cost
 from models.workload import hub_loads
 

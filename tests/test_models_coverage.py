@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 from models.coverage import compare, coverage, weighted_percentile
 
 

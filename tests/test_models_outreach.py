@@ -4,7 +4,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 from models.blocks import split_blocks
 from models.outreach import TOO_FAR, UNREACHABLE, frequency_from_cases, parse_day, plan_routes, working_days
 

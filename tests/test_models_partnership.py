@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.errors import InputFileError, ParameterError
+from core.errors import InputFileError, ParameterError
 from models.partnership import (_connected, adjacency_from_times, contiguity, evaluate, link_islands, read_groups,
                                 regionalize)
 

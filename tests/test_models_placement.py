@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 from models.placement import (LSCP, MCLP, PCenter, PMedian, demand_scope_mask, pmedian_heuristic,
                               pmedian_lagrangian_bound, second_desk, solve)
 

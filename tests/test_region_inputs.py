@@ -15,7 +15,7 @@ import pyogrio
 import pytest
 
 from geo.boundaries import read_boundaries
-from geo.errors import InputFileError
+from core.errors import InputFileError
 from geo.population import read_population
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 from madoguchi.reports import FORMATS, format_for, report_bytes
 from madoguchi.reports.model import ReportData, Table, display_width, fmt_value, wrap_text
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from geo.errors import InputFileError
+from core.errors import InputFileError
 from geo.roads import RoadGraph, is_drivable, load_roads, parse_maxspeed_kmh
 from geo.settings import Settings
 from roads_data import kumamoto_graph, kumamoto_osm_path
@@ -180,7 +180,7 @@ def test_download_without_network_is_a_clear_error(monkeypatch, tmp_path):
     import osmnx as ox
     from shapely.geometry import box
 
-    from geo.errors import MadoguchiError
+    from core.errors import MadoguchiError
     from geo.roads import download_roads
 
     # .invalid never resolves (RFC 2606): this checks the offline path without any traffic

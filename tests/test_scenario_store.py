@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from geo.errors import InputFileError, ParameterError
+from core.errors import InputFileError, ParameterError
 from geo.scenario_store import ScenarioStore, json_clean, safe_stem
 from models.scenario import Hub, Scenario
 

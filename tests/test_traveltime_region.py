@@ -74,7 +74,7 @@ def test_ibaraki_cache_reload_and_invalidation(ibaraki_region, tmp_path):
     files = list((tmp_path / "cache" / "traveltime").glob("demand-*.npz"))
     assert len(files) == 3  # one per distinct key; the new site was merged into the first
     # a site without coordinates is refused by name, not silently dropped
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
 
     nocoord = r.sites.iloc[:2].copy()
     nocoord.loc[nocoord.index[1], ["lon", "lat"]] = np.nan

@@ -22,7 +22,7 @@ def hubs_from_arg(region, hubs: str):
     """A CSV path or comma-separated region site ids -> sites DataFrame."""
     from pathlib import Path
 
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
     from madoguchi import planning_io as io
 
     if Path(hubs).suffix.lower() in (".csv", ".txt") or Path(hubs).exists():

@@ -25,7 +25,7 @@ def register(sub) -> None:
 
 
 def _find_base(region, base: str):
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
 
     s = region.sites.assign(site_id=region.sites["site_id"].astype(str))
     s = s[s["lon"].notna() & s["lat"].notna()]
@@ -57,7 +57,7 @@ def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15
                  cases_per_visit=4.0, month=None, teams=1, blocks=None, time_limit_s=1.0) -> dict:
     import pandas as pd
 
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
     from geo.traveltime import site_matrix
     from madoguchi import planning_io as io
     from models.blocks import split_blocks

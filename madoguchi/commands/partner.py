@@ -45,7 +45,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
                 use=None, starts=12, seed=0) -> dict:
     import pandas as pd
 
-    from geo.errors import InputFileError, ParameterError
+    from core.errors import InputFileError, ParameterError
     from geo.population import read_csv_table
     from madoguchi import planning_io as io
     from models.costshare import parse_rule, split_cost

@@ -31,7 +31,7 @@ def register(sub) -> None:
 def run_place(region, model, *, p=None, time=None, fixed_csv=None, include_existing=True, scope="without_welfare_office",
               method="auto", capacity=None, case_rate=None, thresholds=(15, 30, 45, 60), time_limit_s=120.0) -> dict:
     """Solve and assemble everything the CLI prints (also used by tests)."""
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
     from madoguchi import planning_io as io
     from models.coverage import coverage
     from models.placement import second_desk, solve

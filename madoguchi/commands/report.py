@@ -33,7 +33,7 @@ def load_scenario_file(path: str | Path, region=None):
     """
     import json
 
-    from geo.errors import InputFileError
+    from core.errors import InputFileError
     from geo.scenario_store import MAX_SCENARIO_BYTES
     from models.scenario import Scenario
 

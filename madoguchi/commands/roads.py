@@ -58,7 +58,7 @@ def _info(args) -> int:
 
 def _calibrate(args) -> int:
     from geo.calibrate import calibrate
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
     from madoguchi.cli import print_json
 
     if args.pairs < 10:

@@ -37,7 +37,7 @@ def _clean(v):
 
 def run_traveltime(region, sites_csv=None, links_csv=None, cutoff=None, use_cache=True) -> tuple[dict, object, object]:
     """Compute the matrix and the JSON summary (shared by CLI and tests)."""
-    from geo.errors import ParameterError
+    from core.errors import ParameterError
     from geo.links import read_links
     from geo.traveltime import municipality_table, region_engine, region_matrix, summarize
 
@@ -88,7 +88,7 @@ def _run(args) -> int:
     region = Region.load(_resolve_region(args.region))
     out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
     if args.out:
-        from geo.errors import ParameterError
+        from core.errors import ParameterError
 
         path = Path(args.out)
         if path.suffix.lower() not in (".npz", ".parquet"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from geo.errors import InputFileError, ParameterError
+from core.errors import InputFileError, ParameterError
 
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".gpkg": "gpkg"}
 MIME = {"pdf": "application/pdf", "html": "text/html",

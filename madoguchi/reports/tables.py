@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import ParameterError
+from core.errors import ParameterError
 from madoguchi.reports.model import ReportData, Table, fmt_int, fmt_pct
 
 METHOD_NAMES = {0: "道路", 1: "推定", 2: "航路等を含む"}
