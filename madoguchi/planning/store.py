@@ -1,4 +1,6 @@
-"""Saved scenarios: one JSON file per scenario under <scenarios dir>/<region>/, written atomically.
+"""Saved scenarios: one JSON file per scenario under <scenarios dir>/<region>/, written atomically;
+plus the one reader of scenario files (`read_scenario_file`) and the one read-modify-write of a
+command's `--scenario-out` file (`update_scenario_file`, under a file lock).
 
 Why so careful: a scenario is what a planner brings to council. A file that is not valid JSON,
 lacks the Madoguchi format marker, or belongs to another region is refused with a message
@@ -14,10 +16,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.atomic import write_text_atomic
+from filelock import FileLock, Timeout
+
 from core.errors import InputFileError, ParameterError
+from geo.atomic import write_text_atomic
 from geo.paths import scenarios_dir
-from models.scenario import Scenario
+from madoguchi.planning.scenario import Scenario
 
 MAX_SCENARIO_BYTES = 20 * 1024 * 1024  # a scenario is a few KB to a few MB; bigger is not ours
 SUFFIX = ".json"
@@ -91,25 +95,7 @@ class ScenarioStore:
 
     # -- reading -----------------------------------------------------------------------------
     def _read(self, path: Path) -> Scenario:
-        try:
-            size = path.stat().st_size
-        except OSError:
-            raise InputFileError("シナリオファイルが見つかりません。", "scenario file not found", path=path)
-        if size > MAX_SCENARIO_BYTES:
-            raise InputFileError(
-                f"ファイルが大きすぎます ({size / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
-                f"file too large ({size / 1e6:.1f} MB): not a Madoguchi scenario",
-                path=path,
-            )
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            raise InputFileError(
-                f"シナリオファイルが壊れています（JSON として読めません: {e}）。ファイルはそのまま残しています。",
-                f"scenario file is corrupted (not valid JSON: {e}); the file was left untouched",
-                path=path,
-            )
-        sc = Scenario.from_dict(data, source=str(path))
+        sc = read_scenario_file(path)
         if sc.region and sc.region != self.region:
             raise InputFileError(
                 f"別の地域 ({sc.region}) のシナリオです。地域 {self.region} では読み込めません。",
@@ -176,8 +162,7 @@ class ScenarioStore:
         path = self.path_for(scenario.name)
         self._check_target_writable(path, overwrite)
         scenario.touch()
-        text = json.dumps(json_clean(scenario.to_dict()), ensure_ascii=False, indent=2, allow_nan=False)
-        write_text_atomic(path, text)
+        _write(path, scenario)
         return path
 
     def rename(self, old: str, new: str) -> Path:
@@ -216,7 +201,7 @@ class ScenarioStore:
         if len(data) > MAX_SCENARIO_BYTES:
             raise InputFileError("ファイルが大きすぎます。", "file too large")
         try:
-            d = json.loads(data.decode("utf-8-sig"))
+            d = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
         except (UnicodeDecodeError, ValueError) as e:
             raise InputFileError(f"JSON として読めません: {e}", f"not valid JSON: {e}")
         sc = Scenario.from_dict(d, source="upload")
@@ -228,3 +213,146 @@ class ScenarioStore:
             sc.name = name
         self.save(sc, overwrite=overwrite)
         return sc
+
+
+# ------------------------------------------------------------------------------ files
+LOCK_TIMEOUT_S = 120.0  # waiting for another writer of the same scenario file
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _write(path: Path, scenario: Scenario) -> None:
+    """Validate the sections and write the scenario atomically (NaN/inf -> null)."""
+    scenario.validate_sections()
+    text = json.dumps(json_clean(scenario.to_dict()), ensure_ascii=False, indent=2, allow_nan=False)
+    write_text_atomic(path, text)
+
+
+def read_scenario_file(path: str | os.PathLike, region=None) -> Scenario:
+    """Read and validate one scenario file (the one reader used by CLI, app, store and reports).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A scenario JSON file (version 1 files are migrated on read).
+    region : geo.region.Region, optional
+        If given, a scenario of another region is refused (its `region` must be this bundle's
+        name or folder name; an empty `region` field is accepted).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputFileError
+        Missing, not a file, too large, not JSON, not a scenario, a field of the wrong type
+        (named), or another region's scenario.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError("シナリオファイルが見つかりません。", "scenario file not found", path=p)
+    try:
+        size = p.stat().st_size
+        raw = p.read_bytes() if size <= MAX_SCENARIO_BYTES else b""
+    except OSError as e:
+        raise InputFileError(f"シナリオファイルを読めません ({e.strerror})。", f"cannot read the scenario file ({e.strerror})", path=p)
+    if size > MAX_SCENARIO_BYTES:
+        raise InputFileError(f"ファイルが大きすぎます ({size / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
+                             f"file too large ({size / 1e6:.1f} MB): not a Madoguchi scenario", path=p)
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise InputFileError(
+            f"シナリオファイルが壊れています（JSON として読めません: {e}）。ファイルはそのまま残しています。",
+            f"scenario file is corrupted (not valid JSON: {e}); the file was left untouched", path=p)
+    sc = Scenario.from_dict(data, source=str(p))
+    check_region(sc, region, p)
+    return sc
+
+
+def check_region(sc: Scenario, region, path=None) -> None:
+    """Refuse a scenario of another region (InputFileError); `region` None or an empty field: accepted."""
+    if region is None or not sc.region:
+        return
+    names = {str(getattr(region, "name", "")), Path(getattr(region, "path", "")).name}
+    if sc.region not in names:
+        raise InputFileError(f"別の地域 ({sc.region}) のシナリオです。地域 {region.name} では使えません。",
+                             f"scenario belongs to region {sc.region}, not {region.name}", path=path)
+
+
+def scenario_lock(path: str | os.PathLike) -> FileLock:
+    """The inter-process lock guarding one scenario file (`.<name>.lock` beside the real file)."""
+    target = Path(os.path.realpath(path))
+    return FileLock(str(target.parent / f".{target.name}.lock"), timeout=LOCK_TIMEOUT_S)
+
+
+def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None = None, hubs=None, thresholds=None,
+                         **sections) -> Path:
+    """Write (or update) one scenario file with a planning step's sections: read-modify-write.
+
+    Runs under :func:`scenario_lock`, so several commands writing the same file at once keep
+    every section. A symlink is followed (its target is updated, the link stays). An existing
+    file must be a valid scenario of this region, else it is refused and left untouched.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    region : geo.region.Region
+    scope : {'without_welfare_office', 'all'}, optional
+    hubs : list of Hub, optional
+        Replace the scenario's hubs.
+    thresholds : list of float, optional
+        Minutes.
+    **sections
+        `placement=`, `coverage=`, `outreach=`, `partnership=` dicts (stored as codes).
+
+    Returns
+    -------
+    Path
+        The path as given.
+    """
+    p = Path(path)
+    if p.exists() and not p.is_file():
+        raise InputFileError("シナリオの出力先がファイルではありません。", "the scenario output is not a file", path=p)
+    target = Path(os.path.realpath(p))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = scenario_lock(p)
+        lock.acquire()
+    except Timeout:
+        raise InputFileError("他の処理がこのシナリオを書き込み中です。しばらくして再実行してください。",
+                             "another process is writing this scenario; try again later", path=p)
+    except OSError as e:
+        raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p)
+    try:
+        sc = None
+        if target.exists():
+            try:
+                sc = read_scenario_file(target, region)
+            except InputFileError as e:
+                raise InputFileError(f"既存のファイルがこの地域のシナリオとして読めないため上書きしません（{e.ja}）。",
+                                     f"refusing to overwrite a file that is not a readable scenario of this region ({e.en})",
+                                     path=p) from None
+        if sc is None:
+            sc = Scenario(name=p.stem, region=region.name, pref_code=region.pref_code, settings=region.settings.to_dict())
+        if scope:
+            sc.demand_scope = scope
+        if hubs is not None:
+            sc.hubs = list(hubs)
+        if thresholds:
+            sc.thresholds = [float(t) for t in thresholds]
+        for k, v in sections.items():
+            if k not in ("placement", "coverage", "outreach", "partnership"):
+                raise ParameterError(f"不明なシナリオの項目: {k}", f"unknown scenario section: {k}")
+            setattr(sc, k, json_clean(v))
+        sc.touch()
+        try:
+            _write(target, sc)
+        except OSError as e:
+            raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p)
+    finally:
+        lock.release()
+    return p

@@ -20,15 +20,6 @@ def register(sub) -> None:
     p.set_defaults(func=_run)
 
 
-def _resolve_region(d: str) -> Path:
-    p = Path(d)
-    if p.is_dir() or not (d.isdigit() and len(d) <= 2):
-        return p
-    from geo.region import default_region_dir
-
-    return default_region_dir(d)
-
-
 def _clean(v):
     if isinstance(v, float) and not math.isfinite(v):
         return None
@@ -83,9 +74,10 @@ def run_traveltime(region, sites_csv=None, links_csv=None, cutoff=None, use_cach
 
 def _run(args) -> int:
     from geo.region import Region
+    from madoguchi.planning.region import resolve_region_dir
     from madoguchi.cli import print_json
 
-    region = Region.load(_resolve_region(args.region))
+    region = Region.load(resolve_region_dir(args.region))
     out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
     if args.out:
         from core.errors import ParameterError

@@ -72,19 +72,11 @@ def _build(args) -> int:
     return 0
 
 
-def _resolve(d: str) -> Path:
-    p = Path(d)
-    if p.is_dir() or not (d.isdigit() and len(d) <= 2):
-        return p
-    from geo.region import default_region_dir
-
-    return default_region_dir(d)
-
-
 def _info(args) -> int:
     from geo.region import Region
+    from madoguchi.planning.region import resolve_region_dir
 
-    region = Region.load(_resolve(args.dir))
+    region = Region.load(resolve_region_dir(args.dir))
     info = region.info()
     info["path"] = str(region.path)
     _print(info, args.json, getattr(args, "lang", "ja"))
