@@ -147,9 +147,8 @@ def uploader_style(L: str) -> None:
     st.html(
         "<style>"
         '[data-testid="stFileUploaderDropzoneInstructions"]{display:none}'
-        '[data-testid="stFileUploaderDropzone"] button{font-size:0}'
-        '[data-testid="stFileUploaderDropzone"] button *{font-size:0}'
-        f'[data-testid="stFileUploaderDropzone"] button::after{{content:"{label}";font-size:0.875rem}}'
+        '[data-testid="stFileUploaderDropzone"] button > *{display:none}'
+        f'[data-testid="stFileUploaderDropzone"] button::after{{content:"{label}"}}'
         "</style>"
     )
 
