@@ -36,9 +36,8 @@ def _module(path: Path) -> str:
 def _layer(mod: str) -> int | None:
     best = None
     for prefix, lv in LAYER.items():
-        if mod == prefix or mod.startswith(prefix + "."):
-            if best is None or len(prefix) > len(best[0]):
-                best = (prefix, lv)
+        if (mod == prefix or mod.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[0])):
+            best = (prefix, lv)
     return best[1] if best else None
 
 

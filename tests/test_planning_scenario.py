@@ -84,36 +84,30 @@ def test_one_bad_file_does_not_break_the_list(tmp_path):
     assert any(r.ok and r.n_hubs == len(_v1()["hubs"]) for r in rows.values())
 
 
-def _cli(*args, cwd=None):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "madoguchi", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=600)
-
-
 def test_cli_refuses_wrong_types_and_other_regions(ibaraki_region, okinawa_region, tmp_path, run_cli):
     bad = _v1()
     bad["thresholds"] = ["a"]
     p = tmp_path / "bad.json"
     p.write_text(json.dumps(bad), encoding="utf-8")
-    code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--scenario", p)
+    code, _out, err = run_cli("coverage", "--region", ibaraki_region.path, "--scenario", p)
     assert code == 2 and "thresholds" in err and len(err.strip().splitlines()) == 1
     # an Okinawa scenario on Ibaraki: refused by coverage (it was accepted before), outreach/partner outputs too
     oki = tmp_path / "oki.json"
     assert run_cli("coverage", "--region", okinawa_region.path, "--hubs", "C47201", "--scenario-out", oki)[0] == 0
-    code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--scenario", oki)
+    code, _out, err = run_cli("coverage", "--region", ibaraki_region.path, "--scenario", oki)
     assert code == 2 and "okinawa-47" in err
-    code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--scenario-out", oki)
+    code, _out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--scenario-out", oki)
     assert code == 2 and json.loads(oki.read_text(encoding="utf-8"))["region"] == "okinawa-47"
-    code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--compare", oki)
+    code, _out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--compare", oki)
     assert code == 2 and "okinawa-47" in err
 
 
 @pytest.mark.parametrize("flag", ["--hubs", "--stops"])
 def test_empty_hub_list_is_exit_2(ibaraki_region, run_cli, flag):
     if flag == "--hubs":
-        code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "")
+        code, _out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "")
     else:
-        code, out, err = run_cli("outreach", "--region", ibaraki_region.path, "--base", "C08302", "--stops", "")
+        code, _out, err = run_cli("outreach", "--region", ibaraki_region.path, "--base", "C08302", "--stops", "")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
@@ -142,7 +136,7 @@ def test_concurrent_writers_keep_every_section(ibaraki_region, tmp_path):
         procs = [subprocess.Popen([sys.executable, "-m", "madoguchi", *c, "--scenario-out", str(s)], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
         for p in procs:
-            out, err = p.communicate(timeout=600)
+            _out, err = p.communicate(timeout=600)
             assert p.returncode == 0, err
         d = json.loads(s.read_text(encoding="utf-8"))
         assert d["placement"]["model"] == "pmedian"
@@ -154,7 +148,7 @@ def test_concurrent_writers_keep_every_section(ibaraki_region, tmp_path):
 def test_refuses_to_overwrite_a_foreign_file(ibaraki_region, tmp_path, run_cli):
     p = tmp_path / "notes.json"
     p.write_text('{"my": "notes"}', encoding="utf-8")
-    code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--scenario-out", p)
+    code, _out, _err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--scenario-out", p)
     assert code == 2 and p.read_text(encoding="utf-8") == '{"my": "notes"}'
 
 

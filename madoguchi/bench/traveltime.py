@@ -105,10 +105,10 @@ def bench_graph(roads, label: str, n_sites: int, n_origins: int | None, nx_sampl
         "graph_nodes": roads.n_nodes,
         "graph_edges": roads.n_edges,
         "sources": int(n_sites),
-        "origins": int(len(origins)),
+        "origins": len(origins),
         "engine_s": round(engine_s, 4),
         "engine_runs_s": [round(x, 4) for x in runs],
-        "networkx_sources_timed": int(len(sample)),
+        "networkx_sources_timed": len(sample),
         "networkx_sample_s": round(nx_sample_s, 4),
         "networkx_s": round(networkx_s, 3),
         "networkx_extrapolated": len(sample) < n_sites,
@@ -120,7 +120,6 @@ def bench_graph(roads, label: str, n_sites: int, n_origins: int | None, nx_sampl
 def bench_coverage(quick: bool = False) -> dict:
     from geo.region import Region, build_region
     from geo.traveltime import region_matrix
-
     from models.coverage import coverage
     with tempfile.TemporaryDirectory() as tmp:
         region = Region.load(build_region("08", out_dir=os.path.join(tmp, "ibaraki-08")))

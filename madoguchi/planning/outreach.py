@@ -7,7 +7,13 @@ import pandas as pd
 from core.errors import ParameterError
 from madoguchi.planning.provider import provider_for
 from madoguchi.planning.region import demand_rule
-from madoguchi.planning.sites import SITE_COLS, default_stops, fill_muni, find_base, sites_from_spec
+from madoguchi.planning.sites import (
+    SITE_COLS,
+    default_stops,
+    fill_muni,
+    find_base,
+    sites_from_spec,
+)
 
 
 def frequency_rule(frequency, case_rate: float, cases_per_visit: float) -> dict:

@@ -64,7 +64,14 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     """
     from geo.population import read_csv_table
     from models.costshare import parse_rule, split_cost
-    from models.partnership import adjacency_from_times, contiguity, evaluate, link_islands, read_groups, regionalize
+    from models.partnership import (
+        adjacency_from_times,
+        contiguity,
+        evaluate,
+        link_islands,
+        read_groups,
+        regionalize,
+    )
 
     m = region.municipalities.reset_index(drop=True)
     codes = m["code"].astype(str).tolist()

@@ -80,7 +80,7 @@ def run_place(region, model: str, *, p: int | None = None, time: float | None = 
         "coverage": cov_d,
     }
     # second desk: nearest hub outside the demand point's own municipality
-    sd_idx, sd_min = second_desk(D[:, chosen], dm.muni, hub_df["muni_code"].astype(str))
+    _sd_idx, sd_min = second_desk(D[:, chosen], dm.muni, hub_df["muni_code"].astype(str))
     w = np.where(np.isfinite(dm.weights), dm.weights, 0.0)
     ok = np.isfinite(sd_min)
     out["second_desk"] = {

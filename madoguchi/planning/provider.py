@@ -32,7 +32,7 @@ import numpy as np
 MAX_PROVIDERS = 8
 MAX_COLUMNS = 1024  # memoised single columns per provider (n demand points x 9 bytes each)
 
-_REGISTRY: "OrderedDict[tuple[str, str], TravelTimeProvider]" = OrderedDict()
+_REGISTRY: OrderedDict[tuple[str, str], TravelTimeProvider] = OrderedDict()
 _LOCK = threading.RLock()
 
 
@@ -102,7 +102,7 @@ def bundle_fingerprint(region) -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
-def provider_for(region, links=None) -> "TravelTimeProvider":
+def provider_for(region, links=None) -> TravelTimeProvider:
     """The travel-time provider of a region and links file (created once per process).
 
     Parameters
@@ -178,7 +178,7 @@ class TravelTimeProvider:
         codes = sf["muni_code"].astype(str).tolist() if "muni_code" in sf else None
         dests = self.engine.points(sf["lon"].to_numpy(float), sf["lat"].to_numpy(float), codes)
         tm = cached_matrix(self.engine, self.origins, dests, self._cache_dir(), kind="demand")
-        tm.meta["demand_points"] = int(len(self.region.demand))
+        tm.meta["demand_points"] = len(self.region.demand)
         tm.meta["site_ids"] = [str(x) for x in sf["site_id"]] if "site_id" in sf else None
         return tm
 

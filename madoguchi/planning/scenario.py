@@ -406,16 +406,16 @@ class Scenario(BaseModel):
             d[name] = section_codes(name, d[name])
         return {"format": FORMAT, "version": VERSION, **d}
 
-    def touch(self) -> "Scenario":
+    def touch(self) -> Scenario:
         """Set `updated` (and `created` if empty) to now (local time, ISO 8601). Returns self."""
-        now = _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+        now = _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
         if not self.created:
             self.created = now
         self.updated = now
         return self
 
     @classmethod
-    def from_dict(cls, d: Any, *, source: str | None = None) -> "Scenario":
+    def from_dict(cls, d: Any, *, source: str | None = None) -> Scenario:
         """Validate and build; anything foreign or broken raises InputFileError naming the field.
 
         Parameters

@@ -160,9 +160,11 @@ class ScenarioStore:
             )
         scenario.region = self.region
         path = self.path_for(scenario.name)
-        self._check_target_writable(path, overwrite)
-        scenario.touch()
-        _write(path, scenario)
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _locked(path):
+            self._check_target_writable(path, overwrite)
+            scenario.touch()
+            _write(Path(os.path.realpath(path)), scenario)
         return path
 
     def rename(self, old: str, new: str) -> Path:
@@ -283,17 +285,55 @@ def check_region(sc: Scenario, region, path=None) -> None:
                              f"scenario belongs to region {sc.region}, not {region.name}", path=path)
 
 
+class _locked:
+    """Context manager: hold :func:`scenario_lock` (InputFileError on timeout or an unwritable folder)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lock = scenario_lock(path)
+
+    def __enter__(self):
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise InputFileError("他の処理がこのシナリオを書き込み中です。しばらくして再実行してください。",
+                                 "another process is writing this scenario; try again later", path=self.path) from None
+        except OSError as e:
+            raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})",
+                                 path=self.path) from None
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.release()
+        return False
+
+
+def lock_dir() -> Path:
+    """Folder of the scenario lock files: `<system temp>/madoguchi-locks-<uid>` (kept out of the scenario folders)."""
+    import tempfile
+
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    d = Path(tempfile.gettempdir()) / f"madoguchi-locks-{uid}"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
 def scenario_lock(path: str | os.PathLike) -> FileLock:
-    """The inter-process lock guarding one scenario file (`.<name>.lock` beside the real file)."""
-    target = Path(os.path.realpath(path))
-    return FileLock(str(target.parent / f".{target.name}.lock"), timeout=LOCK_TIMEOUT_S)
+    """The inter-process lock guarding one scenario file (keyed by its real path, so a symlink and its
+    target share one lock). Lock files live in :func:`lock_dir`, never beside the scenarios."""
+    import hashlib
+
+    real = os.path.realpath(path)
+    return FileLock(str(lock_dir() / (hashlib.sha1(real.encode("utf-8", "surrogatepass")).hexdigest() + ".lock")),
+                    timeout=LOCK_TIMEOUT_S)
 
 
 def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None = None, hubs=None, thresholds=None,
                          **sections) -> Path:
     """Write (or update) one scenario file with a planning step's sections: read-modify-write.
 
-    Runs under :func:`scenario_lock`, so several commands writing the same file at once keep
+    Runs under :func:`scenario_lock` (one lock per real path, in :func:`lock_dir`), so several
+    processes of this user writing the same file at once keep
     every section. A symlink is followed (its target is updated, the link stays). An existing
     file must be a valid scenario of this region, else it is refused and left untouched.
 
@@ -320,14 +360,9 @@ def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None =
     target = Path(os.path.realpath(p))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        lock = scenario_lock(p)
-        lock.acquire()
-    except Timeout:
-        raise InputFileError("他の処理がこのシナリオを書き込み中です。しばらくして再実行してください。",
-                             "another process is writing this scenario; try again later", path=p)
     except OSError as e:
         raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p)
-    try:
+    with _locked(p):
         sc = None
         if target.exists():
             try:
@@ -353,6 +388,4 @@ def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None =
             _write(target, sc)
         except OSError as e:
             raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p)
-    finally:
-        lock.release()
     return p

@@ -17,8 +17,14 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from madoguchi.labels import adjacency_label, frequency_label, host_rule_label, reason_label, share_rule_label
-from madoguchi.labels import travel_time_method_label
+from madoguchi.labels import (
+    adjacency_label,
+    frequency_label,
+    host_rule_label,
+    reason_label,
+    share_rule_label,
+    travel_time_method_label,
+)
 from madoguchi.reports.model import Table
 
 _WEEKDAYS = "月火水木金土日"

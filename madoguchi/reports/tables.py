@@ -69,8 +69,8 @@ def assumptions_list(region, scenario, travel_method: str) -> list[tuple[str, st
         ("道路データ", ROAD_SOURCE_JA.get(road_src, str(road_src))),
         ("速度表 (km/h, 道路種別)", f"{speeds}、その他 {st.fallback_speed_kmh:g}。規制速度のある道路は規制速度 × {st.maxspeed_factor:g}"),
         ("推定の前提", f"迂回率 {st.circuity:g}、推定速度 {st.estimate_speed_kmh:g} km/h"),
-        ("道路へのスナップ", f"最寄りの道路まで {st.snap_threshold_m:g} m 以内の地点は道路まで {st.access_speed_kmh:g} km/h で移動、"
-                       "それより遠い地点は推定"),
+        ("道路へのスナップ", (f"最寄りの道路まで {st.snap_threshold_m:g} m 以内の地点は道路まで {st.access_speed_kmh:g} km/h で移動、"
+                       "それより遠い地点は推定")),
         ("需要（人口）の配分", str(demand_text)),
         ("対象人口", scope),
         ("時間の区切り", "、".join(f"{t:g}分" for t in scenario.thresholds)),
@@ -272,7 +272,7 @@ def comparison_table(a: ReportData, b: ReportData) -> Table:
     from models.coverage import compare
 
     sa, sb = a.summary, b.summary
-    people = lambda x: float(round(x)) if np.isfinite(x) else float("nan")  # noqa: E731  (whole persons)
+    people = lambda x: float(round(x)) if np.isfinite(x) else float("nan")
     rows = [("拠点数", float(len(a.layers["hubs"])), float(len(b.layers["hubs"]))),
             ("対象人口", people(sa["population"]), people(sb["population"]))]
     for t in a.thresholds:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-
 def register(sub) -> None:
     p = sub.add_parser("coverage", help="カバー率 / coverage of a set of hubs")
     p.add_argument("--region", required=True, help="地域データのフォルダ（または都道府県コード）")

@@ -23,7 +23,12 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from madoguchi.cli.output import emit
-    from madoguchi.planning import load_region, outreach_section, run_outreach, update_scenario_file
+    from madoguchi.planning import (
+        load_region,
+        outreach_section,
+        run_outreach,
+        update_scenario_file,
+    )
 
     region = load_region(args.region)
     out = run_outreach(region, args.base, stops=args.stops, service_min=args.service_min, day=args.day,

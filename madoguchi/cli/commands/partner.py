@@ -21,7 +21,12 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from madoguchi.cli.output import emit
-    from madoguchi.planning import load_region, partnership_section, run_partner, update_scenario_file
+    from madoguchi.planning import (
+        load_region,
+        partnership_section,
+        run_partner,
+        update_scenario_file,
+    )
 
     region = load_region(args.region)
     out = run_partner(region, k=args.k, min_pop=args.min_pop, groups=args.groups, link_min=args.link_min, cost=args.cost,

@@ -27,8 +27,14 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from madoguchi.cli.output import emit
-    from madoguchi.planning import (load_region, parse_thresholds, placement_section, run_place, scenario_hubs,
-                                    update_scenario_file)
+    from madoguchi.planning import (
+        load_region,
+        parse_thresholds,
+        placement_section,
+        run_place,
+        scenario_hubs,
+        update_scenario_file,
+    )
 
     region = load_region(args.region)
     th = parse_thresholds(args.thresholds)

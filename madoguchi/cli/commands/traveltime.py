@@ -30,7 +30,12 @@ def run_traveltime(region, sites_csv=None, links_csv=None, cutoff=None, use_cach
     """Compute the matrix and the JSON summary (shared by CLI and tests)."""
     from core.errors import ParameterError
     from geo.links import read_links
-    from geo.traveltime import municipality_table, region_engine, region_matrix, summarize
+    from geo.traveltime import (
+        municipality_table,
+        region_engine,
+        region_matrix,
+        summarize,
+    )
 
     if cutoff is not None and not (cutoff > 0):
         raise ParameterError("--cutoff は正の分数で指定してください。", "--cutoff must be a positive number of minutes")
@@ -74,8 +79,8 @@ def run_traveltime(region, sites_csv=None, links_csv=None, cutoff=None, use_cach
 
 def _run(args) -> int:
     from geo.region import Region
-    from madoguchi.planning.region import resolve_region_dir
     from madoguchi.cli import print_json
+    from madoguchi.planning.region import resolve_region_dir
 
     region = Region.load(resolve_region_dir(args.region))
     out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
@@ -88,11 +93,11 @@ def _run(args) -> int:
         tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy())
         out["out"] = str(path)
     if args.isochrones:
+        import pandas as pd
+
         from geo.isochrones import isochrones
         from geo.links import read_links
         from geo.traveltime import region_engine
-
-        import pandas as pd
 
         th = [float(x) for x in args.thresholds.split(",") if x.strip()]
         eng = region_engine(region, read_links(args.links) if args.links else None)
@@ -114,8 +119,8 @@ def _print_text(o: dict) -> None:
     lines = [
         f"所要時間: {method_ja}　需要点 {o['demand_points']:,} × 拠点 {o['sites']}　計算 {o['seconds']:.2f} 秒",
         f"道路による時間の人口割合: {share}　最大スナップ距離: {o['max_snap_m'] if o['max_snap_m'] is not None else '-'} m",
-        f"到達不能: 需要点 {o['unreachable_demand_points']:,}、人口 {o['unreachable_population']:,.0f} 人　"
-        f"道路網の連結成分 {o['road_components'] or 0}、陸地のまとまり {o['landmasses']}",
+        (f"到達不能: 需要点 {o['unreachable_demand_points']:,}、人口 {o['unreachable_population']:,.0f} 人　"
+        f"道路網の連結成分 {o['road_components'] or 0}、陸地のまとまり {o['landmasses']}"),
         f"推定の前提: {o['estimate_rule']['ja'] if o.get('estimate_rule') else ''}",
     ]
     for r in o["unreachable_municipalities"]:
