@@ -162,8 +162,16 @@ class TravelTimeProvider:
         p = getattr(self.region, "path", None)
         return Path(p) / "cache" / "traveltime" if p else None
 
-    def matrix(self, sites):
+    def matrix(self, sites, *, cutoff_min: float | None = None, use_cache: bool = True):
         """Demand points x `sites` (DataFrame with lon, lat, optional muni_code, site_id).
+
+        Parameters
+        ----------
+        sites : DataFrame
+        cutoff_min : float, optional
+            Minutes beyond which a time is reported as inf (faster on large graphs).
+        use_cache : bool
+            Read/write the bundle's disk cache (False: compute everything now).
 
         Returns
         -------
@@ -177,7 +185,8 @@ class TravelTimeProvider:
         sf = _checked(sites)
         codes = sf["muni_code"].astype(str).tolist() if "muni_code" in sf else None
         dests = self.engine.points(sf["lon"].to_numpy(float), sf["lat"].to_numpy(float), codes)
-        tm = cached_matrix(self.engine, self.origins, dests, self._cache_dir(), kind="demand")
+        tm = cached_matrix(self.engine, self.origins, dests, self._cache_dir() if use_cache else None,
+                           cutoff_min=cutoff_min, kind="demand")
         tm.meta["demand_points"] = len(self.region.demand)
         tm.meta["site_ids"] = [str(x) for x in sf["site_id"]] if "site_id" in sf else None
         return tm

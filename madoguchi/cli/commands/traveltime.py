@@ -1,8 +1,6 @@
 """`madoguchi traveltime --region DIR`: demand x site travel-time matrix, its summary and islands."""
 from __future__ import annotations
 
-import math
-import time
 from pathlib import Path
 
 
@@ -20,69 +18,12 @@ def register(sub) -> None:
     p.set_defaults(func=_run)
 
 
-def _clean(v):
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-def run_traveltime(region, sites_csv=None, links_csv=None, cutoff=None, use_cache=True) -> tuple[dict, object, object]:
-    """Compute the matrix and the JSON summary (shared by CLI and tests)."""
-    from core.errors import ParameterError
-    from geo.links import read_links
-    from geo.traveltime import (
-        municipality_table,
-        region_engine,
-        region_matrix,
-        summarize,
-    )
-
-    if cutoff is not None and not (cutoff > 0):
-        raise ParameterError("--cutoff は正の分数で指定してください。", "--cutoff must be a positive number of minutes")
-    links = read_links(links_csv) if links_csv else None
-    sites = region.sites
-    dropped = []
-    if sites_csv:
-        from geo.sites import read_sites_csv
-
-        sites = read_sites_csv(sites_csv, region)
-    usable = sites["lon"].notna() & sites["lat"].notna()
-    dropped = sites.loc[~usable, "name"].astype(str).tolist()
-    sites = sites[usable]
-    if len(sites) == 0:
-        raise ParameterError("座標のある拠点がありません。", "no site with coordinates", )
-    t0 = time.perf_counter()
-    tm = region_matrix(region, sites=sites, links=links, use_cache=use_cache, cutoff_min=cutoff)
-    seconds = time.perf_counter() - t0
-    eng = region_engine(region, links)
-    out = summarize(tm, region.demand["population"].to_numpy(float), engine=eng)
-    out["seconds"] = round(seconds, 4)
-    out["region"] = str(region.path)
-    out["road_source"] = tm.meta.get("road_source") or "estimate"
-    out["estimate_label"] = {"ja": "推定", "en": "estimate"}
-    out["estimate_rule"] = tm.meta.get("estimate_rule")
-    out["settings"] = tm.meta.get("settings")
-    out["links"] = len(links) if links is not None else 0
-    out["links_on_roads"] = tm.meta.get("links_on_roads", 0)
-    out["sites_without_coordinates"] = dropped
-    out["cache"] = tm.meta.get("cache")
-    mt = municipality_table(tm, region.demand, region.municipalities)
-    out["municipalities"] = [{k: _clean(v) for k, v in r.items()} for r in mt.to_dict("records")]
-    unreach = mt[mt["unreachable_points"] > 0]
-    out["unreachable_municipalities"] = [
-        {"code": r.code, "name": r.name, "demand_points": int(r.unreachable_points),
-         "population": round(float(r.unreachable_population), 1)} for r in unreach.itertuples()
-    ]
-    out["mean_minutes_by_municipality_nan"] = int(mt["mean_minutes"].isna().sum())
-    return out, tm, sites
-
-
 def _run(args) -> int:
-    from geo.region import Region
     from madoguchi.cli import print_json
-    from madoguchi.planning.region import resolve_region_dir
+    from madoguchi.planning.region import load_region
+    from madoguchi.planning.traveltime import run_traveltime, site_isochrones
 
-    region = Region.load(resolve_region_dir(args.region))
+    region = load_region(args.region)
     out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
     if args.out:
         from core.errors import ParameterError
@@ -93,17 +34,8 @@ def _run(args) -> int:
         tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy())
         out["out"] = str(path)
     if args.isochrones:
-        import pandas as pd
-
-        from geo.isochrones import isochrones
-        from geo.links import read_links
-        from geo.traveltime import region_engine
-
         th = [float(x) for x in args.thresholds.split(",") if x.strip()]
-        eng = region_engine(region, read_links(args.links) if args.links else None)
-        clip = region.union_polygon()
-        iso = pd.concat([isochrones(eng, float(r.lon), float(r.lat), th, str(r.site_id), str(r.muni_code or ""), clip)
-                         for r in sites.itertuples()], ignore_index=True)
+        iso = site_isochrones(region, sites, th, args.links)
         iso.to_file(args.isochrones)
         out["isochrones"] = str(args.isochrones)
     if args.json:
