@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.errors import MadoguchiError
 from madoguchi.app import state as S
 from madoguchi.app import uploads as U
 from madoguchi.app import widgets as W
@@ -23,7 +24,7 @@ def _pref_options(L: str = "ja") -> dict[str, str]:
 
     try:
         root = data_root()
-    except Exception:
+    except (MadoguchiError, OSError):  # no shared data folder: nothing is marked as found
         root = None
     out = {}
     for code, (ja, ro) in PREFECTURES.items():
@@ -31,7 +32,7 @@ def _pref_options(L: str = "ja") -> dict[str, str]:
         if root is not None:
             try:
                 ok = find_sources(code, root).get("boundaries") is not None
-            except Exception:
+            except (MadoguchiError, OSError):
                 ok = False
         name = f"{code} {ja if L != 'en' else ro}"
         out[code] = t("pref_has_data", L, name=name) if ok else name

@@ -352,7 +352,8 @@ def t(key: str, lang: str = DEFAULT_LANG, **kwargs) -> str:
 
 def _is_missing(x) -> bool:
     try:
-        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(x != x)
+        # NaN-like values (float, numpy, pandas NA) are the ones not equal to themselves
+        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(x != x)  # noqa: PLR0124
     except (TypeError, ValueError):
         return False
 

@@ -34,7 +34,8 @@ def _strings(msg, out: list[str]) -> None:
     """The string fields of a protobuf element that are shown to the user (labels, options,
     bodies, values, help), not ids, keys, icons or page hashes."""
     for fd, val in msg.ListFields():
-        vals = val if fd.label == fd.LABEL_REPEATED else [val]
+        repeated = fd.is_repeated if hasattr(type(fd), "is_repeated") else fd.label == fd.LABEL_REPEATED
+        vals = val if repeated else [val]
         for v in vals:
             if isinstance(v, Message):
                 _strings(v, out)
@@ -169,6 +170,12 @@ def test_every_page_shows_only_its_language(app_env, names, lang):
 
 def other_language_on_pages(lang: str, names, pages: list[str]) -> dict:
     """Render `pages` in one session in `lang`; {page: [texts of the other language]}."""
+    from geo.paths import regions_dir
+    from geo.region import list_regions
+
+    # every bundle in the regions folder is offered in the region picker: its folder name is a file name
+    bundles = {str(r["name"]) for r in list_regions(regions_dir())}
+    names = (sorted(set(names[0]) | bundles, key=len, reverse=True), names[1] | {w for b in bundles for w in WORD.findall(b)})
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.run()
     if lang == "en":

@@ -271,7 +271,7 @@ def test_mixed_methods_labelled_on_kumamoto_roads(kumamoto_region):
     assert 0 in cv.methods and 1 in cv.methods
     text = W.basis_caption(r, cv, "all", "ja")
     assert "混在（道路・推定）" in text
-    iso, est = S.isochrones(r, [hub], [15, 30], {})
+    iso, _est = S.isochrones(r, [hub], [15, 30], {})
     assert len(iso) == 2 and not iso.geometry[0].is_empty
 
 

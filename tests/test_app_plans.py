@@ -79,7 +79,7 @@ def test_report_page_builds_downloads(app_env):
         at.radio(key="rep_fmt").set_value(fmt).run()
         at.button(key="rep_build").click().run()
         _ok(at)
-        name, data, mime = at.session_state["rep_file"]
+        name, data, _mime = at.session_state["rep_file"]
         assert name.endswith("." + fmt) and len(data) > 1000
         assert any("レポートができました" in s.value for s in at.success)
     html_ok = data  # last one is xlsx: a zip container

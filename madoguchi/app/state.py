@@ -67,7 +67,7 @@ def guarded(fn, *args, **kwargs):
     """Run a page body; MadoguchiError and any other Exception become messages (st.stop/rerun pass)."""
     try:
         return fn(*args, **kwargs)
-    except Exception as e:  # Streamlit's stop/rerun are BaseException, not caught here
+    except Exception as e:  # noqa: BLE001  (any failure becomes a message; Streamlit's stop/rerun are BaseException)
         show_error(e, lang())
         return None
 
@@ -146,7 +146,7 @@ def current_links(region) -> str | None:
     """Path of the links file (ferries, bridges) the user uploaded for this region, if any."""
     try:
         return (st.session_state.get("_links") or {}).get(region.name)
-    except Exception:  # outside a Streamlit run
+    except (RuntimeError, AttributeError, KeyError):  # outside a Streamlit run
         return None
 
 
@@ -379,10 +379,12 @@ def _nav_links(L: str) -> None:
 
 def page(title_key: str, body, *, needs_region: bool = True) -> None:
     """Common frame: sidebar, title, region loading, and errors shown in Japanese."""
+    from streamlit.errors import StreamlitAPIException
+
     try:
         st.set_page_config(page_title="窓口 Madoguchi", page_icon="🏢", layout="wide")
-    except Exception:
-        pass
+    except StreamlitAPIException:  # already set in this run
+        log.debug("page config already set")
 
     def _run():
         t0 = time.perf_counter()
