@@ -56,7 +56,7 @@ def model_box(region, sc, L):
     if msg:
         st.success(W.message_text(msg, L))
         for n in st.session_state.get("pl_notes", []):
-            st.caption(W.message_text(n, L))
+            st.caption(W.message_text(n, L) if isinstance(n, tuple) else V.model_note(n, L))
 
 
 def upload_box(region, sc, L):

@@ -214,3 +214,16 @@ def test_labels_from_codes_in_both_languages():
         if key == "language":
             continue  # the label of the language switch names both languages on purpose
         assert not JP.search(en), (key, en)
+
+
+def test_model_notes_and_messages_follow_the_language():
+    from madoguchi.app import views as V
+    from madoguchi.app import widgets as W
+
+    note = "solver status Not Solved (time limit 30 s)"
+    assert V.model_note(note, "ja") == "ソルバーの終了状態: 未解決（時間上限 30 秒）"
+    assert V.model_note(note, "en") == "solver status: not solved (time limit 30 s)"
+    # a message kept in session state is worded when shown, in the language chosen then
+    m = W.message("model_done", model=("t", "model_pmedian"), n=3, method=("t", "method_heuristic"), s="0.04")
+    assert W.message_text(m, "ja").startswith("p-メディアン（平均所要時間を最小に）: 新しい拠点 3 か所")
+    assert W.message_text(m, "en") == "p-median (minimise mean travel time): 3 new hubs (fast (heuristic), 0.04 s)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from madoguchi.i18n import join_list, t
+from madoguchi.i18n import STRINGS, code_label, join_list, t
 
 # cost-share rule codes offered on the partnership page (labels: madoguchi.i18n.cost_rule_label)
 COST_RULES = ["equal:0.1,population:0.9", "population", "equal", "equal:0.5,population:0.5"]
@@ -83,3 +83,20 @@ def label_columns(df: pd.DataFrame, lang_: str = "ja") -> pd.DataFrame:
     if "match_level" in out.columns:
         out["match_level"] = [code_label("match", v, lang_) for v in out["match_level"]]
     return out.rename(columns={c: t(k, lang_) for c, k in COLUMN_KEYS.items() if c in out.columns})
+
+
+def model_note(note, lang_: str = "ja") -> str:
+    """A placement model's note (models.placement words them in English) in `lang_`; a note of
+    another kind is shown as it is."""
+    import re
+
+    m = re.fullmatch(r"solver status (.+?)(?: \(time limit ([\d.]+) s\))?", note)
+    if m:
+        code = m.group(1).replace(" ", "_").lower()
+        status = code_label("solver", code, lang_) if f"solver_{code}" in STRINGS else m.group(1)
+        if m.group(2):
+            return t("note_solver_status_limit", lang_, status=status, s=m.group(2))
+        return t("note_solver_status", lang_, status=status)
+    if note.startswith("proven optimal"):
+        return t("note_proven_optimal", lang_)
+    return note
