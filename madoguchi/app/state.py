@@ -53,7 +53,7 @@ def wkey(name: str) -> str:
 
 
 def show_error(e: BaseException, lang_: str = "ja") -> None:
-    """A failure as a Japanese message that says what to do; never a raw traceback on screen."""
+    """A failure as a message in `lang_` that says what to do; never a raw traceback on screen."""
     if isinstance(e, MadoguchiError):
         st.error(e.message(lang_))
         return
@@ -263,6 +263,10 @@ def store(region):
 
     return ScenarioStore(region.name)
 
+
+# --------------------------------------------------------------------------- outreach, partnership, links
+
+
 def outreach_bases(region, sc: Scenario) -> list[str]:
     """Site ids usable as the base of outreach routes: the scenario's hubs standing on a region
     site first, then every other site of the region."""
@@ -275,7 +279,8 @@ def plan_outreach(region, sc: Scenario, *, base: str, service_min: float, day: s
                   month: str | None, teams: int) -> dict:
     """The scenario's outreach section for these options (`madoguchi.planning.outreach`): routes
     and monthly calendar from `base` (a site id) to the towns and villages without a welfare
-    office; codes and numbers only, worded by the page in either language."""
+    office; codes and numbers only, worded by the page in either language. `sc` is the scenario
+    whose hubs "plan from every hub" will use (the next outreach option)."""
     from madoguchi.planning.outreach import outreach_section, run_outreach
     from madoguchi.planning.store import json_clean
 
