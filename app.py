@@ -11,7 +11,15 @@ from core.errors import MadoguchiError
 from madoguchi.app import state as S
 from madoguchi.app import uploads as U
 from madoguchi.app import widgets as W
-from madoguchi.i18n import fmt_int, fmt_people, paren, source_key_label, t
+from madoguchi.i18n import (
+    fmt_int,
+    fmt_people,
+    localized,
+    paren,
+    pref_name,
+    source_key_label,
+    t,
+)
 
 PAGES = S.PAGES  # (file, url path, title key, icon)
 
@@ -27,14 +35,14 @@ def _pref_options(L: str = "ja") -> dict[str, str]:
     except (MadoguchiError, OSError):  # no shared data folder: nothing is marked as found
         root = None
     out = {}
-    for code, (ja, ro) in PREFECTURES.items():
+    for code in PREFECTURES:
         ok = False
         if root is not None:
             try:
                 ok = find_sources(code, root).get("boundaries") is not None
             except (MadoguchiError, OSError):
                 ok = False
-        name = f"{code} {ja if L != 'en' else ro}"
+        name = f"{code} {pref_name(code, L)}"
         out[code] = t("pref_has_data", L, name=name) if ok else name
     return out
 
@@ -73,10 +81,7 @@ def _build_box(L: str) -> None:
 
 def _pref_name(mf: dict, L: str) -> str:
     """The prefecture's name: 茨城県 (ja) / Ibaraki (en, romaji from geo.prefectures)."""
-    from geo.prefectures import PREFECTURES
-
-    ja, ro = PREFECTURES.get(str(mf.get("pref_code", "")), (mf.get("pref_name", ""), mf.get("pref_name", "")))
-    return str(ro).capitalize() if L == "en" else ja
+    return pref_name(str(mf.get("pref_code", "")), L, fallback=str(mf.get("pref_name", "")))
 
 
 def _status(region, L: str) -> None:
@@ -102,7 +107,7 @@ def _status(region, L: str) -> None:
     st.markdown(f"**{t('demand_rule', L)}:** {W.demand_rule_text(region, L)}")
     wrule = (mf.get("rules", {}).get("welfare_office", {}) or {})
     if wrule:
-        st.markdown(f"**{t('legend_welfare', L)}:** {wrule.get('en' if L == 'en' else 'ja', '')}")
+        st.markdown(f"**{t('legend_welfare', L)}:** {localized(wrule, L)}")
 
     st.markdown(f"#### {t('home_sources', L)}")
     rows = []
@@ -134,7 +139,7 @@ def _status(region, L: str) -> None:
     if warns:
         st.markdown(f"#### {t('home_warnings', L)}")
         for w in warns:
-            st.markdown(f"- {w.get('en' if L == 'en' else 'ja', w) if isinstance(w, dict) else w}")
+            st.markdown(f"- {localized(w, L)}")
 
 
 def home() -> None:

@@ -580,3 +580,22 @@ def host_rule_label(code, lang: str = DEFAULT_LANG) -> str:
     """A partnership host rule code ('group_1median') -> words; older text -> one side."""
     key = f"host_rule_{code}"
     return t(key, lang) if key in STRINGS else bilingual(str(code or ""), lang)
+
+
+def pref_name(code: str, lang: str = DEFAULT_LANG, fallback: str = "") -> str:
+    """A prefecture's name from its 2-digit code: '08' -> '茨城県' (en: 'Ibaraki');
+    `fallback` (or the code) when the code is unknown."""
+    from geo.prefectures import PREFECTURES
+
+    pair = PREFECTURES.get(str(code))
+    if pair is None:
+        return fallback or str(code)
+    return str(pair[1]).capitalize() if lang == "en" else str(pair[0])
+
+
+def localized(d, lang: str = DEFAULT_LANG, default: str = "") -> str:
+    """One side of a {'ja': …, 'en': …} text stored by the region build (manifest rules, warnings);
+    a plain string is returned as it is."""
+    if isinstance(d, dict):
+        return str(d.get("en" if lang == "en" else "ja") or default)
+    return str(d) if d is not None else default

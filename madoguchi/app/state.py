@@ -17,7 +17,7 @@ import streamlit as st
 
 from core.errors import MadoguchiError
 from geo.paths import regions_dir
-from madoguchi.i18n import t
+from madoguchi.i18n import pref_name, t
 from madoguchi.planning.scenario import Hub, Scenario
 
 log = logging.getLogger("madoguchi.app")
@@ -362,10 +362,7 @@ def sidebar(region=None) -> None:
 
 def _region_label(r: dict, L: str) -> str:
     """'茨城県 (ibaraki-08)' / 'Ibaraki (ibaraki-08)' for the region picker."""
-    from geo.prefectures import PREFECTURES
-
-    ja, ro = PREFECTURES.get(str(r.get("pref_code", "")), (r.get("pref_name") or "", r.get("pref_name") or ""))
-    return f"{str(ro).capitalize() if L == 'en' else ja} ({r['name']})"
+    return f"{pref_name(str(r.get('pref_code', '')), L, fallback=str(r.get('pref_name') or ''))} ({r['name']})"
 
 
 def _nav_links(L: str) -> None:

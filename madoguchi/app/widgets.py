@@ -12,6 +12,7 @@ from madoguchi.i18n import (
     fmt_minutes,
     fmt_pct,
     fmt_people,
+    localized,
     method_label,
     paren,
     t,
@@ -163,7 +164,7 @@ def demand_rule_text(region, L: str) -> str:
 
     if key in STRINGS:
         return t(key, L)
-    return rule.get("en" if L == "en" else "ja") or region.manifest.get("demand_rule_description", "")
+    return localized(rule, L) or region.manifest.get("demand_rule_description", "")
 
 
 def message(key: str, **kw) -> tuple:
