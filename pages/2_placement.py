@@ -36,7 +36,7 @@ def model_box(region, sc, L):
             bar.progress(0.4, text=t("model_running", L))
             res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
                                   time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
-                                  keep_manual=keep, method=method, cache=S.column_cache(),
+                                  keep_manual=keep, method=method,
                                   extra_candidates=st.session_state.get("extra_sites"))
             bar.progress(1.0)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
@@ -195,14 +195,13 @@ def hub_table(region, sc, L):
 def body(region):
     L = S.lang()
     sc = S.scenario(region)
-    cache = S.column_cache()
     S.ensure_matrix(region)
     model_box(region, sc, L)
     upload_box(region, sc, L)
     links_box(region, L)
 
     t0 = time.perf_counter()
-    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope, cache)
+    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
     t_cov = time.perf_counter() - t0
     if sc.hubs:
         W.coverage_metrics(region, cv, sc.demand_scope, L)

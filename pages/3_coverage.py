@@ -41,7 +41,7 @@ def compare_box(region, L):
     for name in (a, b):
         scs.append(S.scenario(region) if name == CUR else store.load(name))
     ths = sorted(set(scs[0].thresholds) | set(scs[1].thresholds))
-    cvs = [S.coverage_view(region, sc.hubs, ths, sc.demand_scope, S.column_cache()) for sc in scs]
+    cvs = [S.coverage_view(region, sc.hubs, ths, sc.demand_scope) for sc in scs]
     rows = []
     lab = [fmt(a), fmt(b)]
     for th in ths:
@@ -91,7 +91,7 @@ def body(region):
     sc.demand_scope = scope
     show_iso = c3.checkbox(t("show_isochrones", L), value=True, key="cov_iso")
 
-    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope, S.column_cache())
+    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
     if not sc.hubs:
         st.info(t("no_hubs", L))
     else:
@@ -102,7 +102,7 @@ def body(region):
     maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.25)
     maps.add_labels(m, region.municipalities)
     if show_iso and sc.hubs:
-        iso, est = S.isochrones(region, sc.hubs, sc.thresholds, S.column_cache())
+        iso, est = S.isochrones(region, sc.hubs, sc.thresholds)
         maps.add_isochrones(m, iso, lang=L, estimate=est)
     th_main = sc.thresholds[min(1, len(sc.thresholds) - 1)]
     maps.add_demand(m, region.demand[cv.in_scope], lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_main)

@@ -175,18 +175,13 @@ def ensure_matrix(region):
         return site_matrix(region)
 
 
-def column_cache() -> dict:
-    """Kept for callers that pass a per-session memo; engine columns are memoised by the provider."""
-    return st.session_state.setdefault("_column_cache", {})
-
-
 # --------------------------------------------------------------------------- coverage, isochrones, placement
 
 
 def coverage_view(region, hubs: list[Hub], thresholds, scope: str, cache: dict | None = None):
     """Coverage of `hubs` for the demand in `scope`: `madoguchi.planning.coverage.coverage_view`
-    (the one coverage path of CLI, app and reports) with this session's links. `cache` is unused
-    (kept for callers; the provider memoises columns)."""
+    (the one coverage path of CLI, app and reports) with this session's links. `cache` is accepted
+    for older callers and not used: the provider memoises engine columns."""
     from madoguchi.planning.coverage import coverage_view as _cv
 
     return _cv(region, hubs, thresholds, scope, links=current_links(region))
@@ -208,7 +203,8 @@ def per_municipality(region, cv, lang_: str = "ja") -> pd.DataFrame:
 
 def isochrones(region, hubs: list[Hub], thresholds, cache: dict | None = None) -> tuple[object, bool]:
     """Reach areas of the hubs (GeoDataFrame: minutes, geometry; hubs unioned per threshold) and
-    whether any part is an estimate: `madoguchi.planning.isochrones.hub_isochrones`."""
+    whether any part is an estimate: `madoguchi.planning.isochrones.hub_isochrones` (memoised per
+    hub by the provider; `cache` is accepted for older callers and not used)."""
     from madoguchi.planning.isochrones import hub_isochrones
 
     return hub_isochrones(region, hubs, thresholds, links=current_links(region))
@@ -222,7 +218,7 @@ def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, tim
                   cache: dict | None = None, extra_candidates=None):
     """Run a placement model and put its hubs into the scenario
     (`madoguchi.planning.place.place_in_scenario`; existing and, if `keep_manual`, hand-placed
-    hubs stay fixed). Returns the PlacementResult."""
+    hubs stay fixed). Returns the PlacementResult. `cache` is accepted for older callers, not used."""
     from madoguchi.planning.place import place_in_scenario
 
     return place_in_scenario(region, sc, model, p=p, time_min=time_min, scope=scope, keep_manual=keep_manual,
