@@ -16,10 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.errors import InputFileError
-from madoguchi.planning import ScenarioStore, read_scenario_file
+from madoguchi.planning import ScenarioStore, json_clean, read_scenario_file
 from madoguchi.planning.scenario import VERSION, Scenario
+from madoguchi.planning.store import parse_scenario_bytes
 
 V1 = Path(__file__).parent / "data" / "scenario_v1_ibaraki.json"
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,3 +164,28 @@ def test_report_reads_an_old_scenario(ibaraki_region, tmp_path, run_cli):
     assert {"outreach_routes", "groups", "cost_shares"} <= keys
     assert "境界が接する" in rd.table("groups").note
     assert set(rd.table("cost_shares").df["ルール"]) == {"均等割 0.1・人口割 0.9"}
+
+
+
+FIELDS = ["version", "name", "region", "demand_scope", "thresholds", "hubs", "placement", "coverage", "outreach",
+          "partnership", "settings", "notes"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(field=st.sampled_from(FIELDS), value=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=8),
+    hub_field=st.sampled_from(["site_id", "name", "lon", "lat", "fixed", "source", "capacity"]))
+def test_fuzz_reader_gives_a_scenario_or_a_named_error(field, value, hub_field):
+    """Property: any value in any field (or in a hub's field) gives a valid Scenario or an InputFileError
+    naming a field; never another exception. Accepted documents write back and read again equal."""
+    base = json.loads(V1.read_text(encoding="utf-8"))
+    for d in (dict(base, **{field: value}), dict(base, hubs=[dict(base["hubs"][0], **{hub_field: value})])):
+        raw = json.dumps(d).encode()
+        try:
+            sc = parse_scenario_bytes(raw, source="fuzz.json")
+        except InputFileError as e:
+            assert e.en and e.ja
+            continue
+        again = Scenario.from_dict(json.loads(json.dumps(json_clean(sc.to_dict()))))
+        assert again.to_dict() == sc.to_dict()

@@ -200,13 +200,7 @@ class ScenarioStore:
 
     def import_bytes(self, data: bytes, *, name: str | None = None, overwrite: bool = False) -> Scenario:
         """Validate an uploaded scenario file and store it (under `name` or its own name)."""
-        if len(data) > MAX_SCENARIO_BYTES:
-            raise InputFileError("ファイルが大きすぎます。", "file too large")
-        try:
-            d = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
-        except (UnicodeDecodeError, ValueError) as e:
-            raise InputFileError(f"JSON として読めません: {e}", f"not valid JSON: {e}")
-        sc = Scenario.from_dict(d, source="upload")
+        sc = parse_scenario_bytes(data, source="upload", bom=True)
         if sc.region and sc.region != self.region:
             raise InputFileError(
                 f"別の地域 ({sc.region}) のシナリオです。", f"scenario belongs to region {sc.region}, not {self.region}"
@@ -264,15 +258,31 @@ def read_scenario_file(path: str | os.PathLike, region=None) -> Scenario:
     if size > MAX_SCENARIO_BYTES:
         raise InputFileError(f"ファイルが大きすぎます ({size / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
                              f"file too large ({size / 1e6:.1f} MB): not a Madoguchi scenario", path=p)
+    sc = parse_scenario_bytes(raw, source=str(p))
+    check_region(sc, region, p)
+    return sc
+
+
+def parse_scenario_bytes(raw: bytes, *, source: str | None = None, bom: bool = False) -> Scenario:
+    """Scenario from the bytes of a file or an upload (the one parser: size, JSON, schema).
+
+    Parameters
+    ----------
+    raw : bytes
+        UTF-8 JSON (``bom=True`` also accepts a UTF-8 byte-order mark).
+    source : str, optional
+        File name (or 'upload') for messages.
+    """
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise InputFileError(f"ファイルが大きすぎます ({len(raw) / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
+                             f"file too large ({len(raw) / 1e6:.1f} MB): not a Madoguchi scenario", path=source)
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        data = json.loads(raw.decode("utf-8-sig" if bom else "utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise InputFileError(
             f"シナリオファイルが壊れています（JSON として読めません: {e}）。ファイルはそのまま残しています。",
-            f"scenario file is corrupted (not valid JSON: {e}); the file was left untouched", path=p)
-    sc = Scenario.from_dict(data, source=str(p))
-    check_region(sc, region, p)
-    return sc
+            f"scenario file is corrupted (not valid JSON: {e}); the file was left untouched", path=source) from None
+    return Scenario.from_dict(data, source=source)
 
 
 def check_region(sc: Scenario, region, path=None) -> None:
