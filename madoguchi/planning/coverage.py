@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ from core.errors import ParameterError
 from madoguchi.planning.demand import demand
 from madoguchi.planning.provider import provider_for
 from madoguchi.planning.region import demand_rule, muni_names
+
+if TYPE_CHECKING:
+    from models.coverage import CoverageResult
 
 DEFAULT_THRESHOLDS = (15.0, 30.0, 45.0, 60.0)
 
@@ -89,7 +93,7 @@ class CoverageView:
     unknown_population_points: int = 0
     methods: list = field(default_factory=list)
     travel_time_method: str = "estimate"
-    result: object | None = None
+    result: CoverageResult | None = None
     hub_ids: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -192,6 +196,8 @@ def coverage_run(region, scenario, links=None) -> CoverageView:
 
 def coverage_json(cv: CoverageView) -> dict:
     """The CLI / scenario dict of a coverage: models.coverage's to_dict + `travel_time_method`."""
+    if cv.result is None:
+        raise ParameterError("拠点が1つもありません。", "no hubs")
     d = cv.result.to_dict()
     d["method"] = cv.result.method if cv.result.method != "unknown" else cv.travel_time_method
     d["travel_time_method"] = cv.travel_time_method
@@ -242,12 +248,14 @@ def run_coverage(region, *, scenario=None, hubs=None, thresholds=None, scope=Non
     if not points:
         d.pop("points", None)
     else:
-        d["points"] = cv.result.to_dict(per_point=True)["points"]
+        d["points"] = cv.result.to_dict(per_point=True)["points"] if cv.result is not None else []
     out.update(d)
     if sb is not None:
         if not sb.hubs:
             raise ParameterError("比較するシナリオに拠点がありません。", "the comparison scenario has no hubs")
         cv_b = coverage_view(region, sb.hubs, th, scope, links)
+        if cv.result is None or cv_b.result is None:
+            raise ParameterError("拠点が1つもありません。", "no hubs")
         c = cmp(cv.result, cv_b.result)
         out["comparison"] = {"a": str(scenario or hubs), "b": str(compare), **c.to_dict(per_point=points)}
     return out
