@@ -1,19 +1,30 @@
 """Madoguchi app: `streamlit run app.py` (or `madoguchi app`). Home page + navigation.
 
 Opens on the default region (Ibaraki, built on first start if missing). Pages live in pages/;
-their logic lives in madoguchi/app_state.py, madoguchi/maps.py, geo/ and models/.
+their session state and caching live in madoguchi/app/, the computing in madoguchi/planning (via the app state).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from madoguchi import app_state as S
-from madoguchi.i18n import fmt_int, fmt_people, t
+from core.errors import MadoguchiError
+from madoguchi.app import state as S
+from madoguchi.app import uploads as U
+from madoguchi.app import widgets as W
+from madoguchi.i18n import (
+    fmt_int,
+    fmt_people,
+    localized,
+    paren,
+    pref_name,
+    source_key_label,
+    t,
+)
 
 PAGES = S.PAGES  # (file, url path, title key, icon)
 
 
-def _pref_options() -> dict[str, str]:
+def _pref_options(L: str = "ja") -> dict[str, str]:
     """Prefecture code -> label, marking those whose source data were found."""
     from geo.paths import data_root
     from geo.prefectures import PREFECTURES
@@ -21,36 +32,39 @@ def _pref_options() -> dict[str, str]:
 
     try:
         root = data_root()
-    except Exception:
+    except (MadoguchiError, OSError):  # no shared data folder: nothing is marked as found
         root = None
     out = {}
-    for code, (ja, _ro) in PREFECTURES.items():
+    for code in PREFECTURES:
         ok = False
         if root is not None:
             try:
                 ok = find_sources(code, root).get("boundaries") is not None
-            except Exception:
+            except (MadoguchiError, OSError):
                 ok = False
-        out[code] = f"{code} {ja}" + ("（データあり）" if ok else "")
+        name = f"{code} {pref_name(code, L)}"
+        out[code] = t("pref_has_data", L, name=name) if ok else name
     return out
 
 
 def _build_box(L: str) -> None:
-    opts = _pref_options()
+    opts = _pref_options(L)
     codes = list(opts)
     with st.expander(t("home_build_region", L), expanded=False):
         code = st.selectbox(t("home_prefecture", L), codes, index=codes.index("08"), format_func=lambda c: opts[c],
                             key="build_pref")
         st.caption(t("home_build_files", L))
         c1, c2 = st.columns(2)
-        fb = c1.file_uploader(t("upload_boundaries", L), type=["json", "geojson", "gpkg", "zip"], key="build_bnd")
-        fr = c2.file_uploader(t("upload_roads", L), type=["pbf", "osm"], key="build_roads")
+        with c1:
+            fb = W.uploader(t("upload_boundaries", L), ["json", "geojson", "gpkg", "zip"], "build_bnd", L)
+        with c2:
+            fr = W.uploader(t("upload_roads", L), ["pbf", "osm"], "build_roads", L)
         if st.button(t("home_build_region", L), key="build_btn"):
             from geo.prefectures import pref_romaji
 
             folder = f"{pref_romaji(code)}-{code}"
-            bnd = S.store_upload(folder, fb.name, fb.getvalue(), S.BOUNDARY_EXTS) if fb is not None else None
-            rds = S.store_upload(folder, fr.name, fr.getvalue(), S.ROAD_EXTS, max_mb=S.MAX_ROADS_MB) if fr is not None else None
+            bnd = U.store_upload(folder, fb.name, fb.getvalue(), U.BOUNDARY_EXTS) if fb is not None else None
+            rds = U.store_upload(folder, fr.name, fr.getvalue(), U.ROAD_EXTS) if fr is not None else None
             bar = st.progress(0.0, text=t("home_building", L))
 
             def prog(f, msg):
@@ -65,10 +79,15 @@ def _build_box(L: str) -> None:
             st.rerun()
 
 
+def _pref_name(mf: dict, L: str) -> str:
+    """The prefecture's name: 茨城県 (ja) / Ibaraki (en, romaji from geo.prefectures)."""
+    return pref_name(str(mf.get("pref_code", "")), L, fallback=str(mf.get("pref_name", "")))
+
+
 def _status(region, L: str) -> None:
     mf = region.manifest
     c = mf.get("counts", {})
-    st.subheader(f"{t('home_data_status', L)}: {mf.get('pref_name', '')}（{region.name}）")
+    st.subheader(f"{t('home_data_status', L)}: {_pref_name(mf, L)}{paren(region.name, L)}")
     rs = S.road_status(region)
     if rs["estimate_only"]:
         st.warning(t("road_estimate_warning", L))
@@ -80,48 +99,47 @@ def _status(region, L: str) -> None:
     cols[2].metric(t("population", L), fmt_people(c.get("population_total"), L))
     cols[3].metric(t("demand_points", L), fmt_int(c.get("demand_points"), L))
     st.caption(
-        f"{t('municipalities', L)}: 市 {fmt_int(c.get('cities'), L)}・町 {fmt_int(c.get('towns'), L)}・村 {fmt_int(c.get('villages'), L)}　"
-        f"／ {t('municipalities_without_office', L)}の人口: {fmt_people(c.get('population_without_welfare_office'), L)}　"
-        f"／ {t('sites', L)}: {fmt_int(c.get('sites'), L)}"
+        f"{t('municipalities', L)}: "
+        + t("kinds_count", L, c=fmt_int(c.get("cities"), L), t=fmt_int(c.get("towns"), L), v=fmt_int(c.get("villages"), L))
+        + f" / {t('pop_without_office', L)}: {fmt_people(c.get('population_without_welfare_office'), L)}"
+        f" / {t('sites', L)}: {fmt_int(c.get('sites'), L)}"
     )
-    rule = (mf.get("rules", {}).get("demand", {}) or {})
-    st.markdown(f"**{t('demand_rule', L)}:** {rule.get('en' if L == 'en' else 'ja') or mf.get('demand_rule_description', '')}")
+    st.markdown(f"**{t('demand_rule', L)}:** {W.demand_rule_text(region, L)}")
     wrule = (mf.get("rules", {}).get("welfare_office", {}) or {})
     if wrule:
-        st.markdown(f"**{t('legend_welfare', L)}:** {wrule.get('en' if L == 'en' else 'ja', '')}")
+        st.markdown(f"**{t('legend_welfare', L)}:** {localized(wrule, L)}")
 
     st.markdown(f"#### {t('home_sources', L)}")
     rows = []
     for key, s in (mf.get("sources") or {}).items():
         if not isinstance(s, dict):
             continue
-        rows.append({"": key, "名称" if L != "en" else "title": s.get("title", ""), "日付" if L != "en" else "date": s.get("date", ""),
-                     "ライセンス" if L != "en" else "licence": s.get("licence", ""), "出典表記" if L != "en" else "credit": s.get("credit", "")})
+        rows.append({t("col_source", L): source_key_label(key, L), t("col_title", L): s.get("title", ""),
+                     t("col_date", L): s.get("date", ""), t("col_licence", L): s.get("licence", ""),
+                     t("col_credit", L): s.get("credit", "")})
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
 
     st.markdown(f"#### {t('home_excluded', L)}")
     items = []
     for e in mf.get("excluded") or []:
-        items.append(f"除外: {e}" if L != "en" else f"excluded: {e}")
+        items.append(t("excl_excluded", L, x=e))
     for e in mf.get("population_unknown") or []:
-        items.append(f"人口不明: {e}" if L != "en" else f"population unknown: {e}")
+        items.append(t("excl_pop_unknown", L, x=e))
     for e in mf.get("settlement_fallback") or []:
-        items.append(f"大字データなし（代替点）: {e}" if L != "en" else f"no settlement file (fallback point): {e}")
+        items.append(t("excl_fallback", L, x=e))
     nwc = c.get("settlement_points_without_coords")
     if nwc:
-        items.append(f"座標のない大字・町丁目: {fmt_int(nwc, L)} 件（需要点から除外）" if L != "en"
-                     else f"settlement points without coordinates: {nwc} (not used as demand points)")
+        items.append(t("excl_no_coords", L, n=fmt_int(nwc, L)))
     nout = c.get("settlement_points_outside_muni")
     if nout:
-        items.append(f"自市町村の境界外にある大字代表点: {fmt_int(nout, L)} 件（簡略化境界のため。需要点として使用）" if L != "en"
-                     else f"settlement points just outside their own municipality: {nout} (simplified boundaries; kept)")
-    st.markdown("\n".join(f"- {x}" for x in items) if items else ("- なし" if L != "en" else "- none"))
+        items.append(t("excl_outside", L, n=fmt_int(nout, L)))
+    st.markdown("\n".join(f"- {x}" for x in items) if items else f"- {t('none', L)}")
     warns = mf.get("warnings") or []
     if warns:
         st.markdown(f"#### {t('home_warnings', L)}")
         for w in warns:
-            st.markdown(f"- {w.get('ja' if L != 'en' else 'en', w) if isinstance(w, dict) else w}")
+            st.markdown(f"- {localized(w, L)}")
 
 
 def home() -> None:

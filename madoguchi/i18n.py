@@ -45,8 +45,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "home_prefecture": ("都道府県", "Prefecture"),
     "home_build_files": ("境界・道路のファイルを指定しない場合は、データフォルダにある出典ファイルを使います。取り込んだファイルはデータフォルダ内に保存されます。",
                          "Without files, the source files in the data folder are used. Uploaded files are kept inside the data folder."),
-    "upload_boundaries": ("市町村境界（N03 の GeoJSON / GeoPackage / zip、20 MB まで）", "Municipal boundaries (N03 GeoJSON / GeoPackage / zip, up to 20 MB)"),
-    "upload_roads": ("道路データ（OpenStreetMap .osm.pbf / .osm、50 MB まで）", "Road data (OpenStreetMap .osm.pbf / .osm, up to 50 MB)"),
+    "upload_boundaries": ("市町村境界（N03 の GeoJSON / GeoPackage / zip）", "Municipal boundaries (N03 GeoJSON / GeoPackage / zip)"),
+    "upload_roads": ("道路データ（OpenStreetMap .osm.pbf / .osm）", "Road data (OpenStreetMap .osm.pbf / .osm)"),
     "home_building": ("地域データを作成しています（数十秒かかることがあります）…", "Building the region (may take some tens of seconds)…"),
     "home_built": ("地域データを作成しました: {name}", "Region built: {name}"),
     "home_data_status": ("データの状況", "Data status"),
@@ -63,7 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "road_present": ("道路データあり: {source}", "Road data: {source}"),
     "municipalities": ("市町村", "Municipalities"),
     "municipalities_without_office": ("福祉事務所のない町村", "Towns/villages without a welfare office"),
-    "demand_points": ("需要点（大字・町丁目）", "Demand points (大字/町丁目)"),
+    "demand_points": ("需要点（大字・町丁目）", "Demand points (districts: ōaza / chōchōme)"),
     "sites": ("候補地・既存拠点", "Candidate and existing sites"),
     "population": ("人口", "Population"),
     "page_map": ("地図", "Map"),
@@ -111,7 +111,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "demand_rule": ("需要の配分ルール", "Demand rule"),
     "demand_rule_equal": (
         "市町村の人口をその大字・町丁目の代表点に均等に配分",
-        "each municipality's population split equally over its 大字/町丁目 points",
+        "each municipality's population split equally over its district (ōaza / chōchōme) points",
     ),
     "demand_scope": ("対象住民", "Demand scope"),
     "scope_without": ("福祉事務所のない町村の住民", "residents of towns/villages without a welfare office"),
@@ -223,8 +223,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outreach_unserved": ("日帰りで回れない・到達できない訪問先（理由つき）:", "Stops that cannot be served in a day or reached (with reason):"),
     "routes": ("ルート", "Routes"),
     "route": ("ルート", "Route"),
-    "per_month": ("月あたり回数", "per month"),
-    "leave_return": ("出発–帰着", "leave–return"),
+    "per_month": ("月あたり回数", "Per month"),
+    "leave_return": ("出発–帰着", "Leave–return"),
     "stops": ("訪問順（到着–出発）", "Stops (arrive–leave)"),
     "drive": ("運転時間", "Driving"),
     "dates": ("日程", "Dates"),
@@ -252,6 +252,101 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report_format": ("形式", "Format"),
     "report_building": ("レポートを作成しています…", "Building the report…"),
     "report_ready": ("レポートができました: {name}（{kb} KB）", "Report ready: {name} ({kb} KB)"),
+    # display-time labels made from stored codes (the app shows these, never the raw code)
+    "home": ("ホーム", "Home"),
+    "none": ("なし", "none"),
+    "ok": ("問題なし", "OK"),
+    "within_min": ("{t}分以内", "within {t} min"),
+    "residents_within": ("{t}分以内の住民", "residents within {t} min"),
+    "n_points": ("{n} 地点", "{n} places"),
+    "route_n": ("ルート{n}", "Route {n}"),
+    "route_legend": ("ルート{n}（月{f}回）", "Route {n} ({f}× a month)"),
+    "calendar_of": ("月間カレンダー（{month}）", "Monthly calendar ({month})"),
+    "cal_closed": ("{d}日 休", "{d} closed"),
+    "cal_day": ("{d}日", "{d}"),
+    "wd_0": ("月", "Mon"), "wd_1": ("火", "Tue"), "wd_2": ("水", "Wed"), "wd_3": ("木", "Thu"), "wd_4": ("金", "Fri"),
+    "freq_fixed": ("月{f}回", "{f}× a month"),
+    "freq_cases_rule": ("想定相談件数から（人口千人あたり年{rate}件、1回{per}件、月1〜4回）",
+                        "from expected cases ({rate} per 1,000 residents a year, {per} per visit, 1–4 a month)"),
+    "reason_unreachable": ("道路で到達不可", "not reachable by road"),
+    "reason_too_far": ("日帰り不可", "too far for a day trip"),
+    "rule_equal": ("均等割", "equal"),
+    "rule_population": ("人口割", "by population"),
+    "rule_use": ("利用割", "by use"),
+    "rule_part": ("{name} {pct}%", "{pct}% {name}"),
+    "adjacency_contiguity": ("市町村の境界が接する（{gap} m 以内）", "municipal boundaries touch (within {gap} m)"),
+    "adjacency_travel_time": ("{max} 分以内で行き来できる市町村", "municipalities within {max} min of each other"),
+    "host_rule_group_1median": ("グループ内の候補地のうち人口加重平均時間が最小", "the group's candidate site with the least population-weighted mean time"),
+    "group_host": ("グループ{g}（会場: {host}）", "Group {g} (host: {host})"),
+    "flag_not_contiguous": ("飛び地", "not contiguous"),
+    "flag_below_min": ("最低人口未満", "below minimum"),
+    "col_name": ("名称", "Name"),
+    "col_title": ("名称", "Title"),
+    "col_date": ("日付", "Date"),
+    "col_licence": ("ライセンス", "Licence"),
+    "col_credit": ("出典表記", "Credit"),
+    "col_source": ("データ", "Data"),
+    "col_lat": ("緯度", "Latitude"),
+    "col_lon": ("経度", "Longitude"),
+    "col_origin": ("由来", "Origin"),
+    "col_existing": ("既存", "Existing"),
+    "col_updated": ("更新", "Updated"),
+    "col_municipality": ("市町村", "Municipality"),
+    "col_town": ("大字・町丁目", "District"),
+    "col_koaza": ("小字", "Sub-district"),
+    "col_point": ("地点番号", "Point no."),
+    "col_code": ("市町村コード", "Municipality code"),
+    "col_address": ("住所", "Address"),
+    "col_match": ("住所の照合", "Address match"),
+    "col_inside": ("地域内", "Inside the region"),
+    "col_id": ("ID", "ID"),
+    "hub_source_existing": ("既存", "existing"),
+    "hub_source_model": ("モデル", "model"),
+    "hub_source_manual": ("手動", "by hand"),
+    "match_座標": ("座標", "coordinates"),
+    "match_大字": ("大字", "district"),
+    "match_市町村": ("市町村", "municipality"),
+    "match_一致なし": ("一致なし", "no match"),
+    "manual_hub_name": ("手動拠点{k}（{where}）", "Hand-placed hub {k} ({where})"),
+    "manual_hub_name_bare": ("手動拠点{k}", "Hand-placed hub {k}"),
+    "moved_hub_name": ("移動した拠点（{where}）", "Moved hub ({where})"),
+    "new_scenario_name": ("新しいシナリオ", "New scenario"),
+    "copy_of": ("{name} のコピー", "Copy of {name}"),
+    "source_boundaries": ("市町村境界", "Municipal boundaries"),
+    "source_population": ("人口", "Population"),
+    "source_settlements": ("大字・町丁目の代表点", "District (ōaza / chōchōme) points"),
+    "source_roads": ("道路", "Roads"),
+    "source_welfare_offices": ("福祉事務所", "Welfare offices"),
+    "source_sites": ("候補地", "Candidate sites"),
+    "kinds_count": ("市 {c}・町 {t}・村 {v}", "{c} cities, {t} towns, {v} villages"),
+    "pop_without_office": ("福祉事務所のない町村の人口", "Population of towns/villages without a welfare office"),
+    "excl_excluded": ("除外: {x}", "excluded: {x}"),
+    "excl_pop_unknown": ("人口不明: {x}", "population unknown: {x}"),
+    "excl_fallback": ("大字データなし（代替点）: {x}", "no settlement file (fallback point): {x}"),
+    "excl_no_coords": ("座標のない大字・町丁目: {n} 件（需要点から除外）", "district points without coordinates: {n} (not used as demand points)"),
+    "excl_outside": ("自市町村の境界外にある大字代表点: {n} 件（簡略化境界のため。需要点として使用）",
+                     "district points just outside their own municipality: {n} (simplified boundaries; kept)"),
+    "pref_has_data": ("{name}（データあり）", "{name} (data found)"),
+    "fmt_pdf": ("PDF（印刷・議会資料）", "PDF (print)"),
+    "fmt_html": ("HTML（地図つき・ブラウザで開く）", "HTML (with map)"),
+    "fmt_xlsx": ("Excel（表）", "Excel (tables)"),
+    "fmt_gpkg": ("GeoPackage（GIS 用レイヤー）", "GeoPackage (GIS layers)"),
+    "solver_optimal": ("最適", "optimal"),
+    "solver_not_solved": ("未解決", "not solved"),
+    "solver_infeasible": ("実行不能", "infeasible"),
+    "solver_unbounded": ("非有界", "unbounded"),
+    "solver_undefined": ("不定", "undefined"),
+    "note_solver_status": ("ソルバーの終了状態: {status}", "solver status: {status}"),
+    "note_solver_status_limit": ("ソルバーの終了状態: {status}（時間上限 {s} 秒）", "solver status: {status} (time limit {s} s)"),
+    "note_proven_optimal": ("最適性を確認済み: より短い時間ではすべての住民を覆えないことを厳密に確認しました",
+                            "proven optimal: every shorter time was shown infeasible (exact cover check)"),
+    "paren": ("（{s}）", " ({s})"),
+    "list_sep": ("、", ", "),
+    "stop_times": ("{name}（{a}–{d}）", "{name} ({a}–{d})"),
+    "cost_share_head": ("{title}（{per} {total}、{rule}）", "{title} ({per} {total}; {rule})"),
+    "upload_choose": ("ファイルを選ぶ", "Choose a file"),
+    "upload_hint": ("ファイルをここにドラッグするか「ファイルを選ぶ」を押してください（{types}、上限 {mb} MB）。",
+                    "Drag a file here or press “Choose a file” ({types}; limit {mb} MB)."),
 }
 
 
@@ -266,7 +361,8 @@ def t(key: str, lang: str = DEFAULT_LANG, **kwargs) -> str:
 
 def _is_missing(x) -> bool:
     try:
-        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(x != x)
+        # NaN-like values (float, numpy, pandas NA) are the ones not equal to themselves
+        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(x != x)  # noqa: PLR0124
     except (TypeError, ValueError):
         return False
 
@@ -359,3 +455,147 @@ KIND_LABEL = {"市": "kind_city", "町": "kind_town", "村": "kind_village"}
 def kind_label(kind: str, lang: str = DEFAULT_LANG) -> str:
     """'市' -> '市' (ja) / 'city' (en)."""
     return t(KIND_LABEL[kind], lang) if kind in KIND_LABEL else str(kind)
+
+
+def fmt_threshold(x, lang: str = DEFAULT_LANG) -> str:
+    """A threshold choice in minutes: 30.0 -> '30分' (en: '30 min')."""
+    return f"{float(x):g}分" if lang != "en" else f"{float(x):g} min"
+
+
+JST = "Asia/Tokyo"
+_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def fmt_datetime(iso, lang: str = DEFAULT_LANG) -> str:
+    """A stored ISO time (UTC, e.g. '2026-11-23T15:15:35+00:00') as a person writes it in Japan time:
+    '2026年11月23日 00:15' (en: '23 Nov 2026 00:15 JST'). A time without zone is taken as UTC;
+    empty -> ''; text that is not a time is returned unchanged."""
+    import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    if _is_missing(iso) or not str(iso).strip():
+        return ""
+    try:
+        d = _dt.datetime.fromisoformat(str(iso).strip())
+    except ValueError:
+        return str(iso)
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=_dt.UTC)
+    j = d.astimezone(ZoneInfo(JST))
+    if lang == "en":
+        return f"{j.day} {_MONTHS_EN[j.month - 1]} {j.year} {j:%H:%M} JST"
+    return f"{j.year}年{j.month}月{j.day}日 {j:%H:%M}"
+
+
+def fmt_month(month: str, lang: str = DEFAULT_LANG) -> str:
+    """'2026-12' -> '2026年12月' (en: 'December 2026'); anything else unchanged."""
+    import calendar as _cal
+
+    try:
+        y, m = (int(x) for x in str(month).split("-"))
+        if not 1 <= m <= 12:
+            raise ValueError
+    except ValueError:
+        return str(month)
+    return f"{y}年{m}月" if lang != "en" else f"{_cal.month_name[m]} {y}"
+
+
+def code_label(prefix: str, code, lang: str = DEFAULT_LANG) -> str:
+    """Label of a stored code under `prefix_` (e.g. hub source 'manual' -> '手動' / 'by hand');
+    an unknown code is shown as it is (visible, not a crash)."""
+    key = f"{prefix}_{code}"
+    return t(key, lang) if key in STRINGS else str(code)
+
+
+def hub_source_label(source: str, lang: str = DEFAULT_LANG) -> str:
+    """A hub's `source` ('existing' | 'model' | 'manual') as shown."""
+    return code_label("hub_source", source, lang)
+
+
+def source_key_label(key: str, lang: str = DEFAULT_LANG) -> str:
+    """A manifest source key ('boundaries', 'population', 'settlements', …) as shown."""
+    return code_label("source", key, lang)
+
+
+REASON_KEYS = {"道路で到達不可": "reason_unreachable", "unreachable_by_road": "reason_unreachable",
+               "日帰り不可": "reason_too_far", "not_a_day_trip": "reason_too_far"}
+
+
+def reason_label(reason: str, lang: str = DEFAULT_LANG) -> str:
+    """Why an outreach stop is not served (models.outreach's UNREACHABLE / TOO_FAR) as shown."""
+    key = REASON_KEYS.get(str(reason))
+    return t(key, lang) if key else str(reason)
+
+
+def cost_rule_label(rule, lang: str = DEFAULT_LANG) -> str:
+    """A cost-share rule as weights ({'equal': 0.1, 'population': 0.9}) or its code
+    ('equal:0.1,population:0.9') -> '均等割 10%＋人口割 90%' (en: '10% equal + 90% by population')."""
+    if isinstance(rule, str):
+        parts = {}
+        for item in rule.split(","):
+            name, _, w = item.partition(":")
+            parts[name.strip()] = float(w) if w else 1.0
+        rule = parts
+    items = [t("rule_part", lang, name=code_label("rule", k, lang), pct=f"{100.0 * float(v):g}")
+             for k, v in dict(rule).items()]
+    return "＋".join(items) if lang != "en" else " + ".join(items)
+
+
+def paren(s: str, lang: str = DEFAULT_LANG) -> str:
+    """Text in brackets as each language writes them: '（…）' / ' (…)'."""
+    return t("paren", lang, s=s)
+
+
+def join_list(items, lang: str = DEFAULT_LANG) -> str:
+    """Items joined as each language lists them: 'A、B' / 'A, B'."""
+    return t("list_sep", lang).join(str(x) for x in items)
+
+
+def frequency_label(rule, lang: str = DEFAULT_LANG) -> str:
+    """An outreach visit-frequency rule as stored ({'kind': 'fixed', 'per_month': 2} or
+    {'kind': 'cases', 'case_rate', 'cases_per_visit'}) -> '月2回' / '2× a month', etc."""
+    if isinstance(rule, dict):
+        if rule.get("kind") == "cases":
+            return t("freq_cases_rule", lang, rate=f"{float(rule.get('case_rate', 1.5)):g}",
+                     per=f"{float(rule.get('cases_per_visit', 4)):g}")
+        if rule.get("kind") == "fixed":
+            return t("freq_fixed", lang, f=rule.get("per_month"))
+    if str(rule).isdigit():
+        return t("freq_fixed", lang, f=rule)
+    return str(rule or "")
+
+
+def adjacency_label(rule, lang: str = DEFAULT_LANG) -> str:
+    """A partnership neighbour rule as stored ({'kind': 'contiguity', 'gap_m'} or
+    {'kind': 'travel_time', 'max_min'}) -> words; older text 'English / 日本語' -> one side."""
+    if isinstance(rule, dict):
+        if rule.get("kind") == "travel_time":
+            return t("adjacency_travel_time", lang, max=f"{float(rule.get('max_min', 0)):g}")
+        if rule.get("kind") == "contiguity":
+            return t("adjacency_contiguity", lang, gap=f"{float(rule.get('gap_m', 0)):g}")
+    return bilingual(str(rule or ""), lang)
+
+
+def host_rule_label(code, lang: str = DEFAULT_LANG) -> str:
+    """A partnership host rule code ('group_1median') -> words; older text -> one side."""
+    key = f"host_rule_{code}"
+    return t(key, lang) if key in STRINGS else bilingual(str(code or ""), lang)
+
+
+def pref_name(code: str, lang: str = DEFAULT_LANG, fallback: str = "") -> str:
+    """A prefecture's name from its 2-digit code: '08' -> '茨城県' (en: 'Ibaraki');
+    `fallback` (or the code) when the code is unknown."""
+    from geo.prefectures import PREFECTURES
+
+    pair = PREFECTURES.get(str(code))
+    if pair is None:
+        return fallback or str(code)
+    return str(pair[1]).capitalize() if lang == "en" else str(pair[0])
+
+
+def localized(d, lang: str = DEFAULT_LANG, default: str = "") -> str:
+    """One side of a {'ja': …, 'en': …} text stored by the region build (manifest rules, warnings);
+    a plain string is returned as it is."""
+    if isinstance(d, dict):
+        return str(d.get("en" if lang == "en" else "ja") or default)
+    return str(d) if d is not None else default

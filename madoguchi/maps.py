@@ -322,7 +322,7 @@ def add_sites(m: folium.Map, gdf, *, lang: str = "ja", color: str = "#525252", r
 def add_hubs(m: folium.Map, hubs, *, lang: str = "ja", selected: int | None = None, legend: bool = True) -> folium.Map:
     """Hubs as numbered circles (1, 2, …) coloured by source: existing / model / manual.
 
-    `hubs` is a list of dicts or objects with name, lon, lat, source (models.scenario.Hub works).
+    `hubs` is a list of dicts or objects with name, lon, lat, source (madoguchi.planning.Hub works).
     The number is the hub's position in the list, as in the hub table.
     """
     fg = folium.FeatureGroup(name=t("legend_hubs", lang))

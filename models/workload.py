@@ -39,6 +39,27 @@ class WorkloadResult:
                 "overloaded": list(self.overloaded), "hubs": recs}
 
 
+def expected_cases(population, case_rate_per_1000: float) -> np.ndarray:
+    """Expected consultations per year: population x case rate / 1,000 (NaN population stays NaN).
+
+    Parameters
+    ----------
+    population : array_like of float
+        People (NaN = unknown).
+    case_rate_per_1000 : float
+        Cases per 1,000 residents per year (>= 0, finite; ParameterError otherwise).
+
+    Returns
+    -------
+    ndarray of float
+        Cases per year.
+    """
+    if not (case_rate_per_1000 >= 0 and math.isfinite(case_rate_per_1000)):
+        raise ParameterError(f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
+                             f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}")
+    return np.asarray(population, dtype=float) * case_rate_per_1000 / 1000.0
+
+
 def hub_loads(weights, assignment, hub_ids, case_rate_per_1000: float, capacity=None,
               check_feasible: bool = True) -> WorkloadResult:
     """Expected yearly cases per hub.
@@ -48,17 +69,15 @@ def hub_loads(weights, assignment, hub_ids, case_rate_per_1000: float, capacity=
     (NaN = unknown). With `check_feasible`, a total capacity below the total expected cases
     raises ParameterError (every assignment would overload some hub).
     """
-    if not (case_rate_per_1000 >= 0 and math.isfinite(case_rate_per_1000)):
-        raise ParameterError(f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
-                             f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}")
     w = np.asarray(weights, dtype=float)
+    base = expected_cases(w, case_rate_per_1000)  # validates the rate
     a = np.asarray(assignment, dtype=int)
     h = len(hub_ids)
     if a.shape != w.shape:
         raise ParameterError("割当と人口の長さが一致しません。", "assignment and weights differ in length")
     if (a >= h).any():
         raise ParameterError("割当に存在しない拠点番号があります。", "assignment refers to a hub that does not exist")
-    cases = np.where(np.isfinite(w), w, 0.0) * case_rate_per_1000 / 1000.0
+    cases = np.where(np.isfinite(base), base, 0.0)
     ok = a >= 0
     load = np.bincount(a[ok], weights=cases[ok], minlength=h)
     pop = np.bincount(a[ok], weights=np.where(np.isfinite(w), w, 0.0)[ok], minlength=h)

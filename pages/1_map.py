@@ -2,8 +2,8 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from madoguchi import app_state as S
 from madoguchi import maps
+from madoguchi.app import state as S
 from madoguchi.i18n import t
 
 

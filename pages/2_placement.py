@@ -6,10 +6,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from core.errors import MadoguchiError
-from madoguchi import app_state as S
-from madoguchi import app_widgets as W
 from madoguchi import maps
-from madoguchi.i18n import t
+from madoguchi.app import hubs as H
+from madoguchi.app import state as S
+from madoguchi.app import uploads as U
+from madoguchi.app import views as V
+from madoguchi.app import widgets as W
+from madoguchi.i18n import fmt_threshold, paren, t
 
 
 def model_box(region, sc, L):
@@ -19,7 +22,7 @@ def model_box(region, sc, L):
                              key=S.wkey("pl_model"))
         p = c2.number_input(t("n_hubs", L), min_value=1, max_value=min(30, len(region.sites)), value=3, step=1,
                             key="pl_p", disabled=model == "lscp")
-        th = c3.selectbox(t("threshold", L), [15.0, 30.0, 45.0, 60.0], index=1, format_func=lambda x: f"{x:g}分",
+        th = c3.selectbox(t("threshold", L), [15.0, 30.0, 45.0, 60.0], index=1, format_func=lambda x: fmt_threshold(x, L),
                           key="pl_time", disabled=model in ("pmedian", "pcenter"))
         scope = c4.radio(t("demand_scope", L), ["without_welfare_office", "all"], key=S.wkey("pl_scope"),
                          format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L))
@@ -33,17 +36,17 @@ def model_box(region, sc, L):
             bar.progress(0.4, text=t("model_running", L))
             res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
                                   time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
-                                  keep_manual=keep, method=method, cache=S.column_cache(),
+                                  keep_manual=keep, method=method,
                                   extra_candidates=st.session_state.get("extra_sites"))
             bar.progress(1.0)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
-            st.session_state["pl_msg"] = t("model_done", L, model=t(S.MODEL_KEYS[model], L), n=len(res.new),
-                                           method=t("method_" + res.method, L), s=f"{res.solve_s:.2f}")
-            notes = list(res.notes)
+            st.session_state["pl_msg"] = W.message("model_done", model=("t", S.MODEL_KEYS[model]), n=len(res.new),
+                                                   method=("t", "method_" + res.method), s=f"{res.solve_s:.2f}")
+            notes = list(res.notes)  # the model's own notes (solver status), as the model words them
             if res.uncoverable_ids:
-                notes.append(t("uncoverable", L, n=len(res.uncoverable_ids)))
+                notes.append(W.message("uncoverable", n=len(res.uncoverable_ids)))
             if res.excluded_unknown_weight:
-                notes.append(t("excluded_unknown", L, n=len(res.excluded_unknown_weight)))
+                notes.append(W.message("excluded_unknown", n=len(res.excluded_unknown_weight)))
             st.session_state["pl_notes"] = notes
             st.rerun()
     err = st.session_state.pop("pl_err", None)
@@ -51,9 +54,9 @@ def model_box(region, sc, L):
         st.error(err)
     msg = st.session_state.get("pl_msg")
     if msg:
-        st.success(msg)
+        st.success(W.message_text(msg, L))
         for n in st.session_state.get("pl_notes", []):
-            st.caption(n)
+            st.caption(W.message_text(n, L) if isinstance(n, tuple) else V.model_note(n, L))
 
 
 def upload_box(region, sc, L):
@@ -61,12 +64,12 @@ def upload_box(region, sc, L):
     import pandas as pd
 
     with st.expander(t("upload_sites", L)):
-        f = st.file_uploader(t("upload", L), type=["csv"], key="pl_upload")
+        f = W.uploader(t("upload", L), ["csv"], "pl_upload", L)
         if f is not None and st.session_state.get("_pl_upload_done") != (f.name, f.size):
             if W.upload_too_big(f, L):
                 return
             k = st.session_state.get("_upload_no", 0) + 1
-            res = S.import_sites(region, sc, f.name, f.getvalue(), upload_no=k)
+            res = U.import_sites(region, sc, f.name, f.getvalue(), upload_no=k)
             st.session_state["_upload_no"] = k
             st.session_state["_pl_upload_done"] = (f.name, f.size)
             prev = st.session_state.get("extra_sites")
@@ -80,29 +83,29 @@ def upload_box(region, sc, L):
             st.caption(f"{t('upload_stored', L)}: {res['path'].name}")
             if len(res["unusable"]):
                 st.warning(t("sites_unusable", L))
-                st.dataframe(res["unusable"], hide_index=True, width="stretch")
+                st.dataframe(V.label_columns(res["unusable"], L), hide_index=True, width="stretch")
         ex = st.session_state.get("extra_sites")
         if ex is not None and len(ex):
             st.markdown(f"**{t('extra_candidates', L)}**: {len(ex)}")
-            st.dataframe(ex, hide_index=True, width="stretch")
+            st.dataframe(V.label_columns(ex, L), hide_index=True, width="stretch")
 
 
 def links_box(region, L):
     """Ferry / bridge links (CSV): validated by geo.links, kept under data/uploads/<region>/."""
     cur = S.current_links(region)
-    with st.expander(t("upload_links", L) + (f"（{t('links_in_use', L)}）" if cur else "")):
+    with st.expander(t("upload_links", L) + (paren(t("links_in_use", L), L) if cur else "")):
         st.caption(t("links_help", L))
-        f = st.file_uploader(t("upload", L), type=["csv"], key="pl_links")
+        f = W.uploader(t("upload", L), ["csv"], "pl_links", L)
         if f is not None and st.session_state.get("_pl_links_done") != (f.name, f.size):
             if W.upload_too_big(f, L):
                 return
             path, n = S.import_links(region, f.name, f.getvalue())
             st.session_state["_pl_links_done"] = (f.name, f.size)
-            st.session_state["_pl_links_msg"] = t("links_added", L, n=n, name=path.name)
+            st.session_state["_pl_links_msg"] = W.message("links_added", n=n, name=path.name)
             st.rerun()
         msg = st.session_state.get("_pl_links_msg")
         if cur and msg:
-            st.success(msg)
+            st.success(W.message_text(msg, L))
         if cur and st.button(t("links_clear", L), key="pl_links_clear"):
             S.clear_links(region)
             st.session_state.pop("_pl_links_done", None)
@@ -126,20 +129,20 @@ def handle_click(region, sc, click, L) -> bool:
     """Add, move or remove a hub at a clicked point, as the click mode says. True if hubs changed."""
     mode = st.session_state.get(S.wkey("pl_click"), "add")
     if mode == "add":
-        h = S.add_hub(sc, click["lng"], click["lat"], region=region)
-        st.session_state["pl_msg"] = t("hub_added", L, name=h.name)
+        h = H.add_hub(sc, click["lng"], click["lat"], region=region, lang_=L)
+        st.session_state["pl_msg"] = W.message("hub_added", name=h.name)
     elif mode == "move":
         idx = st.session_state.get("_pl_sel", 0) or 0
-        h = S.move_hub(sc, int(idx), click["lng"], click["lat"], region=region)
-        st.session_state["pl_msg"] = t("hub_moved", L, name=h.name)
+        h = H.move_hub(sc, int(idx), click["lng"], click["lat"], region=region, lang_=L)
+        st.session_state["pl_msg"] = W.message("hub_moved", name=h.name)
     elif mode == "remove":
-        idx = S.nearest_hub(sc, click["lng"], click["lat"])
+        idx = H.nearest_hub(sc, click["lng"], click["lat"])
         if idx is None:
             st.session_state["pl_msg"] = None
-            st.session_state["pl_warn"] = t("no_hub_near", L)
+            st.session_state["pl_warn"] = W.message("no_hub_near")
             return False
-        h = S.remove_hub(sc, idx)
-        st.session_state["pl_msg"] = t("hub_removed", L, name=h.name)
+        h = H.remove_hub(sc, idx)
+        st.session_state["pl_msg"] = W.message("hub_removed", name=h.name)
     else:
         return False
     st.session_state["pl_notes"] = []
@@ -169,19 +172,22 @@ def apply_click(region, sc, out, L):
 def hub_table(region, sc, L):
     st.markdown(f"#### {t('hub_table', L)}")
     ver = st.session_state.get("hub_ver", 0)
-    df = S.hubs_table(sc.hubs)
+    # the table is shown under headers in the screen's language; edits are read back by code
+    heads = {"site_id": t("col_id", L), "name": t("col_name", L), "lat": t("col_lat", L), "lon": t("col_lon", L),
+             "source": t("col_origin", L), "fixed": t("col_existing", L)}
+    df = H.hubs_table(sc.hubs, L).rename(columns=heads)
     edited = st.data_editor(
         df, key=f"hub_editor_{ver}", num_rows="dynamic", hide_index=False, width="stretch",
         column_config={
-            "site_id": st.column_config.TextColumn("ID", disabled=True),
-            "name": st.column_config.TextColumn("名称" if L != "en" else "name"),
-            "lat": st.column_config.NumberColumn("緯度" if L != "en" else "lat", format="%.5f"),
-            "lon": st.column_config.NumberColumn("経度" if L != "en" else "lon", format="%.5f"),
-            "source": st.column_config.TextColumn("由来" if L != "en" else "source", disabled=True),
-            "fixed": st.column_config.CheckboxColumn("既存" if L != "en" else "existing", disabled=True),
+            heads["site_id"]: st.column_config.TextColumn(disabled=True),
+            heads["lat"]: st.column_config.NumberColumn(format="%.5f"),
+            heads["lon"]: st.column_config.NumberColumn(format="%.5f"),
+            heads["source"]: st.column_config.TextColumn(disabled=True),
+            heads["fixed"]: st.column_config.CheckboxColumn(disabled=True),
         })
     if not edited.reset_index(drop=True).equals(df.reset_index(drop=True)):
-        sc.hubs = S.hubs_from_table(edited, sc.hubs, region)
+        back = edited.rename(columns={v: k for k, v in heads.items()})
+        sc.hubs = H.hubs_from_table(back, sc.hubs, region, lang_=L)
         st.session_state["hub_ver"] = ver + 1
         st.rerun()
 
@@ -189,14 +195,13 @@ def hub_table(region, sc, L):
 def body(region):
     L = S.lang()
     sc = S.scenario(region)
-    cache = S.column_cache()
     S.ensure_matrix(region)
     model_box(region, sc, L)
     upload_box(region, sc, L)
     links_box(region, L)
 
     t0 = time.perf_counter()
-    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope, cache)
+    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
     t_cov = time.perf_counter() - t0
     if sc.hubs:
         W.coverage_metrics(region, cv, sc.demand_scope, L)
@@ -220,7 +225,7 @@ def body(region):
             t("selected_hub", L), list(range(len(sc.hubs))), index=cur, key=f"pl_selected_{sig}",
             format_func=lambda i: f"{i + 1}. {sc.hubs[i].name}" if i < len(sc.hubs) else str(i))
     th_map = c3.selectbox(t("threshold", L), sc.thresholds, index=min(1, len(sc.thresholds) - 1),
-                          format_func=lambda x: f"{x:g}分", key="pl_map_th")
+                          format_func=lambda x: fmt_threshold(x, L), key="pl_map_th")
 
     t1 = time.perf_counter()
     m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
@@ -239,14 +244,14 @@ def body(region):
     apply_click(region, sc, out, L)
     warn = st.session_state.pop("pl_warn", None)
     if warn:
-        st.warning(warn)
+        st.warning(W.message_text(warn, L))
 
     hub_table(region, sc, L)
     if sc.hubs:
         c1, c2 = st.columns(2)
         if c1.button(t("remove_hub", L), key="pl_remove"):
-            h = S.remove_hub(sc, int(st.session_state.get("_pl_sel", 0) or 0))
-            st.session_state["pl_msg"] = f"{t('delete', L)}: {h.name}"
+            h = H.remove_hub(sc, int(st.session_state.get("_pl_sel", 0) or 0))
+            st.session_state["pl_msg"] = W.message("hub_removed", name=h.name)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
             st.rerun()
         if c2.button(t("clear_hubs", L), key="pl_clear"):

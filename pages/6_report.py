@@ -1,12 +1,10 @@
 """レポート: export the current (or a saved) scenario as PDF / HTML / Excel / GeoPackage."""
 import streamlit as st
 
-from madoguchi import app_state as S
+from madoguchi.app import state as S
 from madoguchi.i18n import t
 
-FORMATS = {"pdf": "PDF（印刷・議会資料）", "html": "HTML（地図つき・ブラウザで開く）", "xlsx": "Excel（表）",
-           "gpkg": "GeoPackage（GIS 用レイヤー）"}
-FORMATS_EN = {"pdf": "PDF (print)", "html": "HTML (with map)", "xlsx": "Excel (tables)", "gpkg": "GeoPackage (GIS layers)"}
+FORMATS = ["pdf", "html", "xlsx", "gpkg"]  # labels: i18n fmt_<code>
 
 
 def body(region):
@@ -19,9 +17,9 @@ def body(region):
     src = st.selectbox(t("scenario", L), [CUR] + names, key=S.wkey("rep_src"),
                        format_func=lambda n: f"{sc.name} {t('current', L)}" if n == CUR else n)
     cmp = st.selectbox(t("compare", L), ["__none__"] + names, key=S.wkey("rep_cmp"),
-                       format_func=lambda n: ("なし" if L != "en" else "none") if n == "__none__" else n)
-    fmt_labels = FORMATS_EN if L == "en" else FORMATS
-    fmt = st.radio(t("report_format", L), list(fmt_labels), format_func=fmt_labels.get, key=S.wkey("rep_fmt"), horizontal=True)
+                       format_func=lambda n: t("none", L) if n == "__none__" else n)
+    fmt = st.radio(t("report_format", L), FORMATS, format_func=lambda f: t("fmt_" + f, L), key=S.wkey("rep_fmt"),
+                   horizontal=True)
     scenario = sc if src == CUR else store.load(src)
     if not scenario.hubs:
         st.info(t("no_hubs", L))

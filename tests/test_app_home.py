@@ -92,7 +92,7 @@ def test_map_page_colourings(app_env):
 def test_guarded_shows_japanese_errors():
     def app():
         from core.errors import InputFileError
-        from madoguchi import app_state as S
+        from madoguchi.app import state as S
 
         def boom():
             raise InputFileError("ファイルが壊れています。別のファイルを選んでください。", "broken", path="x.csv")
@@ -127,12 +127,13 @@ def test_language_and_region_survive_page_changes(app_env):
 def test_build_region_from_uploaded_boundaries(tmp_path, monkeypatch, data_root):
     """An uploaded boundaries file (here the real N03 Ibaraki file) is stored inside the data
     folder under a safe name and used for the build."""
-    from madoguchi import app_state as S
+    from madoguchi.app import state as S
+    from madoguchi.app import uploads as U
 
     monkeypatch.setenv("MADOGUCHI_REGIONS_DIR", str(tmp_path / "regions"))
     monkeypatch.setenv("MADOGUCHI_UPLOADS_DIR", str(tmp_path / "uploads"))
     src = data_root / "boundaries" / "N03-21_08_210101.json"
-    stored = S.store_upload("ibaraki-08", "../" + src.name, src.read_bytes(), S.BOUNDARY_EXTS)
+    stored = U.store_upload("ibaraki-08", "../" + src.name, src.read_bytes(), U.BOUNDARY_EXTS)
     assert stored.parent == tmp_path / "uploads" / "ibaraki-08"
     reg = S.build_region_for("08", boundaries=stored)
     assert len(reg.municipalities) == 44

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from madoguchi import app_state as S
-from models.scenario import Hub
+from madoguchi.app import hubs as H
+from madoguchi.app import state as S
+from madoguchi.planning.scenario import Hub
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,19 +148,19 @@ def test_recompute_under_a_second(ibaraki_region):
 
 def test_hub_table_logic(ibaraki_region):
     sc = S.new_scenario(ibaraki_region)
-    S.add_hub(sc, 140.4, 36.4, region=ibaraki_region)
-    df = S.hubs_table(sc.hubs)
+    H.add_hub(sc, 140.4, 36.4, region=ibaraki_region)
+    df = H.hubs_table(sc.hubs)
     df.loc[0, "lat"] = 36.45
     df.loc[1] = {"site_id": None, "name": "表から追加", "lat": 36.3, "lon": 140.3, "source": None, "fixed": False}
-    hubs = S.hubs_from_table(df, sc.hubs, ibaraki_region)
+    hubs = H.hubs_from_table(df, sc.hubs, ibaraki_region)
     assert [h.name for h in hubs] == [sc.hubs[0].name, "表から追加"]
     assert hubs[0].lat == 36.45 and hubs[1].source == "manual"
     from core.errors import ParameterError
 
     with pytest.raises(ParameterError):
-        S.add_hub(sc, 135.0, 34.7, region=ibaraki_region)  # Osaka: outside Ibaraki
+        H.add_hub(sc, 135.0, 34.7, region=ibaraki_region)  # Osaka: outside Ibaraki
     with pytest.raises(ParameterError):
-        S.move_hub(sc, 9, 140.4, 36.4)
+        H.move_hub(sc, 9, 140.4, 36.4)
 
 
 def test_scenario_save_load_rename_duplicate_delete(placed, app_env):
@@ -261,7 +262,7 @@ def test_isochrones_estimate_follow_rule(ibaraki_region):
 
 def test_mixed_methods_labelled_on_kumamoto_roads(kumamoto_region):
     """Central Kumamoto has real OSM roads, the rest none: the basis says 混在 (road and estimate)."""
-    from madoguchi import app_widgets as W
+    from madoguchi.app import widgets as W
 
     r = kumamoto_region
     S.site_matrix(r)
@@ -270,26 +271,8 @@ def test_mixed_methods_labelled_on_kumamoto_roads(kumamoto_region):
     assert 0 in cv.methods and 1 in cv.methods
     text = W.basis_caption(r, cv, "all", "ja")
     assert "混在（道路・推定）" in text
-    iso, est = S.isochrones(r, [hub], [15, 30], {})
+    iso, _est = S.isochrones(r, [hub], [15, 30], {})
     assert len(iso) == 2 and not iso.geometry[0].is_empty
-
-
-def test_app_numbers_equal_cli_and_report_path(ibaraki_region):
-    """The app's fast path (cached site columns + one engine column per moved hub) gives the same
-    coverage as planning_io.coverage_for_scenario, which the CLI and the reports use."""
-    from madoguchi.planning_io import coverage_for_scenario
-
-    r = ibaraki_region
-    sc = S.new_scenario(r)
-    S.run_placement(r, sc, "pmedian", p=3, scope="without_welfare_office", method="heuristic", cache={})
-    S.add_hub(sc, 140.35, 36.77, region=r)  # hand-placed in 大子町
-    cv = S.coverage_view(r, sc.hubs, sc.thresholds, sc.demand_scope, {})
-    ref, _tm = coverage_for_scenario(r, sc)
-    assert cv.population == pytest.approx(ref.population)
-    for th in sc.thresholds:
-        assert cv.covered[th] == pytest.approx(ref.within[th]["population"], rel=1e-9)
-    assert cv.mean_min == pytest.approx(ref.mean_min, rel=1e-9)
-    assert cv.max_min == pytest.approx(ref.max_min, rel=1e-9)
 
 
 def test_click_removes_nearest_hub_and_names_follow_place(placed):

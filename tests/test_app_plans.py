@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from madoguchi import app_state as S
+from madoguchi.app import views as V
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,7 @@ def test_report_page_builds_downloads(app_env):
         at.radio(key="rep_fmt").set_value(fmt).run()
         at.button(key="rep_build").click().run()
         _ok(at)
-        name, data, mime = at.session_state["rep_file"]
+        name, data, _mime = at.session_state["rep_file"]
         assert name.endswith("." + fmt) and len(data) > 1000
         assert any("レポートができました" in s.value for s in at.success)
     html_ok = data  # last one is xlsx: a zip container
@@ -93,7 +93,7 @@ def test_report_page_without_hubs_says_what_to_do(app_env):
 
 def test_calendar_grid_shape():
     plan = {"month": "2026-12", "working_days": ["2026-12-01", "2026-12-02"], "calendar": {"2026-12-01": [0, 1]}}
-    g = S.calendar_grid(plan, "ja")
+    g = V.calendar_grid(plan, "ja")
     assert g.iloc[0]["火"] == "1日 ルート1、ルート2" and g.iloc[0]["水"] == "2日 "
     assert g.iloc[0]["月"] == ""  # 30 Nov belongs to the previous month
     assert "3日 休" in g.iloc[0]["木"]

@@ -7,19 +7,20 @@ import numpy as np
 import pytest
 
 from core.errors import InputFileError
-from madoguchi import app_state as S
+from madoguchi.app import state as S
+from madoguchi.app import uploads as U
 
 
 def test_safe_upload_names_stay_inside_uploads(app_env):
     for evil in ["../../etc/passwd.csv", "/abs/x.csv", "..\\..\\win.csv", ".hidden.csv", "a b;rm -rf.csv"]:
-        p = S.store_upload("ibaraki-08", evil, b"name,lat,lon\n", allowed={".csv"})
+        p = U.store_upload("ibaraki-08", evil, b"name,lat,lon\n", allowed={".csv"})
         assert p.parent == app_env["uploads"] / "ibaraki-08"
         assert not p.name.startswith(".") and "/" not in p.name and "\\" not in p.name
     with pytest.raises(InputFileError) as e:
-        S.store_upload("ibaraki-08", "big.csv", b"x" * (2 * 1024 * 1024), allowed={".csv"}, max_mb=1)
+        U.store_upload("ibaraki-08", "big.csv", b"x" * (2 * 1024 * 1024), allowed={".csv"}, max_mb=1)
     assert "大きすぎ" in e.value.ja
     with pytest.raises(InputFileError):
-        S.store_upload("ibaraki-08", "tool.exe", b"MZ", allowed={".csv"})
+        U.store_upload("ibaraki-08", "tool.exe", b"MZ", allowed={".csv"})
 
 
 def test_import_sites_csv_real_places(app_env):
@@ -31,8 +32,8 @@ def test_import_sites_csv_real_places(app_env):
     csv = ("name,kind,lat,lon,address\n"
            f"大子町の既存窓口,existing,{d['lat']},{d['lon']},\n"
            "常陸大宮市の候補,candidate,,,常陸大宮市中富町\n"
-           "不明な会場,candidate,,,存在しない村無番地\n").encode("utf-8")
-    res = S.import_sites(r, sc, "../sites.csv", csv, upload_no=1)
+           "不明な会場,candidate,,,存在しない村無番地\n").encode()
+    res = U.import_sites(r, sc, "../sites.csv", csv, upload_no=1)
     assert res["path"].parent == app_env["uploads"] / "ibaraki-08"
     assert res["existing"] == 1
     assert sc.hubs[-1].name == "大子町の既存窓口" and sc.hubs[-1].fixed and sc.hubs[-1].source == "existing"
@@ -49,7 +50,7 @@ def test_bad_sites_csv_is_a_japanese_error(app_env):
     r = app_env["region"]
     sc = S.new_scenario(r)
     with pytest.raises(InputFileError) as e:
-        S.import_sites(r, sc, "x.csv", "名前だけ\nA\n".encode("utf-8"))
+        U.import_sites(r, sc, "x.csv", "名前だけ\nA\n".encode())
     assert "name" in e.value.ja
 
 
@@ -58,8 +59,8 @@ def test_links_make_an_island_reachable_and_are_labelled(okinawa_region, app_env
     then its times are marked as including a link. The link joins the two real town-hall stand-ins."""
     from streamlit.testing.v1 import AppTest
 
-    from madoguchi import app_widgets as W
-    from models.scenario import Hub
+    from madoguchi.app import widgets as W
+    from madoguchi.planning.scenario import Hub
 
     r = okinawa_region
     sites = r.sites.set_index("site_id")
@@ -74,12 +75,12 @@ def test_links_make_an_island_reachable_and_are_labelled(okinawa_region, app_env
 
     csv = (f"from_lat,from_lon,to_lat,to_lon,minutes,name\n"
            f"{naha['lat']},{naha['lon']},{kume['lat']},{kume['lon']},180,試験用リンク（実在の航路ではない）\n").encode()
-    path = S.store_upload(r.name, "ferry.csv", csv, allowed={".csv"})
+    path = U.store_upload(r.name, "ferry.csv", csv, allowed={".csv"})
 
     def app(links_path, region_path):
         import streamlit as st
 
-        from madoguchi import app_state as S2
+        from madoguchi.app import state as S2
 
         st.session_state["_links"] = {"okinawa-47": links_path}
         reg = S2.load_region(region_path)
@@ -92,5 +93,7 @@ def test_links_make_an_island_reachable_and_are_labelled(okinawa_region, app_env
     assert not at.exception, [e.value for e in at.exception]
     worst_kume, methods = float(at.markdown[0].value.strip("`")), at.markdown[1].value.strip("`")
     assert 180 < worst_kume < math.inf and "2" in methods.split(",")  # reachable now, via the 180-min link
-    cv2 = S.CoverageView([240.0], np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1, bool), 1.0, methods=[1, 2])
+    from madoguchi.planning.coverage import CoverageView
+
+    cv2 = CoverageView([240.0], np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1, bool), 1.0, methods=[1, 2])
     assert "航路等を含む" in W.basis_caption(r, cv2, "all", "ja")

@@ -1,7 +1,7 @@
 """`madoguchi bench placement --quick`: heuristic within 1% of the Lagrangian lower bound."""
 import types
 
-from madoguchi import bench_placement
+from madoguchi.bench import placement as bench_placement
 
 
 def test_bench_placement_quick(capsys):

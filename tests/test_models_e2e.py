@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from madoguchi import planning_io as io
+from madoguchi import planning as io
 from models.placement import MCLP, PCenter, PMedian
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from geo.atomic import write_json_atomic
-from models.scenario import Hub, Scenario
+from madoguchi.planning.scenario import Hub, Scenario
 
 OUT = Path(__file__).resolve().parent.parent / "test-output" / "report"
 IBARAKI_HUB_MUNIS = ["08302", "08341", "08364", "08564"]  # 茨城町, 東海村, 大子町, 利根町

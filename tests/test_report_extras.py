@@ -43,7 +43,7 @@ def cli_scenario(ibaraki_region, tmp_path_factory):
 
 
 def test_report_tables_follow_the_stored_plans(cli_scenario):
-    from madoguchi.commands.report import load_scenario_file
+    from madoguchi.planning import read_scenario_file as load_scenario_file
     from madoguchi.reports import report_data
 
     region, s, b, d = cli_scenario

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from madoguchi.bench_traveltime import bench_graph, synthetic_grid
+from madoguchi.bench.traveltime import bench_graph, synthetic_grid
 
 
 def test_synthetic_grid_is_labelled_and_engine_matches_networkx():

@@ -1,8 +1,9 @@
 """Optional report parts: outreach routes + calendar, partnership groups + cost shares, isochrones.
 
-Each reads what the scenario stores — the models' to_dict() output (models.outreach.OutreachPlan,
-models.blocks.Blocks, models.costshare.CostShare) — and returns tables/layers; a scenario without
-that part yields nothing, so the report simply omits the section. Stop ids are resolved to
+Each reads the scenario's typed sections (madoguchi.planning.scenario: OutreachSection with `plan`
+or `block_plans`, PartnershipSection with `groups`, each with an optional `cost_share`) — codes and
+numbers, labelled here via madoguchi.labels — and returns tables/layers; a scenario without that
+part yields nothing, so the report simply omits the section. Stop ids are resolved to
 coordinates through the scenario's hubs, the region's sites and its demand points (or an
 explicit `coords` {id: [lon, lat]} map stored with the plan); routes are drawn as straight
 segments between stops and labelled so.
@@ -16,6 +17,14 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
+from madoguchi.labels import (
+    adjacency_label,
+    frequency_label,
+    host_rule_label,
+    reason_label,
+    share_rule_label,
+    travel_time_method_label,
+)
 from madoguchi.reports.model import Table
 
 _WEEKDAYS = "月火水木金土日"
@@ -42,21 +51,15 @@ def _coords_lookup(scenario, region, extra: dict | None = None) -> dict:
 
 
 def _plans(scenario) -> list[tuple[str, dict, str]]:
-    """[(block label or '', plan dict, base site id)] from what `madoguchi outreach` stores.
-
-    Accepts {'plan': OutreachPlan.to_dict(), 'base': {'site_id', 'name'}}, the block variant
-    {'block_plans': [plan + 'block' + 'base_site_id']}, or a bare OutreachPlan.to_dict().
-    """
-    o = scenario.outreach if isinstance(scenario.outreach, dict) else {}
-    base = o.get("base") if isinstance(o.get("base"), dict) else {}
+    """[(block label or '', plan dict, base site id)] from the scenario's OutreachSection:
+    `plan` (+ `base`), or `block_plans` (each with `block` and `base_site_id`)."""
+    o = scenario.outreach or {}
     out = []
-    if isinstance(o.get("plan"), dict) and o["plan"].get("routes"):
-        out.append(("", o["plan"], str(base.get("site_id") or o.get("base_id") or "")))
+    if (o.get("plan") or {}).get("routes"):
+        out.append(("", o["plan"], str((o.get("base") or {}).get("site_id") or "")))
     for bp in o.get("block_plans") or []:
-        if isinstance(bp, dict) and bp.get("routes"):
-            out.append((f"ブロック{int(bp.get('block', len(out))) + 1}", bp, str(bp.get("base_site_id") or bp.get("base") or "")))
-    if not out and o.get("routes"):
-        out.append(("", o, str(o.get("base_id") or "")))
+        if bp.get("routes"):
+            out.append((f"ブロック{int(bp.get('block', len(out))) + 1}", bp, str(bp.get("base_site_id") or "")))
     return out
 
 
@@ -94,7 +97,7 @@ def outreach_tables(scenario, region) -> list[Table]:
                              "訪問先": "、".join(map(str, r.get("names", []))), "出発": r.get("leave_base", ""),
                              "帰着": r.get("return_base", "")})
         for x in plan.get("unserved") or []:
-            urow.append({"訪問先": x.get("name", x.get("stop", "")), "理由": x.get("reason", ""),
+            urow.append({"訪問先": x.get("name", x.get("stop", "")), "理由": reason_label(x.get("reason", "")),
                          "往復+滞在 (分)": x.get("detail_min", float("nan"))})
     names = dict(zip(region.sites["site_id"].astype(str), region.sites["name"].astype(str)))
     for sid in o.get("unassigned_stops") or []:
@@ -106,10 +109,10 @@ def outreach_tables(scenario, region) -> list[Table]:
     bits = [f"勤務時間 {plan0.get('day', o.get('day', ''))}"]
     if o.get("service_min") is not None:
         bits.append(f"滞在 {float(o['service_min']):g} 分/訪問先")
-    if o.get("frequency_rule"):
-        bits.append(f"頻度 {o['frequency_rule']}")
+    if o.get("frequency"):
+        bits.append(f"頻度 {frequency_label(o['frequency'])}")
     if o.get("travel_time_method"):
-        bits.append(f"移動時間 {_METHOD_JA.get(o['travel_time_method'], o['travel_time_method'])}")
+        bits.append(f"移動時間 {travel_time_method_label(o['travel_time_method'])}")
     out = [Table("outreach_routes", "出張相談ルート", routes, fm,
                  note="拠点から日帰りで回る順路（" + "、".join(bits) + "）。運転・滞在・合計は各ルートの出発行に記載。")]
     if crow:
@@ -122,46 +125,30 @@ def outreach_tables(scenario, region) -> list[Table]:
     return out
 
 
-_METHOD_JA = {"road": "道路", "estimate": "推定", "mixed": "混在"}
-
-
 def _partnership(scenario) -> dict:
-    return scenario.partnership if isinstance(scenario.partnership, dict) else {}
+    return scenario.partnership or {}
 
 
 def _groups(p: dict) -> list[dict]:
-    """Groups as [{'group', 'name', 'members': [muni codes], 'host', 'host_name', 'mean_min', 'max_min', ...}].
-
-    Reads models.partnership.PartnershipResult.to_dict() ('groups' with codes/host_*/worst_min)
-    and models.blocks.Blocks.to_dict() ('blocks' with stops/medoid).
-    """
-    if isinstance(p.get("groups"), list):
-        out = []
-        for i, g in enumerate(x for x in p["groups"] if isinstance(x, dict)):
-            gid = g.get("group", i + 1)
-            out.append({"group": gid, "name": g.get("name") or f"グループ{gid}",
-                        "members": [str(c) for c in (g.get("members") or g.get("codes") or [])],
-                        "host": g.get("host_muni_code") or g.get("host"), "host_name": g.get("host_name"),
-                        "mean_min": g.get("mean_min"), "max_min": g.get("worst_min", g.get("max_min")),
-                        "population": g.get("population"), "connected": g.get("connected"),
-                        "meets_min": g.get("meets_min"), "unreachable_population": g.get("unreachable_population")})
-        return out
-    b = p.get("blocks")
-    if isinstance(b, dict) and isinstance(b.get("blocks"), list):
-        return [{"group": x.get("block"), "name": f"ブロック{int(x.get('block', i)) + 1}", "members": x.get("stops", []),
-                 "host": x.get("medoid"), "mean_min": x.get("mean_min"), "max_min": x.get("max_min")}
-                for i, x in enumerate(b["blocks"])]
-    return []
+    """Groups of the PartnershipSection (models.partnership Group.to_dict()) as report rows' input."""
+    out = []
+    for i, g in enumerate(p.get("groups") or []):
+        gid = g.get("group", i + 1)
+        out.append({"group": gid, "name": g.get("name") or f"グループ{gid}", "members": [str(c) for c in g.get("codes") or []],
+                    "host": g.get("host_muni_code"), "host_name": g.get("host_name"),
+                    "mean_min": g.get("mean_min"), "max_min": g.get("worst_min"),
+                    "population": g.get("population"), "connected": g.get("connected"),
+                    "meets_min": g.get("meets_min"), "unreachable_population": g.get("unreachable_population")})
+    return out
 
 
 def _groups_note(p: dict) -> str:
     """What the stored partnership says about how groups, neighbours and hosts were chosen."""
-    ja = lambda s: str(s).split(" / ")[-1] if s else ""  # noqa: E731  ('english / 日本語' -> 日本語)
     bits = ["共同で窓口を運営する市町村のまとまり"]
     if p.get("adjacency"):
-        bits.append(f"隣接: {ja(p['adjacency'])}")
+        bits.append(f"隣接: {adjacency_label(p['adjacency'])}")
     if p.get("host_rule"):
-        bits.append(f"中心: {ja(p['host_rule'])}")
+        bits.append(f"中心: {host_rule_label(p['host_rule'])}")
     if p.get("min_pop"):
         bits.append(f"最低人口 {float(p['min_pop']):,.0f} 人")
     if p.get("islands_linked"):
@@ -179,15 +166,10 @@ def _num(x) -> float:
 
 
 def _cost_shares(p: dict) -> list[dict]:
-    """CostShare.to_dict()s: top-level 'cost_share' or one per group (as `madoguchi partner --cost` stores)."""
-    cs = p.get("cost_share", p.get("costshare", p.get("cost_shares")))
+    """CostShare.to_dict()s, one per group (as `madoguchi partner --cost` stores them)."""
     out = []
-    if isinstance(cs, dict) and "members" in cs:
-        out.append(cs)
-    elif isinstance(cs, list):
-        out += [c for c in cs if isinstance(c, dict) and "members" in c]
     for i, g in enumerate(p.get("groups") or []):
-        if isinstance(g, dict) and isinstance(g.get("cost_share"), dict) and "members" in g["cost_share"]:
+        if isinstance(g.get("cost_share"), dict) and "members" in g["cost_share"]:
             out.append({**g["cost_share"], "group": g.get("name") or f"グループ{g.get('group', i + 1)}"})
     return out
 
@@ -226,7 +208,7 @@ def partnership_tables(scenario, region) -> list[Table]:
     if shares:
         rows = []
         for k, c in enumerate(shares, start=1):
-            rule = "・".join(f"{n} {w:g}" for n, w in (c.get("rule_ja") or c.get("rule") or {}).items())
+            rule = "・".join(f"{n} {w:g}" for n, w in share_rule_label(c.get("rule")).items())
             for m in c["members"]:
                 rows.append({"グループ": str(c.get("group", c.get("name", k))), "市町村": m.get("name", names.get(str(m.get("code")), "")),
                              "人口": m.get("population", float("nan")), "負担割合 (%)": 100.0 * float(m.get("share", float("nan"))),
@@ -286,11 +268,11 @@ def isochrones_layer(region, scenario, links=None) -> gpd.GeoDataFrame | None:
     Columns: hub_no, site_id, name, minutes, method ('road' | 'estimate'), area_km2.
     """
     from geo.isochrones import isochrones
-    from geo.traveltime import region_engine
+    from madoguchi.planning.provider import provider_for
 
     if not scenario.hubs:
         return None
-    eng = region_engine(region, links)
+    eng = provider_for(region, links).engine
     clip = region.union_polygon()
     frames = []
     for i, h in enumerate(scenario.hubs):

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from madoguchi.labels import fmt_num
+
 # Column formats: how a number is printed in PDF/HTML (XLSX keeps the raw number).
 #   'int'  -> 12,345     'pct'  -> 97.3 (percent value already x100)     'min' -> 23.4
 #   'km'   -> 12.3       'yen'  -> 1,234,567     'str' -> as is     'bool' -> ○ / ×
@@ -43,13 +45,9 @@ def fmt_value(v, kind: str = "str") -> str:
             return "—"
         if math.isinf(x):
             return "到達不可" if kind == "min" else "∞"
-        if kind in ("int", "yen"):
-            return f"{round(x):,}"
-        if kind == "num":
-            return f"{x:,.2f}"
         if kind == "coord":
             return f"{x:.5f}"
-        return f"{x:,.1f}"
+        return fmt_num(x, 0 if kind in ("int", "yen") else 2 if kind == "num" else 1)
     return str(v)
 
 
@@ -139,7 +137,7 @@ class ReportData:
     summary: dict = field(default_factory=dict)  # key figures (tables.summary_of), shares in percent
     result: object = None  # models.coverage.CoverageResult
     notes: str = ""
-    compare: "ReportData | None" = None
+    compare: ReportData | None = None
 
     def table(self, key: str) -> Table | None:
         for t in self.tables:

@@ -1,7 +1,7 @@
 """The report's tables, computed once from Region + Scenario + the models, shared by all formats.
 
 The coverage numbers are models.coverage's CoverageResult, computed by the same calls as
-`madoguchi coverage --json` (see _coverage_bridge), so a PDF and the CLI never disagree.
+`madoguchi coverage --json` (madoguchi.planning.coverage_run), so a PDF and the CLI never disagree.
 Unreachable points keep `inf` minutes and are listed; unknown populations stay NaN and are
 reported, never filled in.
 """
@@ -14,33 +14,25 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ParameterError
+from madoguchi.labels import METHOD_CODE, TRAVEL_TIME_METHOD
 from madoguchi.reports.model import ReportData, Table, fmt_int, fmt_pct
 
-METHOD_NAMES = {0: "道路", 1: "推定", 2: "航路等を含む"}
-COVERAGE_METHOD_JA = {"road": "道路", "estimate": "推定", "mixed": "混在", "unknown": "不明"}
+METHOD_NAMES = {k: v[0] for k, v in METHOD_CODE.items()}
+COVERAGE_METHOD_JA = {k: v[0] for k, v in TRAVEL_TIME_METHOD.items()}
 ROAD_SOURCE_JA = {"osm": "OpenStreetMap 道路網", "lines": "道路線データ", "estimate": "なし（すべて推定）"}
 TITLE = "相談窓口 カバー率レポート"
 
-
 # ----------------------------------------------------------------------------- small helpers
 def method_label(methods) -> str:
-    """'道路' (all road), '推定' (all estimate) or '混在' for a set of method codes."""
-    m = np.asarray(methods).ravel()
-    if m.size == 0:
-        return "—"
-    u = set(np.unique(m).tolist())
-    if u == {0}:
-        return "道路"
-    if u == {1}:
-        return "推定"
-    return "混在"
+    """'道路' (all road), '推定' (all estimate) or '混在' for a set of method codes (madoguchi.labels)."""
+    from madoguchi.labels import method_codes_label
 
+    return method_codes_label(methods, "ja")
 
 def tkey(t) -> str:
     """Threshold as models.coverage writes it: '30' for 30.0."""
     t = float(t)
     return str(int(t)) if t.is_integer() else str(t)
-
 
 def sources_list(manifest: dict) -> list[dict]:
     """Data sources with dates, licences and credits from the region manifest."""
@@ -57,11 +49,9 @@ def sources_list(manifest: dict) -> list[dict]:
                     "credit": str(s.get("credit") or "")})
     return out
 
-
 def credit_line(manifest: dict) -> str:
     credits = [s["credit"] for s in sources_list(manifest) if s.get("credit")]
     return "出典: " + " / ".join(credits) if credits else ""
-
 
 def assumptions_list(region, scenario, travel_method: str) -> list[tuple[str, str]]:
     """Plain-language assumptions behind every number (speeds, estimate rule, snapping, demand)."""
@@ -79,15 +69,14 @@ def assumptions_list(region, scenario, travel_method: str) -> list[tuple[str, st
         ("道路データ", ROAD_SOURCE_JA.get(road_src, str(road_src))),
         ("速度表 (km/h, 道路種別)", f"{speeds}、その他 {st.fallback_speed_kmh:g}。規制速度のある道路は規制速度 × {st.maxspeed_factor:g}"),
         ("推定の前提", f"迂回率 {st.circuity:g}、推定速度 {st.estimate_speed_kmh:g} km/h"),
-        ("道路へのスナップ", f"最寄りの道路まで {st.snap_threshold_m:g} m 以内の地点は道路まで {st.access_speed_kmh:g} km/h で移動、"
-                       "それより遠い地点は推定"),
+        ("道路へのスナップ", (f"最寄りの道路まで {st.snap_threshold_m:g} m 以内の地点は道路まで {st.access_speed_kmh:g} km/h で移動、"
+                       "それより遠い地点は推定")),
         ("需要（人口）の配分", str(demand_text)),
         ("対象人口", scope),
         ("時間の区切り", "、".join(f"{t:g}分" for t in scenario.thresholds)),
         ("カバー率の定義", "しきい値以内の人口 ÷ 対象人口（到達不可の人口も分母に含む）。平均時間は到達できる人口の加重平均"),
         ("到達不可", "どの拠点とも道路・航路でつながらない地点は到達不可として数え、時間を仮定しません"),
     ]
-
 
 def hubs_frame(scenario) -> gpd.GeoDataFrame:
     """The scenario's hubs as points (hub_no 1.., site_id, name, fixed, source, lon, lat)."""
@@ -98,13 +87,12 @@ def hubs_frame(scenario) -> gpd.GeoDataFrame:
     df = pd.DataFrame(rows, columns=["hub_no", "site_id", "name", "fixed", "source", "lon", "lat"])
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
 
-
 def compute_coverage(region, scenario):
-    """CoverageRun (result + matrix + nearest per point): same computation as `madoguchi coverage`."""
-    from madoguchi.reports._coverage_bridge import coverage_for
+    """Coverage + nearest per point: madoguchi.planning.coverage_run, the computation of `madoguchi coverage`
+    and of the app."""
+    from madoguchi.planning.coverage import coverage_run
 
-    return coverage_for(region, scenario)
-
+    return coverage_run(region, scenario)
 
 def summary_of(res) -> dict:
     """Key figures of a CoverageResult, shares in percent."""
@@ -117,7 +105,6 @@ def summary_of(res) -> dict:
         "unreachable_points": len(res.unreachable_ids), "unknown_population_points": len(res.unknown_ids),
         "method": COVERAGE_METHOD_JA.get(res.method, res.method),
     }
-
 
 # ----------------------------------------------------------------------------- tables
 def _muni_table(region, run, thresholds) -> Table:
@@ -158,7 +145,6 @@ def _muni_table(region, run, thresholds) -> Table:
                  note="人口加重。時間は最寄り拠点までの移動時間（分）。% は対象人口に占める割合（到達不可の人口も分母に含む）。"
                       "到達不可の地点は時間を仮定せず別に数えています。全項目は XLSX 版にあります。")
 
-
 def _unreachable_table(region, run) -> Table:
     d = region.demand
     sel = run.in_scope & ~np.isfinite(run.minutes)
@@ -176,7 +162,6 @@ def _unreachable_table(region, run) -> Table:
                  note="どの拠点からも道路・航路でつながらない地点です（時間は仮定していません）。",
                  pdf_columns=["市町村", "大字・町丁目", "小字", "人口（配分）", "経度", "緯度"])
 
-
 def _hub_table(region, scenario, run, hubs) -> Table:
     w = region.demand["population"].to_numpy(dtype=float)
     ok = run.in_scope & np.isfinite(run.minutes) & (run.hub >= 0)
@@ -189,7 +174,6 @@ def _hub_table(region, scenario, run, hubs) -> Table:
     return Table("hubs", "拠点", df, {"番号": "int", "最寄りとなる人口": "int", "最寄りとなる地点数": "int",
                                      "経度": "coord", "緯度": "coord"},
                  note="最寄りとなる人口 = その拠点が最も近い対象人口。")
-
 
 def _layers(region, run, hubs, tables_by_key) -> dict:
     d = region.demand
@@ -216,7 +200,6 @@ def _layers(region, run, hubs, tables_by_key) -> dict:
     return {"municipalities": gpd.GeoDataFrame(munis, geometry="geometry", crs=region.municipalities.crs),
             "hubs": hubs, "demand_points": demand}
 
-
 def _ascii_cols(thresholds) -> dict:
     m = {"コード": "code", "市町村": "name", "種別": "kind", "人口": "population", "地点数": "n_points",
          "平均時間 (分)": "mean_min", "90%到達 (分)": "p90_min", "最大時間 (分)": "max_min",
@@ -226,7 +209,6 @@ def _ascii_cols(thresholds) -> dict:
         m[f"{t:g}分以内 人口"] = f"pop_{tkey(t)}min"
         m[f"{t:g}分以内 (%)"] = f"pct_{tkey(t)}min"
     return m
-
 
 def build_report_data(region, scenario, compare_with=None, *, today: str | None = None,
                       isochrones: bool = True) -> ReportData:
@@ -285,13 +267,12 @@ def build_report_data(region, scenario, compare_with=None, *, today: str | None 
         data.tables.append(comparison_table(data, other))
     return data
 
-
 def comparison_table(a: ReportData, b: ReportData) -> Table:
     """Key figures side by side: A, B and B − A (models.coverage.compare for gainers/losers)."""
     from models.coverage import compare
 
     sa, sb = a.summary, b.summary
-    people = lambda x: float(round(x)) if np.isfinite(x) else float("nan")  # noqa: E731  (whole persons)
+    people = lambda x: float(round(x)) if np.isfinite(x) else float("nan")
     rows = [("拠点数", float(len(a.layers["hubs"])), float(len(b.layers["hubs"]))),
             ("対象人口", people(sa["population"]), people(sb["population"]))]
     for t in a.thresholds:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import importlib
 
 BENCHES = {
-    "traveltime": ("madoguchi.bench_traveltime", "engine vs networkx Dijkstra on real Kumamoto roads and a synthetic 1e5-node graph"),
-    "placement": ("madoguchi.bench_placement", "p-median heuristic vs proven lower bound on a 1e4 x 300 matrix"),
+    "traveltime": ("madoguchi.bench.traveltime", "engine vs networkx Dijkstra on real Kumamoto roads and a synthetic 1e5-node graph"),
+    "placement": ("madoguchi.bench.placement", "p-median heuristic vs proven lower bound on a 1e4 x 300 matrix"),
 }
 
 

@@ -105,10 +105,10 @@ def bench_graph(roads, label: str, n_sites: int, n_origins: int | None, nx_sampl
         "graph_nodes": roads.n_nodes,
         "graph_edges": roads.n_edges,
         "sources": int(n_sites),
-        "origins": int(len(origins)),
+        "origins": len(origins),
         "engine_s": round(engine_s, 4),
         "engine_runs_s": [round(x, 4) for x in runs],
-        "networkx_sources_timed": int(len(sample)),
+        "networkx_sources_timed": len(sample),
         "networkx_sample_s": round(nx_sample_s, 4),
         "networkx_s": round(networkx_s, 3),
         "networkx_extrapolated": len(sample) < n_sites,
@@ -120,11 +120,7 @@ def bench_graph(roads, label: str, n_sites: int, n_origins: int | None, nx_sampl
 def bench_coverage(quick: bool = False) -> dict:
     from geo.region import Region, build_region
     from geo.traveltime import region_matrix
-
-    try:
-        from models.coverage import coverage
-    except ImportError:  # pragma: no cover
-        coverage = None
+    from models.coverage import coverage
     with tempfile.TemporaryDirectory() as tmp:
         region = Region.load(build_region("08", out_dir=os.path.join(tmp, "ibaraki-08")))
         cand = region.sites[region.sites["kind"] == "candidate"]
@@ -142,11 +138,7 @@ def bench_coverage(quick: bool = False) -> dict:
         for _ in range(5 if quick else 30):
             hubs = rng.choice(m, min(20, m), replace=False)
             t0 = _now()
-            if coverage is not None:
-                coverage(w, tm.minutes[:, hubs], muni, (15, 30, 45, 60), method=tm.method[:, hubs])
-            else:
-                t = tm.minutes[:, hubs].min(axis=1)
-                [np.nansum(w[t <= T]) for T in (15, 30, 45, 60)]
+            coverage(w, tm.minutes[:, hubs], muni, (15, 30, 45, 60), method=tm.method[:, hubs])
             times.append((_now() - t0) * 1000)
         return {
             "region": "ibaraki-08 (estimate mode)",
@@ -156,7 +148,7 @@ def bench_coverage(quick: bool = False) -> dict:
             "cached_reload_ms": round(reload_ms, 1),
             "coverage_recompute_ms": round(float(np.median(times)), 2),
             "coverage_recompute_max_ms": round(float(np.max(times)), 2),
-            "via": "models.coverage.coverage" if coverage is not None else "numpy",
+            "via": "models.coverage.coverage",
         }
 
 

@@ -72,19 +72,11 @@ def _build(args) -> int:
     return 0
 
 
-def _resolve(d: str) -> Path:
-    p = Path(d)
-    if p.is_dir() or not (d.isdigit() and len(d) <= 2):
-        return p
-    from geo.region import default_region_dir
-
-    return default_region_dir(d)
-
-
 def _info(args) -> int:
     from geo.region import Region
+    from madoguchi.planning.region import resolve_region_dir
 
-    region = Region.load(_resolve(args.dir))
+    region = Region.load(resolve_region_dir(args.dir))
     info = region.info()
     info["path"] = str(region.path)
     _print(info, args.json, getattr(args, "lang", "ja"))
@@ -122,8 +114,8 @@ def _print(info: dict, as_json: bool, lang: str = "ja") -> None:
         f"福祉事務所: 設置 {c['with_welfare_office']}、未設置（県所管）{c['without_welfare_office']}",
         f"人口（令和2年国勢調査速報）: {c['population_total']:,} 人　人口不明: {unknown}",
         f"分析対象外の行: {excl}",
-        f"需要点: {c['demand_points']:,}（集落代表点 {c['demand_points_from_settlements']:,}、推定点 {c['demand_points_fallback']}）"
-        f"　座標なしの代表点: {c['settlement_points_without_coords']}　境界外の代表点: {c['settlement_points_outside_muni']}",
+        (f"需要点: {c['demand_points']:,}（集落代表点 {c['demand_points_from_settlements']:,}、推定点 {c['demand_points_fallback']}）"
+        f"　座標なしの代表点: {c['settlement_points_without_coords']}　境界外の代表点: {c['settlement_points_outside_muni']}"),
         f"人口配分ルール: {c.get('demand_rule_description', '')}（{c.get('demand_rule', '')}）",
         f"候補地: {c['candidate_sites']}（既存窓口 {c.get('existing_sites', 0)}）",
         f"道路: {road}　ノード {c['road_nodes']:,}、リンク {c['road_edges']:,}",

@@ -1,18 +1,27 @@
-"""Streamlit pieces shared by several pages: coverage metrics with their basis, the scenario panel."""
+"""Streamlit pieces shared by several pages: coverage metrics with their basis, the scenario panel,
+upload boxes labelled in the screen's language."""
 from __future__ import annotations
 
 import streamlit as st
 
 from core.errors import MadoguchiError
-from madoguchi import app_state as S
-from madoguchi.i18n import fmt_minutes, fmt_people, fmt_pct, method_label, t
+from madoguchi.app import state as S
+from madoguchi.app.uploads import upload_limit_mb
+from madoguchi.i18n import (
+    fmt_datetime,
+    fmt_minutes,
+    fmt_pct,
+    fmt_people,
+    localized,
+    method_label,
+    paren,
+    t,
+)
 
 
 def basis_caption(region, cv, scope: str, L: str) -> str:
     """'所要時間: 推定… ／ 需要: … ／ 対象: …' — shown next to every number it produces."""
-    rule = (region.manifest.get("rules", {}).get("demand", {}) or {}).get("en" if L == "en" else "ja") \
-        or region.manifest.get("demand_rule_description", "")
-    return t("time_basis", L, method=method_label(cv.methods or [1], L), rule=rule,
+    return t("time_basis", L, method=method_label(cv.methods or [1], L), rule=demand_rule_text(region, L),
              scope=t("scope_without" if scope == "without_welfare_office" else "scope_all", L))
 
 
@@ -23,7 +32,7 @@ def coverage_metrics(region, cv, scope: str, L: str) -> None:
     for c, th in zip(cols, cv.thresholds):
         c.metric(t("covered_people", L, t=f"{th:g}"), fmt_pct(cv.share[th], L), fmt_people(cv.covered[th], L),
                  delta_color="off", delta_arrow="off", border=True)
-    suffix = ("（推定）" if L != "en" else " (estimate)") if est else ""
+    suffix = paren(t("estimate", L), L) if est else ""
     cols = st.columns(3)
     cols[0].metric(t("mean_time", L) + suffix, fmt_minutes(cv.mean_min, L) if cv.mean_min is not None else "—")
     cols[1].metric(t("p90_time", L) + suffix, fmt_minutes(cv.p90_min, L) if cv.p90_min is not None else "—")
@@ -47,16 +56,16 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
         try:
             sc.name = name.strip()
             store.save(sc)
-            _done(key, t("saved", L, name=sc.name))
+            _done(key, message("saved", name=sc.name))
         except MadoguchiError as e:
             st.error(e.message(L))
-    up = st.file_uploader(t("upload_scenario", L), type=["json"], key=f"{key}_upload")
+    up = uploader(t("upload_scenario", L), ["json"], f"{key}_upload", L)
     if up is not None and st.session_state.get(f"{key}_upload_done") != (up.name, up.size):
         st.session_state[f"{key}_upload_done"] = (up.name, up.size)
         try:
             if not upload_too_big(up, L):
                 sc_in = store.import_bytes(up.getvalue())
-                _done(key, t("saved", L, name=sc_in.name))
+                _done(key, message("saved", name=sc_in.name))
         except MadoguchiError as e:
             st.error(e.message(L))
     infos = store.list()
@@ -69,7 +78,7 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
     if not good:
         return
     st.markdown(f"**{t('saved_scenarios', L)}**")
-    rows = [{"名前" if L != "en" else "name": i.name, t("hubs", L): i.n_hubs, "更新" if L != "en" else "updated": i.updated}
+    rows = [{t("col_name", L): i.name, t("hubs", L): i.n_hubs, t("col_updated", L): fmt_datetime(i.updated, L)}
             for i in infos if i.ok]
     st.dataframe(rows, hide_index=True, width="stretch")
     c1, c2, c3, c4, c5 = st.columns([2, 1, 2, 1, 1])
@@ -84,39 +93,90 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
             S.set_scenario(loaded)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
             st.session_state.pop(f"{key}_name", None)
-            _done(key, t("loaded", L, name=loaded.name))
+            _done(key, message("loaded", name=loaded.name))
         if c4.button(t("rename", L), key=f"{key}_rename"):
             store.rename(chosen, newname.strip())
             if sc.name == chosen:
                 sc.name = newname.strip()
                 st.session_state.pop(f"{key}_name", None)
-            _done(key, t("renamed", L, name=newname.strip()))
+            _done(key, message("renamed", name=newname.strip()))
         if c4.button(t("duplicate", L), key=f"{key}_dup"):
-            nn = newname.strip() or f"{chosen} のコピー"
+            nn = newname.strip() or t("copy_of", L, name=chosen)
             store.duplicate(chosen, nn)
-            _done(key, t("duplicated", L, name=nn))
+            _done(key, message("duplicated", name=nn))
         if c5.button(t("delete", L), key=f"{key}_del"):
             store.delete(chosen)
-            _done(key, t("deleted", L, name=chosen))
+            _done(key, message("deleted", name=chosen))
     except MadoguchiError as e:
         st.error(e.message(L))
 
 
-def _done(key: str, msg: str) -> None:
+def _done(key: str, msg: tuple) -> None:
     """Remember the message and rerun, so lists above show the new state."""
-    st.session_state[f"{key}_msg"] = msg
+    st.session_state[f"{key}_msg"] = msg  # a message(...) tuple, worded when shown
     st.rerun()
 
 
 def pending_message(key: str = "scp") -> None:
     msg = st.session_state.pop(f"{key}_msg", None)
     if msg:
-        st.success(msg)
+        st.success(message_text(msg, S.lang()))
 
 
 def upload_too_big(f, L) -> bool:
     """True (and a Japanese/English error on screen) when an upload exceeds the app's size limit."""
-    if f.size > S.MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(t("upload_too_big", L, mb=S.MAX_UPLOAD_MB))
+    mb = upload_limit_mb()
+    if f.size > mb * 1024 * 1024:
+        st.error(t("upload_too_big", L, mb=f"{mb:g}"))
         return True
     return False
+
+
+def uploader(label: str, types: list[str], key: str, L: str):
+    """A file box with our own label and hint in the screen's language (file types, the one size
+    limit from the config). Streamlit's built-in English hint and button text are hidden by the
+    scoped style `uploader_style` adds once per page."""
+    f = st.file_uploader(label, type=types, key=key)
+    st.caption(t("upload_hint", L, types=" / ".join("." + x for x in types), mb=f"{upload_limit_mb():g}"))
+    return f
+
+
+def uploader_style(L: str) -> None:
+    """Scoped CSS for st.file_uploader only: hide Streamlit's English drop-zone hint ("200MB per
+    file • CSV") and show our own button text (Streamlit has no locale option)."""
+    label = t("upload_choose", L).replace('"', "")
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"]{display:none}'
+        '[data-testid="stFileUploaderDropzone"] button > *{display:none}'
+        f'[data-testid="stFileUploaderDropzone"] button::after{{content:"{label}"}}'
+        "</style>"
+    )
+
+
+def demand_rule_text(region, L: str) -> str:
+    """The region's demand rule as shown, made from its code (manifest `rules.demand.name`,
+    e.g. 'equal'); a rule with no label here falls back to the manifest's own text."""
+    rule = region.manifest.get("rules", {}).get("demand", {}) or {}
+    name = rule.get("name") or region.manifest.get("demand_rule")
+    key = f"demand_rule_{name}"
+    from madoguchi.i18n import STRINGS
+
+    if key in STRINGS:
+        return t(key, L)
+    return localized(rule, L) or region.manifest.get("demand_rule_description", "")
+
+
+def message(key: str, **kw) -> tuple:
+    """A message kept in session state as its i18n key and values, so it is worded at display
+    time in the language then chosen (a value ('t', key) is itself a key to translate)."""
+    return (key, kw)
+
+
+def message_text(m, L: str) -> str:
+    """The text of a `message(...)` in language L (plain strings are returned as they are)."""
+    if not isinstance(m, tuple):
+        return str(m)
+    key, kw = m
+    vals = {k: (t(v[1], L) if isinstance(v, tuple) and len(v) == 2 and v[0] == "t" else v) for k, v in kw.items()}
+    return t(key, L, **vals)

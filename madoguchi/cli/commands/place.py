@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 
-import numpy as np
-
-
 def register(sub) -> None:
     p = sub.add_parser("place", help="拠点配置 / hub placement (p-median, MCLP, LSCP, p-center)")
     p.add_argument("--region", required=True, help="地域データのフォルダ（または都道府県コード）")
@@ -28,98 +25,41 @@ def register(sub) -> None:
     p.set_defaults(func=_run)
 
 
-def run_place(region, model, *, p=None, time=None, fixed_csv=None, include_existing=True, scope="without_welfare_office",
-              method="auto", capacity=None, case_rate=None, thresholds=(15, 30, 45, 60), time_limit_s=120.0) -> dict:
-    """Solve and assemble everything the CLI prints (also used by tests)."""
-    from core.errors import ParameterError
-    from madoguchi import planning_io as io
-    from models.coverage import coverage
-    from models.placement import second_desk, solve
-    from models.workload import hub_loads
-
-    sites, fixed = io.sites_for_placement(region, fixed_csv, include_existing)
-    tm = io.matrix(region, sites)
-    dm = io.demand(region, scope)
-    D = tm.minutes[dm["mask"]]
-    res = solve(model, D, dm["weights"], p=p, time=time, fixed=fixed, site_ids=list(sites["site_id"]),
-                demand_ids=dm["ids"], method=method, time_limit_s=time_limit_s)
-    chosen = res.chosen
-    hub_df = sites.iloc[chosen].reset_index(drop=True)
-    names = io.muni_names(region)
-    cov = coverage(dm["weights"], D[:, chosen], dm["muni"], thresholds, demand_ids=dm["ids"],
-                   hub_ids=list(hub_df["site_id"]), method=tm.method[dm["mask"]][:, chosen], muni_names=names)
-    out = {
-        "region": region.name,
-        "demand_scope": scope,
-        "demand_rule": io.demand_rule(region),
-        "travel_time_method": io.method_label(tm),
-        "placement": res.to_dict(),
-        "hubs": [
-            {"site_id": str(r.site_id), "name": str(r.name), "muni_code": str(r.muni_code),
-             "muni_name": names.get(str(r.muni_code), ""), "lon": float(r.lon), "lat": float(r.lat),
-             "fixed": i < len(res.fixed), "source": "existing" if i < len(res.fixed) else "model",
-             "capacity": (float(r.capacity) if "capacity" in hub_df and np.isfinite(r.capacity) else capacity)}
-            for i, r in enumerate(hub_df.itertuples())
-        ],
-        "coverage": io.coverage_json(cov, tm, region),
-    }
-    # second desk: nearest hub outside the demand point's own municipality
-    sd_idx, sd_min = second_desk(D[:, chosen], dm["muni"], hub_df["muni_code"].astype(str))
-    w = np.where(np.isfinite(dm["weights"]), dm["weights"], 0.0)
-    ok = np.isfinite(sd_min)
-    out["second_desk"] = {
-        "rule": "nearest hub outside the demand point's own municipality / 自分の市町村以外で最寄りの窓口",
-        "mean_min": float(w[ok] @ sd_min[ok] / w[ok].sum()) if w[ok].sum() > 0 else None,
-        "population_without": float(w[~ok].sum()),
-        "within": {str(int(t)) if float(t).is_integer() else str(t): float(w[ok & (sd_min <= t)].sum()) for t in thresholds},
-    }
-    if case_rate is not None or capacity is not None:
-        if case_rate is None:
-            raise ParameterError("--capacity には --case-rate（人口千人あたりの年間相談件数）も指定してください。",
-                                 "--capacity needs --case-rate (cases per 1,000 residents per year)")
-        a = cov.nearest_hub
-        # per-hub capacity: the site's own (capacity column of the sites / fixed-desk CSV), else --capacity
-        cap = None
-        site_cap = hub_df["capacity"].to_numpy(float) if "capacity" in hub_df else np.full(len(hub_df), np.nan)
-        if capacity is not None or np.isfinite(site_cap).any():
-            cap = np.where(np.isfinite(site_cap), site_cap, np.nan if capacity is None else float(capacity))
-        wl = hub_loads(dm["weights"], a, list(hub_df["site_id"]), case_rate, capacity=cap)
-        out["workload"] = wl.to_dict()
-    return out
-
-
 def _run(args) -> int:
-    from madoguchi import planning_io as io
-    from models.scenario import Hub
+    from madoguchi.cli.output import emit
+    from madoguchi.planning import (
+        load_region,
+        parse_thresholds,
+        placement_section,
+        run_place,
+        scenario_hubs,
+        update_scenario_file,
+    )
 
-    region = io.load_region(args.region)
-    th = io.parse_thresholds(args.thresholds)
+    region = load_region(args.region)
+    th = parse_thresholds(args.thresholds)
     method = "exact" if args.exact else "heuristic" if args.heuristic else "auto"
     out = run_place(region, args.model, p=args.p, time=args.time, fixed_csv=args.fixed,
                     include_existing=not args.no_existing, scope=args.scope, method=method,
                     capacity=args.capacity, case_rate=args.case_rate, thresholds=th, time_limit_s=args.time_limit)
     if args.scenario_out:
-        hubs = [Hub(site_id=h["site_id"], name=h["name"], lon=h["lon"], lat=h["lat"], fixed=h["fixed"],
-                    source=h["source"], capacity=h.get("capacity")) for h in out["hubs"]]
-        pl = dict(out["placement"])
-        pl.pop("assignment", None)
-        pl.update({"demand_rule": out["demand_rule"], "travel_time_method": out["travel_time_method"],
-                   "second_desk": out["second_desk"], "workload": out.get("workload")})
-        io.write_scenario(args.scenario_out, region, scope=args.scope, hubs=hubs, thresholds=th,
-                          placement=pl, coverage=out["coverage"])
+        update_scenario_file(args.scenario_out, region, scope=args.scope, hubs=scenario_hubs(out), thresholds=th,
+                             placement=placement_section(out), coverage=out["coverage"])
         out["scenario_out"] = str(args.scenario_out)
-    return io.emit(out, args.json, _print)
+    return emit(out, args.json, _print)
 
 
 def _f(x, nd=1):
-    from madoguchi.planning_io import fmt_num
+    from madoguchi.labels import fmt_num
 
     return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:
     pl, cov = out["placement"], out["coverage"]
-    scope = {"without_welfare_office": "福祉事務所のない町村", "all": "県全体"}[out["demand_scope"]]
+    from madoguchi.labels import scope_label, second_desk_label
+
+    scope = scope_label(out["demand_scope"])
     print(f"地域 / region: {out['region']}   需要 / demand: {scope}（人口 {_f(cov['population'], 0)} 人）")
     print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}  {out['demand_rule'].get('description') or ''}")
     tm = out["travel_time_method"]
@@ -141,7 +81,7 @@ def _print(out: dict) -> None:
         if pl.get(k):
             print(f"{label}: {len(pl[k])} 点")
     sd = out["second_desk"]
-    print(f"第二の窓口（自市町村外の最寄り）/ second desk: 平均 {_f(sd['mean_min'])} 分")
+    print(f"第二の窓口（{second_desk_label(sd['rule'])}）/ second desk: 平均 {_f(sd['mean_min'])} 分")
     if "workload" in out:
         wl = out["workload"]
         print(f"想定相談件数 / expected cases: {_f(wl['total_cases'], 0)} 件/年")

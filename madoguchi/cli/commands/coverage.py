@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-
 def register(sub) -> None:
     p = sub.add_parser("coverage", help="カバー率 / coverage of a set of hubs")
     p.add_argument("--region", required=True, help="地域データのフォルダ（または都道府県コード）")
@@ -18,83 +17,35 @@ def register(sub) -> None:
     p.set_defaults(func=_run)
 
 
-def hubs_from_arg(region, hubs: str):
-    """A CSV path or comma-separated region site ids -> sites DataFrame."""
-    from pathlib import Path
-
-    from core.errors import ParameterError
-    from madoguchi import planning_io as io
-
-    if Path(hubs).suffix.lower() in (".csv", ".txt") or Path(hubs).exists():
-        return io.read_sites(region, hubs, "existing")
-    ids = [x.strip() for x in hubs.split(",") if x.strip()]
-    s = region.sites.assign(site_id=region.sites["site_id"].astype(str))
-    known = set(s["site_id"])
-    bad = [i for i in ids if i not in known]
-    if bad:
-        raise ParameterError(f"地域にない site_id です: {', '.join(bad)}", f"unknown site ids: {', '.join(bad)}")
-    df = s.set_index("site_id").loc[ids].reset_index()
-    return df[io.SITE_COLS].astype({"muni_code": str})
-
-
-def run_coverage(region, *, scenario=None, hubs=None, thresholds=None, scope=None, compare=None, points=False) -> dict:
-    from madoguchi import planning_io as io
-    from models.coverage import compare as cmp
-
-    sc = io.read_scenario(scenario) if scenario else None
-    if sc is not None:
-        hubs_df = io.hubs_frame(sc.hubs)
-        th = io.parse_thresholds(thresholds) if thresholds else sc.thresholds
-        scope = scope or sc.demand_scope
-    else:
-        hubs_df = hubs_from_arg(region, hubs)
-        th = io.parse_thresholds(thresholds or "15,30,45,60")
-        scope = scope or "without_welfare_office"
-    cov, tm = io.coverage_for_hubs(region, hubs_df, th, scope)
-    out = {"region": region.name, "demand_scope": scope, "demand_rule": io.demand_rule(region),
-           "hubs": hubs_df[["site_id", "name", "lon", "lat"]].to_dict(orient="records")}
-    d = io.coverage_json(cov, tm, region)
-    if not points:
-        d.pop("points", None)
-    else:
-        d["points"] = cov.to_dict(per_point=True)["points"]
-    out.update(d)
-    if compare:
-        sb = io.read_scenario(compare)
-        cov_b, _ = io.coverage_for_hubs(region, io.hubs_frame(sb.hubs), th, scope)
-        c = cmp(cov, cov_b)
-        out["comparison"] = {"a": scenario or hubs, "b": compare, **c.to_dict(per_point=points)}
-    return out
-
-
 def _run(args) -> int:
-    from madoguchi import planning_io as io
+    from madoguchi.cli.output import emit
+    from madoguchi.planning import Hub, load_region, run_coverage, update_scenario_file
 
-    region = io.load_region(args.region)
+    region = load_region(args.region)
     out = run_coverage(region, scenario=args.scenario, hubs=args.hubs, thresholds=args.thresholds, scope=args.scope,
                        compare=args.compare, points=args.points)
     if args.scenario_out:
-        from models.scenario import Hub
-
         hubs = None
-        if args.hubs:
+        if args.hubs is not None:
             hubs = [Hub(site_id=str(h["site_id"]), name=str(h["name"]), lon=float(h["lon"]), lat=float(h["lat"]),
                         fixed=True, source="existing") for h in out["hubs"]]
-        cov = {k: v for k, v in out.items() if k not in ("hubs", "region", "points")}
-        io.write_scenario(args.scenario_out, region, scope=out["demand_scope"], hubs=hubs,
-                          thresholds=out["thresholds"], coverage=cov)
+        cov = {k: v for k, v in out.items() if k not in ("hubs", "region", "points", "comparison", "demand_rule")}
+        update_scenario_file(args.scenario_out, region, scope=out["demand_scope"], hubs=hubs,
+                             thresholds=out["thresholds"], coverage=cov)
         out["scenario_out"] = args.scenario_out
-    return io.emit(out, args.json, _print)
+    return emit(out, args.json, _print)
 
 
 def _f(x, nd=1):
-    from madoguchi.planning_io import fmt_num
+    from madoguchi.labels import fmt_num
 
     return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:
-    scope = {"without_welfare_office": "福祉事務所のない町村", "all": "県全体"}[out["demand_scope"]]
+    from madoguchi.labels import scope_label
+
+    scope = scope_label(out["demand_scope"])
     print(f"地域 / region: {out['region']}   需要 / demand: {scope}   人口 / population: {_f(out['population'], 0)}")
     print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}   所要時間 / method: {out['method']}"
           + ("（推定を含む / includes estimates）" if out["method"] != "road" else ""))

@@ -1,4 +1,5 @@
-"""The `madoguchi` command line: one sub-command module per concern under madoguchi/commands.
+"""The `madoguchi` command line: one sub-command module per concern under madoguchi/cli/commands,
+each with `register(subparsers)`. Commands parse arguments, call madoguchi.planning and print.
 
 Every user-fixable problem is a MadoguchiError: printed as one line naming the file and the
 problem, exit code 2, never a traceback.
@@ -7,23 +8,23 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 
 from core.errors import MadoguchiError
+from madoguchi.cli.output import print_json  # noqa: F401  (commands import it from here)
 
 # Each module defines register(subparsers) and sets args.func(args) -> int.
 COMMAND_MODULES = [
-    "madoguchi.commands.region",
-    "madoguchi.commands.roads",
-    "madoguchi.commands.traveltime",
-    "madoguchi.commands.place",
-    "madoguchi.commands.coverage",
-    "madoguchi.commands.outreach",
-    "madoguchi.commands.partner",
-    "madoguchi.commands.report",
-    "madoguchi.commands.bench",
-    "madoguchi.commands.app",
+    "madoguchi.cli.commands.region",
+    "madoguchi.cli.commands.roads",
+    "madoguchi.cli.commands.traveltime",
+    "madoguchi.cli.commands.place",
+    "madoguchi.cli.commands.coverage",
+    "madoguchi.cli.commands.outreach",
+    "madoguchi.cli.commands.partner",
+    "madoguchi.cli.commands.report",
+    "madoguchi.cli.commands.bench",
+    "madoguchi.cli.commands.app",
 ]
 
 
@@ -32,19 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["ja", "en"], default="ja", help="language of messages (default ja)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:  # not written yet
-                continue
-            raise
-        mod.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
-
-
-def print_json(obj) -> None:
-    """Print JSON for --json output (UTF-8, no NaN: NaN/inf become null)."""
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str, allow_nan=False))
 
 
 def main(argv: list[str] | None = None) -> int:

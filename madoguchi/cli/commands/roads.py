@@ -57,8 +57,8 @@ def _info(args) -> int:
 
 
 def _calibrate(args) -> int:
-    from geo.calibrate import calibrate
     from core.errors import ParameterError
+    from geo.calibrate import calibrate
     from madoguchi.cli import print_json
 
     if args.pairs < 10:

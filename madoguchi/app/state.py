@@ -1,0 +1,400 @@
+"""App state: session state (language, region choice, the scenario being edited, links file) and
+Streamlit caching (region, travel-time provider), plus the page frame and error display.
+
+Every computation is a call into `madoguchi.planning` (the one path of CLI, app and reports);
+this module only adds `st.session_state` and `st.cache_resource` around it. Pages draw widgets
+and call these functions.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import MadoguchiError
+from geo.paths import regions_dir
+from madoguchi.i18n import pref_name, t
+from madoguchi.planning.scenario import Hub, Scenario
+
+log = logging.getLogger("madoguchi.app")
+
+DEFAULT_PREF = "08"
+LANG_OPTIONS = {"日本語": "ja", "English": "en"}
+# Multipage app (Streamlit's pages/ folder); our own sidebar links give Japanese/English labels.
+PAGES = [  # (file, url path, title key, icon)
+    ("pages/1_map.py", "map", "page_map", ":material/map:"),
+    ("pages/2_placement.py", "placement", "page_placement", ":material/add_location_alt:"),
+    ("pages/3_coverage.py", "coverage", "page_coverage", ":material/timer:"),
+    ("pages/4_outreach.py", "outreach", "page_outreach", ":material/directions_car:"),
+    ("pages/5_partnership.py", "partnership", "page_partnership", ":material/handshake:"),
+    ("pages/6_report.py", "report", "page_report", ":material/description:"),
+]
+
+# --------------------------------------------------------------------------- session basics
+
+
+def lang() -> str:
+    """'ja' (default) or 'en', from the sidebar radio."""
+    v = st.session_state.get("lang_choice") or st.session_state.get("_lang", "日本語")
+    return LANG_OPTIONS.get(v, "ja")
+
+
+def wkey(name: str) -> str:
+    """Widget key for a choice whose labels are translated: one key per language, because
+    Streamlit keeps a choice by its shown label and would lose it when the language changes."""
+    return name if lang() == "ja" else f"{name}_en"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def show_error(e: BaseException, lang_: str = "ja") -> None:
+    """A failure as a message in `lang_` that says what to do; never a raw traceback on screen."""
+    if isinstance(e, MadoguchiError):
+        st.error(e.message(lang_))
+        return
+    log.error("unexpected error in page: %s", "".join(traceback.format_exception(e)))
+    st.error(t("error_generic", lang_))
+    with st.expander(t("error_details", lang_)):
+        st.text(f"{type(e).__name__}: {e}")
+
+
+def guarded(fn, *args, **kwargs):
+    """Run a page body; MadoguchiError and any other Exception become messages (st.stop/rerun pass)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001  (any failure becomes a message; Streamlit's stop/rerun are BaseException)
+        show_error(e, lang())
+        return None
+
+
+# --------------------------------------------------------------------------- region
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_region_cached(path: str, stamp: float):
+    from geo.region import Region
+
+    return Region.load(path)
+
+
+def load_region(path: str | Path):
+    """Region bundle, cached per process (re-read when its manifest changes)."""
+    p = Path(path)
+    mf = p / "manifest.json"
+    stamp = mf.stat().st_mtime if mf.exists() else 0.0
+    return _load_region_cached(str(p), stamp)
+
+
+def available_regions() -> list[dict]:
+    """Built bundles in the regions folder: [{path, name, pref_code, pref_name, built}]."""
+    from geo.region import list_regions
+
+    return list_regions(regions_dir())
+
+
+def ensure_default_region(progress=None):
+    """Build (if missing) and load the default region (Ibaraki, 08) in the regions folder."""
+    from geo.region import ensure_region
+
+    reg = ensure_region(DEFAULT_PREF, progress=progress, root=regions_dir())
+    return load_region(reg.path)
+
+
+def build_region_for(pref_code: str, progress=None, *, boundaries=None, roads=None):
+    """Build the default bundle of a prefecture (found sources, or uploaded boundaries / roads
+    files already stored by `store_upload`) and load it. An existing bundle is replaced only
+    when the new one is complete."""
+    from geo.region import build_region, default_region_dir
+
+    d = default_region_dir(pref_code, regions_dir())
+    build_region(pref_code, out_dir=d, progress=progress, boundaries=boundaries, roads=roads)
+    return load_region(d)
+
+
+def current_region():
+    """The region chosen in the sidebar, building the default Ibaraki bundle on first start."""
+    path = st.session_state.get(wkey("region_pick")) or st.session_state.get("_region_path")
+    regions = available_regions()
+    if path and any(r["path"] == path for r in regions):
+        return load_region(path)
+    if not regions:
+        with st.spinner(t("loading_region", lang())):
+            reg = ensure_default_region()
+        st.session_state["_region_path"] = str(reg.path)
+        return reg
+    default = next((r for r in regions if r.get("pref_code") == DEFAULT_PREF), regions[0])
+    st.session_state["_region_path"] = default["path"]
+    return load_region(default["path"])
+
+
+def road_status(region) -> dict:
+    """What the travel times on screen are based on: {'source', 'has_roads', 'estimate_only'}."""
+    src = region.manifest.get("counts", {}).get("road_source") or region.manifest.get("road_source") or "estimate"
+    has = region.roads is not None
+    return {"source": src, "has_roads": has, "estimate_only": not has}
+
+
+# --------------------------------------------------------------------------- travel times (planning layer, cached)
+
+
+def current_links(region) -> str | None:
+    """Path of the links file (ferries, bridges) the user uploaded for this region, if any."""
+    try:
+        return (st.session_state.get("_links") or {}).get(region.name)
+    except (RuntimeError, AttributeError, KeyError):  # outside a Streamlit run
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _provider_cached(path: str, stamp: float, links: str | None):
+    from madoguchi.planning.provider import provider_for
+
+    return provider_for(load_region(path), links)
+
+
+def provider(region):
+    """The region's travel-time provider (`madoguchi.planning.provider.provider_for`) with this
+    session's links, kept across reruns by st.cache_resource (the only app-side travel-time cache)."""
+    mf = Path(region.path) / "manifest.json"
+    return _provider_cached(str(region.path), mf.stat().st_mtime if mf.exists() else 0.0, current_links(region))
+
+
+def site_matrix(region):
+    """Demand x region sites (`TravelMatrix`: minutes, method), from the cached provider."""
+    return provider(region).site_matrix()
+
+
+def ensure_matrix(region):
+    """The site matrix, with a spinner the first time (computing can take seconds with roads)."""
+    with st.spinner(t("computing_matrix", lang())):
+        return site_matrix(region)
+
+
+# --------------------------------------------------------------------------- coverage, isochrones, placement
+
+
+def coverage_view(region, hubs: list[Hub], thresholds, scope: str, cache: dict | None = None):
+    """Coverage of `hubs` for the demand in `scope`: `madoguchi.planning.coverage.coverage_view`
+    (the one coverage path of CLI, app and reports) with this session's links. `cache` is accepted
+    for older callers and not used: the provider memoises engine columns."""
+    from madoguchi.planning.coverage import coverage_view as _cv
+
+    return _cv(region, hubs, thresholds, scope, links=current_links(region))
+
+
+def unreachable_points(region, cv) -> pd.DataFrame:
+    """Demand points in scope that no hub reaches (listed, never hidden)."""
+    from madoguchi.planning.coverage import unreachable_points as _up
+
+    return _up(region, cv)
+
+
+def per_municipality(region, cv, lang_: str = "ja") -> pd.DataFrame:
+    """One row per in-scope municipality (models.coverage's table): population, share_<T>, mean/p90/max."""
+    if cv.result is None:
+        return pd.DataFrame()
+    return cv.result.per_municipality.copy()
+
+
+def isochrones(region, hubs: list[Hub], thresholds, cache: dict | None = None) -> tuple[object, bool]:
+    """Reach areas of the hubs (GeoDataFrame: minutes, geometry; hubs unioned per threshold) and
+    whether any part is an estimate: `madoguchi.planning.isochrones.hub_isochrones` (memoised per
+    hub by the provider; `cache` is accepted for older callers and not used)."""
+    from madoguchi.planning.isochrones import hub_isochrones
+
+    return hub_isochrones(region, hubs, thresholds, links=current_links(region))
+
+
+MODEL_KEYS = {"pmedian": "model_pmedian", "mclp": "model_mclp", "lscp": "model_lscp", "pcenter": "model_pcenter"}
+
+
+def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, time_min: float | None = None,
+                  scope: str = "without_welfare_office", keep_manual: bool = True, method: str = "auto",
+                  cache: dict | None = None, extra_candidates=None):
+    """Run a placement model and put its hubs into the scenario
+    (`madoguchi.planning.place.place_in_scenario`; existing and, if `keep_manual`, hand-placed
+    hubs stay fixed). Returns the PlacementResult. `cache` is accepted for older callers, not used."""
+    from madoguchi.planning.place import place_in_scenario
+
+    return place_in_scenario(region, sc, model, p=p, time_min=time_min, scope=scope, keep_manual=keep_manual,
+                             method=method, extra_candidates=extra_candidates, links=current_links(region))
+
+
+
+# --------------------------------------------------------------------------- scenario in session
+
+
+def new_scenario(region, name: str | None = None, *, lang_: str = "ja") -> Scenario:
+    """An empty scenario for a region, with existing sites as fixed hubs; named in `lang_`
+    ("新しいシナリオ" / "New scenario") unless `name` is given."""
+    sc = Scenario(name=name or t("new_scenario_name", lang_), region=region.name, pref_code=region.pref_code,
+                  settings=region.settings.to_dict())
+    ex = region.sites[region.sites["kind"].astype(str) == "existing"]
+    for sid, nm, lon, lat in zip(ex["site_id"], ex["name"], ex["lon"], ex["lat"]):
+        sc.hubs.append(Hub(site_id=str(sid), name=str(nm), lon=float(lon), lat=float(lat), fixed=True, source="existing"))
+    return sc
+
+
+def scenario(region) -> Scenario:
+    """The scenario being edited (per session); a new one when the region changes."""
+    sc = st.session_state.get("scenario")
+    if sc is None or sc.region != region.name:
+        sc = new_scenario(region, lang_=lang())
+        st.session_state["scenario"] = sc
+    return sc
+
+
+def set_scenario(sc: Scenario) -> None:
+    st.session_state["scenario"] = sc
+
+
+def store(region):
+    """The region's scenario store (`madoguchi.planning.store.ScenarioStore`, data/scenarios/<region>)."""
+    from madoguchi.planning.store import ScenarioStore
+
+    return ScenarioStore(region.name)
+
+
+# --------------------------------------------------------------------------- outreach, partnership, links
+
+
+def outreach_bases(region, sc: Scenario) -> list[str]:
+    """Site ids usable as the base of outreach routes: the scenario's hubs standing on a region
+    site first, then every other site of the region."""
+    ids = [str(x) for x in region.sites["site_id"]]
+    on_site = [h.site_id for h in sc.hubs if h.site_id in set(ids)]
+    return list(dict.fromkeys(on_site + ids))
+
+
+def plan_outreach(region, sc: Scenario, *, base: str, service_min: float, day: str, frequency: str,
+                  month: str | None, teams: int) -> dict:
+    """The scenario's outreach section for these options (`madoguchi.planning.outreach`): routes
+    and monthly calendar from `base` (a site id) to the towns and villages without a welfare
+    office; codes and numbers only, worded by the page in either language. `sc` is the scenario
+    whose hubs "plan from every hub" will use (the next outreach option)."""
+    from madoguchi.planning.outreach import outreach_section, run_outreach
+    from madoguchi.planning.store import json_clean
+
+    out = run_outreach(region, base, service_min=service_min, day=day, frequency=frequency, month=month,
+                       teams=teams, time_limit_s=1.0, links=current_links(region))
+    if out.get("plan"):
+        out["plan"].setdefault("base_site_id", base)
+    return json_clean(outreach_section(out))
+
+
+def plan_partnership(region, *, k: int, min_pop: float, cost: int | None, rule: str) -> dict:
+    """The scenario's partnership section (`madoguchi.planning.partner`): groups, hosts and cost
+    shares; codes and numbers only."""
+    from madoguchi.planning.partner import partnership_section, run_partner
+    from madoguchi.planning.store import json_clean
+
+    out = run_partner(region, k=k, min_pop=min_pop, cost=cost, rule=rule, links=current_links(region))
+    return json_clean(partnership_section(out))
+
+
+def import_links(region, filename: str, data: bytes) -> tuple[Path, int]:
+    """Store and validate an uploaded links CSV (from_lat,from_lon,to_lat,to_lon,minutes[,name]);
+    from then on this session's travel times use it. Returns (stored path, number of links)."""
+    from geo.links import read_links
+    from madoguchi.app.uploads import store_upload
+
+    path = store_upload(region.name, filename, data, allowed={".csv"})
+    links = read_links(path)
+    st.session_state.setdefault("_links", {})[region.name] = str(path)
+    return path, len(links)
+
+
+def clear_links(region) -> None:
+    (st.session_state.get("_links") or {}).pop(region.name, None)
+
+
+# --------------------------------------------------------------------------- page frame
+
+
+def online_basemap() -> bool:
+    """True if the basemap toggle is on and the tile host answers (checked once per process)."""
+    from madoguchi.maps import check_online
+
+    return bool(st.session_state.get("_basemap", False)) and check_online()
+
+
+def sidebar(region=None) -> None:
+    """Language, region choice, basemap toggle and the current scenario, on every page."""
+    from madoguchi.maps import check_online
+
+    # Choices that must survive page changes are kept in our own keys (_lang, _region_path,
+    # _basemap): Streamlit forgets a widget's value when its page or label changes.
+    langs = list(LANG_OPTIONS)
+    cur_lang = st.session_state.get("_lang", "日本語")
+    st.session_state["_lang"] = st.sidebar.radio("言語 / Language", langs, index=langs.index(cur_lang),
+                                                 key="lang_choice", horizontal=True)
+    L = lang()
+    _nav_links(L)
+    regions = available_regions()
+    if regions:
+        paths = [r["path"] for r in regions]
+        labels = {r["path"]: _region_label(r, L) for r in regions}
+        cur = st.session_state.get("_region_path")
+        if cur not in paths:
+            cur = next((r["path"] for r in regions if r.get("pref_code") == DEFAULT_PREF), paths[0])
+        st.session_state["_region_path"] = st.sidebar.selectbox(
+            t("region", L), paths, index=paths.index(cur), format_func=lambda p: labels.get(p, p), key=wkey("region_pick"))
+    online = check_online()
+    if "_basemap" not in st.session_state:
+        st.session_state["_basemap"] = online
+    st.session_state["_basemap"] = st.sidebar.toggle(t("basemap_toggle", L), value=st.session_state["_basemap"],
+                                                     key=wkey("basemap_on"))
+    if not online:
+        st.sidebar.caption(t("basemap_offline", L))
+    sc = st.session_state.get("scenario")
+    if sc is not None and region is not None and sc.region == region.name:
+        st.sidebar.markdown(f"**{t('scenario', L)}:** {sc.name}  \n{t('hubs', L)}: {len(sc.hubs)}")
+
+
+def _region_label(r: dict, L: str) -> str:
+    """'茨城県 (ibaraki-08)' / 'Ibaraki (ibaraki-08)' for the region picker."""
+    return f"{pref_name(str(r.get('pref_code', '')), L, fallback=str(r.get('pref_name') or ''))} ({r['name']})"
+
+
+def _nav_links(L: str) -> None:
+    """Links to every page with Japanese (or English) labels."""
+    from streamlit.errors import StreamlitAPIException
+
+    with st.sidebar:
+        try:
+            st.page_link("app.py", label=t("home", L), icon=":material/home:")
+            for f, _u, key, icon in PAGES:
+                st.page_link(f, label=t(key, L), icon=icon)
+        except (StreamlitAPIException, KeyError):
+            pass  # a page run on its own (tests): no navigation to draw
+        st.divider()
+
+
+def page(title_key: str, body, *, needs_region: bool = True) -> None:
+    """Common frame: sidebar, title, region loading, and errors shown in Japanese."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.set_page_config(page_title="窓口 Madoguchi", page_icon="🏢", layout="wide")
+    except StreamlitAPIException:  # already set in this run
+        log.debug("page config already set")
+
+    def _run():
+        t0 = time.perf_counter()
+        region = current_region() if needs_region else None
+        sidebar(region)
+        from madoguchi.app.widgets import uploader_style
+
+        uploader_style(lang())
+        st.title(t(title_key, lang()))
+        body(region) if needs_region else body()
+        ms = (time.perf_counter() - t0) * 1000
+        st.session_state["_last_run_ms"] = ms
+        st.caption(t("page_run_time", lang(), ms=f"{ms:,.0f}"))
+
+    guarded(_run)

@@ -1,0 +1,1 @@
+"""Benchmark scripts (`madoguchi bench traveltime|placement`): printed figures, not timed tests."""
