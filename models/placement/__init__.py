@@ -62,6 +62,7 @@ from models.placement.exact import ExactSolution, _dummies, _pulp_solver, _solve
 from models.placement.lscp import LSCP
 from models.placement.mclp import MCLP, MCLPObjective, mclp_heuristic
 from models.placement.pcenter import (
+    COVER_WORK,
     NODE_BUDGET,
     SWAP_MAX_ITER,
     SWAP_WORK_CELLS,
@@ -79,7 +80,7 @@ from models.placement.scope import demand_scope_mask, second_desk
 from models.placement.search import SearchBudget, SwapObjective, _greedy_cover, greedy_cover, interchange, multistart
 
 __all__ = [
-    "DEFAULT_TIME_LIMIT_S", "EXACT_AUTO_MAX_CELLS", "LSCP", "MCLP", "METHODS", "MODELS", "NODE_BUDGET", "PCenter",
+    "COVER_WORK", "DEFAULT_TIME_LIMIT_S", "EXACT_AUTO_MAX_CELLS", "LSCP", "MCLP", "METHODS", "MODELS", "NODE_BUDGET", "PCenter",
     "PMedian", "PlacementModel", "PlacementResult", "SWAP_MAX_ITER", "SWAP_WORK_CELLS", "SearchBudget",
     "SwapObjective", "ExactSolution", "MCLPObjective", "PCenterObjective", "PMedianObjective", "big_m",
     "check_time_limit", "demand_scope_mask", "greedy_cover", "interchange", "mclp_heuristic", "multistart",

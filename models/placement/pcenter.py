@@ -22,6 +22,9 @@ from models.placement.search import SwapObjective, greedy_cover, interchange
 
 #: branch-and-bound nodes over the whole threshold search (shared by its cover checks)
 NODE_BUDGET = 20_000
+#: multiply-adds of the cover checks' dominance tests over the whole threshold search
+#: (each node costs rows x cols x (rows + cols))
+COVER_WORK = 1_000_000_000
 #: improving swaps per swap phase
 SWAP_MAX_ITER = 200
 #: matrix cells (n x m per removal tried) per swap phase
@@ -149,23 +152,24 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
 
 def pcenter_heuristic(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: int = SWAP_MAX_ITER,
                       node_budget: int = NODE_BUDGET, time_budget_s: float | None = None, *,
-                      swap_work_cells: int = SWAP_WORK_CELLS) -> tuple[list[int], float]:
+                      swap_work_cells: int = SWAP_WORK_CELLS, cover_work: int = COVER_WORK) -> tuple[list[int], float]:
     """Fast p-center: ``(new cols, worst minutes)``; see :func:`pcenter_search`."""
     _warn_time_budget(time_budget_s)
     cols, obj, _ = pcenter_search(D, p, fixed, max_iter=max_iter, node_budget=node_budget,
-                                  swap_work_cells=swap_work_cells)
+                                  swap_work_cells=swap_work_cells, cover_work=cover_work)
     return cols, obj
 
 
 def pcenter_search(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: int = SWAP_MAX_ITER,
                    node_budget: int = NODE_BUDGET, time_budget_s: float | None = None, *,
-                   swap_work_cells: int = SWAP_WORK_CELLS) -> tuple[list[int], float, float]:
+                   swap_work_cells: int = SWAP_WORK_CELLS, cover_work: int = COVER_WORK
+                   ) -> tuple[list[int], float, float]:
     """p-center by threshold search (Minieka 1970) with an exact in-process cover check.
 
     Binary search over the distinct times T >= max_i min_j D_ij: T is feasible when `p` new
     hubs (plus the fixed ones) can reach every row within T. Each check tries a greedy set
     cover first (quick yes), then an exact branch-and-bound (`_cover_within`, at most
-    `node_budget` nodes over the whole search; when it runs out the answer counts as "no",
+    `node_budget` nodes and `cover_work` multiply-adds over the whole search; when it runs out the answer counts as "no",
     unproven, and the result is a heuristic one with a weaker bound). The smallest feasible T
     is the optimum when every "no" was proven. The hubs are padded to exactly `p` and improved
     by swaps that keep the worst time and lower the sum; a farthest-first + swaps start is kept
@@ -184,6 +188,10 @@ def pcenter_search(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: i
         Improving swaps per swap phase.
     node_budget : int
         Branch-and-bound nodes in all.
+    cover_work : int
+        Multiply-adds the branch-and-bound's dominance tests may spend in all (a node on r rows
+        and c columns costs r c (r + c)); with `node_budget`, this bounds the search on large
+        instances.
     time_budget_s : None
         Deprecated and ignored (a wall-clock budget made results depend on machine load).
     swap_work_cells : int
@@ -205,7 +213,7 @@ def pcenter_search(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: i
     cand = np.unique(D[D >= lb])
     lo, hi = 0, len(cand) - 1
     found, proven_lo = None, 0  # cand[proven_lo] is a valid lower bound
-    budget = [int(node_budget)]
+    budget = [int(node_budget), int(cover_work)]
     while lo <= hi:
         mid = (lo + hi) // 2
         A = D <= cand[mid]
@@ -251,7 +259,7 @@ def _cover_within(A, k, budget):
     largest column, or a set of rows no column covers two of, exceeds what k columns can do,
     then branch on the columns covering the hardest row (each rejected column is removed from
     the later branches). Returns the column list, False (proven impossible) or None (out of
-    budget: `budget` = [nodes left], shared across calls; counted, never timed)."""
+    budget: `budget` = [nodes left, multiply-adds left], shared across calls; counted, never timed)."""
     A = np.asarray(A, bool)
     try:
         res = _cover_rec(A, np.arange(A.shape[1]), k, budget)
@@ -266,7 +274,8 @@ def _cover_rec(A, cols, k, budget):
     if k <= 0:
         return None
     budget[0] -= 1
-    if budget[0] < 0:
+    budget[1] -= A.shape[0] * A.shape[1] * (A.shape[0] + A.shape[1])  # the dominance products below
+    if budget[0] < 0 or budget[1] < 0:
         raise _OutOfNodes
     keep = A.any(axis=0)
     A, cols = A[:, keep], cols[keep]
@@ -330,6 +339,8 @@ class PCenter(PlacementModel):
         See :class:`~models.placement.base.PlacementModel`.
     node_budget : int
         Branch-and-bound nodes of the heuristic's cover checks.
+    cover_work : int
+        Multiply-adds of those cover checks.
     max_iter : int
         Improving swaps per swap phase.
     swap_work_cells : int
@@ -340,8 +351,10 @@ class PCenter(PlacementModel):
     reports_gap = True
 
     def __init__(self, minutes: Any, weights: Any, p: int, *, node_budget: int = NODE_BUDGET,
-                 max_iter: int = SWAP_MAX_ITER, swap_work_cells: int = SWAP_WORK_CELLS, **kw: Any):
+                 cover_work: int = COVER_WORK, max_iter: int = SWAP_MAX_ITER, swap_work_cells: int = SWAP_WORK_CELLS,
+                 **kw: Any):
         super().__init__(minutes, weights, p, **kw)
+        self.cover_work = int(cover_work)
         self.node_budget = int(node_budget)
         self.max_iter = int(max_iter)
         self.swap_work_cells = int(swap_work_cells)
@@ -367,9 +380,9 @@ class PCenter(PlacementModel):
             return self._finish(cols, method="exact", solver="threshold search + spopt LSCP (pulp/HiGHS)",
                                 t0=t0, solver_objective=obj, lower_bound=None if notes else obj, extra_notes=notes)
         cols, obj, lb = pcenter_search(D, self.p, self.fixed, max_iter=self.max_iter, node_budget=self.node_budget,
-                                       swap_work_cells=self.swap_work_cells)
+                                       swap_work_cells=self.swap_work_cells, cover_work=self.cover_work)
         notes = [] if lb < obj else ["proven optimal: every smaller time was shown infeasible (exact cover check)"]
         return self._finish(cols, method="heuristic", solver="threshold search + exact cover branch-and-bound (numpy)",
                             t0=t0, solver_objective=obj, lower_bound=lb, extra_notes=notes,
-                            budget={"node_budget": self.node_budget, "max_iter": self.max_iter,
+                            budget={"node_budget": self.node_budget, "cover_work": self.cover_work, "max_iter": self.max_iter,
                                     "swap_work_cells": self.swap_work_cells})

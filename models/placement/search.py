@@ -45,7 +45,7 @@ class SearchBudget:
     max_iter: int = 500
     starts: int = 8
     seed: int = 0
-    work_cells: int = 6_000_000_000
+    work_cells: int = 200_000_000
 
     def to_dict(self) -> dict[str, int]:
         """Plain dict (stored in the result's ``params['budget']``)."""
