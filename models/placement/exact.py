@@ -91,8 +91,10 @@ def solve_spopt(model: Any, time_limit_s: float) -> ExactSolution:
         model.solve(solver, results=False)
     except RuntimeError as e:
         raise ParameterError(
-            f"最適化ソルバーが解を得られませんでした ({e})。条件 (p・時間・既存窓口) を見直してください。",
-            f"the solver found no solution ({e}); check p, the time limit and the fixed hubs",
+            f"最適化ソルバーが制限時間 {time_limit_s:g} 秒以内に解を得られませんでした ({e})。"
+            "条件 (p・時間・既存窓口) を見直すか、--time-limit を延ばすか --heuristic を使ってください。",
+            f"the solver found no solution within the {time_limit_s:g} s time limit ({e}); check p, the time "
+            "threshold and the fixed hubs, raise --time-limit or use --heuristic",
         ) from e
     y = np.array([v.value() or 0.0 for v in model.fac_vars])
     status = pulp.LpStatus[model.problem.status]
