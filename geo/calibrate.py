@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.roads import RoadGraph, haversine_m
+from core.geodesy import haversine_m
+from geo.roads import RoadGraph
 
 
 def calibrate(roads: RoadGraph, settings=None, pairs: int = 1000, seed: int = 0, min_km: float = 1.0) -> dict:

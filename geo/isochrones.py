@@ -40,18 +40,9 @@ def isochrones(engine, lon: float, lat: float, thresholds=DEFAULT_THRESHOLDS, si
 
 def _local(lon0, lat0):
     """Local equirectangular projection (metres) around (lon0, lat0): forward and inverse."""
-    from geo.roads import EARTH_RADIUS_M
+    from core.geodesy import local_projection
 
-    k = np.pi / 180 * EARTH_RADIUS_M
-    c = np.cos(np.radians(lat0))
-
-    def fwd(lon, lat):
-        return (np.asarray(lon) - lon0) * k * c, (np.asarray(lat) - lat0) * k
-
-    def inv(x, y):
-        return np.asarray(x) / (k * c) + lon0, np.asarray(y) / k + lat0
-
-    return fwd, inv
+    return local_projection(lon0, lat0)
 
 
 def _to_lonlat(geom, inv):

@@ -14,22 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.roads import EARTH_RADIUS_M, RoadGraph
+from core.geodesy import EARTH_RADIUS_M, chord_to_arc_m, sphere_xyz
+from geo.roads import RoadGraph
 
 MIN_COMPONENT_NODES = 10
-
-
-def sphere_xyz(lon, lat) -> np.ndarray:
-    """(n, 3) Cartesian coordinates in metres on a sphere of the Earth's mean radius."""
-    lon = np.radians(np.asarray(lon, dtype=float))
-    lat = np.radians(np.asarray(lat, dtype=float))
-    c = np.cos(lat)
-    return EARTH_RADIUS_M * np.column_stack([c * np.cos(lon), c * np.sin(lon), np.sin(lat)])
-
-
-def chord_to_arc_m(chord) -> np.ndarray:
-    """Great-circle metres from straight-chord metres."""
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.clip(np.asarray(chord, dtype=float) / (2 * EARTH_RADIUS_M), 0, 1))
+__all__ = ["EARTH_RADIUS_M", "MIN_COMPONENT_NODES", "SnapResult", "Snapper", "chord_to_arc_m", "sphere_xyz",
+           "usable_nodes"]
 
 
 def usable_nodes(roads: RoadGraph, min_component_nodes: int = MIN_COMPONENT_NODES) -> np.ndarray:

@@ -26,7 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from geo.links import Links, as_links
-from geo.roads import RoadGraph, haversine_m
+from geo.matrix_cache import cached_matrix
+from core.geodesy import haversine_m
+from geo.roads import RoadGraph
 from geo.settings import Settings
 from geo.snap import Snapper
 
@@ -185,6 +187,9 @@ class TravelMatrix:
 
 class TravelTimeEngine:
     """Road graph + settings + landmasses + links, ready to answer many-to-many questions."""
+
+    #: the result type, also used by `geo.matrix_cache` to assemble cached columns
+    matrix_type = TravelMatrix
 
     def __init__(self, roads: RoadGraph | None, settings: Settings | None = None, *, landmasses=None, links=None,
                  snap_nodes: np.ndarray | None = None):
@@ -532,8 +537,6 @@ def region_matrix(region, sites=None, links=None, use_cache: bool = True, cutoff
     and cutoff; each site column is stored by its own coordinates, so a new site computes
     only its column and a changed speed table or link recomputes everything.
     """
-    from geo.matrix_cache import cached_matrix
-
     eng = region_engine(region, links)
     sf = _site_frame(region, sites)
     d = region.demand
@@ -564,8 +567,6 @@ def _region_points(region, eng: TravelTimeEngine) -> Points:
 
 def site_matrix(region, sites=None, links=None, use_cache: bool = True) -> TravelMatrix:
     """Site x site minutes (rows = from, columns = to), e.g. for itinerant routes."""
-    from geo.matrix_cache import cached_matrix
-
     eng = region_engine(region, links)
     sf = _site_frame(region, sites)
     codes = sf["muni_code"].astype(str).tolist() if "muni_code" in sf else None
