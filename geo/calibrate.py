@@ -41,28 +41,29 @@ def calibrate(roads: RoadGraph, settings=None, pairs: int = 1000, seed: int = 0,
     per = int(np.ceil(pairs / n_src))
     src = rng.choice(big, n_src, replace=False)
     dist, pred = dijkstra(G, directed=True, indices=src, return_predecessors=True)
-    rows, tgt = [], []
+    row_parts: list[np.ndarray] = []
+    tgt_parts: list[np.ndarray] = []
     for i, a in enumerate(src):
         cand = big[haversine_m(roads.lon[a], roads.lat[a], roads.lon[big], roads.lat[big]) >= min_km * 1000]
         if cand.size:
             pick = rng.choice(cand, min(per, cand.size), replace=False)
-            rows.append(np.full(pick.size, i))
-            tgt.append(pick)
-    if not rows:
+            row_parts.append(np.full(pick.size, i))
+            tgt_parts.append(pick)
+    if not row_parts:
         from core.errors import ParameterError
 
         raise ParameterError("道路網が小さすぎて較正できません。", "road graph too small to calibrate")
-    rows = np.concatenate(rows)[:pairs]
-    tgt = np.concatenate(tgt)[:pairs]
+    rows = np.concatenate(row_parts)[:pairs]
+    tgt = np.concatenate(tgt_parts)[:pairs]
     # walk predecessors back, summing edge lengths, all pairs at once
     length = np.zeros(tgt.size)
     cur = tgt.copy()
-    active = cur != src[rows]
+    active = np.not_equal(cur, src[rows])
     while active.any():
         prev = pred[rows[active], cur[active]]
         length[active] += np.asarray(Lm[prev, cur[active]]).ravel()
         cur[active] = prev
-        active = cur != src[rows]
+        active = np.not_equal(cur, src[rows])
     time_s = dist[rows, tgt]
     straight = haversine_m(roads.lon[src[rows]], roads.lat[src[rows]], roads.lon[tgt], roads.lat[tgt])
     ratio = length / straight

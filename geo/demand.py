@@ -6,7 +6,7 @@ Municipalities with no settlement points get fallback points inside their polygo
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np

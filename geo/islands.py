@@ -34,7 +34,7 @@ class Landmasses:
 
     def of_codes(self, codes) -> np.ndarray:
         """Landmass per municipality code (-1 where the code is unknown)."""
-        lookup = {c: int(l) for c, l in zip(self.muni_codes, self.label)}
+        lookup = {c: int(lab) for c, lab in zip(self.muni_codes, self.label)}
         return np.array([lookup.get(str(c), -1) for c in codes], dtype=np.int64)
 
     def of_points(self, lon, lat) -> np.ndarray:
@@ -76,8 +76,8 @@ class Landmasses:
 
         h = hashlib.sha256()
         h.update(f"{self.gap_m}".encode())
-        for c, l in zip(self.muni_codes, self.label):
-            h.update(f"{c}:{l};".encode())
+        for c, lab in zip(self.muni_codes, self.label):
+            h.update(f"{c}:{lab};".encode())
         return h.hexdigest()[:16]
 
 

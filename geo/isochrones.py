@@ -127,7 +127,7 @@ def _landmass_geoms(engine) -> dict:
         return {}
     cache = getattr(lm, "_geoms_by_label", None)
     if cache is None:
-        cache = {int(k): shapely.union_all([g for g, l in zip(lm.geoms, lm.label) if l == k]) for k in np.unique(lm.label)}
+        cache = {int(k): shapely.union_all([g for g, lab in zip(lm.geoms, lm.label) if lab == k]) for k in np.unique(lm.label)}
         lm._geoms_by_label = cache
     return cache
 

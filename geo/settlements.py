@@ -93,7 +93,7 @@ def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementR
         try:
             data = json.loads(f.read_text(encoding="utf-8-sig"))
         except (ValueError, UnicodeDecodeError) as e:
-            raise InputFileError(f"集落ファイルを JSON として読めません: {e}", f"settlement file is not valid JSON: {e}", path=f)
+            raise InputFileError(f"集落ファイルを JSON として読めません: {e}", f"settlement file is not valid JSON: {e}", path=f) from e
         if not isinstance(data, list) or (data and not all(isinstance(x, dict) and "town" in x for x in data)):
             raise InputFileError("集落ファイルの形式が違います（{town, koaza, lat, lng} のリストが必要）。",
                                  "settlement file must be a list of {town, koaza, lat, lng}", path=f)
@@ -118,7 +118,8 @@ def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementR
         columns=["muni_code", "ward", "town", "koaza", "lon", "lat"])
     pts["inside_muni"] = False
     geoms = dict(zip(munis["code"], munis.geometry))
-    for code, idx in pts.groupby("muni_code").groups.items():
+    for key, idx in pts.groupby("muni_code").groups.items():
+        code = str(key)
         g = geoms[code]
         shapely.prepare(g)
         inside = shapely.contains_xy(g, pts.loc[idx, "lon"].to_numpy(), pts.loc[idx, "lat"].to_numpy())

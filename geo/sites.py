@@ -108,7 +108,7 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder, path, 
                 lat, lon = float(lat_s), float(lon_s)
             except ValueError:
                 raise InputFileError(f"{line} 行目（{name}）: 緯度経度が数値ではありません（lat={lat_s}, lon={lon_s}）。",
-                                     f"row {line} ({name}): lat/lon not numeric (lat={lat_s}, lon={lon_s})", path=path)
+                                     f"row {line} ({name}): lat/lon not numeric (lat={lat_s}, lon={lon_s})", path=path) from None
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise InputFileError(f"{line} 行目（{name}）: 緯度経度が範囲外です（lat={lat}, lon={lon}。lat と lon が逆では？）。",
                                      f"row {line} ({name}): lat/lon out of range (lat={lat}, lon={lon}; swapped?)", path=path)
@@ -119,7 +119,7 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder, path, 
         try:
             capacity = float(cap) if cap else np.nan
         except ValueError:
-            raise InputFileError(f"{line} 行目（{name}）: capacity が数値ではありません: {cap}", f"row {line}: capacity not numeric: {cap}", path=path)
+            raise InputFileError(f"{line} 行目（{name}）: capacity が数値ではありません: {cap}", f"row {line}: capacity not numeric: {cap}", path=path) from None
         sid = str(r.get("site_id", "") or "").strip()
         if not sid:
             sid = f"{id_prefix or ('E' if kind == 'existing' else 'U')}{i + 1:03d}"

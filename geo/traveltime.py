@@ -22,12 +22,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from core.geodesy import haversine_m
 from geo.links import Links, as_links
 from geo.matrix_cache import cached_matrix
-from core.geodesy import haversine_m
 from geo.roads import RoadGraph
 from geo.settings import Settings
 from geo.snap import Snapper
@@ -106,7 +107,7 @@ class TravelMatrix:
         t = self.minutes[np.arange(self.minutes.shape[0]), j]
         return np.where(np.isfinite(t), j, -1), t
 
-    def columns(self, idx) -> "TravelMatrix":
+    def columns(self, idx) -> TravelMatrix:
         idx = np.asarray(idx, dtype=np.int64)
         return TravelMatrix(self.minutes[:, idx], self.method[:, idx], self.origin_snap_m, self.dest_snap_m[idx],
                             self.origin_on_network, self.dest_on_network[idx], self.origin_landmass,
@@ -157,13 +158,15 @@ class TravelMatrix:
                 df.attrs = {}
                 df.to_parquet(tmp, index=False)
             else:
-                extra = {}
+                extra: dict[str, Any] = {}
                 if row_ids is not None:
                     extra["origin_ids"] = np.asarray(row_ids).astype(str)
                 if col_ids is not None:
                     extra["dest_ids"] = np.asarray(col_ids).astype(str)
                 with open(tmp, "wb") as f:
-                    np.savez(f, meta=np.array(json.dumps(self.meta, ensure_ascii=False, default=str)), **self.arrays(), **extra)
+                    payload: dict[str, Any] = {"meta": np.array(json.dumps(self.meta, ensure_ascii=False, default=str)),
+                                               **self.arrays(), **extra}
+                    np.savez(f, **payload)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -171,14 +174,14 @@ class TravelMatrix:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TravelMatrix":
+    def load(cls, path: str | Path) -> TravelMatrix:
         from core.errors import InputFileError
 
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
         except (OSError, ValueError) as e:
-            raise InputFileError(f"所要時間行列を読めません ({e})", f"cannot read travel matrix ({e})", path=path)
+            raise InputFileError(f"所要時間行列を読めません ({e})", f"cannot read travel matrix ({e})", path=path) from e
         meta = json.loads(str(arrays.pop("meta"))) if "meta" in arrays else {}
         arrays.pop("origin_ids", None)
         arrays.pop("dest_ids", None)

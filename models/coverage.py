@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -188,7 +189,7 @@ def coverage(weights, minutes_to_hubs, muni_codes=None, thresholds=DEFAULT_THRES
     k = len(uniq)
     bc = lambda x: np.bincount(inv, weights=x, minlength=k)  # noqa: E731
     mp = bc(wk)
-    cols = {"muni_code": uniq}
+    cols: dict[str, Any] = {"muni_code": uniq}
     if muni_names:
         cols["name"] = [muni_names.get(c, "") for c in uniq]
     cols["population"] = mp
@@ -247,7 +248,7 @@ class CoverageComparison:
 
     def to_dict(self, per_point: bool = False) -> dict:
         d = self._summary_dict()
-        if per_point and self.demand_ids is not None:
+        if per_point and self.demand_ids is not None and self.minutes_a is not None and self.minutes_b is not None:
             d["points"] = [{"id": _py(i), "minutes_a": _num(a), "minutes_b": _num(b), "change_min": _num(c)}
                            for i, a, b, c in zip(self.demand_ids, self.minutes_a, self.minutes_b, self.delta_minutes)]
         return d

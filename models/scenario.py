@@ -48,15 +48,15 @@ class Scenario:
         d = asdict(self)
         return {"format": FORMAT, "version": VERSION, **d}
 
-    def touch(self) -> "Scenario":
-        now = _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    def touch(self) -> Scenario:
+        now = _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
         if not self.created:
             self.created = now
         self.updated = now
         return self
 
     @classmethod
-    def from_dict(cls, d: dict, *, source: str | None = None) -> "Scenario":
+    def from_dict(cls, d: dict, *, source: str | None = None) -> Scenario:
         """Validate and build; anything foreign or broken raises InputFileError (never half-loads)."""
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise InputFileError(
@@ -75,7 +75,7 @@ class Scenario:
             fields = {k: v for k, v in d.items() if k in cls.__dataclass_fields__ and k != "hubs"}
             sc = cls(hubs=hubs, **fields)
         except (TypeError, ValueError) as e:
-            raise InputFileError(f"シナリオの内容が壊れています ({e})", f"scenario content is broken ({e})", path=source)
+            raise InputFileError(f"シナリオの内容が壊れています ({e})", f"scenario content is broken ({e})", path=source) from e
         if sc.demand_scope not in DEMAND_SCOPES:
             raise InputFileError(
                 f"demand_scope が不正です: {sc.demand_scope}", f"unknown demand_scope {sc.demand_scope}", path=source

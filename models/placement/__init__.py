@@ -52,9 +52,9 @@ from models.placement.base import (
     MODELS,
     PlacementModel,
     _check_inputs,
+    _Model,
     _need_p,
     _need_t,
-    _Model,
     big_m,
     check_time_limit,
 )
@@ -74,7 +74,13 @@ from models.placement.pcenter import (
     pcenter_heuristic,
     pcenter_search,
 )
-from models.placement.pmedian import PMedian, PMedianObjective, _two_nearest, pmedian_heuristic, pmedian_lagrangian_bound
+from models.placement.pmedian import (
+    PMedian,
+    PMedianObjective,
+    _two_nearest,
+    pmedian_heuristic,
+    pmedian_lagrangian_bound,
+)
 from models.placement.result import PlacementResult
 from models.placement.scope import demand_scope_mask, second_desk
 from models.placement.search import SearchBudget, SwapObjective, _greedy_cover, greedy_cover, interchange, multistart
@@ -87,7 +93,7 @@ __all__ = [
     "pcenter_exact", "pcenter_heuristic", "pcenter_search", "pmedian_heuristic", "pmedian_lagrangian_bound",
     "second_desk", "solve", "solve_spopt",
     # private names kept importable for old callers
-    "_Model", "_check_inputs", "_cover_within", "_dummies", "_greedy_cover", "_pcenter_swap", "_pulp_solver",
+    "_Model", "_check_inputs", "_need_p", "_need_t", "_cover_within", "_dummies", "_greedy_cover", "_pcenter_swap", "_pulp_solver",
     "_solve_spopt", "_two_nearest",
 ]
 

@@ -116,7 +116,7 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
     cols_h, ub = pcenter_heuristic(D, p, fixed)
     lb = float(D.min(axis=1).max())
     cand = np.unique(D[(D >= lb) & (D <= ub)])
-    best_cols, best = cols_h, ub
+    best_cols = cols_h
     lo, hi = 0, len(cand) - 1
     limited = False
     while lo <= hi:
@@ -125,7 +125,7 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
         A = D <= r
         need = ~A[:, fixed].any(axis=1) if fixed else np.ones(len(D), bool)
         if not need.any():
-            best_cols, best = [], r
+            best_cols = []
             hi = mid - 1
             continue
         mod = _SP.from_cost_matrix(np.where(A[need], 0.0, 1.0), service_radius=0.5,
@@ -134,7 +134,7 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
         limited |= not s.proven
         new = [int(c) for c in s.cols if c not in set(fixed)]
         if len(new) <= p:
-            best_cols, best = new, r
+            best_cols = new
             hi = mid - 1
         else:
             lo = mid + 1
