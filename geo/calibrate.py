@@ -15,14 +15,36 @@ import numpy as np
 
 from core.geodesy import haversine_m
 from geo.roads import RoadGraph
+from geo.settings import Settings
 
 
-def calibrate(roads: RoadGraph, settings=None, pairs: int = 1000, seed: int = 0, min_km: float = 1.0) -> dict:
-    """Return the measured values and the sample they come from (see module docstring)."""
+def calibrate(roads: RoadGraph, settings: Settings | None = None, pairs: int = 1000, seed: int = 0, min_km: float = 1.0) -> dict:
+    """Measure circuity and an effective estimate speed on the road graph (see module docstring).
+
+    Parameters
+    ----------
+    roads : RoadGraph
+        The graph (lengths in metres).
+    settings : Settings, optional
+        Speeds used for edge times (default :class:`Settings()`).
+    pairs : int
+        Node pairs sampled.
+    seed : int
+        Seed of the sample (same seed, same answer).
+    min_km : float
+        Kilometres; shorter pairs are not sampled.
+
+    Returns
+    -------
+    dict
+        ``circuity`` (median road metres / straight metres) with its quartiles,
+        ``effective_speed_kmh`` (median route speed), ``estimate_speed_kmh`` (the speed that
+        makes the estimate reproduce route times at the median), the sample (pairs, sources,
+        straight-line km) and the current settings, with a ja/en note.
+    """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components, dijkstra
 
-    from geo.settings import Settings
 
     s = settings or Settings()
     n = roads.n_nodes
