@@ -45,10 +45,12 @@ class Scenario:
     updated: str = ""
 
     def to_dict(self) -> dict:
+        """JSON-ready dict with the file format marker and version."""
         d = asdict(self)
         return {"format": FORMAT, "version": VERSION, **d}
 
     def touch(self) -> Scenario:
+        """Stamp `updated` (and `created` if empty) with the local time (ISO 8601); returns self."""
         now = _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
         if not self.created:
             self.created = now
