@@ -156,3 +156,34 @@ def test_exact_time_limit_hit_is_reported_not_called_optimal():
         assert r.lower_bound is None and r.gap is None
     ok = PMedian(D[:80], w[:80], 3, method="exact", time_limit_s=60).solve()  # a generous limit: proven
     assert ok.notes == [] and ok.lower_bound == pytest.approx(ok.solver_objective)
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "nan"])
+def test_cli_negative_time_limit_is_one_line_exit_2(ibaraki_region, run_cli, limit):
+    code, out, err = run_cli("place", "--region", ibaraki_region.path, "--model", "pmedian", "--p", "1",
+                             "--time-limit", limit)
+    assert code == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "time-limit" in err
+
+
+def test_cli_place_twice_same_hubs(ibaraki_region, run_cli):
+    """The README's command shape, run twice: byte-identical hubs and figures (solve_s aside)."""
+    import json
+
+    outs = []
+    for _ in range(2):
+        code, out, err = run_cli("place", "--region", ibaraki_region.path, "--model", "pcenter", "--p", "3",
+                                 "--scope", "all", "--heuristic", "--json")
+        assert code == 0, err
+        d = json.loads(out)
+        outs.append(d)
+    strip = [json.dumps(_drop_timing(d), sort_keys=True) for d in outs]
+    assert strip[0] == strip[1]
+
+
+def _drop_timing(x):
+    if isinstance(x, dict):
+        return {k: _drop_timing(v) for k, v in x.items() if k not in ("solve_s", "created", "updated", "elapsed_s")}
+    if isinstance(x, list):
+        return [_drop_timing(v) for v in x]
+    return x
