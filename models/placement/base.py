@@ -175,9 +175,8 @@ class PlacementModel:
     @classmethod
     def from_args(cls, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None,
                   **kw: Any) -> PlacementModel:
-        """Build the model from :func:`~models.placement.solve`'s arguments (p-median, p-center: needs `p`)."""
-        if time is not None:
-            kw["time"] = time
+        """Build the model from :func:`~models.placement.solve`'s arguments (p-median, p-center: needs
+        `p`; `time` is not used by these models and is ignored, as before the package split)."""
         return cls(minutes, weights, _need_p(p), **kw)
 
     def solve(self) -> PlacementResult:
