@@ -5,17 +5,20 @@ the file (or setting) and the problem, so nobody ever needs a traceback to act o
 """
 from __future__ import annotations
 
+import os
+
 
 class MadoguchiError(Exception):
     """A problem with the user's input or data, explained in Japanese (`ja`) and English (`en`)."""
 
-    def __init__(self, ja: str, en: str | None = None, *, path: str | None = None):
+    def __init__(self, ja: str, en: str | None = None, *, path: str | os.PathLike[str] | None = None):
         self.ja = ja
         self.en = en or ja
-        self.path = str(path) if path is not None else None
+        self.path = os.fspath(path) if path is not None else None
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "ja") -> str:
+        """The message in `lang` ('ja' or anything else for English), prefixed by the path if any."""
         text = self.ja if lang == "ja" else self.en
         if self.path:
             return f"{self.path}: {text}"

@@ -13,15 +13,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.roads import RoadGraph, haversine_m
+from core.geodesy import haversine_m
+from geo.roads import RoadGraph
+from geo.settings import Settings
 
 
-def calibrate(roads: RoadGraph, settings=None, pairs: int = 1000, seed: int = 0, min_km: float = 1.0) -> dict:
-    """Return the measured values and the sample they come from (see module docstring)."""
+def calibrate(roads: RoadGraph, settings: Settings | None = None, pairs: int = 1000, seed: int = 0, min_km: float = 1.0) -> dict:
+    """Measure circuity and an effective estimate speed on the road graph (see module docstring).
+
+    Parameters
+    ----------
+    roads : RoadGraph
+        The graph (lengths in metres).
+    settings : Settings, optional
+        Speeds used for edge times (default :class:`Settings()`).
+    pairs : int
+        Node pairs sampled.
+    seed : int
+        Seed of the sample (same seed, same answer).
+    min_km : float
+        Kilometres; shorter pairs are not sampled.
+
+    Returns
+    -------
+    dict
+        ``circuity`` (median road metres / straight metres) with its quartiles,
+        ``effective_speed_kmh`` (median route speed), ``estimate_speed_kmh`` (the speed that
+        makes the estimate reproduce route times at the median), the sample (pairs, sources,
+        straight-line km) and the current settings, with a ja/en note.
+    """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components, dijkstra
 
-    from geo.settings import Settings
 
     s = settings or Settings()
     n = roads.n_nodes
@@ -40,28 +63,29 @@ def calibrate(roads: RoadGraph, settings=None, pairs: int = 1000, seed: int = 0,
     per = int(np.ceil(pairs / n_src))
     src = rng.choice(big, n_src, replace=False)
     dist, pred = dijkstra(G, directed=True, indices=src, return_predecessors=True)
-    rows, tgt = [], []
+    row_parts: list[np.ndarray] = []
+    tgt_parts: list[np.ndarray] = []
     for i, a in enumerate(src):
         cand = big[haversine_m(roads.lon[a], roads.lat[a], roads.lon[big], roads.lat[big]) >= min_km * 1000]
         if cand.size:
             pick = rng.choice(cand, min(per, cand.size), replace=False)
-            rows.append(np.full(pick.size, i))
-            tgt.append(pick)
-    if not rows:
+            row_parts.append(np.full(pick.size, i))
+            tgt_parts.append(pick)
+    if not row_parts:
         from core.errors import ParameterError
 
         raise ParameterError("道路網が小さすぎて較正できません。", "road graph too small to calibrate")
-    rows = np.concatenate(rows)[:pairs]
-    tgt = np.concatenate(tgt)[:pairs]
+    rows = np.concatenate(row_parts)[:pairs]
+    tgt = np.concatenate(tgt_parts)[:pairs]
     # walk predecessors back, summing edge lengths, all pairs at once
     length = np.zeros(tgt.size)
     cur = tgt.copy()
-    active = cur != src[rows]
+    active = np.not_equal(cur, src[rows])
     while active.any():
         prev = pred[rows[active], cur[active]]
         length[active] += np.asarray(Lm[prev, cur[active]]).ravel()
         cur[active] = prev
-        active = cur != src[rows]
+        active = np.not_equal(cur, src[rows])
     time_s = dist[rows, tgt]
     straight = haversine_m(roads.lon[src[rows]], roads.lat[src[rows]], roads.lon[tgt], roads.lat[tgt])
     ratio = length / straight

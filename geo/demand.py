@@ -6,7 +6,8 @@ Municipalities with no settlement points get fallback points inside their polygo
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -34,20 +35,55 @@ RULES: dict[str, tuple[Rule, str, str]] = {
 
 
 def register_rule(name: str, func: Rule, description_ja: str, description_en: str) -> None:
-    """Add a demand rule (e.g. one using a census mesh) usable as Settings.demand_rule."""
+    """Add a demand rule (e.g. one using a census mesh) usable as ``Settings.demand_rule``.
+
+    Parameters
+    ----------
+    name : str
+        Rule name.
+    func : callable
+        ``(points DataFrame, municipality population Series) -> (n,) persons per point``.
+    description_ja, description_en : str
+        Printed wherever results appear.
+    """
     RULES[name] = (func, description_ja, description_en)
 
 
 def describe_rule(name: str, lang: str = "ja") -> str:
-    """The rule's description to print wherever results appear."""
+    """The rule's description to print wherever results appear.
+
+    Parameters
+    ----------
+    name : str
+        Rule name.
+    lang : str
+        'ja' or 'en'.
+
+    Returns
+    -------
+    str
+    """
     if name not in RULES:
         raise ParameterError(f"人口配分ルール {name} はありません（{', '.join(RULES)}）。",
                              f"unknown demand rule {name} (known: {', '.join(RULES)})")
     return RULES[name][1] if lang == "ja" else RULES[name][2]
 
 
-def fallback_points(geom, n_grid: int = 4) -> list[tuple[float, float]]:
-    """Points standing in for settlements: the representative point plus an n x n grid clipped to it."""
+def fallback_points(geom: Any, n_grid: int = 4) -> list[tuple[float, float]]:
+    """Points standing in for settlements: the representative point plus an n x n grid clipped to it.
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        Municipality polygon (EPSG:4326).
+    n_grid : int
+        Grid points per side.
+
+    Returns
+    -------
+    list of (float, float)
+        (lon, lat) degrees.
+    """
     rp = geom.representative_point()
     pts = [(rp.x, rp.y)]
     minx, miny, maxx, maxy = geom.bounds
@@ -61,7 +97,24 @@ def fallback_points(geom, n_grid: int = 4) -> list[tuple[float, float]]:
 
 def build_demand(points: pd.DataFrame, munis: gpd.GeoDataFrame, rule: str = "equal",
                  fallback_codes: list[str] | None = None) -> gpd.GeoDataFrame:
-    """Demand GeoDataFrame (Region.demand columns) from settlement points + fallback points."""
+    """Demand points (Region.demand columns) from settlement points + fallback points.
+
+    Parameters
+    ----------
+    points : DataFrame
+        Settlement points (``muni_code``, ``lon``, ``lat`` in degrees, names).
+    munis : GeoDataFrame
+        Municipalities with ``code`` and ``population`` (persons).
+    rule : str
+        Demand rule spreading each municipality's population over its points.
+    fallback_codes : list of str, optional
+        Municipalities without settlement points (given fallback points).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per demand point with ``population`` (persons).
+    """
     if rule not in RULES:
         describe_rule(rule)  # raises
     pts = points.copy()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,17 @@ def _town_key(s: str) -> str:
 
 
 def normalize_address(address: str) -> str:
-    """NFKC, no spaces, ケ variants unified, 丁目 in digits ('一丁目' and '1丁目' -> '1丁目')."""
+    """Comparable form of an address: NFKC, no spaces, ケ variants unified, 丁目 in digits.
+
+    Parameters
+    ----------
+    address : str
+        As typed ('一丁目' and '1丁目' both become '1丁目').
+
+    Returns
+    -------
+    str
+    """
     return norm_chome(norm(unicodedata.normalize("NFKC", str(address))))
 
 
@@ -37,6 +48,19 @@ class Geocoder:
 
     def __init__(self, municipalities: pd.DataFrame, settlements: pd.DataFrame, townhall: pd.DataFrame | None = None,
                  pref_name: str = ""):
+        """Index the region's names for offline geocoding.
+
+        Parameters
+        ----------
+        municipalities : DataFrame
+            ``code``, ``name``.
+        settlements : DataFrame
+            Settlement points (``muni_code``, names, ``lon``, ``lat`` degrees).
+        townhall : DataFrame, optional
+            Town-hall stand-in point per municipality (the '市町村' level).
+        pref_name : str
+            Prefecture name, stripped from addresses.
+        """
         self.pref = norm(pref_name) if pref_name else ""
         self.muni_keys: dict[str, str] = {}
         self.muni_display: dict[str, str] = {}  # key -> name as written in N03
@@ -84,7 +108,19 @@ class Geocoder:
                 self.townhall.setdefault(code, (lon, lat))
 
     def geocode(self, address: str) -> tuple[float, float, str, str, str]:
-        """(lon, lat, level, matched_text, muni_code); NaN coordinates when there is no match."""
+        """Geocode one address.
+
+        Parameters
+        ----------
+        address : str
+            Japanese address.
+
+        Returns
+        -------
+        tuple
+            (lon, lat degrees, level '大字' / '市町村' / '一致なし', matched text, muni_code);
+            NaN coordinates when there is no match.
+        """
         s = normalize_address(address).translate(_HYPHENS)
         if self.pref and s.startswith(self.pref):
             s = s[len(self.pref):]
@@ -113,22 +149,45 @@ class Geocoder:
         lon, lat = self.townhall.get(code, (np.nan, np.nan))
         return lon, lat, "市町村", matched, code
 
-    def geocode_part(self, s: str):
+    def geocode_part(self, s: str) -> tuple[float, float, str, str, str]:
+        """:meth:`geocode` of an already normalised address (same return value)."""
         return self.geocode(s) if s else (np.nan, np.nan, "一致なし", "", "")
 
 
-def geocode(address: str, region_tables) -> tuple[float, float, str, str]:
-    """Geocode one address against a Region (or a Geocoder): (lon, lat, level, matched_text).
+def geocode(address: str, region_tables: Any) -> tuple[float, float, str, str]:
+    """Geocode one address against a Region (or a Geocoder).
 
     Levels: '大字', '市町村' (the municipality's town-hall stand-in), '一致なし' (lon/lat NaN).
+
+    Parameters
+    ----------
+    address : str
+        Japanese address.
+    region_tables : geo.region.Region or Geocoder
+        Where to look.
+
+    Returns
+    -------
+    tuple
+        (lon, lat degrees, level, matched text).
     """
     g = region_tables if isinstance(region_tables, Geocoder) else geocoder_for(region_tables)
     lon, lat, level, text, _ = g.geocode(address)
     return lon, lat, level, text
 
 
-def geocoder_for(region) -> Geocoder:
-    """A Geocoder built from a Region's municipalities, demand points and candidate sites."""
+def geocoder_for(region: Any) -> Geocoder:
+    """A Geocoder built from a Region's municipalities, demand points and candidate sites.
+
+    Parameters
+    ----------
+    region : geo.region.Region
+        A loaded bundle.
+
+    Returns
+    -------
+    Geocoder
+    """
     cached = getattr(region, "_geocoder", None)
     if cached is not None:
         return cached

@@ -11,9 +11,12 @@ Straits crossed by bridges between municipalities (Amakusa in Kumamoto) need a l
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 LANDMASS_GAP_M = 50.0
 
@@ -30,15 +33,38 @@ class Landmasses:
 
     @property
     def count(self) -> int:
+        """Number of landmasses."""
         return int(self.label.max()) + 1 if self.label.size else 0
 
-    def of_codes(self, codes) -> np.ndarray:
-        """Landmass per municipality code (-1 where the code is unknown)."""
-        lookup = {c: int(l) for c, l in zip(self.muni_codes, self.label)}
+    def of_codes(self, codes: Iterable[Any]) -> np.ndarray:
+        """Landmass per municipality code.
+
+        Parameters
+        ----------
+        codes : array_like of str
+            Municipality codes.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) int64 landmass id, -1 where the code is unknown.
+        """
+        lookup = {c: int(lab) for c, lab in zip(self.muni_codes, self.label)}
         return np.array([lookup.get(str(c), -1) for c in codes], dtype=np.int64)
 
-    def of_points(self, lon, lat) -> np.ndarray:
-        """Landmass of the municipality containing each point, else of the nearest one."""
+    def of_points(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+        """Landmass of the municipality containing each point, else of the nearest one.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            Degrees.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) int64 landmass id.
+        """
         import shapely
 
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
@@ -52,8 +78,21 @@ class Landmasses:
         out[idx[0]] = self.label[idx[1]]
         return out
 
-    def of(self, lon, lat, codes=None) -> np.ndarray:
-        """By code where known, else by location."""
+    def of(self, lon: ArrayLike, lat: ArrayLike, codes: Iterable[Any] | None = None) -> np.ndarray:
+        """Landmass by municipality code where known, else by location.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            Degrees.
+        codes : array_like of str, optional
+            Municipality codes ('' / None = unknown).
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) int64 landmass id.
+        """
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         if codes is None:
             return self.of_points(lon, lat)
@@ -64,7 +103,13 @@ class Landmasses:
         return lm
 
     def groups(self) -> list[dict]:
-        """Each landmass with its municipalities (for reports)."""
+        """Each landmass with its municipalities (for reports).
+
+        Returns
+        -------
+        list of dict
+            ``landmass`` id, ``municipalities`` (names) and ``codes``.
+        """
         return [
             {"landmass": int(k), "municipalities": [str(n) for n in self.muni_names[self.label == k]],
              "codes": [str(c) for c in self.muni_codes[self.label == k]]}
@@ -72,17 +117,31 @@ class Landmasses:
         ]
 
     def fingerprint(self) -> str:
+        """Hash of the grouping and the gap (16 hex characters), for cache keys."""
         import hashlib
 
         h = hashlib.sha256()
         h.update(f"{self.gap_m}".encode())
-        for c, l in zip(self.muni_codes, self.label):
-            h.update(f"{c}:{l};".encode())
+        for c, lab in zip(self.muni_codes, self.label):
+            h.update(f"{c}:{lab};".encode())
         return h.hexdigest()[:16]
 
 
-def find_landmasses(municipalities, gap_m: float = LANDMASS_GAP_M) -> Landmasses:
-    """Group municipalities (GeoDataFrame with code, name, geometry; population optional)."""
+def find_landmasses(municipalities: Any, gap_m: float = LANDMASS_GAP_M) -> Landmasses:
+    """Group municipalities into landmasses (islands): polygons closer than `gap_m` join.
+
+    Parameters
+    ----------
+    municipalities : GeoDataFrame
+        ``code``, ``name``, geometry in EPSG:4326; ``population`` optional (orders the ids).
+    gap_m : float
+        Metres; parts closer than this count as one landmass (bridges, narrow straits).
+
+    Returns
+    -------
+    Landmasses
+        Id 0 = the most populous landmass.
+    """
     import shapely
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -107,8 +166,20 @@ def find_landmasses(municipalities, gap_m: float = LANDMASS_GAP_M) -> Landmasses
     return Landmasses(codes, names, relabel[lab].astype(np.int64), list(m.geometry.values), gap_m)
 
 
-def region_landmasses(region, gap_m: float = LANDMASS_GAP_M) -> Landmasses:
-    """Landmasses of a Region (cached on the object: boundaries do not change after build)."""
+def region_landmasses(region: Any, gap_m: float = LANDMASS_GAP_M) -> Landmasses:
+    """Landmasses of a Region (cached on the object: boundaries do not change after build).
+
+    Parameters
+    ----------
+    region : geo.region.Region
+        A loaded bundle.
+    gap_m : float
+        Metres, see :func:`find_landmasses`.
+
+    Returns
+    -------
+    Landmasses
+    """
     cache = getattr(region, "_landmass_cache", None)
     if cache is not None and cache.gap_m == gap_m:
         return cache

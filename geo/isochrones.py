@@ -10,14 +10,40 @@ Everything is clipped to `clip` (e.g. the region's land) when given.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 DEFAULT_THRESHOLDS = (15, 30, 45, 60)
 
 
-def isochrones(engine, lon: float, lat: float, thresholds=DEFAULT_THRESHOLDS, site_id: str = "",
-               muni_code: str | None = None, clip=None, buffer_m: float = 150.0):
-    """GeoDataFrame (site_id, minutes, method, area_km2, geometry) in EPSG:4326, one row per threshold."""
+def isochrones(engine: Any, lon: float, lat: float, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, site_id: str = "",
+               muni_code: str | None = None, clip: Any = None, buffer_m: float = 150.0) -> Any:
+    """Areas reachable from one site within each threshold.
+
+    Parameters
+    ----------
+    engine : TravelTimeEngine
+        The engine (roads, settings, landmasses).
+    lon, lat : float
+        Site, degrees.
+    thresholds : sequence of float
+        Minutes.
+    site_id : str
+        Written to the output rows.
+    muni_code : str, optional
+        Municipality of the site (its landmass).
+    clip : shapely geometry, optional
+        Land to clip to (EPSG:4326).
+    buffer_m : float
+        Metres: the reached streets are buffered by this and unioned (road mode).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        site_id, minutes, method, area_km2, geometry (EPSG:4326); one row per threshold.
+    """
     import geopandas as gpd
 
     thresholds = sorted(float(t) for t in thresholds)
@@ -40,18 +66,9 @@ def isochrones(engine, lon: float, lat: float, thresholds=DEFAULT_THRESHOLDS, si
 
 def _local(lon0, lat0):
     """Local equirectangular projection (metres) around (lon0, lat0): forward and inverse."""
-    from geo.roads import EARTH_RADIUS_M
+    from core.geodesy import local_projection
 
-    k = np.pi / 180 * EARTH_RADIUS_M
-    c = np.cos(np.radians(lat0))
-
-    def fwd(lon, lat):
-        return (np.asarray(lon) - lon0) * k * c, (np.asarray(lat) - lat0) * k
-
-    def inv(x, y):
-        return np.asarray(x) / (k * c) + lon0, np.asarray(y) / k + lat0
-
-    return fwd, inv
+    return local_projection(lon0, lat0)
 
 
 def _to_lonlat(geom, inv):
@@ -136,13 +153,31 @@ def _landmass_geoms(engine) -> dict:
         return {}
     cache = getattr(lm, "_geoms_by_label", None)
     if cache is None:
-        cache = {int(k): shapely.union_all([g for g, l in zip(lm.geoms, lm.label) if l == k]) for k in np.unique(lm.label)}
+        cache = {int(k): shapely.union_all([g for g, lab in zip(lm.geoms, lm.label) if lab == k]) for k in np.unique(lm.label)}
         lm._geoms_by_label = cache
     return cache
 
 
-def region_isochrones(region, site_ids=None, thresholds=DEFAULT_THRESHOLDS, links=None):
-    """Isochrones for the region's sites (all, or `site_ids`), clipped to the region's land."""
+def region_isochrones(region: Any, site_ids: Sequence[str] | None = None,
+                      thresholds: Sequence[float] = DEFAULT_THRESHOLDS, links: Any = None) -> Any:
+    """Isochrones for the region's sites (all, or `site_ids`), clipped to the region's land.
+
+    Parameters
+    ----------
+    region : geo.region.Region
+        A loaded bundle.
+    site_ids : sequence of str, optional
+        Sites to draw (default all).
+    thresholds : sequence of float
+        Minutes.
+    links : Links or path, optional
+        Links to use.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`isochrones`, one block of rows per site.
+    """
     import pandas as pd
 
     from geo.traveltime import region_engine

@@ -6,14 +6,20 @@ circuity, estimate/access speeds, snap threshold), links, landmasses, the origin
 the cutoff. Inside, each column is stored under a hash of its destination's coordinates and
 landmass. So a changed speed table (or graph, links, demand points) misses the whole file,
 and a new or moved site computes only its own column; unchanged sites are read back.
+
+This module sits below `geo.traveltime` and imports nothing from it (no import circle): it
+gets the engine version and time settings from ``engine.describe()`` and builds its result
+with ``engine.matrix_type`` (the engine's `TravelMatrix` class).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,14 +27,31 @@ MAX_COLUMNS = 4000  # oldest columns beyond this are dropped when the file is re
 MAX_FILES = 8  # per kind: least recently used files beyond this are deleted (old speed tables)
 
 
-def base_key(engine, origins, cutoff_min, kind: str) -> str:
-    from geo.traveltime import ENGINE_VERSION, settings_subset
+def base_key(engine: Any, origins: Any, cutoff_min: float | None, kind: str) -> str:
+    """Cache-file key: hash of everything a time depends on except the destinations.
 
+    Parameters
+    ----------
+    engine : geo.traveltime.TravelTimeEngine
+        Gives the engine version, road fingerprint, time settings, links and landmasses.
+    origins : geo.traveltime.Points
+        Demand (row) points.
+    cutoff_min : float or None
+        Cutoff in minutes.
+    kind : str
+        ``'demand'`` or ``'site'``.
+
+    Returns
+    -------
+    str
+        24 hex characters.
+    """
+    desc = engine.describe(cutoff_min)
     h = hashlib.sha256()
     parts = [
-        ENGINE_VERSION, kind,
+        str(desc["engine_version"]), kind,
         engine.roads.fingerprint() if engine.roads is not None else "no-roads",
-        json.dumps(settings_subset(engine.settings), sort_keys=True),
+        json.dumps(desc["settings"], sort_keys=True),
         engine.links.fingerprint(),
         engine.landmasses.fingerprint() if engine.landmasses is not None else "no-landmasses",
         origins.fingerprint(),
@@ -38,16 +61,47 @@ def base_key(engine, origins, cutoff_min, kind: str) -> str:
     return h.hexdigest()[:24]
 
 
-def dest_keys(dests) -> np.ndarray:
-    """One key per destination: its coordinates (1e-7 deg) and landmass."""
+def dest_keys(dests: Any) -> np.ndarray:
+    """One key per destination: its coordinates (1e-7 deg) and landmass.
+
+    Parameters
+    ----------
+    dests : geo.traveltime.Points
+        Destination points (degrees).
+
+    Returns
+    -------
+    numpy.ndarray
+        (m,) str keys.
+    """
     lon = np.round(np.asarray(dests.lon) * 1e7).astype(np.int64)
     lat = np.round(np.asarray(dests.lat) * 1e7).astype(np.int64)
     return np.array([f"{a}_{b}_{c}" for a, b, c in zip(lon, lat, dests.landmass)], dtype=str)
 
 
-def cached_matrix(engine, origins, dests, cache_dir, cutoff_min=None, kind: str = "demand"):
-    """engine.matrix(origins, dests, cutoff_min), reading/writing the per-column cache."""
-    from geo.traveltime import TravelMatrix
+def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path | None,
+                  cutoff_min: float | None = None, kind: str = "demand") -> Any:
+    """``engine.matrix(origins, dests, cutoff_min)``, reading and writing the per-column cache.
+
+    Parameters
+    ----------
+    engine : geo.traveltime.TravelTimeEngine
+        Computes missing columns.
+    origins, dests : geo.traveltime.Points
+        Rows and columns.
+    cache_dir : path or None
+        Folder of the cache files; None = no cache.
+    cutoff_min : float, optional
+        Minutes beyond which times are ``inf``.
+    kind : str
+        ``'demand'`` or ``'site'`` (file name prefix).
+
+    Returns
+    -------
+    geo.traveltime.TravelMatrix
+        Minutes (``inf`` = unreachable) and methods; ``meta['cache']`` tells what was read and computed.
+    """
+    TravelMatrix = engine.matrix_type
 
     if cache_dir is None:
         tm = engine.matrix(origins, dests, cutoff_min)
@@ -77,10 +131,9 @@ def cached_matrix(engine, origins, dests, cache_dir, cutoff_min=None, kind: str 
         method[:, ~missing] = stored["method"][:, idx]
     computed = 0
     if missing.any():
-        from geo.traveltime import Points
-
-        sub = Points(dests.lon[missing], dests.lat[missing], dests.landmass[missing], dests.node[missing],
-                     dests.snap_m[missing], dests.on_network[missing])
+        sub = dataclasses.replace(dests, lon=dests.lon[missing], lat=dests.lat[missing],
+                                  landmass=dests.landmass[missing], node=dests.node[missing],
+                                  snap_m=dests.snap_m[missing], on_network=dests.on_network[missing])
         part = engine.matrix(origins, sub, cutoff_min)
         minutes[:, missing] = part.minutes
         method[:, missing] = part.method
@@ -140,8 +193,14 @@ def _prune(cache_dir: Path, kind: str) -> None:
             pass
 
 
-def clear(cache_dir) -> int:
-    """Delete cached matrices in `cache_dir`; returns how many files were removed."""
+def clear(cache_dir: str | Path) -> int:
+    """Delete cached matrices in `cache_dir`.
+
+    Returns
+    -------
+    int
+        How many files were removed.
+    """
     n = 0
     for p in Path(cache_dir).glob("*.npz"):
         p.unlink()

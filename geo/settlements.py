@@ -37,7 +37,19 @@ class SettlementResult:
 
 
 def find_settlement_dir(root: Path, pref_code: str) -> Path | None:
-    """The folder with one JSON per municipality: root itself, root/<県名>, or root/geolonia/<県名>."""
+    """The folder with one JSON per municipality: root itself, root/<県名>, or root/geolonia/<県名>.
+
+    Parameters
+    ----------
+    root : Path
+        Data folder.
+    pref_code : str
+        Two-digit prefecture code.
+
+    Returns
+    -------
+    Path or None
+    """
     ja = PREFECTURES[pref_code][0]
     for p in (root / "settlements" / "geolonia" / ja, root / "geolonia" / ja, root / ja, root):
         if p.is_dir() and any(p.glob("*.json")):
@@ -49,6 +61,19 @@ def match_file(stem: str, munis: pd.DataFrame) -> tuple[str | None, str]:
     """Municipality code for a Geolonia file name (without .json), and the ward name ('' if none).
 
     Order: designated-city ward (熊本市中央区 -> 熊本市), county+name, then name alone if unique.
+
+    Parameters
+    ----------
+    stem : str
+        File name without extension.
+    munis : DataFrame
+        ``code``, ``name``.
+
+    Returns
+    -------
+    code : str or None
+        None when no municipality matches.
+    ward : str
     """
     full = {norm(c + n): code for code, c, n in zip(munis["code"], munis["county"], munis["name"])}
     n = norm(stem)
@@ -76,7 +101,25 @@ def _num(v) -> float:
 
 
 def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementResult:
-    """Read every *.json in `folder` and attach points to `munis` (codes, polygons)."""
+    """Read every ``*.json`` in `folder` and attach points to `munis` (codes, polygons).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Geolonia 大字・町丁目 files, one per municipality.
+    munis : GeoDataFrame
+        Municipalities (``code``, ``name``, geometry in EPSG:4326).
+
+    Returns
+    -------
+    SettlementResult
+        Points (lon, lat degrees) and what did not match.
+
+    Raises
+    ------
+    InputFileError
+        A file that is not valid JSON or not a list of {town, koaza, lat, lng}.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputFileError("集落（大字・町丁目）フォルダが見つかりません。", "settlements folder not found", path=folder)
@@ -93,7 +136,7 @@ def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementR
         try:
             data = json.loads(f.read_text(encoding="utf-8-sig"))
         except (ValueError, UnicodeDecodeError) as e:
-            raise InputFileError(f"集落ファイルを JSON として読めません: {e}", f"settlement file is not valid JSON: {e}", path=f)
+            raise InputFileError(f"集落ファイルを JSON として読めません: {e}", f"settlement file is not valid JSON: {e}", path=f) from e
         if not isinstance(data, list) or (data and not all(isinstance(x, dict) and "town" in x for x in data)):
             raise InputFileError("集落ファイルの形式が違います（{town, koaza, lat, lng} のリストが必要）。",
                                  "settlement file must be a list of {town, koaza, lat, lng}", path=f)
@@ -118,7 +161,8 @@ def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementR
         columns=["muni_code", "ward", "town", "koaza", "lon", "lat"])
     pts["inside_muni"] = False
     geoms = dict(zip(munis["code"], munis.geometry))
-    for code, idx in pts.groupby("muni_code").groups.items():
+    for key, idx in pts.groupby("muni_code").groups.items():
+        code = str(key)
         g = geoms[code]
         shapely.prepare(g)
         inside = shapely.contains_xy(g, pts.loc[idx, "lon"].to_numpy(), pts.loc[idx, "lat"].to_numpy())

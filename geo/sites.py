@@ -9,6 +9,7 @@ optional `kind` (candidate/existing), `capacity`, `site_id`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +27,20 @@ KINDS = ("candidate", "existing", "user")
 
 
 def default_candidates(munis: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One candidate per municipality at its town-hall stand-in point (see module doc)."""
+    """One candidate per municipality at its town-hall stand-in point (see module doc).
+
+    Parameters
+    ----------
+    munis : GeoDataFrame
+        Municipalities (``code``, ``name``, geometry).
+    demand : GeoDataFrame
+        Demand points (``muni_code``, ``lon``, ``lat`` degrees, ``population`` persons).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Region.sites columns, kind 'candidate'.
+    """
     rows = []
     for code, name in zip(munis["code"], munis["name"]):
         d = demand[demand["muni_code"] == code]
@@ -62,12 +76,32 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return df.rename(columns={k: v for k, v in ren.items() if k in df.columns})
 
 
-def read_sites_csv(path: str | Path, region, default_kind: str = "candidate", id_prefix: str | None = None) -> gpd.GeoDataFrame:
+def read_sites_csv(path: str | Path, region: Any, default_kind: str = "candidate", id_prefix: str | None = None) -> gpd.GeoDataFrame:
     """Read a sites CSV against a built Region: same columns as Region.sites.
 
     Rows with `lat,lon` are validated (numeric, in range, inside the region polygon, else
     inside_region=False). Rows with only `address` are geocoded offline (match_level
     '大字' / '市町村' / '一致なし'; the last has NaN coordinates and is not usable as a site).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV (UTF-8, BOM or Shift-JIS).
+    region : geo.region.Region
+        A loaded bundle.
+    default_kind : str
+        Kind for rows without one ('candidate' / 'existing').
+    id_prefix : str, optional
+        Prefix of generated site ids.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    InputFileError
+        Naming the file and row.
     """
     from geo.geocode import geocoder_for
 
@@ -75,9 +109,29 @@ def read_sites_csv(path: str | Path, region, default_kind: str = "candidate", id
                             default_kind, id_prefix)
 
 
-def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder, path, default_kind: str = "candidate",
+def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, path: str | Path | None, default_kind: str = "candidate",
                      id_prefix: str | None = None) -> gpd.GeoDataFrame:
-    """Core of read_sites_csv working on a DataFrame (used by the region build before a Region exists)."""
+    """Core of :func:`read_sites_csv` on a DataFrame (used by the region build before a Region exists).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The rows.
+    munis : GeoDataFrame
+        Municipalities (polygons in EPSG:4326).
+    geocoder : Geocoder
+        For rows with only an address.
+    path : str or Path
+        Named in error messages.
+    default_kind : str
+        Kind for rows without one.
+    id_prefix : str, optional
+        Prefix of generated site ids.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     if "name" not in df.columns:
         raise InputFileError(f"列 name がありません（列: {', '.join(df.columns)}）。", f"missing column name (columns: {', '.join(df.columns)})", path=path)
     has_xy = "lat" in df.columns and "lon" in df.columns
@@ -108,7 +162,7 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder, path, 
                 lat, lon = float(lat_s), float(lon_s)
             except ValueError:
                 raise InputFileError(f"{line} 行目（{name}）: 緯度経度が数値ではありません（lat={lat_s}, lon={lon_s}）。",
-                                     f"row {line} ({name}): lat/lon not numeric (lat={lat_s}, lon={lon_s})", path=path)
+                                     f"row {line} ({name}): lat/lon not numeric (lat={lat_s}, lon={lon_s})", path=path) from None
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise InputFileError(f"{line} 行目（{name}）: 緯度経度が範囲外です（lat={lat}, lon={lon}。lat と lon が逆では？）。",
                                      f"row {line} ({name}): lat/lon out of range (lat={lat}, lon={lon}; swapped?)", path=path)
@@ -119,7 +173,7 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder, path, 
         try:
             capacity = float(cap) if cap else np.nan
         except ValueError:
-            raise InputFileError(f"{line} 行目（{name}）: capacity が数値ではありません: {cap}", f"row {line}: capacity not numeric: {cap}", path=path)
+            raise InputFileError(f"{line} 行目（{name}）: capacity が数値ではありません: {cap}", f"row {line}: capacity not numeric: {cap}", path=path) from None
         sid = str(r.get("site_id", "") or "").strip()
         if not sid:
             sid = f"{id_prefix or ('E' if kind == 'existing' else 'U')}{i + 1:03d}"
@@ -146,12 +200,32 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder, path, 
 
 
 def usable_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rows that can be used as sites: with coordinates (match_level not '一致なし')."""
+    """Rows that can be used as sites: with coordinates (match_level not '一致なし').
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Region.sites columns.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
     return sites[sites["lon"].notna() & sites["lat"].notna()]
 
 
 def sites_report(sites: gpd.GeoDataFrame) -> dict:
-    """Counts by match level and the rows that need attention (for the manifest and CLI)."""
+    """Counts by match level and the rows that need attention (for the manifest and CLI).
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Region.sites columns.
+
+    Returns
+    -------
+    dict
+    """
     user = sites[~sites["site_id"].astype(str).str.match(r"^C\d{5}$")]
     return {
         "by_match_level": {k: int(v) for k, v in user["match_level"].value_counts().items()},

@@ -13,27 +13,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from geo.roads import EARTH_RADIUS_M, RoadGraph
+from core.geodesy import EARTH_RADIUS_M, chord_to_arc_m, sphere_xyz
+from geo.roads import RoadGraph
 
 MIN_COMPONENT_NODES = 10
-
-
-def sphere_xyz(lon, lat) -> np.ndarray:
-    """(n, 3) Cartesian coordinates in metres on a sphere of the Earth's mean radius."""
-    lon = np.radians(np.asarray(lon, dtype=float))
-    lat = np.radians(np.asarray(lat, dtype=float))
-    c = np.cos(lat)
-    return EARTH_RADIUS_M * np.column_stack([c * np.cos(lon), c * np.sin(lon), np.sin(lat)])
-
-
-def chord_to_arc_m(chord) -> np.ndarray:
-    """Great-circle metres from straight-chord metres."""
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.clip(np.asarray(chord, dtype=float) / (2 * EARTH_RADIUS_M), 0, 1))
+__all__ = ["EARTH_RADIUS_M", "MIN_COMPONENT_NODES", "SnapResult", "Snapper", "chord_to_arc_m", "sphere_xyz",
+           "usable_nodes"]
 
 
 def usable_nodes(roads: RoadGraph, min_component_nodes: int = MIN_COMPONENT_NODES) -> np.ndarray:
-    """Boolean mask of nodes points may snap to (see module docstring)."""
+    """Boolean mask of nodes points may snap to (see module docstring).
+
+    Parameters
+    ----------
+    roads : RoadGraph
+        The graph.
+    min_component_nodes : int
+        Smallest weakly connected part (nodes) whose strong core is usable.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_nodes,) bool.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -67,6 +71,15 @@ class Snapper:
     """Nearest usable road node for many points at once (cKDTree, O(log n) per point)."""
 
     def __init__(self, roads: RoadGraph, usable: np.ndarray | None = None):
+        """Index the usable nodes.
+
+        Parameters
+        ----------
+        roads : RoadGraph
+            The graph (degrees).
+        usable : numpy.ndarray, optional
+            Bool mask of nodes to snap to (default :func:`usable_nodes`).
+        """
         from scipy.spatial import cKDTree
 
         self.roads = roads
@@ -74,7 +87,21 @@ class Snapper:
         self.index = np.flatnonzero(self.usable)
         self.tree = cKDTree(sphere_xyz(roads.lon[self.index], roads.lat[self.index])) if self.index.size else None
 
-    def snap(self, lon, lat, threshold_m: float) -> SnapResult:
+    def snap(self, lon: ArrayLike, lat: ArrayLike, threshold_m: float) -> SnapResult:
+        """Nearest usable node of each point.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            Degrees.
+        threshold_m : float
+            Metres; farther points are off the network (their times are estimates).
+
+        Returns
+        -------
+        SnapResult
+            Node index (-1 without a graph), great-circle metres to it (``inf`` without a graph), on-network flag.
+        """
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
         if self.tree is None or lon.size == 0:

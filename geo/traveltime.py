@@ -22,11 +22,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from core.geodesy import haversine_m
 from geo.links import Links, as_links
-from geo.roads import RoadGraph, haversine_m
+from geo.matrix_cache import cached_matrix
+from geo.roads import RoadGraph
 from geo.settings import Settings
 from geo.snap import Snapper
 
@@ -43,12 +47,37 @@ _DIJKSTRA_CELLS = 20_000_000  # sources x nodes per Dijkstra call (~160 MB of fl
 
 
 def settings_subset(settings: Settings) -> dict:
+    """The settings that change a travel time (exactly what the cache key uses).
+
+    Parameters
+    ----------
+    settings : Settings
+        Region settings.
+
+    Returns
+    -------
+    dict
+        ``TIME_SETTINGS`` names -> values (speeds in km/h, metres, ratios).
+    """
     d = settings.to_dict()
     return {k: d[k] for k in TIME_SETTINGS}
 
 
-def estimate_minutes(lon1, lat1, lon2, lat2, settings: Settings) -> np.ndarray:
-    """Straight-line estimate (推定): great-circle metres x circuity / estimate speed, minutes."""
+def estimate_minutes(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike, settings: Settings) -> np.ndarray:
+    """Straight-line estimate (推定): great-circle metres x circuity / estimate speed.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : array_like
+        Degrees (broadcasting).
+    settings : Settings
+        Gives ``circuity`` (ratio) and ``estimate_speed_kmh`` (km/h).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes.
+    """
     d = haversine_m(lon1, lat1, lon2, lat2)
     return d * settings.circuity / (settings.estimate_speed_kmh * 1000.0 / 60.0)
 
@@ -68,6 +97,7 @@ class Points:
         return int(self.lon.size)
 
     def fingerprint(self) -> str:
+        """Hash of the coordinates and landmasses (16 hex characters), for cache keys."""
         h = hashlib.sha256()
         for a in (self.lon, self.lat, self.landmass):
             h.update(np.ascontiguousarray(a).tobytes())
@@ -93,10 +123,19 @@ class TravelMatrix:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(origins, destinations)."""
         return self.minutes.shape
 
     def nearest(self) -> tuple[np.ndarray, np.ndarray]:
-        """(column index of the nearest destination or -1, its minutes or inf) per origin."""
+        """Nearest destination per origin.
+
+        Returns
+        -------
+        column : numpy.ndarray
+            (n,) column index, -1 when nothing is reachable.
+        minutes : numpy.ndarray
+            (n,) minutes to it, ``inf`` when nothing is reachable.
+        """
         if self.minutes.shape[1] == 0:
             n = self.minutes.shape[0]
             return np.full(n, -1), np.full(n, np.inf)
@@ -104,20 +143,43 @@ class TravelMatrix:
         t = self.minutes[np.arange(self.minutes.shape[0]), j]
         return np.where(np.isfinite(t), j, -1), t
 
-    def columns(self, idx) -> "TravelMatrix":
+    def columns(self, idx: ArrayLike) -> TravelMatrix:
+        """A matrix with only the destination columns `idx` (in that order).
+
+        Parameters
+        ----------
+        idx : array_like of int
+            Column indices.
+
+        Returns
+        -------
+        TravelMatrix
+        """
         idx = np.asarray(idx, dtype=np.int64)
         return TravelMatrix(self.minutes[:, idx], self.method[:, idx], self.origin_snap_m, self.dest_snap_m[idx],
                             self.origin_on_network, self.dest_on_network[idx], self.origin_landmass,
                             self.dest_landmass[idx], dict(self.meta))
 
     def road_pairs(self) -> np.ndarray:
-        """Pairs whose both ends are on the road network (their time is a road time)."""
+        """Pairs whose both ends are on the road network (their time is a road time).
+
+        Returns
+        -------
+        numpy.ndarray
+            (n, m) bool; all False without road data.
+        """
         if not self.meta.get("road_source"):
             return np.zeros(self.minutes.shape, dtype=bool)
         return self.origin_on_network[:, None] & self.dest_on_network[None, :]
 
     def method_name(self) -> str:
-        """'road' (every pair by road), 'estimate' (none), or 'mixed'."""
+        """How these times were made, for every output's method label.
+
+        Returns
+        -------
+        str
+            'road' (every pair by road), 'estimate' (none), or 'mixed'.
+        """
         rp = self.road_pairs()
         if rp.size == 0:
             return "road" if self.meta.get("road_source") and self.origin_on_network.all() else "estimate"
@@ -128,11 +190,26 @@ class TravelMatrix:
         return "mixed"
 
     def arrays(self) -> dict:
+        """The array fields by name (what `save` writes)."""
         return {k: getattr(self, k) for k in ("minutes", "method", "origin_snap_m", "dest_snap_m", "origin_on_network",
                                               "dest_on_network", "origin_landmass", "dest_landmass")}
 
-    def save(self, path: str | Path, row_ids=None, col_ids=None) -> Path:
-        """Write `.npz` (all arrays + meta JSON) or `.parquet` (long table: origin, dest, minutes, method)."""
+    def save(self, path: str | Path, row_ids: ArrayLike | None = None, col_ids: ArrayLike | None = None) -> Path:
+        """Write the matrix atomically.
+
+        Parameters
+        ----------
+        path : str or Path
+            ``.npz`` (all arrays + meta JSON) or ``.parquet`` (long table: origin, dest, minutes,
+            method); minutes ``inf`` = unreachable.
+        row_ids, col_ids : array_like, optional
+            Ids of the origins / destinations (default: their indices).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
         import os
         import tempfile
 
@@ -155,13 +232,15 @@ class TravelMatrix:
                 df.attrs = {}
                 df.to_parquet(tmp, index=False)
             else:
-                extra = {}
+                extra: dict[str, Any] = {}
                 if row_ids is not None:
                     extra["origin_ids"] = np.asarray(row_ids).astype(str)
                 if col_ids is not None:
                     extra["dest_ids"] = np.asarray(col_ids).astype(str)
                 with open(tmp, "wb") as f:
-                    np.savez(f, meta=np.array(json.dumps(self.meta, ensure_ascii=False, default=str)), **self.arrays(), **extra)
+                    payload: dict[str, Any] = {"meta": np.array(json.dumps(self.meta, ensure_ascii=False, default=str)),
+                                               **self.arrays(), **extra}
+                    np.savez(f, **payload)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -169,14 +248,30 @@ class TravelMatrix:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TravelMatrix":
+    def load(cls, path: str | Path) -> TravelMatrix:
+        """Read a matrix written by :meth:`save` (``.npz``).
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+
+        Returns
+        -------
+        TravelMatrix
+
+        Raises
+        ------
+        InputFileError
+            When the file cannot be read.
+        """
         from core.errors import InputFileError
 
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
         except (OSError, ValueError) as e:
-            raise InputFileError(f"所要時間行列を読めません ({e})", f"cannot read travel matrix ({e})", path=path)
+            raise InputFileError(f"所要時間行列を読めません ({e})", f"cannot read travel matrix ({e})", path=path) from e
         meta = json.loads(str(arrays.pop("meta"))) if "meta" in arrays else {}
         arrays.pop("origin_ids", None)
         arrays.pop("dest_ids", None)
@@ -186,9 +281,26 @@ class TravelMatrix:
 class TravelTimeEngine:
     """Road graph + settings + landmasses + links, ready to answer many-to-many questions."""
 
-    def __init__(self, roads: RoadGraph | None, settings: Settings | None = None, *, landmasses=None, links=None,
+    #: the result type, also used by `geo.matrix_cache` to assemble cached columns
+    matrix_type = TravelMatrix
+
+    def __init__(self, roads: RoadGraph | None, settings: Settings | None = None, *, landmasses: Any = None, links: Any = None,
                  snap_nodes: np.ndarray | None = None):
-        """`snap_nodes`: optional mask of nodes points may snap to (default geo.snap.usable_nodes)."""
+        """Build the engine.
+
+        Parameters
+        ----------
+        roads : RoadGraph or None
+            Drivable graph (lengths in metres); None = estimates only.
+        settings : Settings, optional
+            Speeds (km/h), circuity, snap threshold (metres), ...; validated.
+        landmasses : Landmasses, optional
+            Islands: no estimate crosses between landmasses except by a link.
+        links : Links or path, optional
+            Ferry / bridge links (minutes).
+        snap_nodes : numpy.ndarray, optional
+            Bool mask of nodes points may snap to (default :func:`geo.snap.usable_nodes`).
+        """
         self._snap_nodes = snap_nodes
         self.roads = roads if (roads is not None and roads.n_edges > 0) else None
         self.settings = (settings or Settings()).validate()
@@ -276,8 +388,21 @@ class TravelTimeEngine:
         return self.landmasses.of(lon, lat, codes)
 
     # ---- points ----------------------------------------------------------------------
-    def points(self, lon, lat, muni_codes=None) -> Points:
-        """Snap points and find their landmass (by municipality code where given)."""
+    def points(self, lon: ArrayLike, lat: ArrayLike, muni_codes: ArrayLike | None = None) -> Points:
+        """Snap points to the road graph and find their landmass.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            Degrees.
+        muni_codes : array_like, optional
+            Municipality codes; the landmass is taken from the code where given, else from the location.
+
+        Returns
+        -------
+        Points
+            With snap distance in metres and an on-network flag.
+        """
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
         if lon.size and not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
@@ -332,7 +457,20 @@ class TravelTimeEngine:
         return np.where(use, via, direct), use
 
     def matrix(self, origins: Points, dests: Points, cutoff_min: float | None = None) -> TravelMatrix:
-        """Minutes from each origin to each destination (see the module docstring)."""
+        """Minutes from each origin to each destination (see the module docstring).
+
+        Parameters
+        ----------
+        origins, dests : Points
+            From :meth:`points`.
+        cutoff_min : float, optional
+            Minutes; longer times become ``inf``.
+
+        Returns
+        -------
+        TravelMatrix
+            Minutes (``inf`` = unreachable) and method codes (0 road, 1 estimate, 2 link).
+        """
         s = self.settings
         n, m = len(origins), len(dests)
         all_road = self.roads is not None and origins.on_network.all() and dests.on_network.all()
@@ -371,14 +509,39 @@ class TravelTimeEngine:
         )
 
     def set_origins(self, origins: Points, cutoff_min: float | None = None) -> None:
-        """The origins (demand points) and cutoff that `column()` answers for."""
+        """Set the origins :meth:`column` answers for.
+
+        Parameters
+        ----------
+        origins : Points
+            Demand points.
+        cutoff_min : float, optional
+            Minutes; longer times become ``inf``.
+        """
         self._origins = origins
         self._last_cutoff = cutoff_min
 
-    def column(self, lon: float, lat: float, muni_code: str | None = None, cutoff_min: float | None = None):
-        """Minutes from every current origin to one new site at (lon, lat): (minutes, method).
+    def column(self, lon: float, lat: float, muni_code: str | None = None,
+               cutoff_min: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes from every current origin to one new site, for a moved hub.
 
-        One Dijkstra on the reversed graph (milliseconds on a prefecture), for a moved hub.
+        One Dijkstra on the reversed graph (milliseconds on a prefecture).
+
+        Parameters
+        ----------
+        lon, lat : float
+            Degrees.
+        muni_code : str, optional
+            Municipality of the site (sets its landmass).
+        cutoff_min : float, optional
+            Minutes (default: the one given to :meth:`set_origins`).
+
+        Returns
+        -------
+        minutes : numpy.ndarray
+            (n,) minutes, ``inf`` = unreachable.
+        method : numpy.ndarray
+            (n,) method codes.
         """
         if self._origins is None:
             from core.errors import ParameterError
@@ -389,8 +552,19 @@ class TravelTimeEngine:
         tm = self.matrix(self._origins, d, cutoff_min if cutoff_min is not None else getattr(self, "_last_cutoff", None))
         return tm.minutes[:, 0], tm.method[:, 0]
 
-    def describe(self, cutoff_min=None) -> dict:
-        """What these times rest on (printed in outputs and stored with cached matrices)."""
+    def describe(self, cutoff_min: float | None = None) -> dict:
+        """What these times rest on (printed in outputs and stored with cached matrices).
+
+        Parameters
+        ----------
+        cutoff_min : float, optional
+            Minutes, recorded as given.
+
+        Returns
+        -------
+        dict
+            Engine version, road source and fingerprint, settings, links, landmasses and the estimate rule (ja/en).
+        """
         return {
             "engine_version": ENGINE_VERSION,
             "road_source": self.roads.road_source if self.roads is not None else None,
@@ -488,8 +662,20 @@ def _dijkstra_rows(graph_t, sources, o_nodes, limit_s, workers: int) -> np.ndarr
 _ENGINES: dict = {}
 
 
-def region_engine(region, links=None) -> TravelTimeEngine:
-    """An engine for a Region (kept for reuse while the region object, settings and links are the same)."""
+def region_engine(region: Any, links: Any = None) -> TravelTimeEngine:
+    """An engine for a Region (kept for reuse while the region object, settings and links are the same).
+
+    Parameters
+    ----------
+    region : geo.region.Region
+        A loaded bundle.
+    links : Links or path, optional
+        Links to use (default: the bundle's).
+
+    Returns
+    -------
+    TravelTimeEngine
+    """
     from geo.islands import region_landmasses
 
     lk = as_links(links)
@@ -525,15 +711,32 @@ def _site_frame(region, sites):
     raise ParameterError("拠点は DataFrame（lon, lat 列）で渡してください。", "sites must be a DataFrame with lon, lat")
 
 
-def region_matrix(region, sites=None, links=None, use_cache: bool = True, cutoff_min: float | None = None) -> TravelMatrix:
+def region_matrix(region: Any, sites: Any = None, links: Any = None, use_cache: bool = True,
+                  cutoff_min: float | None = None) -> TravelMatrix:
     """Demand points x sites (default `region.sites`) for a Region, cached beside the bundle.
 
     Cache: `<region.path>/cache/traveltime/`, keyed by graph, demand points, settings, links
     and cutoff; each site column is stored by its own coordinates, so a new site computes
     only its column and a changed speed table or link recomputes everything.
-    """
-    from geo.matrix_cache import cached_matrix
 
+    Parameters
+    ----------
+    region : geo.region.Region
+        A loaded bundle.
+    sites : DataFrame, optional
+        With ``lon``, ``lat`` (degrees) and ``muni_code``.
+    links : Links or path, optional
+        Links to use.
+    use_cache : bool
+        Read and write the disk cache.
+    cutoff_min : float, optional
+        Minutes; longer times become ``inf``.
+
+    Returns
+    -------
+    TravelMatrix
+        Minutes from every demand point to every site.
+    """
     eng = region_engine(region, links)
     sf = _site_frame(region, sites)
     d = region.demand
@@ -562,10 +765,24 @@ def _region_points(region, eng: TravelTimeEngine) -> Points:
     return pts
 
 
-def site_matrix(region, sites=None, links=None, use_cache: bool = True) -> TravelMatrix:
-    """Site x site minutes (rows = from, columns = to), e.g. for itinerant routes."""
-    from geo.matrix_cache import cached_matrix
+def site_matrix(region: Any, sites: Any = None, links: Any = None, use_cache: bool = True) -> TravelMatrix:
+    """Site x site minutes (rows = from, columns = to), e.g. for itinerant routes.
 
+    Parameters
+    ----------
+    region : geo.region.Region
+        A loaded bundle.
+    sites : DataFrame, optional
+        Default `region.sites`.
+    links : Links or path, optional
+        Links to use.
+    use_cache : bool
+        Read and write the disk cache.
+
+    Returns
+    -------
+    TravelMatrix
+    """
     eng = region_engine(region, links)
     sf = _site_frame(region, sites)
     codes = sf["muni_code"].astype(str).tolist() if "muni_code" in sf else None
@@ -576,12 +793,29 @@ def site_matrix(region, sites=None, links=None, use_cache: bool = True) -> Trave
     return tm
 
 
-def summarize(tm: TravelMatrix, weights, muni_codes=None, engine: TravelTimeEngine | None = None) -> dict:
+def summarize(tm: TravelMatrix, weights: ArrayLike, muni_codes: ArrayLike | None = None,
+              engine: TravelTimeEngine | None = None) -> dict:
     """The CLI/JSON summary of a demand x sites matrix (no NaN: unknowns are None).
 
     `road_share_population`: population of demand points whose time to their nearest
     reachable site is road-based (method 0 or 2 via roads) / total known population; points
     with no reachable site count in the denominator only. None if no population is known.
+
+    Parameters
+    ----------
+    tm : TravelMatrix
+        Demand x sites.
+    weights : array_like
+        (n,) persons, NaN = unknown.
+    muni_codes : array_like, optional
+        (n,) municipality codes.
+    engine : TravelTimeEngine, optional
+        Adds its :meth:`~TravelTimeEngine.describe`.
+
+    Returns
+    -------
+    dict
+        Counts, population-weighted minutes (mean, percentiles), unreachable persons and points.
     """
     w = np.asarray(weights, dtype=float)
     known = np.isfinite(w)
@@ -623,12 +857,24 @@ def summarize(tm: TravelMatrix, weights, muni_codes=None, engine: TravelTimeEngi
     return out
 
 
-def municipality_table(tm: TravelMatrix, demand, municipalities=None):
+def municipality_table(tm: TravelMatrix, demand: Any, municipalities: Any = None) -> Any:
     """Per municipality: population-weighted mean minutes to the nearest site, and what is unreachable.
 
-    Returns a DataFrame: code, name, population, demand_points, mean_minutes (reachable
-    population only; None if none), max_minutes, unreachable_points, unreachable_population,
-    estimate_share (share of the population whose nearest-site time is an estimate).
+    Parameters
+    ----------
+    tm : TravelMatrix
+        Demand x sites.
+    demand : DataFrame
+        The region's demand points (``muni_code``, ``population``).
+    municipalities : DataFrame, optional
+        ``code`` and ``name``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        code, name, population (persons), demand_points, mean_minutes (reachable population
+        only; None if none), max_minutes, unreachable_points, unreachable_population,
+        estimate_share (share of the population whose nearest-site time is an estimate).
     """
     import pandas as pd
 

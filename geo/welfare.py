@@ -20,7 +20,23 @@ _FALSE = {"0", "false", "no", "n", "なし", "無", "×", "f", ""}
 
 
 def read_overrides(path: str | Path) -> dict[str, bool]:
-    """Read `code,has_welfare_office` (1/0, true/false, あり/なし)."""
+    """Read ``code,has_welfare_office`` (1/0, true/false, あり/なし).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV.
+
+    Returns
+    -------
+    dict
+        Municipality code -> has a welfare office.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file and row.
+    """
     import csv
     import io
 
@@ -45,7 +61,22 @@ def read_overrides(path: str | Path) -> dict[str, bool]:
 
 
 def assign_welfare_offices(munis: gpd.GeoDataFrame, overrides: dict[str, bool] | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Set `has_welfare_office` by the default rule, then apply overrides. Returns (munis, warnings)."""
+    """Set ``has_welfare_office`` by the default rule (cities have one), then apply overrides.
+
+    Parameters
+    ----------
+    munis : GeoDataFrame
+        Municipalities (``code``, ``name``).
+    overrides : dict, optional
+        Code -> has a welfare office.
+
+    Returns
+    -------
+    munis : geopandas.GeoDataFrame
+        With ``has_welfare_office``.
+    warnings : list of str
+        One message (Japanese) per override code that is not in the region (ignored).
+    """
     munis = munis.copy()
     munis["has_welfare_office"] = munis["kind"].eq("市")
     warnings = []

@@ -36,7 +36,26 @@ class Blocks:
 
 
 def split_blocks(T, n_blocks: int, weights=None, stop_ids=None, method: str = "auto") -> Blocks:
-    """Split stops into `n_blocks` compact blocks. T: (k, k) minutes between stops (inf = no road)."""
+    """Split stops into `n_blocks` compact blocks (population-weighted k-medoids by p-median).
+
+    Parameters
+    ----------
+    T : array_like
+        (k, k) minutes between stops, ``inf`` = no road (symmetrised inside).
+    n_blocks : int
+        Blocks, 1..k.
+    weights : array_like, optional
+        (k,) persons per stop (default 1 each).
+    stop_ids : sequence, optional
+        (k,) ids.
+    method : {'auto', 'exact', 'heuristic'}
+        Passed to :class:`models.placement.PMedian`.
+
+    Returns
+    -------
+    Blocks
+        Label per stop (-1 = unreachable), each block's medoid (its base) and mean / max minutes.
+    """
     from models.placement import PMedian
 
     T = np.asarray(T, dtype=float)

@@ -19,7 +19,18 @@ RULES = {"equal": "均等割", "population": "人口割", "use": "利用割"}
 
 
 def parse_rule(rule) -> dict[str, float]:
-    """'equal' | 'population' | 'use' | 'equal:0.1,population:0.9' | dict -> {rule: weight}."""
+    """Parse a cost-sharing rule into weights.
+
+    Parameters
+    ----------
+    rule : str or dict
+        'equal' | 'population' | 'use' | 'equal:0.1,population:0.9' | {rule: weight}.
+
+    Returns
+    -------
+    dict
+        Rule -> weight.
+    """
     if isinstance(rule, str):
         if ":" not in rule:
             rule = {rule.strip(): 1.0}
@@ -60,7 +71,20 @@ class CostShare:
 
 
 def largest_remainder(total: int, shares) -> np.ndarray:
-    """Whole-unit amounts proportional to `shares` (>= 0, sum > 0) that sum exactly to `total`."""
+    """Whole-unit amounts proportional to `shares` that sum exactly to `total` (largest remainder).
+
+    Parameters
+    ----------
+    total : int
+        Whole units (yen).
+    shares : array_like
+        (n,) >= 0, sum > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) int amounts.
+    """
     s = np.asarray(shares, dtype=float)
     exact = total * s / s.sum()
     base = np.floor(exact).astype(np.int64)
@@ -71,7 +95,22 @@ def largest_remainder(total: int, shares) -> np.ndarray:
 
 
 def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare:
-    """Split `total_yen` among `members` (DataFrame with `code`, `name`, `population`, optional `use`)."""
+    """Split `total_yen` among `members`.
+
+    Parameters
+    ----------
+    total_yen : int
+        Yen, a positive whole number.
+    members : DataFrame
+        ``code``, ``name``, ``population`` (persons), optional ``use``.
+    rule : str or dict
+        See :func:`parse_rule`.
+
+    Returns
+    -------
+    CostShare
+        Per member: share (fraction) and amount (yen), summing exactly to the total.
+    """
     try:
         total = int(total_yen)
     except (TypeError, ValueError):

@@ -20,10 +20,13 @@ Pure numpy; ~a few ms for 4,000 x 50 so the app can recompute on every hub move.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from core.errors import ParameterError
 
@@ -38,8 +41,23 @@ def _num(x):
     return x if math.isfinite(x) else None
 
 
-def weighted_percentile(values, weights, q: float) -> float:
-    """Smallest v with cumulative weight share >= q (0..1) — inverted-CDF weighted percentile."""
+def weighted_percentile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
+    """Inverted-CDF weighted percentile: the smallest v whose cumulative weight share is >= q.
+
+    Parameters
+    ----------
+    values : array_like
+        (n,) values, e.g. minutes; non-finite values are ignored.
+    weights : array_like
+        (n,) weights, e.g. persons; non-finite or <= 0 are ignored.
+    q : float
+        Share, 0..1 (0.9 = 90th percentile).
+
+    Returns
+    -------
+    float
+        In the units of `values`; NaN when nothing is left.
+    """
     v = np.asarray(values, dtype=float)
     w = np.asarray(weights, dtype=float)
     ok = np.isfinite(v) & np.isfinite(w) & (w > 0)
@@ -67,6 +85,12 @@ def _method_label(codes, w) -> str:
 
 @dataclass
 class CoverageResult:
+    """Coverage of a set of hubs: who is within each threshold, and who is not reached.
+
+    Minutes are to the nearest hub; populations are persons; shares are fractions of the known
+    population. `nearest_minutes` is ``inf`` for unreachable points and ``NaN`` for unknown
+    population; `nearest_hub` is -1 for unreachable points.
+    """
     thresholds: list[float]
     population: float
     within: dict  # T -> {"population", "share"}
@@ -88,7 +112,18 @@ class CoverageResult:
     method_population: dict = field(default_factory=dict)  # 'road'/'estimate'/'link' -> population
 
     def to_dict(self, per_point: bool = False) -> dict:
-        """JSON-safe. `within` keys are the thresholds as strings ('30' for 30.0)."""
+        """JSON-safe summary (no NaN / inf).
+
+        Parameters
+        ----------
+        per_point : bool
+            Also list every demand point with its nearest hub and minutes.
+
+        Returns
+        -------
+        dict
+            `within` keys are the thresholds as strings ('30' for 30.0).
+        """
         d = {
             "population": _num(self.population),
             "thresholds": [float(t) for t in self.thresholds],
@@ -129,12 +164,39 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return out
 
 
-def coverage(weights, minutes_to_hubs, muni_codes=None, thresholds=DEFAULT_THRESHOLDS, *, demand_ids=None,
-             hub_ids=None, method=None, muni_names: dict | None = None) -> CoverageResult:
-    """Coverage of hubs given as columns of `minutes_to_hubs` (n x h, minutes, inf = unreachable).
+def coverage(weights: ArrayLike, minutes_to_hubs: ArrayLike, muni_codes: ArrayLike | None = None,
+             thresholds: Sequence[float] = DEFAULT_THRESHOLDS, *, demand_ids: ArrayLike | None = None,
+             hub_ids: Sequence[Any] | None = None, method: ArrayLike | None = None,
+             muni_names: dict | None = None) -> CoverageResult:
+    """Coverage of hubs given as columns of `minutes_to_hubs`.
 
-    weights (n,) population (NaN = unknown); muni_codes (n,) municipality of each demand point;
-    method (n x h uint8 TravelMatrix codes) optional; muni_names {code: name} optional.
+    Parameters
+    ----------
+    weights : array_like
+        (n,) persons per demand point, NaN = unknown (listed, left out of the shares).
+    minutes_to_hubs : array_like
+        (n, h) minutes, ``inf`` = unreachable.
+    muni_codes : array_like, optional
+        (n,) municipality code of each demand point.
+    thresholds : sequence of float
+        Minutes (positive, finite).
+    demand_ids : array_like, optional
+        (n,) ids (default: row indices).
+    hub_ids : sequence, optional
+        (h,) ids of the hubs.
+    method : array_like, optional
+        (n, h) uint8 TravelMatrix method codes (0 road, 1 estimate, 2 link).
+    muni_names : dict, optional
+        Code -> name.
+
+    Returns
+    -------
+    CoverageResult
+
+    Raises
+    ------
+    ParameterError
+        Mismatched shapes, no hubs, NaN or negative minutes, bad thresholds.
     """
     w = np.asarray(weights, dtype=float).reshape(-1)
     n = w.shape[0]
@@ -188,7 +250,7 @@ def coverage(weights, minutes_to_hubs, muni_codes=None, thresholds=DEFAULT_THRES
     k = len(uniq)
     bc = lambda x: np.bincount(inv, weights=x, minlength=k)  # noqa: E731
     mp = bc(wk)
-    cols = {"muni_code": uniq}
+    cols: dict[str, Any] = {"muni_code": uniq}
     if muni_names:
         cols["name"] = [muni_names.get(c, "") for c in uniq]
     cols["population"] = mp
@@ -246,8 +308,19 @@ class CoverageComparison:
     minutes_b: np.ndarray | None = None
 
     def to_dict(self, per_point: bool = False) -> dict:
+        """JSON-safe summary (no NaN / inf).
+
+        Parameters
+        ----------
+        per_point : bool
+            Also list every demand point with minutes in A and B and the change (minutes).
+
+        Returns
+        -------
+        dict
+        """
         d = self._summary_dict()
-        if per_point and self.demand_ids is not None:
+        if per_point and self.demand_ids is not None and self.minutes_a is not None and self.minutes_b is not None:
             d["points"] = [{"id": _py(i), "minutes_a": _num(a), "minutes_b": _num(b), "change_min": _num(c)}
                            for i, a, b, c in zip(self.demand_ids, self.minutes_a, self.minutes_b, self.delta_minutes)]
         return d
@@ -268,6 +341,23 @@ def compare(a: CoverageResult, b: CoverageResult, tol_min: float = 0.5) -> Cover
 
     A point gains if its time falls by more than `tol_min` minutes (or it becomes reachable), and
     loses if it rises by more than `tol_min` (or becomes unreachable).
+
+    Parameters
+    ----------
+    a, b : CoverageResult
+        Coverage of the two scenarios over the same demand points.
+    tol_min : float
+        Minutes of change that count.
+
+    Returns
+    -------
+    CoverageComparison
+        Per point (minutes) and per municipality (persons gaining / losing).
+
+    Raises
+    ------
+    ParameterError
+        When the demand points differ.
     """
     if len(a.nearest_minutes) != len(b.nearest_minutes) or not np.array_equal(np.asarray(a.demand_ids), np.asarray(b.demand_ids)):
         raise ParameterError("比較する2つのシナリオの需要点が一致しません。", "the two scenarios have different demand points")

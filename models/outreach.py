@@ -98,12 +98,28 @@ def _hm(s: str) -> int:
 
 
 def fmt_hm(minutes: float) -> str:
+    """Minutes after midnight -> 'HH:MM' (rounded to the minute)."""
     m = int(round(minutes))
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
 def frequency_from_cases(cases_per_year, cases_per_visit: float, max_per_month: int = 4, min_per_month: int = 1) -> np.ndarray:
-    """Visits per month = ceil(expected monthly cases / cases handled per visit), clipped."""
+    """Visits per month = ceil(expected monthly cases / cases handled per visit), clipped.
+
+    Parameters
+    ----------
+    cases_per_year : array_like
+        (k,) expected cases per year per stop.
+    cases_per_visit : float
+        Cases one visit handles.
+    max_per_month, min_per_month : int
+        Clip range (visits per month).
+
+    Returns
+    -------
+    numpy.ndarray
+        (k,) int visits per month.
+    """
     if not cases_per_visit > 0:
         raise ParameterError(f"1回あたりの相談件数は正の値にしてください: {cases_per_visit}", f"cases per visit must be > 0: {cases_per_visit}")
     c = np.asarray(cases_per_year, dtype=float) / 12.0
@@ -229,9 +245,33 @@ def plan_routes(T, stop_ids, *, names=None, service_min=90.0, day="08:30-17:15",
                 teams: int = 1, time_limit_s: float = 1.0, base_name: str | None = None) -> OutreachPlan:
     """Day routes from the base (row/column 0 of `T`) to stops 1..k, and a monthly calendar.
 
-    T: (k+1) x (k+1) minutes, node 0 = base, inf = no road. stop_ids: k ids for nodes 1..k.
-    service_min: time on site per stop (scalar or (k,)). frequency: visits per month (scalar or (k,)).
-    month: 'YYYY-MM' for the calendar (None: routes only). teams: routes that can run on one day.
+    Parameters
+    ----------
+    T : array_like
+        (k+1, k+1) minutes, node 0 = base, ``inf`` = no road.
+    stop_ids : sequence
+        k ids for nodes 1..k.
+    names : sequence of str, optional
+        Display names of the stops.
+    service_min : float or array_like
+        Minutes on site per stop (scalar or (k,)).
+    day : str
+        Working day 'HH:MM-HH:MM'.
+    frequency : int or array_like
+        Visits per month (scalar or (k,)).
+    month : str, optional
+        'YYYY-MM' for the calendar (None: routes only).
+    teams : int
+        Routes that can run on one day.
+    time_limit_s : float
+        Seconds of OR-Tools guided local search per frequency group.
+    base_name : str, optional
+        Display name of the base.
+
+    Returns
+    -------
+    OutreachPlan
+        Routes (minutes), stops that cannot be served with the reason, and the calendar.
     """
     import time
 
@@ -317,8 +357,20 @@ def _describe(T, svc, stops, stop_ids, names, start, f) -> Route:
 
 
 def schedule(plan: OutreachPlan, days: list[_dt.date], teams: int = 1) -> None:
-    """Lay routes onto working days: a route of frequency f gets f days spaced len(days)/f apart,
-    offset so days fill evenly; at most `teams` routes a day. Fills plan.calendar/visits/dates."""
+    """Lay routes onto working days (fills ``plan.calendar``, ``visits`` and ``dates`` in place).
+
+    A route of frequency f gets f days spaced len(days)/f apart, offset so days fill evenly; at
+    most `teams` routes a day.
+
+    Parameters
+    ----------
+    plan : OutreachPlan
+        Routes to lay out.
+    days : list of datetime.date
+        Working days of the month.
+    teams : int
+        Routes per day at most.
+    """
     nd = len(days)
     need = sum(r.frequency for r in plan.routes)
     if need > nd * teams:

@@ -34,7 +34,20 @@ from core.errors import ParameterError
 
 # ---------------------------------------------------------------------------- neighbours
 def contiguity(munis, buffer_m: float = 200.0) -> dict[int, set[int]]:
-    """Row position -> set of neighbouring row positions (polygons within `buffer_m` metres)."""
+    """Neighbouring municipalities: polygons within `buffer_m` metres of each other.
+
+    Parameters
+    ----------
+    munis : GeoDataFrame
+        Municipality polygons (EPSG:4326).
+    buffer_m : float
+        Metres.
+
+    Returns
+    -------
+    dict
+        Row position -> set of neighbouring row positions.
+    """
     import geopandas as gpd
     import shapely
 
@@ -55,7 +68,20 @@ def contiguity(munis, buffer_m: float = 200.0) -> dict[int, set[int]]:
 
 
 def adjacency_from_times(T, max_min: float) -> dict[int, set[int]]:
-    """Neighbours = pairs with travel time (either direction) within `max_min` minutes."""
+    """Neighbours = pairs with travel time (either direction) within `max_min` minutes.
+
+    Parameters
+    ----------
+    T : array_like
+        (n, n) minutes, ``inf`` = unreachable.
+    max_min : float
+        Minutes.
+
+    Returns
+    -------
+    dict
+        Position -> set of neighbouring positions.
+    """
     T = np.asarray(T, dtype=float)
     S = np.minimum(T, T.T)
     n = len(S)
@@ -63,9 +89,25 @@ def adjacency_from_times(T, max_min: float) -> dict[int, set[int]]:
 
 
 def link_islands(adj: dict[int, set[int]], T) -> tuple[dict[int, set[int]], list[tuple[int, int]]]:
-    """Join every part without a land neighbour (an island or island group) to the municipality
-    outside it that it reaches fastest (finite times only, e.g. over a bridge or ferry link in the
-    matrix). Parts that reach nothing stay separate. Returns (adjacency, added pairs)."""
+    """Join every part without a land neighbour to the municipality outside it that it reaches fastest.
+
+    Finite times only (e.g. over a bridge or ferry link in the matrix); parts that reach nothing
+    stay separate.
+
+    Parameters
+    ----------
+    adj : dict
+        Position -> set of neighbouring positions.
+    T : array_like
+        (n, n) minutes, ``inf`` = unreachable.
+
+    Returns
+    -------
+    adjacency : dict
+        With the added pairs.
+    added : list of (int, int)
+        The pairs added.
+    """
     T = np.asarray(T, dtype=float)
     S = np.minimum(T, T.T).copy()
     np.fill_diagonal(S, np.inf)
@@ -134,7 +176,32 @@ def _group_cost(members, pop, S):
 
 # ---------------------------------------------------------------------------- search
 def regionalize(T, pop, adj, k: int, min_pop: float, *, starts: int = 12, seed: int = 0, names=None) -> np.ndarray:
-    """Labels 0..k-1 per unit: k connected groups, each with population >= min_pop, compact in T."""
+    """k connected groups, each with population >= `min_pop`, compact in travel time.
+
+    Parameters
+    ----------
+    T : array_like
+        (n, n) minutes between units, ``inf`` = unreachable.
+    pop : array_like
+        (n,) persons.
+    adj : dict
+        Position -> set of neighbouring positions (groups must be connected in it).
+    k : int
+        Groups, 1..n.
+    min_pop : float
+        Persons per group at least.
+    starts : int
+        Seeded starts (deterministic).
+    seed : int
+        Seed.
+    names : sequence of str, optional
+        Unit names for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) labels 0..k-1.
+    """
     T = np.asarray(T, dtype=float)
     pop = np.asarray(pop, dtype=float)
     n = len(pop)
@@ -329,10 +396,35 @@ class PartnershipResult:
 
 def evaluate(labels, codes, names, pop, adj, demand_minutes, demand_weights, demand_muni, site_ids, site_names,
              site_muni, min_pop: float = 0.0) -> list[Group]:
-    """Per group: population, connected?, host (1-median over the members' sites, weighted by the
-    members' demand points), mean / worst minutes from the members' demand points to the host.
+    """Per group: population, connected?, host and travel minutes to it.
 
-    labels (n munis,) group label; demand_minutes (d x s) demand points x sites (inf = unreachable).
+    The host is the 1-median over the members' sites, weighted by the members' demand points;
+    mean / worst minutes are from the members' demand points to the host.
+
+    Parameters
+    ----------
+    labels : array_like
+        (n munis,) group label.
+    codes, names : sequence
+        (n,) municipality codes and names.
+    pop : array_like
+        (n,) persons.
+    adj : dict
+        Position -> set of neighbouring positions.
+    demand_minutes : array_like
+        (d, s) minutes demand points x sites, ``inf`` = unreachable.
+    demand_weights : array_like
+        (d,) persons.
+    demand_muni : array_like
+        (d,) municipality code of each demand point.
+    site_ids, site_names, site_muni : sequence
+        (s,) site ids, names and municipality codes.
+    min_pop : float
+        Persons a group should reach (flagged in ``meets_min``).
+
+    Returns
+    -------
+    list of Group
     """
     codes = [str(c) for c in codes]
     labels = np.asarray(labels).astype(str)
@@ -384,7 +476,27 @@ def evaluate(labels, codes, names, pop, adj, demand_minutes, demand_weights, dem
 
 
 def read_groups(df: pd.DataFrame, codes, path=None) -> np.ndarray:
-    """User grouping (`code,group` table) -> labels aligned to `codes`; every code must appear once."""
+    """User grouping (`code,group` table) -> labels aligned to `codes`; every code must appear once.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``code`` and ``group``.
+    codes : sequence of str
+        Municipality codes of the region, in order.
+    path : str or Path, optional
+        Named in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) labels aligned to `codes`.
+
+    Raises
+    ------
+    InputFileError
+        Missing columns, duplicated or unknown codes, codes left out.
+    """
     from core.errors import InputFileError
 
     cols = {c.strip().lower(): c for c in df.columns}

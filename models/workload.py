@@ -64,10 +64,28 @@ def hub_loads(weights, assignment, hub_ids, case_rate_per_1000: float, capacity=
               check_feasible: bool = True) -> WorkloadResult:
     """Expected yearly cases per hub.
 
-    weights (n,) population (NaN = unknown, counted nowhere); assignment (n,) hub position in
-    `hub_ids` (-1 = unreachable); capacity: None, one number for every hub, or (h,) per hub
-    (NaN = unknown). With `check_feasible`, a total capacity below the total expected cases
-    raises ParameterError (every assignment would overload some hub).
+    With `check_feasible`, a total capacity below the total expected cases raises
+    ParameterError (every assignment would overload some hub).
+
+    Parameters
+    ----------
+    weights : array_like
+        (n,) persons, NaN = unknown (counted nowhere).
+    assignment : array_like
+        (n,) hub position in `hub_ids`, -1 = unreachable.
+    hub_ids : sequence
+        (h,) hub ids.
+    case_rate_per_1000 : float
+        Expected cases per 1,000 persons per year.
+    capacity : float or array_like, optional
+        Cases per year: one number for every hub, or (h,) per hub (NaN = unknown).
+    check_feasible : bool
+        Refuse a total capacity below the expected cases.
+
+    Returns
+    -------
+    WorkloadResult
+        Per hub: persons, expected cases/year, capacity, utilisation, overloaded.
     """
     w = np.asarray(weights, dtype=float)
     base = expected_cases(w, case_rate_per_1000)  # validates the rate

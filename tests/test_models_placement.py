@@ -3,8 +3,17 @@ import numpy as np
 import pytest
 
 from core.errors import ParameterError
-from models.placement import (LSCP, MCLP, PCenter, PMedian, demand_scope_mask, pmedian_heuristic,
-                              pmedian_lagrangian_bound, second_desk, solve)
+from models.placement import (
+    LSCP,
+    MCLP,
+    PCenter,
+    PMedian,
+    demand_scope_mask,
+    pmedian_heuristic,
+    pmedian_lagrangian_bound,
+    second_desk,
+    solve,
+)
 
 
 def _instance(seed, n=120, m=20, holes=0.0):
@@ -175,7 +184,8 @@ def test_bad_parameters_give_clear_errors():
         PMedian(D, w, 6)
     with pytest.raises(ParameterError, match="p=4"):
         PMedian(D, w, 4, fixed=[0, 1])
-    Dn = D.copy(); Dn[0, 0] = -3
+    Dn = D.copy()
+    Dn[0, 0] = -3
     with pytest.raises(ParameterError, match="negative"):
         PMedian(Dn, w, 1)
     with pytest.raises(ParameterError):
