@@ -284,9 +284,12 @@ def _solve_spopt(model, t0_limit):
     """Solve an spopt model, turning solver failures into a ParameterError."""
     import pulp
 
+    from core.quiet import solver_output_to_stderr
+
     solver, name = _pulp_solver(t0_limit)
     try:
-        model.solve(solver, results=False)
+        with solver_output_to_stderr():  # HiGHS prints its banner on fd 1, which would break --json
+            model.solve(solver, results=False)
     except RuntimeError as e:
         raise ParameterError(
             f"最適化ソルバーが解を得られませんでした ({e})。条件 (p・時間・既存窓口) を見直してください。",
