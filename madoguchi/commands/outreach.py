@@ -1,14 +1,16 @@
 """`madoguchi outreach`: itinerant consultation day routes from a base and a monthly calendar."""
 from __future__ import annotations
 
-
 import numpy as np
 
 
 def register(sub) -> None:
     p = sub.add_parser("outreach", help="出張・巡回相談ルート / outreach routes and monthly calendar")
     p.add_argument("--region", required=True, help="地域データのフォルダ（または都道府県コード）")
-    p.add_argument("--base", required=True, help="出発拠点: 地域の site_id か名称（一部一致可）")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--base", help="出発拠点: 地域の site_id か名称（一部一致可）")
+    src.add_argument("--bases", help="複数の出発拠点をまとめて計画: site_id か名称のカンマ区切り（各訪問先は最も適した拠点へ）")
+    src.add_argument("--scenario", help="シナリオ JSON: その拠点すべてから計画する（--bases の既定）")
     p.add_argument("--stops", help="訪問先: CSV（name と lat,lon または住所）か site_id のカンマ区切り。既定: 福祉事務所のない町村の候補地（役場代替点）")
     p.add_argument("--service-min", type=float, default=90.0, help="訪問先ごとの滞在時間（分, 既定 90）")
     p.add_argument("--day", default="08:30-17:15", help="勤務時間（移動を含む, 既定 08:30-17:15）")
@@ -18,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("--month", help="日程を組む月 YYYY-MM（平日・祝日を考慮）")
     p.add_argument("--teams", type=int, default=1, help="同じ日に動ける班の数")
     p.add_argument("--blocks", type=int, help="訪問先を K ブロックに分け、ブロックごとに拠点（中心の訪問先）と日程を組む")
-    p.add_argument("--time-limit", type=float, default=1.0, help="ルート探索の時間（秒）")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="ルート探索の時間の上限（秒, 安全弁）。探索は解の数で止まるので同じ入力なら同じ結果")
     p.add_argument("--scenario-out", help="結果を書き込むシナリオ JSON")
     p.add_argument("--json", action="store_true", help="JSON で出力")
     p.set_defaults(func=_run)
@@ -53,19 +56,59 @@ def _stops(region, stops: str | None):
     return c[c["muni_code"].isin(codes)].reset_index(drop=True)
 
 
-def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15", frequency="1", case_rate=1.5,
-                 cases_per_visit=4.0, month=None, teams=1, blocks=None, time_limit_s=1.0) -> dict:
+def _find_bases(region, base=None, bases=None, scenario=None) -> list:
+    """Base rows (SITE_COLS) from --base, --bases (ids or names, comma-separated) or a scenario's hubs."""
+    from core.errors import ParameterError
+    from madoguchi import planning_io as io
+
+    if scenario:
+        hf = io.hubs_frame(io.read_scenario(scenario).hubs)
+        if hf.empty:
+            raise ParameterError(f"シナリオ {scenario} に拠点がありません。--bases で指定してください。",
+                                 f"scenario {scenario} has no hubs: give --bases")
+        return [r for _, r in hf.iterrows()]
+    if bases is not None and not isinstance(bases, str):
+        toks = [str(x) for x in bases]
+    elif bases is not None:
+        toks = [x.strip() for x in bases.split(",") if x.strip()]
+    else:
+        toks = [str(base)]
+    if not toks:
+        raise ParameterError("出発拠点がありません。", "no bases given")
+    rows = [_find_base(region, t) for t in toks]
+    ids = [str(r["site_id"]) for r in rows]
+    if len(set(ids)) != len(ids):
+        raise ParameterError(f"同じ拠点が2回指定されています: {', '.join(toks)}", f"a base is given twice: {', '.join(toks)}")
+    return rows
+
+
+def run_outreach(region, base=None, *, stops=None, service_min=90.0, day="08:30-17:15", frequency="1", case_rate=1.5,
+                 cases_per_visit=4.0, month=None, teams=1, blocks=None, time_limit_s=None, bases=None,
+                 scenario=None) -> dict:
+    """Outreach plan for the CLI/app: routes from `base`, or from several `bases` (ids/names, list or
+    comma-separated) or a `scenario`'s hubs planned together (models.outreach.plan_routes)."""
     import pandas as pd
 
     from core.errors import ParameterError
     from geo.traveltime import site_matrix
     from madoguchi import planning_io as io
-    from models.blocks import split_blocks
-    from models.outreach import frequency_from_cases, plan_routes
+    from models.blocks import split_blocks, split_blocks_in_areas
+    from models.outreach import (
+        frequency_from_cases,
+        hub_areas,
+        plan_routes,
+        working_days,
+    )
 
-    b = _find_base(region, base)
+    if month:
+        working_days(month)  # a bad month fails before any travel-time work
+    brows = _find_bases(region, base, bases, scenario)
+    bid = [str(b["site_id"]) for b in brows]
+    bname = [str(b["name"]) for b in brows]
+    nb = len(bid)
     st = _stops(region, stops)
-    st = st[st["site_id"].astype(str) != str(b["site_id"])].reset_index(drop=True)
+    at_hub = st[st["site_id"].astype(str).isin(bid)]
+    st = st[~st["site_id"].astype(str).isin(bid)].reset_index(drop=True)
     if st.empty:
         raise ParameterError("訪問先がありません。", "no stops to visit")
     pop = dict(zip(region.municipalities["code"].astype(str), region.municipalities["population"].astype(float)))
@@ -83,25 +126,34 @@ def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15
             raise ParameterError(f"--frequency は整数か cases です: {frequency}", f"--frequency must be an integer or 'cases': {frequency}")
         freq = np.full(len(st), f)
         freq_rule = f"{f} 回/月"
-    base_row = pd.DataFrame([{c: b[c] for c in io.SITE_COLS}]).astype({"site_id": str, "muni_code": str})
-    allsites = pd.concat([base_row, st[io.SITE_COLS]], ignore_index=True)
+    base_rows = pd.DataFrame([{c: b[c] for c in io.SITE_COLS} for b in brows])
+    base_rows["muni_code"] = base_rows["muni_code"].fillna("").astype(str)
+    base_rows = base_rows.astype({"site_id": str})
+    allsites = pd.concat([base_rows, st[io.SITE_COLS]], ignore_index=True)
     sm = site_matrix(region, sites=allsites)
     T = sm.minutes
     method = io.method_label(sm)
     out = {"region": region.name, "demand_rule": io.demand_rule(region),
-           "base": {"site_id": str(b["site_id"]), "name": str(b["name"])},
+           "base": {"site_id": ",".join(bid), "name": "・".join(bname)},
+           "bases": [{"site_id": i, "name": n} for i, n in zip(bid, bname)],
+           "stops_at_hubs": [{"stop": str(r["site_id"]), "name": str(r["name"])} for _, r in at_hub.iterrows()],
            "travel_time_method": method, "service_min": service_min, "day": day, "frequency_rule": freq_rule,
            "teams": teams}
     ids = st["site_id"].astype(str).tolist()
     names = st["name"].astype(str).tolist()
     if not blocks:
         plan = plan_routes(T, ids, names=names, service_min=service_min, day=day, frequency=freq, month=month,
-                           teams=teams, time_limit_s=time_limit_s, base_name=str(b["name"]))
+                           teams=teams, time_limit_s=time_limit_s, bases=bid, base_names=bname)
         out["plan"] = plan.to_dict()
         out["blocks"] = None
         return out
-    # blocks: split the stops, each block's medoid stop is its own base
-    bl = split_blocks(T[1:, 1:], blocks, weights=[pop.get(c, 1.0) for c in st["muni_code"]], stop_ids=ids)
+    # blocks: split the stops (within each hub's area when there are several hubs);
+    # each block's medoid stop is its own base
+    w = [pop.get(c, 1.0) for c in st["muni_code"]]
+    if nb == 1:
+        bl = split_blocks(T[1:, 1:], blocks, weights=w, stop_ids=ids)
+    else:
+        bl = split_blocks_in_areas(T[nb:, nb:], hub_areas(T, nb), blocks, weights=w, stop_ids=ids)
     out["blocks"] = bl.to_dict()
     plans = []
     for g, med in enumerate(bl.medoids):
@@ -109,14 +161,16 @@ def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15
         if not members:
             plans.append({"block": g, "base": ids[med], "routes": [], "unserved": [], "note": "拠点のみのブロック"})
             continue
-        nodes = [med + 1] + [i + 1 for i in members]
+        nodes = [med + nb] + [i + nb for i in members]
         sub = T[np.ix_(nodes, nodes)]
         p = plan_routes(sub, [ids[i] for i in members], names=[names[i] for i in members], service_min=service_min,
                         day=day, frequency=freq[members], month=month, teams=teams, time_limit_s=time_limit_s,
-                        base_name=names[med])
+                        bases=[ids[med]], base_names=[names[med]])
         d = p.to_dict()
         d["block"] = g
         d["base_site_id"] = ids[med]
+        if bl.areas is not None:
+            d["hub"] = bid[bl.areas[g]]
         plans.append(d)
     unreach = [ids[i] for i in np.flatnonzero(bl.labels < 0)]
     out["block_plans"] = plans
@@ -128,7 +182,7 @@ def _run(args) -> int:
     from madoguchi import planning_io as io
 
     region = io.load_region(args.region)
-    out = run_outreach(region, args.base, stops=args.stops, service_min=args.service_min, day=args.day,
+    out = run_outreach(region, args.base, bases=args.bases, scenario=args.scenario, stops=args.stops, service_min=args.service_min, day=args.day,
                        frequency=args.frequency, case_rate=args.case_rate, cases_per_visit=args.cases_per_visit,
                        month=args.month, teams=args.teams, blocks=args.blocks, time_limit_s=args.time_limit)
     if args.scenario_out:
@@ -145,7 +199,8 @@ def _f(x, nd=0):
 
 def _print_plan(p: dict, indent: str = "") -> None:
     for i, r in enumerate(p["routes"]):
-        print(f"{indent}ルート {i + 1}（月 {r['frequency']} 回）{r['leave_base']} 出発 → {r['return_base']} 帰着  "
+        hub = f"[{r['base_name']}] " if len(p.get("bases") or []) > 1 else ""
+        print(f"{indent}ルート {i + 1}（月 {r['frequency']} 回）{hub}{r['leave_base']} 出発 → {r['return_base']} 帰着  "
               f"運転 {_f(r['drive_min'])} 分 / 滞在 {_f(r['service_min'])} 分")
         for s, n, a, d in zip(r["stops"], r["names"], r["arrive"], r["depart"]):
             print(f"{indent}    {a}–{d}  {n} ({s})")
@@ -158,6 +213,8 @@ def _print_plan(p: dict, indent: str = "") -> None:
 
 def _print(out: dict) -> None:
     print(f"地域 / region: {out['region']}   出発拠点 / base: {out['base']['name']}   勤務時間 / day: {out['day']}")
+    for s in out.get("stops_at_hubs") or []:
+        print(f"拠点そのものの町（巡回不要）/ stop at a hub: {s['name']} ({s['stop']})")
     print(f"所要時間 / travel time: {out['travel_time_method']}" + ("（推定 / estimate）" if out["travel_time_method"] != "road" else "")
           + f"   滞在 / on site: {out['service_min']:g} 分   頻度 / frequency: {out['frequency_rule']}")
     print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}  {out['demand_rule'].get('description') or ''}")
