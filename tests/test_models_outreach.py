@@ -1,12 +1,23 @@
 """Outreach routes: day limit respected, frequencies met, infeasible stops reported; blocks."""
 import datetime as dt
+import itertools
 
 import numpy as np
 import pytest
 
 from core.errors import ParameterError
-from models.blocks import split_blocks
-from models.outreach import TOO_FAR, UNREACHABLE, frequency_from_cases, parse_day, plan_routes, working_days
+from models.blocks import allocate_blocks, split_blocks, split_blocks_in_areas
+from models.outreach import (
+    TOO_FAR,
+    TOO_FAR_CODE,
+    UNREACHABLE,
+    UNREACHABLE_CODE,
+    frequency_from_cases,
+    hub_areas,
+    parse_day,
+    plan_routes,
+    working_days,
+)
 
 
 def _matrix(seed=0, k=12, spread=80):
@@ -19,7 +30,7 @@ def _check_plan(plan, T, ids, svc, freq, day_min):
     pos = {s: i + 1 for i, s in enumerate(ids)}
     for r in plan.routes:
         nodes = [0] + [pos[s] for s in r.stops] + [0]
-        drive = sum(T[a, b] for a, b in zip(nodes, nodes[1:]))
+        drive = sum(T[a, b] for a, b in itertools.pairwise(nodes))
         assert drive == pytest.approx(r.drive_min, abs=1e-6)
         assert r.drive_min + r.service_min <= day_min + 1e-6
         assert r.service_min == pytest.approx(svc * len(r.stops))
@@ -97,8 +108,6 @@ def test_blocks_are_compact():
 
 
 # ---------------------------------------------------------------- several bases (issue 12)
-from models.blocks import allocate_blocks, split_blocks_in_areas  # noqa: E402
-from models.outreach import TOO_FAR_CODE, UNREACHABLE_CODE, hub_areas  # noqa: E402
 
 
 def _two_towns(seed=4, per=6):
@@ -116,7 +125,7 @@ def _check_multi(plan, T, bases, ids, svc, day_min):
     for r in plan.routes:
         b = bases.index(r.base)
         nodes = [b] + [pos[s] for s in r.stops] + [b]
-        assert sum(T[a, c] for a, c in zip(nodes, nodes[1:])) == pytest.approx(r.drive_min, abs=1e-6)
+        assert sum(T[a, c] for a, c in itertools.pairwise(nodes)) == pytest.approx(r.drive_min, abs=1e-6)
         assert r.drive_min + r.service_min <= day_min + 1e-6
         assert r.service_min == pytest.approx(svc * len(r.stops))
     served = [s for r in plan.routes for s in r.stops]
@@ -134,7 +143,7 @@ def test_several_bases_each_stop_goes_to_the_near_base():
     assert {r.base_name for r in plan.routes} == {"拠点A", "拠点B"}
     assert plan.unserved == []
     # each base has its own team: both bases may drive on the same day, one route a day per base
-    for day, rs in plan.calendar.items():
+    for rs in plan.calendar.values():
         bs = [plan.routes[i].base for i in rs]
         assert len(bs) == len(set(bs))
     assert any(len(v) == 2 for v in plan.calendar.values())
