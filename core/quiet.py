@@ -18,12 +18,10 @@ _LOCK = threading.RLock()
 
 def _flush_c_stdio() -> None:
     """Flush the C library's stdout buffer (text a solver printed but libc has not written yet)."""
-    try:
-        import ctypes
+    import ctypes
 
+    with contextlib.suppress(OSError, AttributeError):  # no libc: not a platform we run on
         ctypes.CDLL(None).fflush(None)
-    except Exception:  # pragma: no cover - no libc (not a platform we run on)
-        pass
 
 
 @contextlib.contextmanager
@@ -35,10 +33,8 @@ def solver_output_to_stderr() -> Iterator[None]:
     If the descriptors cannot be duplicated (closed stdout), the block runs unchanged.
     """
     with _LOCK:
-        try:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             sys.stdout.flush()
-        except Exception:
-            pass
         try:
             saved = os.dup(1)
             os.dup2(2, 1)
@@ -49,9 +45,7 @@ def solver_output_to_stderr() -> Iterator[None]:
             yield
         finally:
             _flush_c_stdio()
-            try:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
                 sys.stdout.flush()
-            except Exception:
-                pass
             os.dup2(saved, 1)
             os.close(saved)

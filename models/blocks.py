@@ -122,7 +122,10 @@ def split_blocks_in_areas(T, areas, n_blocks: int, weights=None, stop_ids=None, 
     hubs = sorted(int(a) for a in set(areas.tolist()) if a >= 0)
     counts = allocate_blocks([int((areas == h).sum()) for h in hubs], n_blocks)
     labels = np.full(k, -1)
-    medoids, means, maxs, block_area = [], [], [], []
+    medoids: list[int] = []
+    means: list[float] = []
+    maxs: list[float] = []
+    block_area: list[int] = []
     unreachable = [stop_ids[i] for i in np.flatnonzero(areas < 0)]
     for h, nbk in zip(hubs, counts):
         idx = np.flatnonzero(areas == h)

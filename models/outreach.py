@@ -114,8 +114,8 @@ def parse_day(day: str) -> tuple[int, int]:
 
 
 def _hm(s: str) -> int:
-    h, m = s.strip().split(":")
-    h, m = int(h), int(m)
+    hs, ms = s.strip().split(":")
+    h, m = int(hs), int(ms)
     if not (0 <= h <= 24 and 0 <= m < 60):
         raise ValueError(s)
     return h * 60 + m
@@ -422,7 +422,7 @@ def plan_routes(T, stop_ids, *, names=None, service_min=90.0, day="08:30-17:15",
             rt.base, rt.base_name = bid[b], bname[b]
             routes.append(rt)
     order = {b: j for j, b in enumerate(bid)}
-    routes.sort(key=lambda r: (order[r.base], -r.frequency, r.leave_base, r.stops))
+    routes.sort(key=lambda r: (order[str(r.base)], -r.frequency, r.leave_base, r.stops))
 
     notes = []
     if any(i["time_cap_hit"] for i in infos):
