@@ -222,7 +222,9 @@ def _print(out: dict) -> None:
         _print_plan(out["plan"])
     else:
         for p in out["block_plans"]:
-            print(f"ブロック {p['block'] + 1}  拠点 / base: {p.get('base', p.get('base_site_id'))}")
+            hub = {x["site_id"]: x["name"] for x in out.get("bases") or []}.get(p.get("hub"))
+            print(f"ブロック {p['block'] + 1}  拠点 / base: {p.get('base', p.get('base_site_id'))}"
+                  + (f"  （{hub} の担当区域 / area of {p['hub']}）" if hub else ""))
             _print_plan(p, "  ")
         if out.get("unassigned_stops"):
             print(f"どのブロックからも到達不可: {', '.join(out['unassigned_stops'])}")
