@@ -224,3 +224,17 @@ def test_hub_areas_and_blocks_within_areas():
         assert set(areas[b.labels == blk].tolist()) == {area}
     assert b.unreachable == ["s11"] and b.labels[11] == -1
     assert [d["hub"] for d in b.to_dict()["blocks"]] == [0, 0, 1]
+
+
+def test_worker_process_gives_the_same_routes_as_in_process():
+    # the fresh-interpreter worker (used when highspy is loaded first) must not change the answer
+    from models.outreach import _vrp_inprocess, _vrp_subprocess
+
+    T = _two_towns(seed=11, per=5)
+    svc = np.concatenate([[0.0, 0.0], np.full(10, 60.0)])
+    allowed = [[0, 1]] * 9 + [[1]]
+    a = _vrp_inprocess(T, svc, 525.0, n_bases=2, allowed=allowed, solution_limit=100)
+    b = _vrp_subprocess(T, svc, 525.0, n_bases=2, allowed=allowed, solution_limit=100)
+    assert a[0] == b[0] and a[0]
+    assert all(nodes and base in (0, 1) for base, nodes in a[0])
+    assert next(base for base, nodes in a[0] if 11 in nodes) == 1
