@@ -86,9 +86,12 @@ def solve_spopt(model: Any, time_limit_s: float) -> ExactSolution:
     """
     import pulp
 
+    from core.quiet import solver_output_to_stderr
+
     solver, name = _pulp_solver(time_limit_s)
     try:
-        model.solve(solver, results=False)
+        with solver_output_to_stderr():  # HiGHS prints its banner on fd 1, which would break --json
+            model.solve(solver, results=False)
     except RuntimeError as e:
         raise ParameterError(
             f"最適化ソルバーが制限時間 {time_limit_s:g} 秒以内に解を得られませんでした ({e})。"
