@@ -64,6 +64,10 @@ JP_CLASS_TO_OSM: dict[str, str] = {
 
 CLASS_COLUMNS = ("highway", "class", "road_class", "rdCtg", "fclass", "type")
 SPEED_COLUMNS = ("speed_kmh", "speed")
+ENGINES = ("auto", "arrays", "osmnx")
+ARRAYS_ENGINE_MIN_BYTES = 8_000_000  # 'auto': OSM files from 8 MB use the array engine
+DEFAULT_CLIP_BUFFER_M = 5000.0
+OSM_SOURCE_NOTE = "OpenStreetMap contributors, ODbL 1.0"
 OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz")
 LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".zip")
 
@@ -309,21 +313,44 @@ def _is_osm_path(p: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
+def choose_engine(path: str | os.PathLike, engine: str = "auto") -> str:
+    """The OSM graph engine for a file: 'arrays' (numpy/scipy) or 'osmnx'.
+
+    'auto' picks osmnx (the reference implementation) for files under
+    `ARRAYS_ENGINE_MIN_BYTES` and the array engine above it; both give the same graph.
+    """
+    if engine not in ENGINES:
+        from core.errors import ParameterError
+
+        raise ParameterError(f"道路エンジン {engine} は使えません（{', '.join(ENGINES)}）。",
+                             f"unknown road engine {engine} (use {', '.join(ENGINES)})")
+    if engine != "auto":
+        return engine
+    return "arrays" if Path(path).stat().st_size >= ARRAYS_ENGINE_MIN_BYTES else "osmnx"
+
+
 def load_roads(path: str | os.PathLike, clip_polygon=None, *, class_col: str | None = None,
                speed_col: str | None = None, oneway_col: str | None = None,
-               clip_buffer_m: float = 1000.0) -> RoadGraph:
+               clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M, engine: str = "auto",
+               progress=None) -> RoadGraph:
     """Load a drivable road graph from an OSM file or a road line layer.
 
     `clip_polygon` (shapely, EPSG:4326): keep only edges whose two end nodes lie inside the
-    polygon buffered by `clip_buffer_m` metres; how many were clipped is in `meta`.
+    polygon buffered by `clip_buffer_m` metres (default 5 km, so roads that leave and re-enter
+    the region count); how many were clipped is in `meta`.
     Line layers: `class_col` (OSM-like or GSI rdCtg classes) or `speed_col` (km/h);
     `oneway_col` (yes/1/true = digitised direction only, -1 = reverse), else two-way.
+    OSM files: `engine` 'auto' (by file size, see `choose_engine`), 'arrays' or 'osmnx';
+    the engine used is recorded in `meta["engine"]`. `progress(fraction, message_ja)` is
+    called while a large file is read (bytes read, ways kept).
     """
     p = Path(path)
     if not p.exists():
         raise InputFileError("道路ファイルが見つかりません。", "road file not found", path=p)
     clip = _buffered(clip_polygon, clip_buffer_m) if clip_polygon is not None else None
     if _is_osm_path(p):
+        if choose_engine(p, engine) == "arrays":
+            return _load_osm_arrays(p, clip, progress=progress)
         return _load_osm(p, clip)
     if p.suffix.lower() in LINE_SUFFIXES or p.is_dir():
         return _load_lines(p, clip, class_col=class_col, speed_col=speed_col, oneway_col=oneway_col)
@@ -444,9 +471,38 @@ def _load_osm(p: Path, clip) -> RoadGraph:
         "file_date": _file_date(p),
         "reader": f"pyosmium + osmnx {ox.__version__} (graph_from_xml, simplify_graph)",
         "network_filter": "osmnx drive",
+        "engine": "osmnx",
         **stats,
     }
     return _clip(graph_from_networkx(g, meta), clip)
+
+
+def _load_osm_arrays(p: Path, clip, progress=None) -> RoadGraph:
+    """The array engine: geo.osm_extract (streaming pyosmium) + geo.osm_graph (numpy/scipy)."""
+    from geo.osm_extract import read_drive_ways
+    from geo.osm_graph import build_graph
+
+    rd = (lambda f, m: progress(0.8 * f, m)) if progress else None
+    ways = read_drive_ways(p, clip, progress=rd)
+    if ways.n_ways == 0:
+        raise InputFileError(
+            "OSM ファイルに（範囲内の）車が通れる道路がありません。",
+            "the OSM file has no drivable roads (inside the region)",
+            path=p,
+        )
+    stats = {k: v for k, v in ways.stats.items() if k != "input_bytes"}
+    meta = {
+        "kind": "osm",
+        "path": str(p.resolve()),
+        "file": p.name,
+        "file_date": _file_date(p),
+        "reader": "pyosmium FileProcessor + numpy/scipy (madoguchi array engine, osmnx drive rules)",
+        "network_filter": "osmnx drive",
+        "engine": "arrays",
+        **stats,
+    }
+    bg = (lambda f, m: progress(0.8 + 0.2 * f, m)) if progress else None
+    return _clip(build_graph(ways, meta, progress=bg), clip)
 
 
 def graph_from_networkx(g, meta: dict | None = None) -> RoadGraph:
@@ -544,6 +600,7 @@ def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) ->
         "downloaded": True,
         "cache_folder": ox.settings.cache_folder,
         "edges_clipped": 0,
+        "engine": "osmnx",
     }
     return graph_from_networkx(g, meta)
 
