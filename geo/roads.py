@@ -264,7 +264,13 @@ class RoadGraph:
 
     # ---- persistence -------------------------------------------------------------------
     def save(self, folder: str | os.PathLike) -> Path:
-        """Write `roads.npz` + `roads.json` into `folder` (atomically, each file)."""
+        """Write `roads.npz` + `roads.json` into `folder` (atomically, each file).
+
+        Compact form (format version 2, uncompressed so it loads in milliseconds): road classes
+        as small integer codes + the class list, coordinates as int32 1e-7 degrees when that is
+        exact (OSM graphs; else float64), maxspeed/speed only where set (index + value). Every
+        array is restored bit for bit, so the fingerprint is unchanged.
+        """
         from geo.atomic import write_json_atomic
 
         folder = Path(folder)
@@ -272,20 +278,51 @@ class RoadGraph:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".roads.", suffix=".npz")
         os.close(fd)
         try:
-            np.savez_compressed(
-                tmp,
-                node_id=self.node_id, lon=self.lon, lat=self.lat, u=self.u, v=self.v,
-                length_m=self.length_m, highway=self.highway, maxspeed_kmh=self.maxspeed_kmh,
-                speed_kmh=self.speed_kmh,
-            )
+            np.savez(tmp, **self._compact_arrays())
             os.replace(tmp, folder / "roads.npz")
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        info = {"format": "madoguchi-roads", "version": 1, "fingerprint": self.fingerprint(),
+        info = {"format": "madoguchi-roads", "version": 2, "fingerprint": self.fingerprint(),
                 "nodes": self.n_nodes, "edges": self.n_edges, "meta": self.meta}
         write_json_atomic(folder / "roads.json", info)
         return folder
+
+    def _compact_arrays(self) -> dict:
+        classes, codes = self._class_codes()
+        out = {"format_version": np.array([2]), "node_id": self.node_id, "u": self.u, "v": self.v,
+               "length_m": self.length_m, "highway_classes": np.asarray(classes, dtype=str),
+               "highway_code": codes.astype(np.uint8 if len(classes) < 256 else np.int32)}
+        for name in ("lon", "lat"):
+            a = getattr(self, name)
+            fixed = np.round(a * 1e7)
+            if a.size and np.all(np.abs(fixed) < 2**31) and np.array_equal(fixed / 1e7, a):
+                out[name + "_e7"] = fixed.astype(np.int32)
+            else:
+                out[name] = a
+        for name in ("maxspeed_kmh", "speed_kmh"):
+            a = getattr(self, name)
+            idx = np.flatnonzero(~np.isnan(a))
+            out[name + "_idx"] = idx.astype(np.int32)
+            out[name + "_val"] = a[idx]
+        return out
+
+    @classmethod
+    def _from_compact(cls, z: dict, meta: dict) -> "RoadGraph":
+        m = int(z["u"].size)
+        lon = z["lon_e7"] / 1e7 if "lon_e7" in z else z["lon"]
+        lat = z["lat_e7"] / 1e7 if "lat_e7" in z else z["lat"]
+        classes = z["highway_classes"]
+        codes = z["highway_code"].astype(np.intp)
+        extra = {}
+        for name in ("maxspeed_kmh", "speed_kmh"):
+            a = np.full(m, np.nan)
+            a[z[name + "_idx"]] = z[name + "_val"]
+            extra[name] = a
+        g = cls(node_id=z["node_id"], lon=lon, lat=lat, u=z["u"], v=z["v"], length_m=z["length_m"],
+                highway=classes[codes] if classes.size else np.zeros(m, dtype=str), meta=meta, **extra)
+        g.__dict__["_cc"] = (classes, codes)
+        return g
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "RoadGraph":
@@ -301,8 +338,10 @@ class RoadGraph:
             js = folder / "roads.json"
             if js.is_file():
                 meta = json.loads(js.read_text(encoding="utf-8")).get("meta", {})
+            if "format_version" in arrays:
+                return cls._from_compact(arrays, meta)
             return cls(meta=meta, **arrays)
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
             raise InputFileError(f"道路グラフを読めません ({e})", f"cannot read road graph ({e})", path=npz)
 
 

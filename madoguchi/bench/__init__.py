@@ -1,0 +1,1 @@
+"""Benchmark commands (`madoguchi bench ...`): measured figures printed as JSON, not timed tests."""
