@@ -6,6 +6,7 @@ import importlib
 BENCHES = {
     "traveltime": ("madoguchi.bench_traveltime", "engine vs networkx Dijkstra on real Kumamoto roads and a synthetic 1e5-node graph"),
     "placement": ("madoguchi.bench_placement", "p-median heuristic vs proven lower bound on a 1e4 x 300 matrix"),
+    "roads": ("madoguchi.bench.roads", "road graph build: array engine vs osmnx on SYNTHETIC tiled extracts; 1e4 x 300 matrix"),
 }
 
 
@@ -16,6 +17,8 @@ def register(sub) -> None:
         bp = bsub.add_parser(name, help=help_text)
         bp.add_argument("--json", action="store_true", help="print JSON")
         bp.add_argument("--quick", action="store_true", help="smaller sample (for a smoke test)")
+        if name == "roads":  # extra options live in the bench module
+            importlib.import_module(module).add_arguments(bp)
         bp.set_defaults(func=_run, _module=module)
 
 
