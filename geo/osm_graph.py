@@ -43,6 +43,12 @@ def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * np.arcsin(np.sqrt(h)) * OSMNX_EARTH_RADIUS_M
 
 
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based; faster than np.unique's hash path on int64 keys)."""
+    s = np.sort(a)
+    return s[np.r_[True, s[1:] != s[:-1]]] if s.size else s
+
+
 def _endpoints(n: int, u: np.ndarray, v: np.ndarray, hw: np.ndarray) -> np.ndarray:
     """osmnx `_is_endpoint` for every node at once (edges u->v with class code hw)."""
     indeg = np.bincount(v, minlength=n)
@@ -52,10 +58,10 @@ def _endpoints(n: int, u: np.ndarray, v: np.ndarray, hw: np.ndarray) -> np.ndarr
     selfloop[u[u == v]] = True
     a = np.concatenate([u, v])
     b = np.concatenate([v, u])
-    nb = np.unique(a.astype(np.int64) * n + b)
+    nb = _distinct(a.astype(np.int64) * n + b)
     n_nb = np.bincount((nb // n).astype(np.int64), minlength=n)
     n_hw_codes = int(hw.max()) + 1 if hw.size else 1
-    hk = np.unique(a.astype(np.int64) * n_hw_codes + np.concatenate([hw, hw]))
+    hk = _distinct(a.astype(np.int64) * n_hw_codes + np.concatenate([hw, hw]))
     n_hw = np.bincount((hk // n_hw_codes).astype(np.int64), minlength=n)
     return selfloop | (indeg == 0) | (outdeg == 0) | ~((n_nb == 2) & ((deg == 2) | (deg == 4))) | (n_hw > 1)
 

@@ -337,7 +337,8 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         prog(0.65, "道路網を読み込み中")
         import geo.roads as groads
 
-        graph = groads.download_roads(union) if download_roads and not roads else groads.load_roads(roads, clip_polygon=union)
+        graph = (groads.download_roads(union) if download_roads and not roads else
+                 groads.load_roads(roads, clip_polygon=union, progress=lambda f, m: prog(0.65 + 0.2 * f, m)))
         meta = dict(getattr(graph, "meta", None) or getattr(graph, "source", None) or {})
         road_meta = {"road_source": str(getattr(graph, "road_source", meta.get("kind", "osm"))),
                      "road_nodes": int(len(graph.node_id)), "road_edges": int(len(graph.u)), "road": meta}

@@ -4,7 +4,8 @@ Inputs are SYNTHETIC (scaling only): tiled, shifted, stitched copies of the real
 OSM drive sample (madoguchi.bench.synthetic_osm), at ~2e5, ~1e6 and >=2e6 input nodes. Each
 build (`geo.roads.load_roads(path, engine=...)`, reading the .osm.pbf through to the simplified
 RoadGraph) runs in a fresh subprocess, so `peak_mb` is that process's maximum resident memory
-(Python and library imports included) and `build_s` its wall-clock build time. osmnx runs on
+(Python and library imports included), `build_s` its wall-clock build time and `cpu_s` the CPU
+seconds it used (user + system; the honest figure when other jobs share the cores). osmnx runs on
 the sizes up to `--osmnx-max-nodes` (it takes minutes and gigabytes beyond). Rows of both
 engines on one input carry a `graph_hash` of the sorted edge list: equal hashes = same graph.
 Then, on the biggest graph: the bundle load time (`RoadGraph.load`) and snapping + the
@@ -59,11 +60,15 @@ def _child(path: str, engine: str, save_to: str | None) -> None:
 
     from geo.roads import load_roads
 
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = ru0.ru_utime + ru0.ru_stime
     t0 = time.perf_counter()
     g = load_roads(path, engine=engine)
     build_s = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = ru.ru_maxrss / 1024.0
     out = {"graph_nodes": g.n_nodes, "graph_edges": g.n_edges, "build_s": round(build_s, 2),
+           "cpu_s": round(ru.ru_utime + ru.ru_stime - cpu0, 2),
            "peak_mb": round(peak_mb, 1), "engine": g.meta.get("engine", engine), "graph_hash": graph_hash(g)}
     if save_to:
         g.save(save_to)
