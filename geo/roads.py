@@ -5,10 +5,14 @@ Why arrays: the travel-time engine builds a scipy sparse matrix from them in mil
 graph saves as one small .npz beside the region bundle, and a changed speed table needs no
 rebuild (times are computed from the table at query time, see `RoadGraph.travel_time_s`).
 
-OSM path: pyosmium reads either format (XML or PBF) and keeps drivable ways (the same tag
-filter as osmnx's "drive" network type), clips them to the region, and writes a small OSM XML
-that osmnx turns into a graph (`graph_from_xml` + `simplify_graph`). Both formats therefore
-give the identical graph. Edges are directed: a two-way street is two edges.
+OSM path, two engines giving the same graph (`meta["engine"]`; `choose_engine`):
+- 'osmnx' (reference, small files and downloads): pyosmium reads either format (XML or PBF),
+  keeps drivable ways (the same tag filter as osmnx's "drive" network type), clips them to the
+  region, and writes a small OSM XML that osmnx turns into a graph (`graph_from_xml` +
+  `simplify_graph`).
+- 'arrays' (regional extracts, prefecture scale): geo.osm_extract streams the file into numpy
+  arrays, geo.osm_graph applies osmnx's rules with numpy/scipy (no networkx).
+Both formats give the identical graph. Edges are directed: a two-way street is two edges.
 """
 from __future__ import annotations
 
