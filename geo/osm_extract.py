@@ -11,9 +11,9 @@ arrays (1e-7 degrees, as OSM stores them), and the few tags the graph needs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -146,12 +146,11 @@ def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | Non
         for w in fp:
             stats["ways_read"] += 1
             t = w.tags
-            tags = {k: t.get(k) for k in DRIVE_TAG_KEYS}
-            tags = {k: v for k, v in tags.items() if v is not None}
+            tags: dict[str, str] = {k: v for k in DRIVE_TAG_KEYS if (v := t.get(k)) is not None}
             if not is_drivable(tags):
                 continue
             stats["ways_drivable"] += 1
-            nodes = w.nodes
+            nodes = w.nodes  # type: ignore[union-attr]
             n = len(nodes)
             if n < 2:
                 stats["ways_missing_nodes"] += 1
@@ -180,7 +179,7 @@ def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | Non
         raise InputFileError(
             f"OSM ファイルを読めません（壊れているか途中で切れています）: {e}",
             f"cannot read OSM file (damaged or truncated): {e}",
-            path=p,
+            path=str(p),
         )
     if progress is not None:
         progress(1.0, f"OSM 読み込み完了: 道路 {stats['ways_drivable']:,} 本")

@@ -312,7 +312,7 @@ class RoadGraph:
         return out
 
     @classmethod
-    def _from_compact(cls, z: dict, meta: dict) -> "RoadGraph":
+    def _from_compact(cls, z: dict, meta: dict) -> RoadGraph:
         m = int(z["u"].size)
         lon = z["lon_e7"] / 1e7 if "lon_e7" in z else z["lon"]
         lat = z["lat_e7"] / 1e7 if "lat_e7" in z else z["lat"]

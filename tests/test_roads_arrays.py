@@ -6,25 +6,25 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
+from roads_data import kumamoto_graph, kumamoto_osm_path
 from shapely.geometry import box
 
 from geo.osm_extract import read_drive_ways
 from geo.osm_graph import build_graph
 from geo.roads import RoadGraph, choose_engine, load_roads
 from geo.settings import Settings
-from roads_data import kumamoto_graph, kumamoto_osm_path
 
 
-@lru_cache(maxsize=None)
+@cache
 def arrays_graph(suffix: str = ".osm.pbf") -> RoadGraph:
     return load_roads(kumamoto_osm_path(suffix), engine="arrays")
 
 
-@lru_cache(maxsize=None)
+@cache
 def osmnx_graph(suffix: str = ".osm.pbf") -> RoadGraph:
     return load_roads(kumamoto_osm_path(suffix), engine="osmnx")
 

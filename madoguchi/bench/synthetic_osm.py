@@ -32,11 +32,11 @@ def _read_sample(path: Path):
     nid, nx_, ny_ = [], [], []
     ways = []
     for o in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
-        if o.is_node():
+        if isinstance(o, osmium.osm.Node):
             nid.append(o.id)
             nx_.append(o.location.lon)
             ny_.append(o.location.lat)
-        elif o.is_way():
+        elif isinstance(o, osmium.osm.Way):
             ways.append((o.id, [n.ref for n in o.nodes], {t.k: t.v for t in o.tags}))
     return np.array(nid, dtype=np.int64), np.array(nx_), np.array(ny_), ways
 
