@@ -203,3 +203,24 @@ def test_bench_roads_quick_prints_valid_rows(tmp_path):
     m = out["matrix"]
     assert m["demand_points"] == 200 and m["sites"] == 10 and m["matrix_s"] >= 0
     assert 0 < m["road_pairs_share"] <= 1
+
+
+def test_region_build_with_array_engine_keeps_mixed_labelling(data_root, regions_tmp, kumamoto_pbf, kumamoto_region):
+    """A city extract (central Kumamoto) covers part of the prefecture: with the array engine the
+    bundle records the engine, has the same graph as the osmnx-built bundle, and times stay mixed."""
+    from geo.region import Region, build_region
+    from geo.traveltime import region_matrix
+
+    r = Region.load(build_region("43", data=data_root, roads=kumamoto_pbf, out_dir=regions_tmp / "kumamoto-43-arrays",
+                                 road_engine="arrays"))
+    assert r.manifest["sources"]["roads"]["engine"] == "arrays"
+    assert kumamoto_region.manifest["sources"]["roads"]["engine"] == "osmnx"  # small file: auto -> osmnx
+    assert _edges(r.roads) == _edges(kumamoto_region.roads)
+    tm = region_matrix(r, use_cache=False)
+    ref = region_matrix(kumamoto_region, use_cache=False)
+    methods = set(np.unique(tm.method).tolist())
+    assert {0, 1} <= methods  # road where the extract covers, estimate elsewhere
+    np.testing.assert_array_equal(tm.method, ref.method)
+    fin = np.isfinite(ref.minutes)
+    np.testing.assert_array_equal(np.isfinite(tm.minutes), fin)
+    assert np.max(np.abs(tm.minutes[fin] - ref.minutes[fin])) <= 1e-6
