@@ -545,7 +545,11 @@ def _load_osm_arrays(p: Path, clip, progress=None) -> RoadGraph:
         **stats,
     }
     bg = (lambda f, m: progress(0.8 + 0.2 * f, m)) if progress else None
-    return _clip(build_graph(ways, meta, progress=bg), clip)
+    try:
+        graph = build_graph(ways, meta, progress=bg)
+    except RuntimeError as e:  # a way pattern osmnx cannot simplify either
+        raise InputFileError(f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p)
+    return _clip(graph, clip)
 
 
 def graph_from_networkx(g, meta: dict | None = None) -> RoadGraph:

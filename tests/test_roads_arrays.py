@@ -224,3 +224,30 @@ def test_region_build_with_array_engine_keeps_mixed_labelling(data_root, regions
     fin = np.isfinite(ref.minutes)
     np.testing.assert_array_equal(np.isfinite(tm.minutes), fin)
     assert np.max(np.abs(tm.minutes[fin] - ref.minutes[fin])) <= 1e-6
+
+
+def test_array_engine_errors_are_clear(tmp_path):
+    from core.errors import InputFileError
+
+    src = kumamoto_osm_path(".osm.pbf")
+    bad = tmp_path / "truncated.osm.pbf"
+    bad.write_bytes(src.read_bytes()[:100_000])
+    with pytest.raises(InputFileError) as ei:
+        load_roads(bad, engine="arrays")
+    assert "truncated.osm.pbf" in ei.value.message("ja") and "truncated" in ei.value.message("en")
+    # a way whose node is missing from the file is dropped and counted, like the osmnx engine
+    xml = tmp_path / "missing.osm"
+    xml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+        '<node id="1" lat="32.8" lon="130.7"/><node id="2" lat="32.801" lon="130.7"/>'
+        '<node id="3" lat="32.802" lon="130.701"/>\n'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>\n'
+        '<way id="11"><nd ref="3"/><nd ref="99"/><tag k="highway" v="residential"/></way>\n'
+        '<way id="12"><nd ref="3"/><nd ref="1"/><tag k="highway" v="footway"/></way>\n</osm>\n', encoding="utf-8")
+    a, b = load_roads(xml, engine="arrays"), load_roads(xml, engine="osmnx")
+    assert a.meta["ways_missing_nodes"] == b.meta["ways_missing_nodes"] == 1
+    assert a.meta["ways_drivable"] == 2  # the footway is not in the drive network
+    assert _edges(a) == _edges(b) and a.n_edges == 2
+    # no drivable road inside the region
+    with pytest.raises(InputFileError):
+        load_roads(xml, clip_polygon=box(140.0, 36.0, 140.1, 36.1), clip_buffer_m=0, engine="arrays")
