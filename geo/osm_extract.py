@@ -81,7 +81,9 @@ def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | Non
         Region polygon (EPSG:4326, margin already added). A way is kept if any of its nodes lies
         inside (the same rule as the osmnx engine); None keeps every drivable way.
     progress : callable or None
-        `progress(fraction, message_ja)`; fraction follows bytes read / file size (approximate).
+        `progress(fraction, message_ja)`, every `CHUNK_WAYS` drivable ways; fraction = bytes
+        this process has read / file size (approximate). A PBF stores nodes before ways and
+        nodes never reach Python, so the first report comes when the ways begin.
 
     Returns
     -------
