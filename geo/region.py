@@ -223,8 +223,11 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
                  welfare_overrides: str | Path | None = None, out_dir: str | Path | None = None,
                  encoding: str | None = None, pop_code_col: str = "area_code", pop_value_col: str = "population",
                  pop_encoding: str | None = None, settings: Settings | None = None, data: str | Path | None = None,
-                 name: str | None = None, progress: Progress | None = None) -> Path:
-    """Build a region bundle and return its folder. Raises MadoguchiError on bad input (nothing written)."""
+                 name: str | None = None, progress: Progress | None = None, road_engine: str = "auto") -> Path:
+    """Build a region bundle and return its folder. Raises MadoguchiError on bad input (nothing written).
+
+    `road_engine`: 'auto' (by file size), 'arrays' or 'osmnx' for an OSM roads file (geo.roads.load_roads).
+    """
     from geo.boundaries import read_boundaries
     from geo.demand import RULES, build_demand, describe_rule
     from geo.geocode import Geocoder
@@ -337,7 +340,9 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         prog(0.65, "道路網を読み込み中")
         import geo.roads as groads
 
-        graph = groads.download_roads(union) if download_roads and not roads else groads.load_roads(roads, clip_polygon=union)
+        graph = (groads.download_roads(union) if download_roads and not roads else
+                 groads.load_roads(roads, clip_polygon=union, engine=road_engine,
+                                   progress=lambda f, m: prog(0.65 + 0.2 * f, m)))
         meta = dict(getattr(graph, "meta", None) or getattr(graph, "source", None) or {})
         road_meta = {"road_source": str(getattr(graph, "road_source", meta.get("kind", "osm"))),
                      "road_nodes": int(len(graph.node_id)), "road_edges": int(len(graph.u)), "road": meta}

@@ -5,10 +5,14 @@ Why arrays: the travel-time engine builds a scipy sparse matrix from them in mil
 graph saves as one small .npz beside the region bundle, and a changed speed table needs no
 rebuild (times are computed from the table at query time, see `RoadGraph.travel_time_s`).
 
-OSM path: pyosmium reads either format (XML or PBF) and keeps drivable ways (the same tag
-filter as osmnx's "drive" network type), clips them to the region, and writes a small OSM XML
-that osmnx turns into a graph (`graph_from_xml` + `simplify_graph`). Both formats therefore
-give the identical graph. Edges are directed: a two-way street is two edges.
+OSM path, two engines giving the same graph (`meta["engine"]`; `choose_engine`):
+- 'osmnx' (reference, small files and downloads): pyosmium reads either format (XML or PBF),
+  keeps drivable ways (the same tag filter as osmnx's "drive" network type), clips them to the
+  region, and writes a small OSM XML that osmnx turns into a graph (`graph_from_xml` +
+  `simplify_graph`).
+- 'arrays' (regional extracts, prefecture scale): geo.osm_extract streams the file into numpy
+  arrays, geo.osm_graph applies osmnx's rules with numpy/scipy (no networkx).
+Both formats give the identical graph. Edges are directed: a two-way street is two edges.
 """
 from __future__ import annotations
 
@@ -26,9 +30,10 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from core.geodesy import haversine_m
+
 from core.errors import InputFileError, MadoguchiError
 
-EARTH_RADIUS_M = 6_371_008.8
 
 # osmnx 2.x "drive" network filter (osmnx._overpass._get_network_filter("drive") with
 # settings.default_access), as (tag, regex): a way whose tag matches the regex is dropped,
@@ -64,6 +69,10 @@ JP_CLASS_TO_OSM: dict[str, str] = {
 
 CLASS_COLUMNS = ("highway", "class", "road_class", "rdCtg", "fclass", "type")
 SPEED_COLUMNS = ("speed_kmh", "speed")
+ENGINES = ("auto", "arrays", "osmnx")
+ARRAYS_ENGINE_MIN_BYTES = 8_000_000  # 'auto': OSM files from 8 MB use the array engine
+DEFAULT_CLIP_BUFFER_M = 5000.0
+OSM_SOURCE_NOTE = "OpenStreetMap contributors, ODbL 1.0"
 OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz")
 LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".zip")
 
@@ -98,15 +107,6 @@ def parse_maxspeed_kmh(value: Any) -> float:
     if m.group(2) == "mph":
         v *= 1.609344
     return v if v > 0 else math.nan
-
-
-def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance in metres (vectorised, degrees in)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    dlat = lat2 - lat1
-    dlon = lon2 - lon1
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 @dataclass
@@ -260,7 +260,13 @@ class RoadGraph:
 
     # ---- persistence -------------------------------------------------------------------
     def save(self, folder: str | os.PathLike) -> Path:
-        """Write `roads.npz` + `roads.json` into `folder` (atomically, each file)."""
+        """Write `roads.npz` + `roads.json` into `folder` (atomically, each file).
+
+        Compact form (format version 2, uncompressed so it loads in milliseconds): road classes
+        as small integer codes + the class list, coordinates as int32 1e-7 degrees when that is
+        exact (OSM graphs; else float64), maxspeed/speed only where set (index + value). Every
+        array is restored bit for bit, so the fingerprint is unchanged.
+        """
         from geo.atomic import write_json_atomic
 
         folder = Path(folder)
@@ -268,20 +274,51 @@ class RoadGraph:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".roads.", suffix=".npz")
         os.close(fd)
         try:
-            np.savez_compressed(
-                tmp,
-                node_id=self.node_id, lon=self.lon, lat=self.lat, u=self.u, v=self.v,
-                length_m=self.length_m, highway=self.highway, maxspeed_kmh=self.maxspeed_kmh,
-                speed_kmh=self.speed_kmh,
-            )
+            np.savez(tmp, **self._compact_arrays())
             os.replace(tmp, folder / "roads.npz")
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        info = {"format": "madoguchi-roads", "version": 1, "fingerprint": self.fingerprint(),
+        info = {"format": "madoguchi-roads", "version": 2, "fingerprint": self.fingerprint(),
                 "nodes": self.n_nodes, "edges": self.n_edges, "meta": self.meta}
         write_json_atomic(folder / "roads.json", info)
         return folder
+
+    def _compact_arrays(self) -> dict:
+        classes, codes = self._class_codes()
+        out = {"format_version": np.array([2]), "node_id": self.node_id, "u": self.u, "v": self.v,
+               "length_m": self.length_m, "highway_classes": np.asarray(classes, dtype=str),
+               "highway_code": codes.astype(np.uint8 if len(classes) < 256 else np.int32)}
+        for name in ("lon", "lat"):
+            a = getattr(self, name)
+            fixed = np.round(a * 1e7)
+            if a.size and np.all(np.abs(fixed) < 2**31) and np.array_equal(fixed / 1e7, a):
+                out[name + "_e7"] = fixed.astype(np.int32)
+            else:
+                out[name] = a
+        for name in ("maxspeed_kmh", "speed_kmh"):
+            a = getattr(self, name)
+            idx = np.flatnonzero(~np.isnan(a))
+            out[name + "_idx"] = idx.astype(np.int32)
+            out[name + "_val"] = a[idx]
+        return out
+
+    @classmethod
+    def _from_compact(cls, z: dict, meta: dict) -> RoadGraph:
+        m = int(z["u"].size)
+        lon = z["lon_e7"] / 1e7 if "lon_e7" in z else z["lon"]
+        lat = z["lat_e7"] / 1e7 if "lat_e7" in z else z["lat"]
+        classes = z["highway_classes"]
+        codes = z["highway_code"].astype(np.intp)
+        extra = {}
+        for name in ("maxspeed_kmh", "speed_kmh"):
+            a = np.full(m, np.nan)
+            a[z[name + "_idx"]] = z[name + "_val"]
+            extra[name] = a
+        g = cls(node_id=z["node_id"], lon=lon, lat=lat, u=z["u"], v=z["v"], length_m=z["length_m"],
+                highway=classes[codes] if classes.size else np.zeros(m, dtype=str), meta=meta, **extra)
+        g.__dict__["_cc"] = (classes, codes)
+        return g
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "RoadGraph":
@@ -297,8 +334,10 @@ class RoadGraph:
             js = folder / "roads.json"
             if js.is_file():
                 meta = json.loads(js.read_text(encoding="utf-8")).get("meta", {})
+            if "format_version" in arrays:
+                return cls._from_compact(arrays, meta)
             return cls(meta=meta, **arrays)
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
             raise InputFileError(f"道路グラフを読めません ({e})", f"cannot read road graph ({e})", path=npz)
 
 
@@ -309,21 +348,44 @@ def _is_osm_path(p: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
+def choose_engine(path: str | os.PathLike, engine: str = "auto") -> str:
+    """The OSM graph engine for a file: 'arrays' (numpy/scipy) or 'osmnx'.
+
+    'auto' picks osmnx (the reference implementation) for files under
+    `ARRAYS_ENGINE_MIN_BYTES` and the array engine above it; both give the same graph.
+    """
+    if engine not in ENGINES:
+        from core.errors import ParameterError
+
+        raise ParameterError(f"道路エンジン {engine} は使えません（{', '.join(ENGINES)}）。",
+                             f"unknown road engine {engine} (use {', '.join(ENGINES)})")
+    if engine != "auto":
+        return engine
+    return "arrays" if Path(path).stat().st_size >= ARRAYS_ENGINE_MIN_BYTES else "osmnx"
+
+
 def load_roads(path: str | os.PathLike, clip_polygon=None, *, class_col: str | None = None,
                speed_col: str | None = None, oneway_col: str | None = None,
-               clip_buffer_m: float = 1000.0) -> RoadGraph:
+               clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M, engine: str = "auto",
+               progress=None) -> RoadGraph:
     """Load a drivable road graph from an OSM file or a road line layer.
 
     `clip_polygon` (shapely, EPSG:4326): keep only edges whose two end nodes lie inside the
-    polygon buffered by `clip_buffer_m` metres; how many were clipped is in `meta`.
+    polygon buffered by `clip_buffer_m` metres (default 5 km, so roads that leave and re-enter
+    the region count); how many were clipped is in `meta`.
     Line layers: `class_col` (OSM-like or GSI rdCtg classes) or `speed_col` (km/h);
     `oneway_col` (yes/1/true = digitised direction only, -1 = reverse), else two-way.
+    OSM files: `engine` 'auto' (by file size, see `choose_engine`), 'arrays' or 'osmnx';
+    the engine used is recorded in `meta["engine"]`. `progress(fraction, message_ja)` is
+    called while a large file is read (bytes read, ways kept).
     """
     p = Path(path)
     if not p.exists():
         raise InputFileError("道路ファイルが見つかりません。", "road file not found", path=p)
     clip = _buffered(clip_polygon, clip_buffer_m) if clip_polygon is not None else None
     if _is_osm_path(p):
+        if choose_engine(p, engine) == "arrays":
+            return _load_osm_arrays(p, clip, progress=progress)
         return _load_osm(p, clip)
     if p.suffix.lower() in LINE_SUFFIXES or p.is_dir():
         return _load_lines(p, clip, class_col=class_col, speed_col=speed_col, oneway_col=oneway_col)
@@ -444,9 +506,42 @@ def _load_osm(p: Path, clip) -> RoadGraph:
         "file_date": _file_date(p),
         "reader": f"pyosmium + osmnx {ox.__version__} (graph_from_xml, simplify_graph)",
         "network_filter": "osmnx drive",
+        "engine": "osmnx",
         **stats,
     }
     return _clip(graph_from_networkx(g, meta), clip)
+
+
+def _load_osm_arrays(p: Path, clip, progress=None) -> RoadGraph:
+    """The array engine: geo.osm_extract (streaming pyosmium) + geo.osm_graph (numpy/scipy)."""
+    from geo.osm_extract import read_drive_ways
+    from geo.osm_graph import build_graph
+
+    rd = (lambda f, m: progress(0.8 * f, m)) if progress else None
+    ways = read_drive_ways(p, clip, progress=rd)
+    if ways.n_ways == 0:
+        raise InputFileError(
+            "OSM ファイルに（範囲内の）車が通れる道路がありません。",
+            "the OSM file has no drivable roads (inside the region)",
+            path=p,
+        )
+    stats = {k: v for k, v in ways.stats.items() if k != "input_bytes"}
+    meta = {
+        "kind": "osm",
+        "path": str(p.resolve()),
+        "file": p.name,
+        "file_date": _file_date(p),
+        "reader": "pyosmium FileProcessor + numpy/scipy (madoguchi array engine, osmnx drive rules)",
+        "network_filter": "osmnx drive",
+        "engine": "arrays",
+        **stats,
+    }
+    bg = (lambda f, m: progress(0.8 + 0.2 * f, m)) if progress else None
+    try:
+        graph = build_graph(ways, meta, progress=bg)
+    except RuntimeError as e:  # a way pattern osmnx cannot simplify either
+        raise InputFileError(f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p)
+    return _clip(graph, clip)
 
 
 def graph_from_networkx(g, meta: dict | None = None) -> RoadGraph:
@@ -544,6 +639,7 @@ def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) ->
         "downloaded": True,
         "cache_folder": ox.settings.cache_folder,
         "edges_clipped": 0,
+        "engine": "osmnx",
     }
     return graph_from_networkx(g, meta)
 

@@ -21,13 +21,6 @@ def test_chord_of_sphere_embedding_equals_haversine():
     np.testing.assert_allclose(chord_to_arc_m(chord), haversine_m(lon1, lat1, lon2, lat2), rtol=1e-9, atol=1e-6)
 
 
-def test_same_as_the_roads_copy():
-    from geo.roads import haversine_m as roads_haversine
-
-    lon1, lat1, lon2, lat2 = _points(seed=1)
-    np.testing.assert_allclose(haversine_m(lon1, lat1, lon2, lat2), roads_haversine(lon1, lat1, lon2, lat2), rtol=1e-12)
-
-
 def test_local_projection_round_trip_and_scale():
     fwd, inv = local_projection(130.7, 32.8)
     x, y = fwd(np.array([130.75, 130.6]), np.array([32.85, 32.7]))

@@ -1,1 +1,1 @@
-"""Benchmark scripts (`madoguchi bench traveltime|placement`): printed figures, not timed tests."""
+"""Benchmark commands (`madoguchi bench traveltime|placement|roads`): measured figures printed as JSON, not timed tests."""

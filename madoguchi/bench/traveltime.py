@@ -50,7 +50,7 @@ def synthetic_grid(n_side: int = 317, seed: int = 0):
     b = np.where(flip, pairs[:, 0], pairs[:, 1])
     u = np.r_[a, b[~oneway]]
     v = np.r_[b, a[~oneway]]
-    from geo.roads import haversine_m
+    from core.geodesy import haversine_m
 
     lon, lat = lon.ravel(), lat.ravel()
     length = haversine_m(lon[u], lat[u], lon[v], lat[v])
