@@ -347,6 +347,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload_choose": ("ファイルを選ぶ", "Choose a file"),
     "upload_hint": ("ファイルをここにドラッグするか「ファイルを選ぶ」を押してください（{types}、上限 {mb} MB）。",
                     "Drag a file here or press “Choose a file” ({types}; limit {mb} MB)."),
+    # login (madoguchi/app/auth.py; the app serves other machines only with a login)
+    "login_title": ("ログイン", "Log in"),
+    "login_user": ("利用者名", "User name"),
+    "login_password": ("パスワード", "Password"),
+    "login_button": ("ログイン", "Log in"),
+    "login_failed": ("利用者名またはパスワードが違います。", "Wrong user name or password."),
+    "login_as": ("ログイン中: {name}", "Logged in as {name}"),
+    "logout": ("ログアウト", "Log out"),
+    "logged_out": ("ログアウトしました。", "You are logged out."),
+    "login_no_users": ("このアプリは他のコンピュータから接続できる設定ですが、利用者が登録されていないため表示できません。"
+                       "管理者は `madoguchi app users add 名前` で利用者を登録してください。",
+                       "This app accepts connections from other machines, which needs a login, but no user is "
+                       "registered, so nothing is shown. An administrator adds users with `madoguchi app users add NAME`."),
+    "upload_quota_note": ("この地域の取り込みファイルは合計 {mb} MB まで保存され、超えると古いものから削除されます。",
+                          "Uploads of this region are kept up to {mb} MB in total; beyond that the oldest are removed."),
 }
 
 

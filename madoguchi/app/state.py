@@ -376,13 +376,17 @@ def _nav_links(L: str) -> None:
 
 
 def page(title_key: str, body, *, needs_region: bool = True) -> None:
-    """Common frame: sidebar, title, region loading, and errors shown in Japanese."""
+    """Common frame: login gate (when the app is served to other machines), sidebar, title, region
+    loading, and errors shown in Japanese."""
     from streamlit.errors import StreamlitAPIException
 
     try:
         st.set_page_config(page_title="窓口 Madoguchi", page_icon="🏢", layout="wide")
     except StreamlitAPIException:  # already set in this run
         log.debug("page config already set")
+    from madoguchi.app.auth import gate
+
+    gate(lang())  # served to other machines: nothing below runs before a login (madoguchi/app/auth.py)
 
     def _run():
         t0 = time.perf_counter()
