@@ -63,8 +63,8 @@ def _build_box(L: str) -> None:
             from geo.prefectures import pref_romaji
 
             folder = f"{pref_romaji(code)}-{code}"
-            bnd = U.store_upload(folder, fb.name, fb.getvalue(), U.BOUNDARY_EXTS) if fb is not None else None
-            rds = U.store_upload(folder, fr.name, fr.getvalue(), U.ROAD_EXTS) if fr is not None else None
+            bnd = U.store_boundaries(folder, code, fb.name, fb.getvalue()) if fb is not None else None
+            rds = U.store_roads(folder, fr.name, fr.getvalue()) if fr is not None else None
             bar = st.progress(0.0, text=t("home_building", L))
 
             def prog(f, msg):

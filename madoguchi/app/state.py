@@ -301,10 +301,9 @@ def import_links(region, filename: str, data: bytes) -> tuple[Path, int]:
     """Store and validate an uploaded links CSV (from_lat,from_lon,to_lat,to_lon,minutes[,name]);
     from then on this session's travel times use it. Returns (stored path, number of links)."""
     from geo.links import read_links
-    from madoguchi.app.uploads import store_upload
+    from madoguchi.app.uploads import store_upload_checked
 
-    path = store_upload(region.name, filename, data, allowed={".csv"})
-    links = read_links(path)
+    path, links = store_upload_checked(region.name, filename, data, allowed={".csv"}, validate=read_links)
     st.session_state.setdefault("_links", {})[region.name] = str(path)
     return path, len(links)
 
