@@ -292,3 +292,22 @@ def test_served_to_other_machines_without_users_shows_nothing(app_env, auth_dir)
     assert not at.exception
     assert _content(at) == [] and not at.text_input
     assert any("madoguchi app users add" in e.value for e in at.error)
+
+
+def test_every_interface_is_an_explicit_choice_with_login_and_a_quiet_start(run_cli, app_env, auth_dir, monkeypatch,
+                                                                             tmp_path):
+    """`madoguchi app --address 0.0.0.0` with a user: the server really listens on every interface
+    (the choice was explicit, the login is on) and starts without the external-IP lookup noise."""
+    code, _o, err = _add(run_cli, monkeypatch, "planner", "madoguchi-pass-1")
+    assert code == 0, err
+    port = _free_port()
+    proc, log, ok = _serve([sys.executable, "-m", "madoguchi", "app", "--address", "0.0.0.0", "--port", str(port)],
+                           port, _env(app_env, auth_dir), tmp_path)
+    try:
+        assert ok, (tmp_path / f"server-{port}.log").read_text()
+        assert "0.0.0.0" in _listening(port)
+    finally:
+        _stop(proc, log)
+    text = (tmp_path / f"server-{port}.log").read_text()
+    assert "ログインが必要" in text and f"{socket.gethostname()}:{port}" in text
+    assert "external IP" not in text and "External URL" not in text and "Traceback" not in text

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.errors import MadoguchiError
 from madoguchi.app import state as S
-from madoguchi.app.uploads import upload_limit_mb
+from madoguchi.app.uploads import upload_limit_mb, upload_quota_mb
 from madoguchi.i18n import (
     fmt_datetime,
     fmt_minutes,
@@ -134,9 +134,9 @@ def upload_too_big(f, L) -> bool:
 
 def uploader(label: str, types: list[str], key: str, L: str):
     """A file box with our own label and hint in the screen's language (file types, the one size
-    limit from the config). Streamlit's built-in English hint and button text are hidden by the
+    limit from the config; the region's upload quota as its help). Streamlit's built-in English hint and button text are hidden by the
     scoped style `uploader_style` adds once per page."""
-    f = st.file_uploader(label, type=types, key=key)
+    f = st.file_uploader(label, type=types, key=key, help=t("upload_quota_note", L, mb=f"{upload_quota_mb():g}"))
     st.caption(t("upload_hint", L, types=" / ".join("." + x for x in types), mb=f"{upload_limit_mb():g}"))
     return f
 

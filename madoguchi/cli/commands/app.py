@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import socket
 import subprocess
 import sys
 import tomllib
@@ -17,6 +18,7 @@ from core.errors import MadoguchiError, ParameterError
 from geo.paths import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
+WILDCARDS = {"0.0.0.0", "::", "[::]"}
 
 
 def register(sub) -> None:
@@ -63,8 +65,13 @@ def command(port: int = 8501, address: str | None = None) -> list[str]:
     The address is always passed explicitly (the given one, else the config's, else localhost),
     so the server never falls back to Streamlit's default of every interface."""
     addr = address or configured_address() or "localhost"
-    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
-            "--server.headless", "true", "--server.address", addr]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
+           "--server.headless", "true"]
+    if addr in WILDCARDS:
+        # every interface: name the URL ourselves (this machine's host name) so Streamlit does not
+        # look up an "external IP" on the internet at start-up ("Did not auto detect external IP")
+        cmd += ["--browser.serverAddress", socket.gethostname()]
+    return cmd + ["--server.address", addr]
 
 
 def _run(args) -> int:
@@ -83,7 +90,7 @@ def _run(args) -> int:
     if args.print_command:
         print(" ".join(cmd))
         return 0
-    host = "localhost" if is_loopback(addr) else (os.uname().nodename if hasattr(os, "uname") else addr)
+    host = "localhost" if is_loopback(addr) else (socket.gethostname() if addr in WILDCARDS else addr)
     note = "（ログインが必要です）" if need_login else ""
     print(f"窓口 Madoguchi: http://{host}:{args.port} を開いてください{note}（終了は Ctrl+C）", flush=True)
     os.chdir(PROJECT_ROOT)
