@@ -59,7 +59,7 @@ class Settings:
     # How a municipality's population is spread over its settlement points.
     demand_rule: str = "equal"
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
         """Check every number is finite and in range; raise ParameterError naming the setting.
 
         Speeds (km/h) must lie in (0, 300], `maxspeed_factor` in (0, 2], `snap_threshold_m` in
@@ -98,7 +98,7 @@ class Settings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "Settings":
+    def from_dict(cls, d: dict | None) -> Settings:
         if not d:
             return cls()
         if not isinstance(d, dict):
@@ -115,9 +115,8 @@ class Settings:
         return cls(**known).validate()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Settings":
+    def from_file(cls, path: str | Path) -> Settings:
         from core.errors import InputFileError
-
         from geo.readers import read_bytes_checked
 
         raw = read_bytes_checked(path, "設定ファイル", "settings file", max_bytes=10 << 20)
@@ -129,7 +128,7 @@ class Settings:
                                  path=path) from None
         return cls.from_dict(data)
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes).validate()
 
 
