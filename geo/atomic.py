@@ -394,7 +394,11 @@ def atomic_directory(final: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         (tmp / ".madoguchi-bundle").write_text("region bundle written by Madoguchi\n", encoding="utf-8")
         _check_target(final)  # someone may have put files there while we built
-        old = final.parent / f"{OLD_PREFIX}{final.name}"
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = final.parent / f"{OLD_PREFIX}{final.name}"
+    try:
         had_old = final.exists()
         if had_old:
             if old.exists():
@@ -404,15 +408,16 @@ def atomic_directory(final: str | os.PathLike) -> Iterator[Path]:
         _pause("between")
         os.replace(tmp, final)
         _pause("after-new")
-        if had_old:
-            _remove_tree_marker_last(old)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         recover_directory(final)
         raise _oserror(e, final, "地域データを書き込めません", "cannot write the region bundle") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        recover_directory(final)
         raise
+    if had_old:
+        _remove_tree_marker_last(old)
 
 
 def _remove_tree_marker_last(old: Path) -> None:

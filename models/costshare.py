@@ -97,19 +97,25 @@ def largest_remainder(total: int, shares) -> np.ndarray:
     return np.array(base, dtype=dtype)
 
 
-def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare:
-    """Split `total_yen` among `members` (DataFrame with `code`, `name`, `population`, optional `use`)."""
+def check_total_yen(total_yen) -> int:
+    """A total cost as whole yen, 1..10^15 (MAX_TOTAL_YEN); ParameterError otherwise."""
     try:
         if isinstance(total_yen, float) and not math.isfinite(total_yen):
             raise ValueError(total_yen)
         total = int(total_yen)
     except (TypeError, ValueError, OverflowError):
-        raise ParameterError(f"総額は円単位の整数にしてください: {total_yen}", f"total must be whole yen: {total_yen}")
+        raise ParameterError(f"総額は円単位の整数にしてください: {total_yen}", f"total must be whole yen: {total_yen}") from None
     if total != total_yen or total <= 0:
         raise ParameterError(f"総額は正の整数 (円) にしてください: {total_yen}", f"total must be a positive whole number of yen: {total_yen}")
     if total > MAX_TOTAL_YEN:
         raise ParameterError(f"総額が大きすぎます（上限 {MAX_TOTAL_YEN:,} 円）: {total:,}",
                              f"total is too large (at most {MAX_TOTAL_YEN:,} yen): {total:,}")
+    return total
+
+
+def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare:
+    """Split `total_yen` among `members` (DataFrame with `code`, `name`, `population`, optional `use`)."""
+    total = check_total_yen(total_yen)
     if members is None or len(members) == 0:
         raise ParameterError("負担する市町村がありません。", "no member municipalities")
     r = parse_rule(rule)

@@ -39,6 +39,18 @@ class WorkloadResult:
                 "overloaded": list(self.overloaded), "hubs": recs}
 
 
+def check_case_rate(case_rate_per_1000) -> float:
+    """A case rate (cases per year per 1,000 residents): finite and >= 0, else ParameterError."""
+    try:
+        v = float(case_rate_per_1000)
+    except (TypeError, ValueError):
+        v = math.nan
+    if not (v >= 0 and math.isfinite(v)):
+        raise ParameterError(f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
+                             f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}")
+    return v
+
+
 def hub_loads(weights, assignment, hub_ids, case_rate_per_1000: float, capacity=None,
               check_feasible: bool = True) -> WorkloadResult:
     """Expected yearly cases per hub.
@@ -48,9 +60,7 @@ def hub_loads(weights, assignment, hub_ids, case_rate_per_1000: float, capacity=
     (NaN = unknown). With `check_feasible`, a total capacity below the total expected cases
     raises ParameterError (every assignment would overload some hub).
     """
-    if not (case_rate_per_1000 >= 0 and math.isfinite(case_rate_per_1000)):
-        raise ParameterError(f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
-                             f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}")
+    check_case_rate(case_rate_per_1000)
     w = np.asarray(weights, dtype=float)
     a = np.asarray(assignment, dtype=int)
     h = len(hub_ids)

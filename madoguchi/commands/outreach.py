@@ -60,6 +60,9 @@ def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15
     from core.errors import ParameterError
     from geo.traveltime import site_matrix
     from madoguchi import planning_io as io
+    from models.workload import check_case_rate
+
+    check_case_rate(case_rate)
     from models.blocks import split_blocks
     from models.outreach import frequency_from_cases, plan_routes
 

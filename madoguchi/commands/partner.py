@@ -48,7 +48,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     from core.errors import InputFileError, ParameterError
     from geo.population import read_csv_table
     from madoguchi import planning_io as io
-    from models.costshare import parse_rule, split_cost
+    from models.costshare import check_total_yen, parse_rule, split_cost
     from models.partnership import adjacency_from_times, contiguity, evaluate, link_islands, read_groups, regionalize
 
     m = region.municipalities.reset_index(drop=True)
@@ -68,6 +68,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     notes = []
     if cost is not None:
         parse_rule(rule)  # fail early on a bad rule
+        check_total_yen(cost)  # and on a total beyond 10^15 yen
     if groups:
         gdf, _ = read_csv_table(groups, "グループ表", "grouping CSV")
         labels = read_groups(gdf, codes, path=groups)
