@@ -55,7 +55,7 @@ def _looks_right(df: pd.DataFrame) -> bool:
 def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
     from geo.readers import read_bytes_checked
 
-    raw = read_bytes_checked(path, "境界ファイル", "boundary file", text=False)
+    raw = read_bytes_checked(path, "境界ファイル", "boundary file", max_bytes=MAX_BOUNDARY_BYTES, text=False)
     if not raw.strip():
         raise _err(path, "ファイルが空です。", "the file is empty")
     if encoding:
@@ -164,6 +164,7 @@ def _ogr_encoding(src: str) -> str:
 
 # ----------------------------------------------------------------------------- validation (no silent wrong answers)
 
+MAX_BOUNDARY_BYTES = 2 << 30  # 2 GB: the whole-country N03 fits
 JAPAN_LON = (122.0, 154.5)  # Yonaguni .. Minamitorishima, degrees
 JAPAN_LAT = (20.0, 46.0)  # Okinotorishima .. Benten-jima
 
@@ -251,10 +252,7 @@ def read_raw(path: str | Path, encoding: str | None = None) -> tuple[gpd.GeoData
     from geo.readers import check_readable_file
 
     path = Path(path)
-    if path.suffix.lower() != ".shp":  # a shapefile's size says little; its .dbf/.shx sit beside it
-        check_readable_file(path, "境界ファイル", "boundary file")
-    elif not path.is_file():
-        check_readable_file(path, "境界ファイル", "boundary file")
+    check_readable_file(path, "境界ファイル", "boundary file", max_bytes=MAX_BOUNDARY_BYTES)
     ext = path.suffix.lower()
     if ext in (".json", ".geojson"):
         gdf, used = _read_geojson(path, encoding)
