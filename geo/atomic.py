@@ -19,8 +19,9 @@ Policy (README "Security and data safety"):
   `geo.region.Region.load`) puts the old bundle back if the new one is not in place, and
   removes finished journals and abandoned ``.<name>.building-<pid>-*`` folders.
 
-Test hook: environment variable ``MADOGUCHI_TEST_PAUSE_S`` (seconds, float) sleeps between
-the steps of a directory swap so tests can ``kill -9`` a build at each instant.
+Test hook: environment variable ``MADOGUCHI_TEST_PAUSE_S`` (seconds, float) prints
+``madoguchi-pause:<step>`` to stderr and sleeps between the steps of a directory swap, so
+tests can ``kill -9`` a build at each instant (tests/test_attack_paths.py).
 """
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ def _pause(step: str) -> None:
     """Test hook: sleep MADOGUCHI_TEST_PAUSE_S seconds between swap steps (0 / unset: no pause)."""
     raw = os.environ.get("MADOGUCHI_TEST_PAUSE_S")
     if raw:
+        import sys
+
+        print(f"madoguchi-pause:{step}", file=sys.stderr, flush=True)
         try:
             time.sleep(max(0.0, float(raw)))
         except ValueError:
@@ -418,6 +422,7 @@ def atomic_directory(final: str | os.PathLike) -> Iterator[Path]:
         raise
     if had_old:
         _remove_tree_marker_last(old)
+        _pause("removed-old")
 
 
 def _remove_tree_marker_last(old: Path) -> None:
@@ -430,6 +435,7 @@ def _remove_tree_marker_last(old: Path) -> None:
     for child in list(old.iterdir()):
         if child == marker:
             continue
+        _pause("removing-old")
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child, ignore_errors=True)
         else:
