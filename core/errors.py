@@ -16,10 +16,11 @@ class MadoguchiError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "ja") -> str:
+        """The message on one line (line breaks inside user text, e.g. a name, become spaces)."""
         text = self.ja if lang == "ja" else self.en
         if self.path:
-            return f"{self.path}: {text}"
-        return text
+            text = f"{self.path}: {text}"
+        return " ".join(str(text).splitlines())
 
 
 class InputFileError(MadoguchiError):

@@ -207,7 +207,7 @@ def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path) -> None:
     InputFileError
     """
     geoms = gdf.geometry
-    ok = geoms.notna() & ~geoms.is_empty
+    ok = np.array([g is not None and not g.is_empty for g in geoms.values], dtype=bool)
     if not ok.any():
         return
     b = geoms[ok].total_bounds  # minx, miny, maxx, maxy

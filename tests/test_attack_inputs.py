@@ -39,10 +39,9 @@ def one_line_exit_2(argv: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def oki(tmp_path_factory, data_root):
-    from geo.region import Region, build_region
-
-    return Region.load(build_region("47", data=data_root, out_dir=tmp_path_factory.mktemp("oki") / "okinawa-47"))
+def oki(okinawa_region):
+    """The session's real Okinawa bundle (conftest)."""
+    return okinawa_region
 
 
 @pytest.fixture(scope="module")
