@@ -221,7 +221,8 @@ def replace_file(tmp: str | os.PathLike, final: str | os.PathLike, *, replace_po
     try:
         check_replace(final, replace_policy)
         data_hash = _sha256_file(tmp)
-        os.replace(tmp, final)
+        os.chmod(tmp, 0o666 & ~_umask())  # temp files are made 0600; an output is an ordinary file
+        os.replace(tmp, final.resolve() if final.is_symlink() else final)
     except BaseException:
         if tmp.exists():
             tmp.unlink()

@@ -131,14 +131,27 @@ class TravelMatrix:
         return {k: getattr(self, k) for k in ("minutes", "method", "origin_snap_m", "dest_snap_m", "origin_on_network",
                                               "dest_on_network", "origin_landmass", "dest_landmass")}
 
-    def save(self, path: str | Path, row_ids=None, col_ids=None) -> Path:
-        """Write `.npz` (all arrays + meta JSON) or `.parquet` (long table: origin, dest, minutes, method)."""
+    def save(self, path: str | Path, row_ids=None, col_ids=None, *, replace_policy: str = "any") -> Path:
+        """Write `.npz` (all arrays + meta JSON) or `.parquet` (long table: origin, dest, minutes, method).
+
+        `replace_policy` (geo.atomic): "madoguchi" for a user-named output (never replaces a
+        file Madoguchi did not write), "any" for internal files.
+        """
         import os
         import tempfile
 
+        from geo.atomic import check_replace, replace_file
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        check_replace(path, replace_policy)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        except OSError as e:
+            from core.errors import MadoguchiError
+
+            raise MadoguchiError(f"出力先に書き込めません（{e.strerror}）", f"cannot write the output ({e.strerror})",
+                                 path=str(path)) from None
         os.close(fd)
         try:
             if path.suffix.lower() == ".parquet":
@@ -162,7 +175,7 @@ class TravelMatrix:
                     extra["dest_ids"] = np.asarray(col_ids).astype(str)
                 with open(tmp, "wb") as f:
                     np.savez(f, meta=np.array(json.dumps(self.meta, ensure_ascii=False, default=str)), **self.arrays(), **extra)
-            os.replace(tmp, path)
+            replace_file(tmp, path, replace_policy=replace_policy)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

@@ -168,6 +168,29 @@ def test_report_writer_keeps_planners_file(tmp_path):
     assert f.read_text(encoding="utf-8") == "<p>my notes</p>"
 
 
+def test_traveltime_outputs_never_replace_a_planners_file(tmp_path, oki_bundle):
+    import shutil
+
+    b = tmp_path / "b"
+    shutil.copytree(oki_bundle, b)
+    mine_geo = tmp_path / "areas.geojson"
+    mine_geo.write_text('{"mine": 1}', encoding="utf-8")
+    mine_npz = tmp_path / "times.npz"
+    mine_npz.write_bytes(b"not a matrix, but mine")
+    mine_txt = tmp_path / "notes.txt"
+    mine_txt.write_text("x", encoding="utf-8")
+    one_line_exit_2(["traveltime", "--region", str(b), "--isochrones", str(mine_geo), "--thresholds", "30"])
+    one_line_exit_2(["traveltime", "--region", str(b), "--isochrones", str(mine_txt), "--thresholds", "30"])
+    one_line_exit_2(["traveltime", "--region", str(b), "--out", str(mine_npz)])
+    assert mine_geo.read_text(encoding="utf-8") == '{"mine": 1}' and mine_txt.read_text(encoding="utf-8") == "x"
+    assert mine_npz.read_bytes() == b"not a matrix, but mine"
+    ours = tmp_path / "ours.npz"
+    for _ in range(2):  # Madoguchi's own output is replaced on the next run
+        rc, _, err = run_cli(["traveltime", "--region", str(b), "--out", str(ours)])
+        assert rc == 0, err
+    assert atomic.is_madoguchi_file(ours) and (ours.stat().st_mode & 0o044)
+
+
 def test_symlinked_file_updates_its_target(tmp_path):
     target = tmp_path / "real.json"
     atomic.write_json_atomic(target, {"a": 1}, replace_policy="madoguchi")

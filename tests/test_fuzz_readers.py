@@ -61,7 +61,7 @@ def pop_rows(data_root) -> list[list[str]]:
 
     p = find_sources("47", data_root)["population"]
     text = p.read_text(encoding="utf-8-sig")
-    lines = [ln.split(",") for ln in text.splitlines() if ln.startswith("47") or ln.startswith("area_code")]
+    lines = [ln.split(",") for ln in text.splitlines() if ln.startswith(("47", "area_code"))]
     return lines[:30]
 
 

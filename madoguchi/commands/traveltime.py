@@ -93,10 +93,20 @@ def _run(args) -> int:
         path = Path(args.out)
         if path.suffix.lower() not in (".npz", ".parquet"):
             raise ParameterError("--out は .npz または .parquet にしてください。", "--out must end in .npz or .parquet")
-        tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy())
+        tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy(),
+                replace_policy="madoguchi")
         out["out"] = str(path)
     if args.isochrones:
+        from core.errors import ParameterError
+        from geo.atomic import check_replace, replace_file
         from geo.isochrones import isochrones
+        from madoguchi.reports.fileio import temp_path_beside
+
+        iso_path = Path(args.isochrones)
+        iso_ext = iso_path.suffix.lower()
+        if iso_ext not in (".geojson", ".gpkg"):
+            raise ParameterError("--isochrones は .geojson または .gpkg にしてください。", "--isochrones must end in .geojson or .gpkg")
+        check_replace(iso_path, "madoguchi")  # before the work: a planner's own file is never replaced
         from geo.links import read_links
         from geo.traveltime import region_engine
 
@@ -107,7 +117,13 @@ def _run(args) -> int:
         clip = region.union_polygon()
         iso = pd.concat([isochrones(eng, float(r.lon), float(r.lat), th, str(r.site_id), str(r.muni_code or ""), clip)
                          for r in sites.itertuples()], ignore_index=True)
-        iso.to_file(args.isochrones)
+        tmp = temp_path_beside(iso_path, iso_ext)
+        try:
+            iso.to_file(tmp, driver="GPKG" if iso_ext == ".gpkg" else "GeoJSON")
+            replace_file(tmp, iso_path, replace_policy="madoguchi")
+        finally:
+            if tmp.exists():
+                tmp.unlink()
         out["isochrones"] = str(args.isochrones)
     if args.json:
         print_json(out)
