@@ -393,6 +393,7 @@ def atomic_directory(final: str | os.PathLike) -> Iterator[Path]:
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-{os.getpid()}-"))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a bundle is shared like any folder
     except OSError as e:
         raise _oserror(e, final.parent, "出力先のフォルダを作成できません", "cannot create the output folder") from None
     try:
