@@ -105,9 +105,9 @@ class Region:
                                  "no region bundle here (manifest.json missing); run madoguchi region build first", path=path)
         try:
             manifest = json.loads(mf.read_text(encoding="utf-8"))
-        except ValueError as e:
-            raise InputFileError(f"manifest.json が壊れています: {e}", f"manifest.json is corrupt: {e}", path=mf)
-        if manifest.get("format") != FORMAT:
+        except (OSError, ValueError, RecursionError) as e:
+            raise InputFileError(f"manifest.json が壊れています: {e}", f"manifest.json is corrupt: {e}", path=mf) from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InputFileError("地域データの manifest ではありません。", "not a region manifest", path=mf)
         try:
             munis = gpd.read_parquet(path / "municipalities.parquet")

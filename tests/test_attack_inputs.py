@@ -316,3 +316,40 @@ def test_read_only_bundle_keeps_cache_elsewhere(tmp_path, oki, monkeypatch):
     monkeypatch.setenv("MADOGUCHI_CACHE", str(b / "cache" / "x"))  # nowhere writable: memory only
     rc, out, err = run_cli(["traveltime", "--region", str(b), "--json", "--cutoff", "60"])
     assert rc == 0 and json.loads(out)["cache"]["file"] is None
+
+
+# ----------------------------------------------------------------------------- settlements folder, bundle manifest
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "binary", "deep"])
+def test_bad_file_inside_the_settlements_folder(tmp_path, data_root, kind):
+    src = data_root / "settlements" / "geolonia" / "沖縄県"
+    sx = tmp_path / "sx"
+    shutil.copytree(src, sx)
+    victim = sorted(sx.glob("*.json"))[0]
+    victim.unlink()
+    if kind == "fifo":
+        os.mkfifo(victim)
+    elif kind == "folder":
+        victim.mkdir()
+    elif kind == "binary":
+        victim.write_bytes(b"\x00\x01\x02")
+    else:
+        victim.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    msg = one_line_exit_2(["region", "build", "--pref", "47", "--data", str(data_root), "--settlements", str(sx),
+                           "--out", str(tmp_path / "out")])
+    assert victim.name in msg
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("manifest", ["[1, 2]", "{", "null", "DIR"])
+def test_broken_bundle_manifest(tmp_path, oki, manifest):
+    b = tmp_path / "b"
+    shutil.copytree(oki.path, b, ignore=shutil.ignore_patterns("cache"))
+    mf = b / "manifest.json"
+    mf.unlink()
+    if manifest == "DIR":
+        mf.mkdir()
+    else:
+        mf.write_text(manifest, encoding="utf-8")
+    one_line_exit_2(["region", "info", str(b)])
+    one_line_exit_2(["traveltime", "--region", str(b)])
