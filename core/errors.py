@@ -5,11 +5,13 @@ the file (or setting) and the problem, so nobody ever needs a traceback to act o
 """
 from __future__ import annotations
 
+import os
+
 
 class MadoguchiError(Exception):
     """A problem with the user's input or data, explained in Japanese (`ja`) and English (`en`)."""
 
-    def __init__(self, ja: str, en: str | None = None, *, path: str | None = None):
+    def __init__(self, ja: str, en: str | None = None, *, path: str | os.PathLike | None = None):
         self.ja = ja
         self.en = en or ja
         self.path = str(path) if path is not None else None

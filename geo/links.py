@@ -95,7 +95,7 @@ def _parse_links(text: str, source: str) -> Links:
     if missing:
         raise _err(source, None, f"必要な列がありません: {', '.join(missing)}（必要: {','.join(REQUIRED)}[,name]）",
                    f"missing columns: {', '.join(missing)} (need {','.join(REQUIRED)}[,name])")
-    items = []
+    items: list[Link] = []
     for i, row in enumerate(reader, start=2):  # row 1 is the header
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # blank line

@@ -325,7 +325,7 @@ def test_bad_file_inside_the_settlements_folder(tmp_path, data_root, kind):
     src = data_root / "settlements" / "geolonia" / "沖縄県"
     sx = tmp_path / "sx"
     shutil.copytree(src, sx)
-    victim = sorted(sx.glob("*.json"))[0]
+    victim = min(sx.glob("*.json"))
     victim.unlink()
     if kind == "fifo":
         os.mkfifo(victim)
