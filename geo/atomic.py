@@ -43,6 +43,14 @@ OLD_PREFIX = ".madoguchi-old-"
 POLICIES = ("any", "madoguchi", "never")
 
 
+class WriteError(MadoguchiError, OSError):
+    """A write that failed (disk full, permissions, a file in the way).
+
+    A MadoguchiError (the CLI prints one line and exits 2) and still an OSError for callers
+    that catch those.
+    """
+
+
 # ----------------------------------------------------------------------------- helpers
 
 def _umask() -> int:
@@ -64,9 +72,9 @@ def _pause(step: str) -> None:
             pass
 
 
-def _oserror(e: OSError, path: Path, what_ja: str, what_en: str) -> MadoguchiError:
-    reason = e.strerror or type(e).__name__
-    return MadoguchiError(f"{what_ja}（{reason}）", f"{what_en} ({reason})", path=str(path))
+def _oserror(e: OSError, path: Path, what_ja: str, what_en: str) -> WriteError:
+    reason = e.strerror or str(e) or type(e).__name__
+    return WriteError(f"{what_ja}（{reason}）", f"{what_en} ({reason})", path=str(path))
 
 
 def _sha256_file(path: Path) -> str | None:
@@ -400,6 +408,11 @@ def atomic_directory(final: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         (tmp / ".madoguchi-bundle").write_text("region bundle written by Madoguchi\n", encoding="utf-8")
         _check_target(final)  # someone may have put files there while we built
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, MadoguchiError):
+            raise
+        raise _oserror(e, final, "地域データを書き込めません", "cannot write the region bundle") from e
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -133,6 +133,29 @@ def test_bad_settings_never_replace_a_good_bundle(tmp_path, data_root, oki_bundl
     assert Region.load(b).settings.circuity == 1.35
 
 
+def test_disk_full_during_build_is_one_line(tmp_path, data_root, monkeypatch):
+    import geo.region as gr
+
+    def full(gdf, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gr, "_write_parquet", full)
+    msg = one_line_exit_2(["region", "build", "--pref", "47", "--data", str(data_root), "--out", str(tmp_path / "b")])
+    assert "No space left" in msg
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_real_process_exit_code_and_one_line(tmp_path, data_root):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "thesis.txt").write_text("keep", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "madoguchi", "region", "build", "--pref", "47", "--data", str(data_root),
+                        "--out", str(notes)], env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert (notes / "thesis.txt").read_text(encoding="utf-8") == "keep"
+
+
 # ----------------------------------------------------------------------------- file replace policy
 
 def test_write_bytes_policy(tmp_path):
