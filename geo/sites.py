@@ -23,7 +23,7 @@ TOWNHALL_LABEL = "役場の代替点（大字代表点）"
 TOWNHALL_RULE_JA = "各市町村の大字・町丁目代表点のうち、人口加重重心に最も近い点を役場の代替点とする"
 TOWNHALL_RULE_EN = "the settlement point nearest the population-weighted centroid of the municipality's points stands in for the town hall"
 KINDS = ("candidate", "existing", "user")
-MAX_OUTSIDE_KM = 50.0  # a site up to this far outside the region is kept (flagged); farther is refused
+MAX_OUTSIDE_KM = 100.0  # a site up to this far outside the region is kept (flagged: neighbouring offices, offshore test points); farther is refused
 
 
 def _region_polygon(region):
@@ -79,7 +79,7 @@ def check_point_in_region(lon: float, lat: float, region, max_km: float = MAX_OU
         Degrees (EPSG:4326).
     region : Region, GeoDataFrame of municipalities, or shapely geometry
     max_km : float
-        Largest accepted distance outside the region's land, km (default 50).
+        Largest accepted distance outside the region's land, km (default 100).
     name : str
         The site's name, for the message.
     path : path-like, optional
