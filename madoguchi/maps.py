@@ -378,7 +378,7 @@ class _Labels(MacroElement):
 
     Each label is [lat, lon, html, priority]. After every zoom, move and resize, labels are
     placed greedily in priority order (larger population first) in screen space: a label whose
-    box (plus a small gap) would overlap a label already placed, or a legend box, is hidden. So
+    box (plus a small gap) would overlap a label already placed, a legend or a hub marker, is hidden. So
     zoomed out the bigger places show, and zooming in brings the smaller ones back.
     """
 
@@ -398,7 +398,7 @@ class _Labels(MacroElement):
           var order = marks.slice().sort(function(a, b){ return b.pr - a.pr; });
           function legendBoxes(){
             var out = [], c = map.getContainer().getBoundingClientRect();
-            var ls = map.getContainer().querySelectorAll('.madoguchi-legend');
+            var ls = map.getContainer().querySelectorAll('.madoguchi-legend, .madoguchi-hub');
             for (var i = 0; i < ls.length; i++) { var r = ls[i].getBoundingClientRect();
               out.push([r.left - c.left, r.top - c.top, r.right - c.left, r.bottom - c.top]); }
             return out;
@@ -456,7 +456,7 @@ def add_labels(m: folium.Map, gdf, *, column: str = "name", priority: str | None
     # ties (equal priority) keep the row order: a tiny decreasing offset makes the sort stable
     pr = pr + (len(pr) - np.arange(len(pr))) * 1e-6
     rows = [[float(p.y), float(p.x),
-             (f'<div style="font-size:{px}px;color:#222;white-space:nowrap;transform:translate(-50%,-50%);'
+             (f'<div style="font-size:{px}px;color:#222;white-space:nowrap;width:max-content;transform:translate(-50%,-50%);'
               f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff">{leaflet_html(name)}</div>'), float(w)]
             for name, p, w in zip(gdf[column], pts, pr)]
     _Labels(rows).add_to(m)
@@ -651,3 +651,62 @@ def add_groups(m: folium.Map, muni_gdf, groups: dict, *, lang: str = "ja", hosts
         title = t("legend_groups", lang) + ("（★ 会場）" if hosts and lang != "en" else (" (★ host)" if hosts else ""))
         add_legend(m, title, items, position="bottomright")
     return m
+
+
+# ------------------------------------------------------------------ presentation view (council meetings)
+
+PRESENTATION_CSS = """
+.madoguchi-figures{display:flex;flex-wrap:wrap;gap:14px 28px;margin:0 0 12px 0;font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;}
+.madoguchi-figures .fig{min-width:9em}
+.madoguchi-figures .v{font-size:44px;font-weight:bold;line-height:1.1;color:#111;font-variant-numeric:tabular-nums}
+.madoguchi-figures .l{font-size:20px;color:#333}
+@media print{.madoguchi-figures .v{font-size:28pt}.madoguchi-figures .l{font-size:13pt}}
+"""
+
+
+def key_figures_html(figures: Sequence[tuple[str, str]]) -> str:
+    """Key figures in large type, for a presentation view or a print-out.
+
+    Parameters
+    ----------
+    figures : sequence of (label, value)
+        Already formatted with units, e.g. ("30分以内の人口", "109,104 人（42.1 %）"). Both are
+        escaped (they may hold scenario or hub names).
+
+    Returns
+    -------
+    str
+        A <style> block and a <div class="madoguchi-figures">, for ``st.html`` /
+        ``st.markdown(..., unsafe_allow_html=True)`` or a standalone page.
+    """
+    cells = "".join(f'<div class="fig"><div class="v">{html_text(v)}</div><div class="l">{html_text(lab)}</div></div>'
+                    for lab, v in figures)
+    return f"<style>{PRESENTATION_CSS}</style><div class=\"madoguchi-figures\">{cells}</div>"
+
+
+def presentation_html(m: folium.Map, title: str, figures: Sequence[tuple[str, str]], *, subtitle: str = "",
+                      note: str = "", lang: str = "ja") -> str:
+    """One self-contained page for a council room: title, key figures in large type, a large map.
+
+    No sidebar or controls besides zoom; the map fills the rest of the screen (16:9 projector or
+    a laptop) and refits to it (see `base_map`; build `m` with presentation=True for large
+    labels and legends). Printing gives one A4 landscape page with the map and the figures.
+    Leaflet is inlined (`map_html`), so the page works offline. All text is escaped.
+    """
+    mh = map_html(m)
+    css = ("html,body{margin:0;height:100%;font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;color:#111}"
+           ".wrap{display:flex;flex-direction:column;height:100vh;box-sizing:border-box;padding:16px 24px}"
+           "h1{font-size:34px;margin:0 0 2px 0} .sub{font-size:20px;color:#333;margin:0 0 10px 0}"
+           ".map{flex:1;min-height:300px;border:1px solid #999} .map iframe{width:100%;height:100%;border:0}"
+           ".note{font-size:14px;color:#333;margin-top:6px}"
+           "@page{size:A4 landscape;margin:10mm} @media print{.wrap{height:185mm;padding:0}h1{font-size:20pt}"
+           ".sub{font-size:12pt}.map{border:1px solid #666}}")
+    lang_attr = "en" if lang == "en" else "ja"
+    return (f'<!DOCTYPE html><html lang="{lang_attr}"><head><meta charset="utf-8"><title>{html_text(title)}</title>'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{css}</style></head><body>'
+            f'<div class="wrap"><h1>{html_text(title)}</h1>'
+            + (f'<p class="sub">{html_text(subtitle)}</p>' if subtitle else "")
+            + key_figures_html(figures)
+            + f'<div class="map"><iframe title="map" srcdoc="{html_text(mh)}"></iframe></div>'
+            + (f'<p class="note">{leaflet_html(note)}</p>' if note else "")
+            + "</div></body></html>")

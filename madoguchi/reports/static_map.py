@@ -72,6 +72,43 @@ def _north_arrow(ax):
     ax.text(0.95, 0.865, "N", transform=ax.transAxes, ha="center", va="top", fontsize=10, zorder=20)
 
 
+def _text_size_pt(text: str, fontsize: float) -> tuple[float, float]:
+    """Width and height (points) of one line of text: CJK characters 1 em, others about 0.6 em."""
+    w = sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text) * fontsize
+    return w, fontsize * 1.25
+
+
+def _place_labels(ax, labels: list) -> int:
+    """Draw labels greedily, highest priority first, skipping any whose box overlaps one already drawn.
+
+    Boxes are estimated in display points from the text length (deterministic, no renderer
+    needed); a 1.5 pt gap is kept. Returns the number drawn.
+    """
+    import matplotlib.patheffects as pe
+
+    if not labels:
+        return 0
+    ax.apply_aspect()
+    fig = ax.figure
+    to_pt = 72.0 / fig.dpi
+    placed: list[tuple[float, float, float, float]] = []
+    n = 0
+    for pr, x, y, text, kw in sorted(labels, key=lambda t: -t[0]):
+        px, py = ax.transData.transform((x, y))
+        px, py = px * to_pt + kw["xytext"][0], py * to_pt + kw["xytext"][1]
+        w, h = _text_size_pt(text, kw["fontsize"])
+        x0 = px - w / 2 if kw.get("ha") == "center" else px
+        y0 = py - h / 2 if kw.get("va") == "center" else py
+        box = (x0 - 1.5, y0 - 1.5, x0 + w + 1.5, y0 + h + 1.5)
+        if any(box[0] < b[2] and box[2] > b[0] and box[1] < b[3] and box[3] > b[1] for b in placed):
+            continue
+        placed.append(box)
+        ax.annotate(text, (x, y), textcoords="offset points", path_effects=[pe.withStroke(linewidth=2, foreground="white")],
+                    **kw)
+        n += 1
+    return n
+
+
 def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
              label_hubs: bool = True, legend: bool = True, label_munis: bool = True) -> None:
     """Draw the report map on a matplotlib axes.
@@ -95,12 +132,13 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         m[~in_scope].boundary.plot(ax=ax, color="#555555", linewidth=0.5, zorder=1.5)
         handles.append(Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label="福祉事務所設置市（対象外）"))
 
+    # labels are collected and placed at the end without overlaps (hubs first, then by population)
+    text_labels: list[tuple[float, float, float, str, dict]] = []  # (priority, x, y, text, annotate kwargs)
     if label_munis and in_scope.any() and (~in_scope).any():
-        import matplotlib.patheffects as pe
-
-        for name, p in zip(m.loc[in_scope, "name"].astype(str), m.geometry[in_scope].representative_point()):
-            ax.annotate(name, (p.x, p.y), xytext=(0, -9), textcoords="offset points", fontsize=6, ha="center",
-                        color="#333333", zorder=6, path_effects=[pe.withStroke(linewidth=2, foreground="white")])
+        pops = m.loc[in_scope, "population"].to_numpy(dtype=float) if "population" in m.columns else np.zeros(in_scope.sum())
+        for name, p, pop in zip(m.loc[in_scope, "name"].astype(str), m.geometry[in_scope].representative_point(), pops):
+            text_labels.append((float(np.nan_to_num(pop)), p.x, p.y, name,
+                           {"xytext": (0, -9), "fontsize": 6, "ha": "center", "va": "center", "color": "#333333", "zorder": 6}))
 
     dp = layers.get("demand_points")
     if dp is not None and "in_scope" in dp.columns:
@@ -137,8 +175,17 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
 
     routes = layers.get("routes")
     if routes is not None and len(routes):
-        routes.to_crs(crs).plot(ax=ax, color="black", linewidth=1.0, linestyle="--", zorder=5)
-        handles.append(Line2D([], [], color="black", linestyle="--", label="出張相談ルート（直線表示）"))
+        from madoguchi.maps import route_style
+
+        r = routes.to_crs(crs)
+        names = r["name"].astype(str).tolist() if "name" in r.columns else [f"ルート{k + 1}" for k in range(len(r))]
+        for k, (geom, name) in enumerate(zip(r.geometry, names)):
+            color, dash = route_style(k)
+            ls = (0, tuple(float(x) / 3.0 for x in dash.split())) if dash else "-"
+            xs, ys = (geom.xy if geom is not None and geom.geom_type == "LineString" else ([], []))
+            ax.plot(xs, ys, color=color, linewidth=1.6, linestyle=ls, zorder=5)
+            if k < 12:
+                handles.append(Line2D([], [], color=color, linewidth=1.6, linestyle=ls, label=f"{name}（直線表示）"))
 
     hubs = layers.get("hubs")
     if hubs is not None and len(hubs):
@@ -155,11 +202,9 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
             handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="white",
                                   markeredgecolor="black", markeredgewidth=1.4, label="新規拠点"))
         if label_hubs and len(h) <= 40:
-            import matplotlib.patheffects as pe
-
             for x, y, name in zip(h.geometry.x, h.geometry.y, h["name"].astype(str)):
-                ax.annotate(name, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=6.5, zorder=8,
-                            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])
+                text_labels.append((float("inf"), x, y, name,
+                               {"xytext": (5, 4), "fontsize": 6.5, "ha": "left", "va": "bottom", "zorder": 8}))
 
     xmin, ymin, xmax, ymax = m.total_bounds
     pad = 0.04 * max(xmax - xmin, ymax - ymin)
@@ -172,6 +217,7 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
     ax.set_xlabel("")
     ax.set_ylabel("")
     width = (xmax - xmin) + 2 * pad
+    _place_labels(ax, text_labels)
     _scale_bar(ax, xmin - pad * 0.5, ymin - pad * 0.6, width)
     _north_arrow(ax)
     if title:
