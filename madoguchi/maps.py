@@ -379,7 +379,8 @@ class _Labels(MacroElement):
     Each label is [lat, lon, html, priority]. After every zoom, move and resize, labels are
     placed greedily in priority order (larger population first) in screen space: a label whose
     box (plus a small gap) would overlap a label already placed, a legend or a hub marker, is hidden. So
-    zoomed out the bigger places show, and zooming in brings the smaller ones back.
+    zoomed out the bigger places show, and zooming in brings the smaller ones back. A label that
+    would sit on a hub or another label is first tried just below, then just above its point.
     """
 
     _template = Template("""
@@ -415,11 +416,17 @@ class _Labels(MacroElement):
               var d = el.firstChild; if (!d) continue;
               el.style.display = '';
               if (!o.w) { o.w = d.offsetWidth; o.h = d.offsetHeight; }
-              var p = map.latLngToContainerPoint(o.m.getLatLng());
-              var b = [p.x - o.w / 2 - gap, p.y - o.h / 2 - gap, p.x + o.w / 2 + gap, p.y + o.h / 2 + gap];
-              var off = b[2] < 0 || b[0] > size.x || b[3] < 0 || b[1] > size.y;
-              if (off || hit(b, placed)) { el.style.display = 'none'; continue; }
-              placed.push(b); shown++;
+              var p = map.latLngToContainerPoint(o.m.getLatLng()), ok = null;
+              // at the point; else just below or above it (e.g. a hub marker on the town hall)
+              var shifts = [0, o.h + 8, -(o.h + 8)];
+              for (var k = 0; k < shifts.length && !ok; k++) {
+                var y = p.y + shifts[k];
+                var b = [p.x - o.w / 2 - gap, y - o.h / 2 - gap, p.x + o.w / 2 + gap, y + o.h / 2 + gap];
+                var off = b[2] < 0 || b[0] > size.x || b[3] < 0 || b[1] > size.y;
+                if (!off && !hit(b, placed)) { ok = b; d.style.marginTop = shifts[k] + 'px'; }
+              }
+              if (!ok) { el.style.display = 'none'; continue; }
+              placed.push(ok); shown++;
             }
             map.getContainer().setAttribute('data-labels-shown', String(shown));
           }
