@@ -21,6 +21,7 @@ from jinja2 import Template
 
 from geo.paths import PROJECT_ROOT
 from madoguchi.i18n import fmt_minutes, fmt_people, kind_label, t
+from madoguchi.palette import ROUTE_COLORS, ROUTE_DASHES, route_style  # noqa: F401  (re-exported)
 from madoguchi.safe_text import css_color, html_text, js_literal, leaflet_html
 
 STATIC_LEAFLET = PROJECT_ROOT / "static" / "leaflet"
@@ -37,12 +38,7 @@ ISO_COLORS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#7f0000"]
 HUB_COLORS = {"existing": "#08519c", "model": "#cb181d", "manual": "#ff7f00"}
 GROUP_COLORS = ["#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5",
                 "#bc80bd", "#ccebc5", "#ffed6f", "#d9d9d9", "#1f78b4", "#33a02c", "#e31a1c"]
-# Routes: a qualitative palette of 10 colours that stay apart (Tableau 10), each route also gets a
-# dash pattern (4 patterns; 10 and 4 give 20 distinct colour+dash pairs) so routes stay apart in
-# greyscale print. Route k uses ROUTE_COLORS[k % 10] and ROUTE_DASHES[k % 4].
-ROUTE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-                "#7f7f7f", "#bcbd22"]
-ROUTE_DASHES = ["", "12 6", "3 6", "14 5 3 5"]
+# ROUTE_COLORS / ROUTE_DASHES / route_style: madoguchi.palette (shared with the static PDF map)
 MAJOR_ROADS = ("motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link", "primary_link")
 ROAD_STYLE = {"motorway": ("#e6550d", 3.0), "trunk": ("#fd8d3c", 2.5), "primary": ("#636363", 2.0),
               "secondary": ("#969696", 1.5), "tertiary": ("#bdbdbd", 1.0)}
@@ -56,11 +52,6 @@ def check_online(host: str = TILE_HOST, port: int = 443, timeout: float = 0.5) -
             return True
     except OSError:
         return False
-
-
-def route_style(k: int) -> tuple[str, str]:
-    """(css colour, SVG dash pattern) of route number `k` (0-based); '' = solid line."""
-    return ROUTE_COLORS[k % len(ROUTE_COLORS)], ROUTE_DASHES[k % len(ROUTE_DASHES)]
 
 
 def base_map(bounds: Sequence[float], online: bool, *, lang: str = "ja", assets: str = "app",

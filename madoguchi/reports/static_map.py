@@ -218,7 +218,7 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
 
     routes = layers.get("routes")
     if routes is not None and len(routes):
-        from madoguchi.maps import route_style
+        from madoguchi.palette import route_style
 
         r = routes.to_crs(crs)
         names = r["name"].astype(str).tolist() if "name" in r.columns else [f"ルート{k + 1}" for k in range(len(r))]
