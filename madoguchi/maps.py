@@ -77,8 +77,9 @@ def base_map(bounds: Sequence[float], online: bool, *, lang: str = "ja", assets:
     m.get_root().header.add_child(Element(
         f"<style>.leaflet-container{{background:{OFFLINE_BACKGROUND};font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;}}"
         ".madoguchi-legend{background:rgba(255,255,255,.94);padding:5px 9px;border-radius:4px;"
-        f"box-shadow:0 0 4px rgba(0,0,0,.3);font-size:{round(13 * k)}px;line-height:1.45;color:#222;max-width:{round(230 * k)}px;}}"
-        ".madoguchi-legend summary{cursor:pointer;font-weight:bold;list-style-position:inside;white-space:nowrap;}"
+        f"box-shadow:0 0 4px rgba(0,0,0,.3);font-size:{round(13 * k)}px;line-height:1.45;color:#222;max-width:{round(230 * k)}px;"
+        "max-height:45vh;overflow:auto;overflow-wrap:anywhere;}"
+        ".madoguchi-legend summary{cursor:pointer;font-weight:bold;list-style-position:inside;}"
         ".madoguchi-legend i{display:inline-block;width:14px;height:14px;margin-right:5px;vertical-align:-2px;border:1px solid #555;}"
         ".madoguchi-legend svg{margin-right:5px;vertical-align:middle;}"
         ".madoguchi-label div{font-size:inherit;}"

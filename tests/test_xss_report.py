@@ -241,3 +241,73 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
     chrome.save_screenshot(str(SHOTS / "report_map.png"))
     _no_alert(chrome)
     assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None
+
+
+# ------------------------------------------------------------------------ every maps.py layer, as the app uses them
+
+def _hostile_app_map(region):
+    """A map with every maps.py layer the app pages use, all user text replaced by payloads."""
+    import numpy as np
+
+    from madoguchi import maps
+
+    munis = region.municipalities.copy()
+    munis.loc[munis.index[: len(PAYLOADS)], "name"] = PAYLOADS
+    sites = region.sites[region.sites["kind"] == "candidate"].head(len(PAYLOADS)).copy()
+    sites["name"] = PAYLOADS[: len(sites)]
+    sites["label"] = PAYLOADS[: len(sites)]
+    demand = region.demand.head(len(PAYLOADS)).copy()
+    demand["town"] = PAYLOADS[: len(demand)]
+    m = maps.base_map(munis.total_bounds, online=False)
+    maps.add_municipalities(m, munis, "population")
+    maps.add_labels(m, munis)
+    maps.add_sites(m, sites)
+    maps.add_demand(m, demand, minutes=np.linspace(5, 90, len(demand)), threshold=30)
+    pts = list(zip(sites["lon"].astype(float), sites["lat"].astype(float)))
+    maps.add_routes(m, [{"name": p, "coords": [pts[0], pts[i % len(pts)], pts[0]], "color": p}
+                        for i, p in enumerate(PAYLOADS)])
+    codes = munis["code"].astype(str).tolist()
+    maps.add_groups(m, munis, {c: f"g{i % 3}" for i, c in enumerate(codes[:12])},
+                    hosts=[{"name": p, "lon": pts[i][0], "lat": pts[i][1]} for i, p in enumerate(PAYLOADS[:3])],
+                    group_names={"g0": PAYLOADS[0], "g1": PAYLOADS[2], "g2": PAYLOADS[-1]})
+    maps.add_hubs(m, [{"name": p, "lon": pts[i][0], "lat": pts[i][1], "source": "manual"} for i, p in enumerate(PAYLOADS)])
+    maps.add_legend(m, PAYLOADS[3], [(PAYLOADS[4], PAYLOADS[5])])
+    return maps.map_html(m)
+
+
+def test_maps_render_no_template_or_markup_from_text(ibaraki_region):
+    """Server side: no payload survives raw into the page, and no Jinja expression is evaluated."""
+    import re
+
+    html = _hostile_app_map(ibaraki_region)
+    # branca re-compiles rendered scripts as Jinja: {{ 7*7 }} must not become 49, getpid() must not run
+    assert "{{ 7*7 }}" not in html and "cycler.__init__" in html
+    assert not re.search(r'"name": "49', html)
+    for p in PAYLOADS:
+        if any(ch in p for ch in "<>'\"{`$\u2028"):
+            assert p not in html, f"payload written raw into the map page: {p!r}"
+    assert "<script>document" not in html and "onerror=\"" not in html
+
+
+@needs_browser
+@pytest.mark.browser
+def test_app_maps_run_no_script_from_names(ibaraki_region, chrome, tmp_path):
+    """The same maps.py layers the app renders (st_folium), opened in the browser: nothing runs."""
+    page = tmp_path / "app_map.html"
+    page.write_text(_hostile_app_map(ibaraki_region), encoding="utf-8")
+    chrome.get(page.as_uri())
+    time.sleep(1.5)
+    _no_alert(chrome)
+    res = chrome.execute_script(_OPEN_ALL)
+    time.sleep(1.0)
+    _no_alert(chrome)
+    assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None
+    allowed = {"DIV", "TABLE", "TBODY", "TR", "TH", "TD", "BR", "I", "SPAN", "DETAILS", "SUMMARY", "SVG", "LINE"}
+    bad = {k: v for k, v in res["tags"].items() if k.upper() not in allowed}
+    assert bad == {}, f"markup made from user text: {bad}"
+    shown = "\n".join(res["texts"])
+    for p in PAYLOADS:
+        for part in p.replace("\u2028", "\n").replace("\u2029", "\n").split("\n"):
+            if part.strip():
+                assert part.strip() in shown, f"not displayed literally: {part!r}"
+    chrome.save_screenshot(str(SHOTS / "app_map_payloads.png"))
