@@ -67,12 +67,12 @@ def base_map(bounds: Sequence[float], online: bool, *, lang: str = "ja", assets:
     """
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None,
-                   control_scale=True, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
+                   control_scale=True, prefer_canvas=False, zoom_snap=0.1, zoom_delta=0.5)
     if online:
         folium.TileLayer(TILE_URL, attr=TILE_ATTR, name="地理院タイル（淡色）" if lang != "en" else "GSI pale map",
                          max_zoom=18, control=False).add_to(m)
     k = 1.5 if presentation else 1.0
-    m._madoguchi_label_px = round(11 * k)  # read by add_labels
+    setattr(m, "_madoguchi_label_px", round(11 * k))  # noqa: B010  (read by add_labels)
     # Plain background for the offline case (and under semi-transparent polygons when online).
     m.get_root().header.add_child(Element(
         f"<style>.leaflet-container{{background:{OFFLINE_BACKGROUND};font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;}}"
@@ -89,6 +89,8 @@ def base_map(bounds: Sequence[float], online: bool, *, lang: str = "ja", assets:
     if assets == "app":
         m.default_js = [("leaflet", f"{APP_STATIC_URL}/leaflet.js")]
         m.default_css = [("leaflet_css", f"{APP_STATIC_URL}/leaflet.css")]
+    # folium's fit gives the first view (streamlit-folium needs it); its zoom may be animated, and
+    # Leaflet ignores setView during a zoom animation, so _FitRegion waits for 'zoomend' then refits.
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     _FitRegion([[miny, minx], [maxy, maxx]]).add_to(m)
     return m
@@ -97,9 +99,10 @@ def base_map(bounds: Sequence[float], online: bool, *, lang: str = "ja", assets:
 class _FitRegion(MacroElement):
     """Fit the region into the part of the frame that no legend covers, on load and on resize.
 
-    Leaflet controls sit in the corners over the map. The padding on each side is the widest
-    legend in that side's corners (and, when the legends are wider than the frame allows, the
-    tallest at top/bottom instead), so the region fills the rest of the frame. Refits on every
+    Leaflet controls sit in the corners over the map. Either the left/right padding is the widest
+    legend in that side's corners, or the top/bottom padding is the height of the legends stacked
+    in those corners, whichever lets the region be drawn larger; the region fills the rest of the
+    frame (zoom snaps to 0.1 levels, so at most ~7 % is lost to snapping). Refits on every
     frame resize (Streamlit and iframes often size the map after it is built) until the user
     pans or zooms; a legend opened or closed also refits.
     """
@@ -109,38 +112,46 @@ class _FitRegion(MacroElement):
         (function(){
           var map = {{ this._parent.get_name() }};
           var bounds = L.latLngBounds({{ this.bounds_json }});
-          var touched = false;
-          function sideW(corner){
-            var c = map._controlCorners && map._controlCorners[corner]; if (!c) return 0;
-            var w = 0; for (var i = 0; i < c.children.length; i++) {
+          var touched = false, fits = 0;
+          // how far the legends in a corner reach into the map, from their real boxes (they may sit
+          // above the scale bar): [from the left or right edge, from the top or bottom edge]
+          function reach(corner){
+            var c = map._controlCorners && map._controlCorners[corner]; if (!c) return [0, 0];
+            var box = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
+            for (var i = 0; i < c.children.length; i++) {
               var el = c.children[i]; if (!el.classList.contains('madoguchi-legend')) continue;
-              w = Math.max(w, el.offsetWidth + 10); }
-            return w; }
-          function sideH(corner){
-            var c = map._controlCorners && map._controlCorners[corner]; if (!c) return 0;
-            var h = 0; for (var i = 0; i < c.children.length; i++) {
-              var el = c.children[i]; if (!el.classList.contains('madoguchi-legend')) continue;
-              h += el.offsetHeight + 10; }
-            return h; }
+              var r = el.getBoundingClientRect();
+              w = Math.max(w, corner.indexOf('left') >= 0 ? r.right - box.left : box.right - r.left);
+              h = Math.max(h, corner.indexOf('top') === 0 ? r.bottom - box.top : box.bottom - r.top); }
+            return [w ? w + 6 : 0, h ? h + 6 : 0]; }
           window.madoguchiFit = window.madoguchiFit || {};
           function fit(){
             var size = map.getSize(); if (!size.x || !size.y) return;
-            var l = Math.max(sideW('topleft'), sideW('bottomleft')), r = Math.max(sideW('topright'), sideW('bottomright'));
+            if (map._animatingZoom) { map.once('zoomend', fit); return; }  // setView is ignored mid-animation
+            ensureView();
+            // legends beside the region (left/right padding) or above/below it (top/bottom padding):
+            // whichever leaves the region larger
+            var tl = reach('topleft'), tr = reach('topright'), bl = reach('bottomleft'), br = reach('bottomright');
+            var l = Math.max(tl[0], bl[0]), r = Math.max(tr[0], br[0]), t = Math.max(tl[1], tr[1]), b = Math.max(bl[1], br[1]);
+            var zH = map.getBoundsZoom(bounds, false, L.point(l + r + 16, 16));
+            var zV = map.getBoundsZoom(bounds, false, L.point(16, t + b + 16));
             var pl = [l + 8, 8], pr = [r + 8, 8];
-            if (l + r > size.x * 0.6) {  // narrow frame: keep legends above/below the data instead
-              var t = Math.max(sideH('topleft'), sideH('topright')), b = Math.max(sideH('bottomleft'), sideH('bottomright'));
-              pl = [8, Math.min(t, size.y * 0.3) + 8]; pr = [8, Math.min(b, size.y * 0.3) + 8];
-            }
+            if (zV > zH) { pl = [8, t + 8]; pr = [8, b + 8]; }
             map.fitBounds(bounds, {paddingTopLeft: pl, paddingBottomRight: pr, animate: false});
+            fits++; map.getContainer().setAttribute('data-fit-count', String(fits));
             map.fire('madoguchi:fitted');
           }
           var el = map.getContainer();
           ['mousedown', 'wheel', 'touchstart', 'keydown', 'dblclick'].forEach(function(ev){
             el.addEventListener(ev, function(e){
               if (e.target.closest && e.target.closest('.madoguchi-legend')) return;
-              touched = true; }, {passive: true}); });
+              touched = true; el.setAttribute('data-touched', ev); }, {passive: true}); });
           map.on('madoguchi:legend', function(){ if (!touched) fit(); });
-          function refit(){ if (touched) return; map.invalidateSize({animate: false}); fit(); }
+          // streamlit-folium builds the map without a view: give it one first (not animated)
+          function ensureView(){
+            var z = map.getZoom();
+            if (typeof z !== 'number' || isNaN(z)) map.setView(bounds.getCenter(), 8, {animate: false}); }
+          function refit(){ if (touched) return; ensureView(); map.invalidateSize({animate: false}); fit(); }
           if (window.ResizeObserver) { new ResizeObserver(refit).observe(el); }
           window.addEventListener('load', refit);
           setTimeout(refit, 0);
@@ -402,6 +413,7 @@ class _Labels(MacroElement):
             return false;
           }
           function layout(){
+            var z = map.getZoom(); if (typeof z !== 'number' || isNaN(z)) return;  // no view yet
             var placed = legendBoxes(), shown = 0, size = map.getSize();
             for (var i = 0; i < order.length; i++) {
               var o = order[i], el = o.m.getElement(); if (!el) continue;
@@ -446,7 +458,7 @@ def add_labels(m: folium.Map, gdf, *, column: str = "name", priority: str | None
     zooming in reveals the rest. `font_px` defaults to 11 px (16 px on a presentation map).
     Names are user text and are escaped.
     """
-    px = int(font_px or getattr(m, "_madoguchi_label_px", 11))
+    px = int(font_px or getattr(m, "_madoguchi_label_px", None) or 11)
     pts = gdf.geometry.representative_point()
     if priority and priority in gdf.columns:
         pr = np.nan_to_num(gdf[priority].to_numpy(dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
@@ -497,7 +509,7 @@ def add_roads(m: folium.Map, roads, *, classes: Sequence[str] = MAJOR_ROADS, lan
                            style_function=lambda f, c=color, w=w: {"color": c, "weight": w}).add_to(m)
             used.append((color, cls))
     if legend and used:
-        seen = {}
+        seen: dict[str, str] = {}
         for c, cls in used:
             seen.setdefault(cls.replace("_link", ""), c)
         add_legend(m, t("legend_roads", lang), [(c, k) for k, c in seen.items()], position="bottomleft", kind="line")
