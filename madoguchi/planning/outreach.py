@@ -57,8 +57,9 @@ def run_outreach(region, base, *, stops=None, service_min=90.0, day="08:30-17:15
     """
     from models.blocks import split_blocks
     from models.outreach import frequency_from_cases, plan_routes
-    from models.workload import expected_cases
+    from models.workload import check_case_rate, expected_cases
 
+    check_case_rate(case_rate)  # a bad rate fails before any travel-time work
     b = find_base(region, base)
     st = sites_from_spec(region, stops).reset_index(drop=True) if stops is not None else default_stops(region)
     st = st[st["site_id"].astype(str) != str(b["site_id"])].reset_index(drop=True)
