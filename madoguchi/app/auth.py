@@ -242,7 +242,7 @@ def is_loopback(address: str | None) -> bool:
         infos = socket.getaddrinfo(a, None)
     except OSError:
         return False
-    ips = {i[4][0] for i in infos}
+    ips = {str(i[4][0]) for i in infos}
     return bool(ips) and all(ipaddress.ip_address(ip.split("%")[0]).is_loopback for ip in ips)
 
 
