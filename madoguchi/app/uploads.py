@@ -13,13 +13,10 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from core.errors import InputFileError
+from geo.atomic import check_replace, is_madoguchi_file, remove_file, replace_file
 from geo.paths import uploads_dir
 from madoguchi.planning.scenario import Hub, Scenario
 
-try:  # the data-floor policy (engineer "trust"): {name: sha256} of files Madoguchi wrote, per folder
-    from geo.atomic import check_replace, is_madoguchi_file, remove_file, replace_file
-except ImportError:  # TEMPORARY until branch 'trust' is merged: the same registry, same rules
-    from madoguchi.app._atomic_compat import check_replace, is_madoguchi_file, remove_file, replace_file
 
 BOUNDARY_EXTS = {".json", ".geojson", ".gpkg", ".zip", ".shp"}
 ROAD_EXTS = {".pbf", ".osm", ".gpkg", ".geojson"}
