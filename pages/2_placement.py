@@ -13,6 +13,7 @@ from madoguchi.app import uploads as U
 from madoguchi.app import views as V
 from madoguchi.app import widgets as W
 from madoguchi.i18n import fmt_threshold, paren, t
+from madoguchi.safe_text import markdown_text
 
 
 def model_box(region, sc, L):
@@ -51,7 +52,7 @@ def model_box(region, sc, L):
             st.rerun()
     err = st.session_state.pop("pl_err", None)
     if err:
-        st.error(err)
+        st.error(markdown_text(err))
     msg = st.session_state.get("pl_msg")
     if msg:
         st.success(W.message_text(msg, L))
@@ -80,7 +81,7 @@ def upload_box(region, sc, L):
         res = st.session_state.get("_pl_upload_result")
         if res:
             st.success(t("sites_added", L, n=res["existing"] + len(res["candidates"]), bad=len(res["unusable"])))
-            st.caption(f"{t('upload_stored', L)}: {res['path'].name}")
+            st.caption(f"{t('upload_stored', L)}: {markdown_text(res['path'].name)}")
             if len(res["unusable"]):
                 st.warning(t("sites_unusable", L))
                 st.dataframe(V.label_columns(res["unusable"], L), hide_index=True, width="stretch")

@@ -8,6 +8,7 @@ from madoguchi.app import state as S
 from madoguchi.app import views as V
 from madoguchi.app import widgets as W
 from madoguchi.i18n import fmt_minutes, fmt_pct, fmt_people, fmt_threshold, paren, t
+from madoguchi.safe_text import markdown_text
 
 THRESHOLD_CHOICES = [10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0]
 
@@ -68,7 +69,7 @@ def compare_box(region, L):
     th_main = ths[min(1, len(ths) - 1)]
     for i, (col, sc, cv) in enumerate(zip(cols, scs, cvs)):
         with col:
-            st.markdown(f"**{lab[i]}** — {fmt_pct(cv.share[th_main], L)}{paren(t('within_min', L, t=f'{th_main:g}'), L)}")
+            st.markdown(f"**{markdown_text(lab[i])}** — {fmt_pct(cv.share[th_main], L)}{paren(t('within_min', L, t=f'{th_main:g}'), L)}")
             m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
             maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.3, legend=False)
             maps.add_demand(m, region.demand[cv.in_scope], lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_main)

@@ -22,6 +22,7 @@ from madoguchi.i18n import (
     reason_label,
     t,
 )
+from madoguchi.safe_text import markdown_text
 
 
 def _next_month() -> str:
@@ -58,7 +59,7 @@ def draw_plan(region, o: dict, L) -> None:
     """Routes table, unserved stops, map and calendar of a stored outreach section."""
     p = o["plan"]
     est = o.get("travel_time_method") != "road"
-    st.caption(t("outreach_basis", L, base=o["base"]["name"], method=method_name_label(o.get("travel_time_method", ""), L),
+    st.caption(t("outreach_basis", L, base=markdown_text(o["base"]["name"]), method=method_name_label(o.get("travel_time_method", ""), L),
                  freq=frequency_label(o.get("frequency"), L), day=o.get("day", ""),
                  svc=f"{o.get('service_min', 0):g}"))
     rows = []

@@ -18,6 +18,7 @@ from madoguchi.i18n import (
     method_name_label,
     t,
 )
+from madoguchi.safe_text import markdown_text
 
 
 def body(region):
@@ -44,7 +45,7 @@ def body(region):
     st.caption(t("partnership_basis", L, adj=adjacency_label(o.get("adjacency"), L), host=host_rule_label(o.get("host_rule"), L),
                  method=method_name_label(o.get("travel_time_method", ""), L)))
     for lk in o.get("islands_linked", []):
-        st.caption(t("island_linked", L, a=lk["from"], b=lk["to"]))
+        st.caption(t("island_linked", L, a=markdown_text(lk["from"]), b=markdown_text(lk["to"])))
     sites = region.sites.set_index(region.sites["site_id"].astype(str))
     hosts = [{"name": g["host_name"], "lon": float(sites.loc[g["host_site_id"], "lon"]),
               "lat": float(sites.loc[g["host_site_id"], "lat"]), "group": g["group"]}

@@ -3,6 +3,7 @@ import streamlit as st
 
 from madoguchi.app import state as S
 from madoguchi.i18n import t
+from madoguchi.safe_text import markdown_text
 
 FORMATS = ["pdf", "html", "xlsx", "gpkg"]  # labels: i18n fmt_<code>
 
@@ -36,7 +37,7 @@ def body(region):
         st.session_state["rep_for"] = sig
     f = st.session_state.get("rep_file")
     if f and st.session_state.get("rep_for") == sig:  # never offer a file made for other choices
-        st.success(t("report_ready", L, name=f[0], kb=f"{len(f[1]) / 1024:,.0f}"))
+        st.success(t("report_ready", L, name=markdown_text(f[0]), kb=f"{len(f[1]) / 1024:,.0f}"))
         st.download_button(t("download", L), data=f[1], file_name=f[0], mime=f[2], key="rep_dl")
 
 

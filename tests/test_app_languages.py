@@ -226,4 +226,5 @@ def test_model_notes_and_messages_follow_the_language():
     # a message kept in session state is worded when shown, in the language chosen then
     m = W.message("model_done", model=("t", "model_pmedian"), n=3, method=("t", "method_heuristic"), s="0.04")
     assert W.message_text(m, "ja").startswith("p-メディアン（平均所要時間を最小に）: 新しい拠点 3 か所")
-    assert W.message_text(m, "en") == "p-median (minimise mean travel time): 3 new hubs (fast (heuristic), 0.04 s)"
+    # values are markdown-escaped (madoguchi.safe_text.markdown_text) and show literally
+    assert W.message_text(m, "en") == "p-median (minimise mean travel time): 3 new hubs (fast (heuristic), 0\\.04 s)"

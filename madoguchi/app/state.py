@@ -19,6 +19,7 @@ from core.errors import MadoguchiError
 from geo.paths import regions_dir
 from madoguchi.i18n import pref_name, t
 from madoguchi.planning.scenario import Hub, Scenario
+from madoguchi.safe_text import markdown_text
 
 log = logging.getLogger("madoguchi.app")
 
@@ -55,7 +56,7 @@ def wkey(name: str) -> str:
 def show_error(e: BaseException, lang_: str = "ja") -> None:
     """A failure as a message in `lang_` that says what to do; never a raw traceback on screen."""
     if isinstance(e, MadoguchiError):
-        st.error(e.message(lang_))
+        st.error(markdown_text(e.message(lang_)))  # names files and user text: shown literally
         return
     log.error("unexpected error in page: %s", "".join(traceback.format_exception(e)))
     st.error(t("error_generic", lang_))
@@ -352,7 +353,7 @@ def sidebar(region=None) -> None:
         st.sidebar.caption(t("basemap_offline", L))
     sc = st.session_state.get("scenario")
     if sc is not None and region is not None and sc.region == region.name:
-        st.sidebar.markdown(f"**{t('scenario', L)}:** {sc.name}  \n{t('hubs', L)}: {len(sc.hubs)}")
+        st.sidebar.markdown(f"**{t('scenario', L)}:** {markdown_text(sc.name)}  \n{t('hubs', L)}: {len(sc.hubs)}")
 
 
 def _region_label(r: dict, L: str) -> str:

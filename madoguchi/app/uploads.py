@@ -17,7 +17,6 @@ from geo.atomic import check_replace, is_madoguchi_file, remove_file, replace_fi
 from geo.paths import uploads_dir
 from madoguchi.planning.scenario import Hub, Scenario
 
-
 BOUNDARY_EXTS = {".json", ".geojson", ".gpkg", ".zip", ".shp"}
 ROAD_EXTS = {".pbf", ".osm", ".gpkg", ".geojson"}
 

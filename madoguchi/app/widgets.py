@@ -17,6 +17,7 @@ from madoguchi.i18n import (
     paren,
     t,
 )
+from madoguchi.safe_text import markdown_text
 
 
 def basis_caption(region, cv, scope: str, L: str) -> str:
@@ -58,7 +59,7 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
             store.save(sc)
             _done(key, message("saved", name=sc.name))
         except MadoguchiError as e:
-            st.error(e.message(L))
+            st.error(markdown_text(e.message(L)))
     up = uploader(t("upload_scenario", L), ["json"], f"{key}_upload", L)
     if up is not None and st.session_state.get(f"{key}_upload_done") != (up.name, up.size):
         st.session_state[f"{key}_upload_done"] = (up.name, up.size)
@@ -67,14 +68,14 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
                 sc_in = store.import_bytes(up.getvalue())
                 _done(key, message("saved", name=sc_in.name))
         except MadoguchiError as e:
-            st.error(e.message(L))
+            st.error(markdown_text(e.message(L)))
     infos = store.list()
     good = [i.name for i in infos if i.ok]
     bad = [i for i in infos if not i.ok]
     if bad:
         with st.expander(f"{t('broken_files', L)} ({len(bad)})"):
             for i in bad:
-                st.warning(f"{i.path.name}: {i.error}")
+                st.warning(markdown_text(f"{i.path.name}: {i.error}"))
     if not good:
         return
     st.markdown(f"**{t('saved_scenarios', L)}**")
@@ -108,7 +109,7 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
             store.delete(chosen)
             _done(key, message("deleted", name=chosen))
     except MadoguchiError as e:
-        st.error(e.message(L))
+        st.error(markdown_text(e.message(L)))
 
 
 def _done(key: str, msg: tuple) -> None:
@@ -174,9 +175,12 @@ def message(key: str, **kw) -> tuple:
 
 
 def message_text(m, L: str) -> str:
-    """The text of a `message(...)` in language L (plain strings are returned as they are)."""
+    """The text of a `message(...)` in language L, as Streamlit markdown: its values (names users
+    typed) are escaped with `madoguchi.safe_text.markdown_text` so they show literally (plain
+    strings are escaped as a whole)."""
     if not isinstance(m, tuple):
-        return str(m)
+        return markdown_text(m)
     key, kw = m
-    vals = {k: (t(v[1], L) if isinstance(v, tuple) and len(v) == 2 and v[0] == "t" else v) for k, v in kw.items()}
+    vals = {k: (t(v[1], L) if isinstance(v, tuple) and len(v) == 2 and v[0] == "t"
+                else markdown_text(v) if isinstance(v, str) else v) for k, v in kw.items()}
     return t(key, L, **vals)
