@@ -18,6 +18,7 @@ import pytest
 
 from geo.paths import PROJECT_ROOT
 
+LOGIN_ONLY = ["ログイン", "言語 / Language"]  # the login form's heading and the language switch, nothing else
 PAGES = ["app.py"] + sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pages").glob("*.py"))
 
 
@@ -243,8 +244,10 @@ def test_every_page_shows_nothing_before_login(page, app_env, one_user):
     assert not at.exception, [e.value for e in at.exception]
     assert [x.label for x in at.text_input] == ["利用者名", "パスワード"]
     assert [b.label for b in at.button] == ["ログイン"]
-    assert _content(at) == ["ログイン"], _content(at)  # the login form's own heading, nothing else
-    assert not at.sidebar.children or all(not getattr(c, "value", None) for c in at.sidebar.children.values())
+    assert _content(at) == LOGIN_ONLY, _content(at)
+    # the sidebar holds only the language switch
+    assert [r.label for r in at.sidebar.radio] == ["言語 / Language"] and not at.sidebar.markdown
+    assert not at.sidebar.selectbox and not at.sidebar.button
 
 
 def test_wrong_password_refused_right_password_opens_the_pages(app_env, one_user):
@@ -257,7 +260,7 @@ def test_wrong_password_refused_right_password_opens_the_pages(app_env, one_user
         at.text_input[1].input(p)
         at.button[0].click().run()
         assert not at.exception, [e.value for e in at.exception]
-        assert _content(at) == ["ログイン"], (u, p)
+        assert _content(at) == LOGIN_ONLY, (u, p)
         assert [x.label for x in at.text_input] == ["利用者名", "パスワード"]
     assert any("違います" in e.value for e in at.error)
     at.text_input[0].input(user.upper())  # user names are not case-sensitive
@@ -290,7 +293,7 @@ def test_served_to_other_machines_without_users_shows_nothing(app_env, auth_dir)
     finally:
         config.set_option("server.address", old)
     assert not at.exception
-    assert _content(at) == [] and not at.text_input
+    assert _content(at) == ["言語 / Language"] and not at.text_input
     assert any("madoguchi app users add" in e.value for e in at.error)
 
 
@@ -311,3 +314,16 @@ def test_every_interface_is_an_explicit_choice_with_login_and_a_quiet_start(run_
     text = (tmp_path / f"server-{port}.log").read_text()
     assert "ログインが必要" in text and f"{socket.gethostname()}:{port}" in text
     assert "external IP" not in text and "External URL" not in text and "Traceback" not in text
+
+
+def test_login_form_follows_the_language_switch(app_env, one_user):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "2_placement.py"), default_timeout=120).run()
+    at.sidebar.radio[0].set_value("English").run()
+    assert not at.exception
+    assert [x.label for x in at.text_input] == ["User name", "Password"] and [b.label for b in at.button] == ["Log in"]
+    at.text_input[0].input("planner")
+    at.text_input[1].input("nope-nope-nope")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong user name or password."] and not at.title

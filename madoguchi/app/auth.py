@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -284,17 +285,29 @@ def server_address() -> str | None:
     return str(v) if v else None
 
 
-def gate(lang: str = "ja") -> None:
+def gate(lang: Callable[[], str] | str = "ja", language_picker: Callable[[], None] | None = None) -> None:
     """Call first on every page. Without a required login it does nothing; otherwise it shows the
     login form (streamlit-authenticator) and stops the page until the user is logged in, and puts
     the user's name and a logout button in the sidebar afterwards. If the login is required but
-    there are no users, it stops with a message: no page content is shown."""
+    there are no users, it stops with a message: no page content is shown.
+
+    Parameters
+    ----------
+    lang : callable or str
+        The screen's language ('ja'/'en'), or a function giving it (read after `language_picker`).
+    language_picker : callable, optional
+        Draws the language switch; shown above the login form too.
+    """
     import streamlit as st
 
     from madoguchi.i18n import t
 
     if not login_required(server_address()):
         return
+    logged_in = bool(st.session_state.get("authentication_status"))
+    if not logged_in and language_picker is not None:
+        language_picker()
+    lang = lang() if callable(lang) else lang
     try:
         users = read_users()
         key = cookie_key(create=False)

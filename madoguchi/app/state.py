@@ -329,10 +329,7 @@ def sidebar(region=None) -> None:
 
     # Choices that must survive page changes are kept in our own keys (_lang, _region_path,
     # _basemap): Streamlit forgets a widget's value when its page or label changes.
-    langs = list(LANG_OPTIONS)
-    cur_lang = st.session_state.get("_lang", "日本語")
-    st.session_state["_lang"] = st.sidebar.radio("言語 / Language", langs, index=langs.index(cur_lang),
-                                                 key="lang_choice", horizontal=True)
+    language_picker()
     L = lang()
     _nav_links(L)
     regions = available_regions()
@@ -354,6 +351,14 @@ def sidebar(region=None) -> None:
     sc = st.session_state.get("scenario")
     if sc is not None and region is not None and sc.region == region.name:
         st.sidebar.markdown(f"**{t('scenario', L)}:** {markdown_text(sc.name)}  \n{t('hubs', L)}: {len(sc.hubs)}")
+
+
+def language_picker() -> None:
+    """The language switch ("日本語" / "English") in the sidebar; also shown above the login form."""
+    langs = list(LANG_OPTIONS)
+    cur_lang = st.session_state.get("_lang", "日本語")
+    st.session_state["_lang"] = st.sidebar.radio("言語 / Language", langs, index=langs.index(cur_lang),
+                                                 key="lang_choice", horizontal=True)
 
 
 def _region_label(r: dict, L: str) -> str:
@@ -386,7 +391,7 @@ def page(title_key: str, body, *, needs_region: bool = True) -> None:
         log.debug("page config already set")
     from madoguchi.app.auth import gate
 
-    gate(lang())  # served to other machines: nothing below runs before a login (madoguchi/app/auth.py)
+    gate(lang, language_picker)  # served to other machines: nothing below runs before a login (madoguchi/app/auth.py)
 
     def _run():
         t0 = time.perf_counter()
