@@ -278,6 +278,21 @@ def test_wrong_password_refused_right_password_opens_the_pages(app_env, one_user
     assert not at.title and not at.metric and not at.dataframe
     at.run()
     assert [x.label for x in at.text_input] == ["利用者名", "パスワード"] and not at.title
+    # logged in again, then removed from the users file by an administrator: the session ends
+    at.text_input[0].input(user)
+    at.text_input[1].input(pw)
+    at.button[0].click().run()
+    assert at.title
+    from madoguchi.app.auth import add_user, remove_user
+
+    add_user("colleague", "another-pass-2")
+    assert remove_user(user)
+    at.run()
+    assert not at.title and not at.metric
+    assert [x.label for x in at.text_input] == ["利用者名", "パスワード"]
+    assert remove_user("colleague")
+    at.run()
+    assert not at.title and not at.text_input and at.error  # no users left: a refusal, nothing else
 
 
 def test_served_to_other_machines_without_users_shows_nothing(app_env, auth_dir):

@@ -319,6 +319,10 @@ def gate(lang: Callable[[], str] | str = "ja", language_picker: Callable[[], Non
         st.stop()
     from streamlit_authenticator import Authenticate
 
+    if logged_in and str(st.session_state.get("username") or "") not in users:
+        # removed (`madoguchi app users remove`) while logged in: the session ends now
+        for k in ("authentication_status", "username", "name"):
+            st.session_state[k] = None
     auth = Authenticate({"usernames": users}, COOKIE_NAME, key, COOKIE_EXPIRY_DAYS, auto_hash=False)
     if st.session_state.get("authentication_status"):
         if st.session_state.pop("_auth_set_cookie", False):
