@@ -180,3 +180,20 @@ def test_quota_default_and_env(monkeypatch):
     for bad in ("abc", "-1", "nan", "inf", "0"):
         monkeypatch.setenv("MADOGUCHI_UPLOAD_QUOTA_MB", bad)
         assert U.upload_quota_mb() == 200.0
+
+
+def test_temp_files_of_a_killed_upload_are_cleaned_after_an_hour(app_env):
+    """A process killed mid-upload leaves a hidden temp file (outside the quota): the next upload
+    removes ours once they are an hour old, and nothing else that looks hidden."""
+    r = app_env["region"]
+    folder = app_env["uploads"] / r.name
+    folder.mkdir(parents=True)
+    old_tmp = folder / ".sites.upload-4zk4han3.csv"
+    new_tmp = folder / ".sites.upload-a1b2c3d4.csv"
+    other = folder / ".my-notes.csv"
+    for p in (old_tmp, new_tmp, other):
+        p.write_bytes(_sites_csv(r))
+    os.utime(old_tmp, (time.time() - 7200, time.time() - 7200))
+    os.utime(other, (time.time() - 7200, time.time() - 7200))
+    U.store_upload(r.name, "sites.csv", _sites_csv(r), allowed={".csv"})
+    assert not old_tmp.exists() and new_tmp.exists() and other.exists()

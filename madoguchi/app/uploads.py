@@ -93,6 +93,24 @@ def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
+_STALE_TMP = re.compile(r"^\..+" + re.escape(_TMP_TAG) + r"[a-z0-9_]{8}(\.[A-Za-z0-9.]+)?$")
+STALE_TMP_S = 3600.0
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Remove this module's own temp files (`.<name>.upload-XXXXXXXX.<ext>`) left by a process
+    killed mid-upload more than an hour ago; they are hidden and would escape the quota."""
+    import time
+
+    now = time.time()
+    for p in folder.iterdir():
+        try:
+            if _STALE_TMP.match(p.name) and p.is_file() and not p.is_symlink() and now - p.stat().st_mtime > STALE_TMP_S:
+                p.unlink()
+        except OSError:
+            pass
+
+
 def _make_room(folder: Path, dest: Path, new_bytes: int, quota_mb: float, name: str) -> list[Path]:
     """Files to remove (oldest uploads Madoguchi stored, never `dest` and never anyone else's) so
     the folder stays within the quota with the new file; InputFileError if even that is not enough."""
@@ -185,6 +203,7 @@ def store_upload_checked(region_name: str, name: str, data: bytes, allowed: set[
     dest = folder / safe
     if dest.resolve().parent != folder.resolve() or dest.is_symlink():
         raise InputFileError("ファイル名が不正です。", "invalid file name", path=name)
+    _remove_stale_temps(folder)
     stem = safe[: len(safe) - len(ext)] if ext and safe.lower().endswith(ext) else safe
     fd, tmp_s = tempfile.mkstemp(dir=folder, prefix=f".{stem}{_TMP_TAG}", suffix=ext)
     tmp = Path(tmp_s)
