@@ -54,6 +54,11 @@ GEOLONIA_SOURCE = {
     "licence": "CC BY 4.0",
     "credit": "「Geolonia 住所データ」（株式会社Geolonia）, 「位置参照情報」（国土交通省）",
 }
+# Municipalities with N03 boundaries but outside the census (Hokkaido's Northern Territories villages).
+_NT = ("北方領土の村: 境界はあるが国勢調査の人口がないため人口の集計・分析から除外（0 人ではなく不明）",
+       "Northern Territories village: has boundaries but no census population; left out of population figures (unknown, not zero)")
+NO_CENSUS_CODES = {c: _NT for c in ("01695", "01696", "01697", "01698", "01699", "01700")}
+
 OSM_SOURCE = {
     "title": "OpenStreetMap",
     "publisher": "OpenStreetMap contributors",
@@ -276,10 +281,15 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
                 munis.loc[m, "population"] = float(sum(vals))
                 warnings.append(f"人口: {city} の市計の行がないため区の合計を使用")
     unknown = munis.loc[munis["population"].isna(), "code"].tolist()
+    excluded = list(br.excluded)
     for c in unknown:
         n = munis.loc[munis["code"] == c, "name"].iloc[0]
         why = "値が空" if c in pt.values else "CSV に行がない"
         warnings.append(f"人口不明: {c} {n}（{why}）")
+        if c in NO_CENSUS_CODES:
+            # boundaries but no census population: excluded from every population figure, never zero
+            excluded.append({"row": None, "name": n, "code": c, "reason": NO_CENSUS_CODES[c][0],
+                             "reason_en": NO_CENSUS_CODES[c][1], "kept_in_municipalities": True})
     # cross-check against the prefecture total row when the file has one
     pref_total_row = pt.values.get(f"{code}000")
 
@@ -355,7 +365,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         "population_total": int(np.nansum(munis["population"].to_numpy(float))),
         "population_without_welfare_office": int(np.nansum(munis.loc[~munis["has_welfare_office"], "population"].to_numpy(float))),
         "population_unknown": unknown,
-        "excluded": br.excluded,
+        "excluded": excluded,
         "demand_points": int(len(demand)),
         "demand_points_from_settlements": int((demand["source"] == "settlement").sum()),
         "demand_points_fallback": int((demand["source"] == "fallback").sum()),
@@ -400,7 +410,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         "demand_rule_description": describe_rule(settings.demand_rule, "ja"),
         "counts": counts,
         "population_unknown": unknown,
-        "excluded": br.excluded,
+        "excluded": excluded,
         "settlement_fallback": fallback,
         "settlement_points_without_coords_by_muni": sr.without_coords,
         "settlement_points_without_coords_list": sr.without_coords_examples,
