@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "madoguchi.commands.report",
     "madoguchi.commands.bench",
     "madoguchi.commands.app",
+    "madoguchi.commands.national",
 ]
 
 
