@@ -54,7 +54,8 @@ _ROOT = Path(__file__).resolve().parents[2]
 COLOR_COLUMNS = ("population_without_welfare_office", "towns_villages_without_welfare_office", "share_without_welfare_office",
                  "baseline_share_30", "baseline_share_45", "baseline_share_60", "lscp_hubs_30", "lscp_hubs_45",
                  "lscp_hubs_60", "pmedian_mean_min_1", "pmedian_mean_min_2", "pmedian_mean_min_3",
-                 "pmedian_max_min_1", "unreachable_population", "population_total", "municipalities")
+                 "pmedian_max_min_1", "baseline_unreachable_population", "unreachable_population", "population_total",
+                 "municipalities")
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -371,10 +372,11 @@ def _connect(workers: int | None, scheduler: str | None):
         except (OSError, TimeoutError) as e:
             raise MadoguchiError(f"Dask スケジューラ {scheduler} に接続できません（{e}）。",
                                  f"cannot connect to the Dask scheduler {scheduler} ({e})")
-    n = int(workers or os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = int(workers if workers is not None else cores)
     if n < 1:
         raise ParameterError(f"--workers は 1 以上にしてください: {workers}", f"--workers must be >= 1: {workers}")
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=40)
     return Client(cluster), cluster
 
@@ -489,6 +491,7 @@ def flat_row(row: dict) -> dict:
     for p, v in (row.get("pmedian") or {}).items():
         out[f"pmedian_mean_min_{p}"] = v["mean_min"]
         out[f"pmedian_max_min_{p}"] = v["max_min"]
+    out["baseline_unreachable_population"] = row.get("baseline_unreachable_population")
     out["unreachable_population"] = row.get("unreachable_population")
     out["method"] = row.get("method")
     return out
