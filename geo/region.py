@@ -228,8 +228,14 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
                  welfare_overrides: str | Path | None = None, out_dir: str | Path | None = None,
                  encoding: str | None = None, pop_code_col: str = "area_code", pop_value_col: str = "population",
                  pop_encoding: str | None = None, settings: Settings | None = None, data: str | Path | None = None,
-                 name: str | None = None, progress: Progress | None = None) -> Path:
-    """Build a region bundle and return its folder. Raises MadoguchiError on bad input (nothing written)."""
+                 name: str | None = None, progress: Progress | None = None, download: bool = False,
+                 download_dir: str | Path | None = None) -> Path:
+    """Build a region bundle and return its folder. Raises MadoguchiError on bad input (nothing written).
+
+    download=True first fetches the N03 boundaries and Geolonia points of the prefecture from their
+    public sources (geo.download; cached in `download_dir`, default data/downloads) and builds from
+    those; URLs and fetch dates go into the manifest. The census CSV still comes from the data folder.
+    """
     from geo.boundaries import read_boundaries
     from geo.demand import RULES, build_demand, describe_rule
     from geo.geocode import Geocoder
@@ -248,6 +254,13 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     out_dir = Path(out_dir) if out_dir else default_region_dir(code)
     warnings: list[str] = []
 
+    fetched = None
+    if download:
+        from geo.download import download_prefecture
+
+        fetched = download_prefecture(code, download_dir, progress=lambda f, m: prog(0.04 * f, m))
+        boundaries = boundaries or fetched["boundaries"]
+        settlements = settlements or fetched["settlements"]
     need_root = boundaries is None or population is None or settlements is None
     root = data_root(data) if need_root else None
     found = find_sources(code, root) if root else {}
@@ -388,6 +401,11 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     b_src = dict(N03_SOURCE, path=str(b_path), date=_n03_date(b_path), encoding=br.encoding, rows_read=br.rows_read)
     s_src = dict(GEOLONIA_SOURCE, path=str(s_path) if s_path else None, files=len(sr.files_matched))
     p_src = dict(CENSUS_SOURCE, path=str(p_path), encoding=pt.encoding, code_column=pop_code_col, value_column=pop_value_col)
+    if fetched is not None:
+        rec = fetched["record"]
+        b_src.update(url=rec["n03"]["url"], fetched=rec["n03"]["fetched"], bytes=rec["n03"]["bytes"])
+        s_src.update(url=rec["geolonia"]["base_url"] + "/ja/<都道府県>/<市区町村>.json", index_url=rec["geolonia"]["index_url"],
+                     fetched=rec["geolonia"]["fetched"], bytes=rec["geolonia"]["bytes"])
     sources = {"boundaries": b_src, "population": p_src, "settlements": s_src}
     if graph is not None:
         sources["roads"] = dict(OSM_SOURCE, **{k: v for k, v in road_meta.get("road", {}).items() if isinstance(v, (str, int, float, bool)) or v is None})
