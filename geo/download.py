@@ -22,9 +22,9 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from core.errors import MadoguchiError
 from geo.atomic import write_json_atomic, write_text_atomic
@@ -73,7 +73,7 @@ def fetch_json(url: str, timeout: float = 30.0) -> tuple[object, bytes]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def download_prefecture(pref_code: str | int, dest: str | Path | None = None, *, timeout: float = 30.0,

@@ -78,7 +78,7 @@ def test_download_offline_is_one_line_exit_2(tmp_path, run_cli, monkeypatch):
         port = s.getsockname()[1]
     monkeypatch.setenv("MADOGUCHI_N03_BASE_URL", f"http://127.0.0.1:{port}/n03")
     monkeypatch.setenv("MADOGUCHI_DOWNLOAD_DIR", str(tmp_path / "dl"))
-    code, stdout, stderr = run_cli("region", "build", "--pref", PREF, "--download", "--out", tmp_path / "r")
+    code, _stdout, stderr = run_cli("region", "build", "--pref", PREF, "--download", "--out", tmp_path / "r")
     assert code == 2
     lines = [ln for ln in stderr.splitlines() if ln.startswith("エラー")]
     assert len(lines) == 1 and "ダウンロードできません" in lines[0] and f"127.0.0.1:{port}" in lines[0]

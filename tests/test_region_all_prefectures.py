@@ -13,10 +13,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
+from geo.paths import data_root
 from geo.population import read_population
 from geo.prefectures import PREFECTURES, pref_name
 from geo.region import NO_CENSUS_CODES, Region, build_region, find_sources
-from geo.paths import data_root
 
 _BUILT: dict[str, Region] = {}
 

@@ -31,11 +31,12 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from geo.prefectures import PREFECTURES, normalize_pref_code, pref_name
 
 NATIONAL_VERSION = "1"
 THRESHOLDS = (30, 45, 60)
+CACHE_KEEP = 4  # cached rows kept per prefecture (different settings or code versions)
 P_VALUES = (1, 2, 3)
 # Modules whose code decides the numbers of a row (their source hash is part of the cache key).
 _CODE_MODULES = ("madoguchi/planning/national.py", "models/placement.py", "models/coverage.py", "geo/traveltime.py",
@@ -103,7 +105,7 @@ def source_files(pref_code: str, data: str | Path | None = None) -> dict:
         from core.errors import InputFileError
 
         raise InputFileError(f"{pref_name(pref_code)}の境界ファイルまたは人口 CSV がデータフォルダにありません。",
-                             f"no boundary file or population CSV for prefecture {pref_code} in the data folder", path=root)
+                             f"no boundary file or population CSV for prefecture {pref_code} in the data folder", path=str(root))
     return {"root": root, **found}
 
 
@@ -223,16 +225,16 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
     tv = munis[no_office]
     row: dict = {
         "pref_code": code, "pref_name": pref_name(code),
-        "municipalities": int(len(munis)),
+        "municipalities": len(munis),
         "cities_with_welfare_office": int((~no_office).sum()),
         "population_total": int(np.nansum(munis["population"].to_numpy(float))),
-        "towns_villages_without_welfare_office": int(len(tv)),
+        "towns_villages_without_welfare_office": len(tv),
         "population_without_welfare_office": int(np.nansum(tv["population"].to_numpy(float))),
         "population_unknown_codes": sorted(munis.loc[munis["population"].isna(), "code"].tolist()),
         "excluded": [{"code": e.get("code"), "name": e.get("name"), "reason": e.get("reason")}
                      for e in region.manifest.get("excluded", [])],
-        "candidate_sites": int(len(sites)),
-        "demand_points": int(len(d)),
+        "candidate_sites": len(sites),
+        "demand_points": len(d),
     }
     row["share_without_welfare_office"] = _num(row["population_without_welfare_office"] / row["population_total"], 4) \
         if row["population_total"] else None
@@ -256,25 +258,25 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
         city_cols = np.flatnonzero(sites["muni_code"].astype(str).isin(set(munis.loc[~no_office, "code"])).to_numpy())
         if city_cols.size:
             cov = coverage(w, D[:, city_cols], mcodes, thresholds, method=M[:, city_cols])
-            row["baseline_within"] = {f"{int(t)}": int(round(cov.within[t]["population"])) for t in thresholds}
+            row["baseline_within"] = {f"{int(t)}": int(np.rint(cov.within[t]["population"])) for t in thresholds}
             row["baseline_share"] = {f"{int(t)}": _num(cov.within[t]["share"], 4) for t in thresholds}
             row["baseline_mean_min"] = _num(cov.mean_min, 1)
             row["baseline_max_min"] = _num(cov.max_min, 1)
-            row["baseline_unreachable_population"] = int(round(cov.unreachable_population))
+            row["baseline_unreachable_population"] = int(np.rint(cov.unreachable_population))
         else:
             row.update({"baseline_within": dict(empty), "baseline_share": dict(empty), "baseline_mean_min": None,
-                        "baseline_max_min": None, "baseline_unreachable_population": int(round(w.sum()))})
+                        "baseline_max_min": None, "baseline_unreachable_population": int(np.rint(w.sum()))})
         reach_any = np.isfinite(D).any(axis=1)
-        row["unreachable_population"] = int(round(w[~reach_any].sum()))
+        row["unreachable_population"] = int(np.rint(w[~reach_any].sum()))
         # LSCP per threshold, exact on the de-duplicated coverage rows
         row["lscp_hubs"], row["lscp_uncoverable_population"], solvers = {}, {}, set()
         for t in thresholds:
             Dr, wr = _lscp_rows(D, w, t)
             with _quiet_stdout():  # HiGHS prints a banner on fd 1 even with msg=False (would break --json)
                 res = LSCP(Dr, wr, t, site_ids=site_ids, method="exact", time_limit_s=float(st.get("lscp_time_limit_s", 120))).solve()
-            row["lscp_hubs"][f"{int(t)}"] = int(len(res.new))
+            row["lscp_hubs"][f"{int(t)}"] = len(res.new)
             unc = ~(Dr <= t).any(axis=1)
-            row["lscp_uncoverable_population"][f"{int(t)}"] = int(round(wr[unc].sum()))
+            row["lscp_uncoverable_population"][f"{int(t)}"] = int(np.rint(wr[unc].sum()))
             solvers.add(f"{res.method}: {res.solver}" + (f" ({'; '.join(res.notes)})" if res.notes else ""))
         row["lscp_solver"] = "; ".join(sorted(solvers))
         # p-median p = 1, 2, 3 over all candidate sites (no fixed hubs)
@@ -291,7 +293,7 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
                 "hub_names": [str(sites.loc[c, "name"]) for c in res.new],
                 "mean_min": _num(res.mean_min, 1),
                 "max_min": _num(am[ok].max(), 1) if ok.any() else None,
-                "unreachable_population": int(round(w[~ok].sum())),
+                "unreachable_population": int(np.rint(w[~ok].sum())),
                 "gap": _num(res.gap, 4),
             }
         row["method"] = _scope_method(tm, scope, keep)
@@ -356,10 +358,14 @@ def _write_cache(cache_dir: Path, code: str, key: str, row: dict) -> None:
     from geo.atomic import write_json_atomic
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    for old in cache_dir.glob(f"{code}-*.json"):  # one entry per prefecture: older keys are stale
-        if old.name != f"{code}-{key}.json":
-            old.unlink(missing_ok=True)
     write_json_atomic(_cache_path(cache_dir, code, key), {"format": "madoguchi-national-row", "key": key, "row": row})
+    # keep the newest CACHE_KEEP entries per prefecture (other settings / code versions); older ones go
+    # (only files this module wrote: name <code>-<24 hex>.json and the format marker inside)
+    mine = [f for f in cache_dir.glob(f"{code}-*.json") if re.fullmatch(rf"{code}-[0-9a-f]{{24}}\.json", f.name)
+            and _read_cache(f) is not None]
+    mine.sort(key=lambda f: f.stat().st_mtime_ns, reverse=True)
+    for old in mine[CACHE_KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 def _connect(workers: int | None, scheduler: str | None):
@@ -449,10 +455,7 @@ def run_national(prefs: Iterable[str] | None = None, *, workers: int | None = No
             code_of = {f.key: c for f, c in zip(futs, todo)}
             for fut in as_completed(futs):
                 c = code_of[fut.key]
-                try:
-                    row = fut.result()
-                except MadoguchiError:
-                    raise
+                row = fut.result()  # a MadoguchiError raised in the task reaches the CLI as one line
                 task_seconds[c] = row.pop("_seconds", None)
                 rows[c] = row
                 _write_cache(cdir, c, keys[c], row)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import io
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -65,13 +66,15 @@ def national_table(rows: list[dict]) -> Table:
         if c in _FORMATS["pct"]:
             df[c] = df[c].astype(float) * 100.0
     df["method"] = df["method"].map(lambda m: _METHOD_JA.get(m, m))
-    total = {c: None for c in df.columns}
+    total: dict[str, object] = {c: None for c in df.columns}
     total.update({"pref_code": "", "pref_name": "全国"})
     for c in ("municipalities", "population_total", "towns_villages_without_welfare_office",
-              "population_without_welfare_office", "baseline_unreachable_population", "unreachable_population", "lscp_hubs_30", "lscp_hubs_45", "lscp_hubs_60"):
+              "population_without_welfare_office", "baseline_unreachable_population", "unreachable_population",
+              "lscp_hubs_30", "lscp_hubs_45", "lscp_hubs_60"):
         total[c] = float(pd.to_numeric(df[c], errors="coerce").sum())
-    total["share_without_welfare_office"] = (100.0 * total["population_without_welfare_office"] / total["population_total"]
-                                             if total["population_total"] else None)
+    pw = float(pd.to_numeric(df["population_without_welfare_office"], errors="coerce").sum())
+    pt = float(pd.to_numeric(df["population_total"], errors="coerce").sum())
+    total["share_without_welfare_office"] = 100.0 * pw / pt if pt else None
     df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
     cols = [c for c in COLUMN_LABELS if c in df.columns]
     df = df[cols].rename(columns=COLUMN_LABELS)
@@ -161,7 +164,8 @@ def _classify(x: float, breaks: list[float]) -> int:
         return -1
     if len(breaks) == 1:
         return 0
-    return int(min(np.searchsorted(breaks, x, side="right") - 1, len(breaks) - 2))
+    k = int(np.searchsorted(breaks, x, side="right")) - 1
+    return min(k, len(breaks) - 2)
 
 
 def _fmt_break(x: float, color_by: str) -> str:
@@ -176,7 +180,7 @@ def _legend_items(breaks: list[float], color_by: str) -> list[tuple[str, str]]:
     if len(breaks) <= 1:
         return [(PALETTE[0], _fmt_break(breaks[0], color_by) if breaks else "—")]
     return [(PALETTE[min(i, len(PALETTE) - 1)], f"{_fmt_break(a, color_by)}〜{_fmt_break(b, color_by)}")
-            for i, (a, b) in enumerate(zip(breaks[:-1], breaks[1:]))]
+            for i, (a, b) in enumerate(itertools.pairwise(breaks))]
 
 
 def outlines_frame(result):
@@ -231,7 +235,7 @@ def national_map_png(result, color_by: str, *, highlight: str | None = None, dpi
 
     setup_matplotlib()
     fig = Figure(figsize=(7.0, 7.5))
-    ax = fig.add_axes([0.02, 0.06, 0.96, 0.92])
+    ax = fig.add_axes((0.02, 0.06, 0.96, 0.92))
     draw_national_map(ax, result, color_by, highlight=highlight)
     fig.text(0.02, 0.015, "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成 / 総務省統計局「令和2年国勢調査 人口速報集計」",
              fontsize=5.5, color="#333333")
@@ -270,8 +274,8 @@ def national_pdf_bytes(result, color_by: str = "population_without_welfare_offic
             fig.text(P._x(x0 + half - 0.15), P._y(top + r * lh), value, fontsize=9, va="top", ha="right")
         top += n_left * lh + 0.1
         bottom = P.A4[1] - P.MARGIN_B - 0.4
-        ax = fig.add_axes([P._x(P.MARGIN_L), (P.A4[1] - bottom) / P.A4[1], (P.A4[0] - P.MARGIN_L - P.MARGIN_R) / P.A4[0],
-                           (bottom - top) / P.A4[1]])
+        ax = fig.add_axes((P._x(P.MARGIN_L), (P.A4[1] - bottom) / P.A4[1], (P.A4[0] - P.MARGIN_L - P.MARGIN_R) / P.A4[0],
+                           (bottom - top) / P.A4[1]))
         draw_national_map(ax, result, color_by)
         P._text_block(fig, bottom + 0.05, [d.credit_line], fontsize=6)
         doc.save(fig)
@@ -329,8 +333,8 @@ def national_html(result, color_by: str = "population_without_welfare_office") -
 
     d = _report_data(result, color_by)
     e = _html.escape
-    parts = [f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{e(d.title)}</title>'
-             f"<style>{_CSS}</style></head><body><h1>{e(d.title)}</h1>",
+    parts = [(f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{e(d.title)}</title>'
+              f"<style>{_CSS}</style></head><body><h1>{e(d.title)}</h1>"),
              f'<p class="meta">作成日: {e(d.date)}　対象: {e(d.region_name)}　移動時間の算出方法: {e(d.method_label)}</p>']
     for w in d.warnings:
         parts.append(f'<div class="warn">{e(w)}</div>')
