@@ -15,7 +15,7 @@ import pytest
 
 from geo.paths import data_root
 from geo.population import read_population
-from geo.prefectures import PREFECTURES, pref_name
+from geo.prefectures import PREFECTURES, list_prefectures, pref_name
 from geo.region import NO_CENSUS_CODES, Region, build_region, find_sources
 
 _BUILT: dict[str, Region] = {}
@@ -43,6 +43,9 @@ def test_geo_lists_all_47_prefectures_with_names():
     assert sorted(PREFECTURES) == [f"{i:02d}" for i in range(1, 48)]
     assert pref_name("13") == "東京都" and pref_name("01") == "北海道" and pref_name("47") == "沖縄県"
     assert all(pref_name(c).endswith(("都", "道", "府", "県")) for c in PREFECTURES)
+    picker = list_prefectures()
+    assert [p["code"] for p in picker] == sorted(PREFECTURES) and all(p["has_data"] for p in picker)
+    assert picker[12] == {"code": "13", "name": "東京都", "romaji": "tokyo", "has_data": True}
 
 
 @pytest.mark.parametrize("code", sorted(PREFECTURES))
