@@ -28,16 +28,16 @@ JAPAN_CRS = "+proj=lcc +lat_1=30 +lat_2=40 +lat_0=36 +lon_0=136 +x_0=0 +y_0=0 +e
 PALETTE = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
 
 COLUMN_LABELS = {
-    "pref_code": "コード", "pref_name": "都道府県", "municipalities": "市区町村数", "population_total": "人口",
-    "towns_villages_without_welfare_office": "福祉事務所のない町村数", "population_without_welfare_office": "町村の人口",
-    "share_without_welfare_office": "町村人口の割合(%)",
-    "baseline_share_30": "市まで30分以内(%)", "baseline_share_45": "市まで45分以内(%)", "baseline_share_60": "市まで60分以内(%)",
-    "baseline_within_30": "市まで30分以内(人)", "baseline_within_45": "市まで45分以内(人)", "baseline_within_60": "市まで60分以内(人)",
-    "baseline_mean_min": "市までの平均(分)",
-    "lscp_hubs_30": "全員30分に必要な拠点数", "lscp_hubs_45": "全員45分に必要な拠点数", "lscp_hubs_60": "全員60分に必要な拠点数",
-    "pmedian_mean_min_1": "1拠点の平均(分)", "pmedian_mean_min_2": "2拠点の平均(分)", "pmedian_mean_min_3": "3拠点の平均(分)",
-    "pmedian_max_min_1": "1拠点の最大(分)", "pmedian_max_min_2": "2拠点の最大(分)", "pmedian_max_min_3": "3拠点の最大(分)",
-    "baseline_unreachable_population": "市へ到達不能(人)", "unreachable_population": "どの候補地からも到達不能(人)",
+    "pref_code": "コード", "pref_name": "都道府県", "municipalities": "市区町村", "population_total": "人口",
+    "towns_villages_without_welfare_office": "対象町村", "population_without_welfare_office": "町村人口",
+    "share_without_welfare_office": "町村人口率(%)",
+    "baseline_share_30": "市30分内(%)", "baseline_share_45": "市45分内(%)", "baseline_share_60": "市60分内(%)",
+    "baseline_within_30": "市30分内(人)", "baseline_within_45": "市45分内(人)", "baseline_within_60": "市60分内(人)",
+    "baseline_mean_min": "市まで平均(分)",
+    "lscp_hubs_30": "拠点数30分", "lscp_hubs_45": "拠点数45分", "lscp_hubs_60": "拠点数60分",
+    "pmedian_mean_min_1": "p=1平均(分)", "pmedian_mean_min_2": "p=2平均(分)", "pmedian_mean_min_3": "p=3平均(分)",
+    "pmedian_max_min_1": "p=1最大(分)", "pmedian_max_min_2": "p=2最大(分)", "pmedian_max_min_3": "p=3最大(分)",
+    "baseline_unreachable_population": "市へ到達不能(人)", "unreachable_population": "候補地なし(人)",
     "method": "算出方法",
 }
 _FORMATS = {"int": ("municipalities", "population_total", "towns_villages_without_welfare_office",
@@ -81,8 +81,10 @@ def national_table(rows: list[dict]) -> Table:
     formats = {COLUMN_LABELS[c]: k for k, cs in _FORMATS.items() for c in cs if c in cols}
     return Table(key="national", title="都道府県別の比較", df=df, formats=formats,
                  pdf_columns=[COLUMN_LABELS[c] for c in _PDF_COLUMNS if c in cols],
-                 note="対象: 各都道府県の福祉事務所を設置していない町村（県が所管）の人口。"
-                      "拠点数は候補地（各市町村の役場代替点）から選ぶ最少数（LSCP）、平均・最大は p-median の拠点 p=1〜3。")
+                 note="対象町村 = 福祉事務所を設置していない町村（県が所管）。市N分内 = 最寄りの福祉事務所設置市（役場代替点）まで"
+                      "N分以内の町村人口。拠点数N分 = N分以内に到達できる人全員をカバーする最少拠点数（LSCP、候補地は各市町村の"
+                      "役場代替点）。p=k 平均・最大 = 拠点k か所（p-median）の平均・最大時間（到達可能な人のみ）。市へ到達不能 = "
+                      "市のない島など（時間に含めず計上）。候補地なし = どの候補地からも到達不能。")
 
 
 def _sources_assumptions(result) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -117,15 +119,19 @@ def _sources_assumptions(result) -> tuple[list[dict], list[tuple[str, str]]]:
 
 def _report_data(result, color_by: str) -> ReportData:
     t = result.totals()
+    bu = int(sum(r.get("baseline_unreachable_population") or 0 for r in result.rows))
     sources, assumptions = _sources_assumptions(result)
     methods = sorted({_METHOD_JA.get(r.get("method"), r.get("method")) for r in result.rows})
     headline = [("都道府県", f"{len(result.rows)}"), ("市区町村", f"{t['municipalities']:,}"),
                 ("人口", f"{t['population_total']:,} 人"),
                 ("福祉事務所のない町村", f"{t['towns_villages_without_welfare_office']:,}"),
                 ("その人口", f"{t['population_without_welfare_office']:,} 人"),
-                ("到達不能人口", f"{t['unreachable_population']:,} 人"),
+                ("市へ到達不能（島など）", f"{bu:,} 人"),
+                ("どの候補地からも到達不能", f"{t['unreachable_population']:,} 人"),
                 ("地図の色分け", COLUMN_LABELS.get(color_by, color_by))]
     warnings = []
+    if bu:
+        warnings.append(f"福祉事務所設置市と陸続きでない町村の人口が {bu:,} 人います（市のない島など。時間には含めず別計上）。")
     if t["unreachable_population"]:
         warnings.append(f"どの候補地からも到達できない人口が {t['unreachable_population']:,} 人います（離島など、時間には含めず別計上）。")
     return ReportData(
