@@ -382,9 +382,34 @@ def _connect(workers: int | None, scheduler: str | None):
     n = int(workers if workers is not None else cores)
     if n < 1:
         raise ParameterError(f"--workers は 1 以上にしてください: {workers}", f"--workers must be >= 1: {workers}")
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=40)
+    with _no_main_reimport():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=40)
     return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _no_main_reimport():
+    """Start worker processes without re-running the caller's __main__ file.
+
+    multiprocessing's spawn re-executes `__main__.__file__` in every child. The tasks are plain
+    functions of this module (imported by name), so the children never need the caller's script;
+    re-running it breaks when __main__ is a generated script (e.g. Streamlit's AppTest) or a
+    script without an `if __name__ == "__main__"` guard. `python -m madoguchi` is unaffected.
+    """
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    if main is None or path is None or spec is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def run_national(prefs: Iterable[str] | None = None, *, workers: int | None = None, scheduler: str | None = None,
