@@ -31,9 +31,9 @@ def _cli(*args, check_json=True):
 @pytest.fixture(scope="module")
 def towns(ibaraki_region):
     """Site ids of the default stops: candidate sites of the towns/villages without a welfare office."""
-    from madoguchi.commands.outreach import _stops
+    from madoguchi.planning import default_stops
 
-    return set(_stops(ibaraki_region, None)["site_id"].astype(str))
+    return set(default_stops(ibaraki_region)["site_id"].astype(str))
 
 
 @pytest.fixture(scope="module")

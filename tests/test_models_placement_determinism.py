@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from madoguchi import planning_io as io
+from madoguchi import planning as io
 from models.placement import PCenter, PMedian, SearchBudget, solve
 
 
