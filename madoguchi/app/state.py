@@ -271,19 +271,31 @@ def outreach_bases(region, sc: Scenario) -> list[str]:
     return list(dict.fromkeys(on_site + ids))
 
 
-def plan_outreach(region, sc: Scenario, *, base: str, service_min: float, day: str, frequency: str,
-                  month: str | None, teams: int) -> dict:
+def plan_outreach(region, sc: Scenario, *, base: str | None = None, service_min: float, day: str, frequency: str,
+                  month: str | None, teams: int, bases: list[str] | None = None, blocks: int | None = None) -> dict:
     """The scenario's outreach section for these options (`madoguchi.planning.outreach`): routes
-    and monthly calendar from `base` (a site id) to the towns and villages without a welfare
-    office; codes and numbers only, worded by the page in either language. `sc` is the scenario
-    whose hubs "plan from every hub" will use (the next outreach option)."""
+    and monthly calendar to the towns and villages without a welfare office; codes and numbers
+    only, worded by the page in either language.
+
+    `bases` (site ids of the scenario's hubs) plans from those hubs together (each its own teams
+    and calendar; a hub moved off a site keeps its own position); `base` (any site id) plans from
+    one site. `blocks` = K splits the stops into K blocks (within each hub's area). The route
+    search stops at a number of solutions (same input, same routes); no time limit is set."""
     from madoguchi.planning.outreach import outreach_section, run_outreach
     from madoguchi.planning.store import json_clean
 
-    out = run_outreach(region, base, service_min=service_min, day=day, frequency=frequency, month=month,
-                       teams=teams, time_limit_s=1.0, links=current_links(region))
-    if out.get("plan"):
-        out["plan"].setdefault("base_site_id", base)
+    kw = dict(service_min=service_min, day=day, frequency=frequency, month=month, teams=teams,
+              blocks=int(blocks) if blocks else None, time_limit_s=None, links=current_links(region))
+    if bases:
+        by_id = {h.site_id: h for h in sc.hubs}
+        hubs = [by_id[b] for b in bases if b in by_id]
+        rest = [b for b in bases if b not in by_id]  # a site id that is not a hub of the scenario
+        out = (run_outreach(region, hubs=hubs, **kw) if not rest
+               else run_outreach(region, bases=[h.site_id for h in hubs] + rest, **kw))
+    else:
+        out = run_outreach(region, base, **kw)
+        if out.get("plan"):
+            out["plan"].setdefault("base_site_id", base)
     return json_clean(outreach_section(out))
 
 
