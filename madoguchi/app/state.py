@@ -32,6 +32,7 @@ PAGES = [  # (file, url path, title key, icon)
     ("pages/4_outreach.py", "outreach", "page_outreach", ":material/directions_car:"),
     ("pages/5_partnership.py", "partnership", "page_partnership", ":material/handshake:"),
     ("pages/6_report.py", "report", "page_report", ":material/description:"),
+    ("pages/7_presentation.py", "presentation", "page_presentation", ":material/co_present:"),
 ]
 
 # --------------------------------------------------------------------------- session basics

@@ -1,0 +1,117 @@
+"""発表用表示 / Presentation: one screen for a council room — a large map and the key figures in large
+type, no sidebar, and a print layout (A4 landscape, no Streamlit chrome).
+
+Every number comes from the same coverage path as the coverage page and the reports
+(`madoguchi.planning.coverage.coverage_view` via the app state); the map is the scenario's hubs,
+their reach areas at the chosen time and the municipalities, fitted to the region.
+"""
+import streamlit as st
+from streamlit_folium import st_folium
+
+from madoguchi import maps
+from madoguchi.app import state as S
+from madoguchi.app import widgets as W
+from madoguchi.i18n import fmt_minutes, fmt_pct, fmt_people, fmt_threshold, paren, pref_name, t
+
+# Screen: no sidebar, no header, large figures. Print: A4 landscape, only the heading, figures and map.
+STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="collapsedControl"],
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], footer {display: none !important;}
+.block-container {padding-top: 1rem !important; max-width: 100% !important;}
+[data-testid="stMetricValue"] {font-size: 3.2rem !important; line-height: 1.1 !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.25rem !important;}
+[data-testid="stMetricDelta"] {font-size: 1.2rem !important;}
+h1 {font-size: 2.4rem !important;}
+@media print {
+  @page {size: A4 landscape; margin: 8mm;}
+  html, body {-webkit-print-color-adjust: exact; print-color-adjust: exact;}
+  [data-testid="stSidebar"], header, footer, [data-testid="stToolbar"], [data-testid="stStatusWidget"],
+  [data-testid="stSelectbox"], [data-testid="stCaptionContainer"], [data-testid="stPageLink"],
+  .stButton, .stSelectbox {display: none !important;}
+  .block-container {padding: 0 !important; max-width: 100% !important;}
+  [data-testid="stMetricValue"] {font-size: 2.2rem !important;}
+  iframe {height: 150mm !important; width: 100% !important;}
+  [data-testid="stVerticalBlock"] {gap: 0.3rem !important;}
+}
+</style>"""
+
+MAP_HEIGHT = 680  # px: fills a 1080-line projector screen beside the figures
+
+
+def main_threshold(thresholds, chosen: float | None = None) -> float:
+    """The time shown in large type: the chosen one, else 30 min if in the scenario, else the second."""
+    ths = sorted(float(x) for x in thresholds)
+    if chosen is not None and float(chosen) in ths:
+        return float(chosen)
+    return 30.0 if 30.0 in ths else ths[min(1, len(ths) - 1)]
+
+
+def figures(region, cv, th: float, scope: str, L: str) -> None:
+    """The key figures, one per row, in large type."""
+    est = cv.methods == [1]
+    suffix = paren(t("estimate", L), L) if est else ""
+    st.metric(t("presentation_within", L, t=f"{th:g}"), fmt_pct(cv.share[th], L), fmt_people(cv.covered[th], L),
+              delta_color="off", delta_arrow="off", border=True)
+    st.metric(t("presentation_mean", L) + suffix, fmt_minutes(cv.mean_min, L) if cv.mean_min is not None else "—",
+              border=True)
+    st.metric(t("presentation_worst", L) + suffix, fmt_minutes(cv.max_min, L) if cv.max_min is not None else "—",
+              border=True)
+    st.metric(t("presentation_unreachable", L), fmt_people(cv.unreachable_population, L), border=True)
+    st.caption(W.basis_caption(region, cv, scope, L))
+
+
+def presentation_map(region, sc, th: float, L: str):
+    """The council-room map: municipalities, reach areas at `th` minutes, hubs, names (fitted to the region)."""
+    m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
+    maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.25)
+    if sc.hubs:
+        iso, est = S.isochrones(region, sc.hubs, [th])
+        maps.add_isochrones(m, iso, lang=L, estimate=est)
+    maps.add_labels(m, region.municipalities)
+    maps.add_hubs(m, sc.hubs, lang=L)
+    return m
+
+
+def _link(col, page: str, label: str, icon: str) -> None:
+    """A link to another page (skipped when this page runs on its own, without the app's pages)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        col.page_link(page, label=label, icon=icon)
+    except (StreamlitAPIException, KeyError):
+        pass
+
+
+def body(region):
+    from streamlit.errors import StreamlitAPIException
+
+    L = S.lang()
+    try:  # one screen: the sidebar starts collapsed (and is hidden by the page's CSS)
+        st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+    except StreamlitAPIException:  # an older Streamlit allows one call per run
+        pass
+    st.markdown(STYLE, unsafe_allow_html=True)
+    sc = S.scenario(region)
+    pref = pref_name(str(region.manifest.get("pref_code", "")), L, fallback=str(region.manifest.get("pref_name") or ""))
+    c1, c2, c3 = st.columns([4, 1, 1])
+    c1.markdown(f"## {sc.name}　—　{t('presentation_region', L, pref=pref, n=len(sc.hubs))}")
+    if not sc.hubs:
+        st.info(t("presentation_no_hubs", L))
+        _link(c3, "pages/2_placement.py", t("page_placement", L), ":material/add_location_alt:")
+        return
+    th = c2.selectbox(t("presentation_threshold", L), sorted(float(x) for x in sc.thresholds),
+                      index=sorted(float(x) for x in sc.thresholds).index(main_threshold(sc.thresholds)),
+                      format_func=lambda x: fmt_threshold(x, L), key="pr_threshold")
+    _link(c3, "pages/3_coverage.py", t("presentation_back", L), ":material/arrow_back:")
+    with st.spinner(t("computing_matrix", L)):
+        cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
+        m = presentation_map(region, sc, th, L)
+    left, right = st.columns([5, 2])
+    with left:
+        st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key="presentation_map")
+    with right:
+        figures(region, cv, th, sc.demand_scope, L)
+        st.caption(t("presentation_print", L))
+
+
+S.page("page_presentation", body)
