@@ -374,6 +374,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outreach_calendar_hub": ("月間カレンダー（{month}、{hub}）", "Monthly calendar ({month}, {hub})"),
     "outreach_legend_hub": ("ルート（{hub}）", "Routes ({hub})"),
     "outreach_total": ("合計: ルート {n} 本、1巡の運転 {drive}、最長のルート {longest}", "Total: {n} routes, {drive} driving per round, longest route {longest}"),
+    "computing_isochrones": ("到達圏を計算しています…", "Computing reach areas…"),
     "page_presentation": ("発表用表示", "Presentation"),
     "page_presentation_desc": ("会議室向けの1画面表示：大きな地図と主な数字、印刷はA4横。",
                                "One screen for the council room: a large map and the key figures; prints on A4 landscape."),
