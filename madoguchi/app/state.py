@@ -17,7 +17,7 @@ import streamlit as st
 
 from core.errors import MadoguchiError
 from geo.paths import regions_dir
-from madoguchi.i18n import pref_name, t
+from madoguchi.i18n import t
 from madoguchi.planning.scenario import Hub, Scenario
 
 log = logging.getLogger("madoguchi.app")
@@ -119,10 +119,12 @@ def build_region_for(pref_code: str, progress=None, *, boundaries=None, roads=No
 
 def current_region():
     """The region chosen in the sidebar, building the default Ibaraki bundle on first start."""
-    path = st.session_state.get(wkey("region_pick")) or st.session_state.get("_region_path")
     regions = available_regions()
-    if path and any(r["path"] == path for r in regions):
-        return load_region(path)
+    # the picker's choice (this run), else the last built one chosen (a prefecture not built yet is
+    # chosen in the picker while its build button is shown: the page keeps the last region)
+    for path in (st.session_state.get(wkey("region_pick")), st.session_state.get("_region_path")):
+        if path and any(r["path"] == path for r in regions):
+            return load_region(path)
     if not regions:
         with st.spinner(t("loading_region", lang())):
             reg = ensure_default_region()
@@ -350,13 +352,16 @@ def sidebar(region=None) -> None:
     _nav_links(L)
     regions = available_regions()
     if regions:
+        from madoguchi.app.regions import region_picker
+
         paths = [r["path"] for r in regions]
-        labels = {r["path"]: _region_label(r, L) for r in regions}
         cur = st.session_state.get("_region_path")
         if cur not in paths:
             cur = next((r["path"] for r in regions if r.get("pref_code") == DEFAULT_PREF), paths[0])
-        st.session_state["_region_path"] = st.sidebar.selectbox(
-            t("region", L), paths, index=paths.index(cur), format_func=lambda p: labels.get(p, p), key=wkey("region_pick"))
+        # all 47 prefectures: built bundles, and the others built on demand with a progress bar
+        pick = region_picker(regions, cur, L, key=wkey("region_pick"))
+        if pick is not None:
+            st.session_state["_region_path"] = pick
     online = check_online()
     if "_basemap" not in st.session_state:
         st.session_state["_basemap"] = online
@@ -367,11 +372,6 @@ def sidebar(region=None) -> None:
     sc = st.session_state.get("scenario")
     if sc is not None and region is not None and sc.region == region.name:
         st.sidebar.markdown(f"**{t('scenario', L)}:** {sc.name}  \n{t('hubs', L)}: {len(sc.hubs)}")
-
-
-def _region_label(r: dict, L: str) -> str:
-    """'茨城県 (ibaraki-08)' / 'Ibaraki (ibaraki-08)' for the region picker."""
-    return f"{pref_name(str(r.get('pref_code', '')), L, fallback=str(r.get('pref_name') or ''))} ({r['name']})"
 
 
 def _nav_links(L: str) -> None:
