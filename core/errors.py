@@ -18,11 +18,14 @@ class MadoguchiError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "ja") -> str:
-        """The message in `lang` ('ja' or anything else for English), prefixed by the path if any."""
+        """The message in `lang` ('ja', else English) on one line, prefixed by the path if any.
+
+        Line breaks inside user text (e.g. a name) become spaces.
+        """
         text = self.ja if lang == "ja" else self.en
         if self.path:
-            return f"{self.path}: {text}"
-        return text
+            text = f"{self.path}: {text}"
+        return " ".join(str(text).splitlines())
 
 
 class InputFileError(MadoguchiError):

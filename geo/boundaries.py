@@ -53,7 +53,9 @@ def _looks_right(df: pd.DataFrame) -> bool:
 
 
 def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
-    raw = path.read_bytes()
+    from geo.readers import read_bytes_checked
+
+    raw = read_bytes_checked(path, "境界ファイル", "boundary file", max_bytes=MAX_BOUNDARY_BYTES, text=False)
     if not raw.strip():
         raise _err(path, "ファイルが空です。", "the file is empty")
     if encoding:
@@ -73,16 +75,15 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
                    f"cannot decode the file (tried {', '.join(tries)}); pass --encoding")
     try:
         obj = json.loads(text)
+    except RecursionError:
+        raise _err(path, "GeoJSON として読めません（入れ子が深すぎます）。", "not GeoJSON (nested too deeply)") from None
     except ValueError as e:
         raise _err(path, f"GeoJSON として読めません（JSON の誤り: {e}）。", f"not GeoJSON (invalid JSON: {e})")
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
         raise _err(path, "GeoJSON の FeatureCollection ではありません。", "not a GeoJSON FeatureCollection")
     if not obj["features"]:
         raise _err(path, "地物が 1 件もありません。", "the file has no features")
-    crs = "EPSG:4326"
-    name = ((obj.get("crs") or {}).get("properties") or {}).get("name")
-    if name and ("6668" in name or "4612" in name):
-        crs = "EPSG:6668" if "6668" in name else "EPSG:4612"
+    crs = _declared_crs(obj, path)
     try:
         gdf = gpd.GeoDataFrame.from_features(obj["features"], crs=crs)
     except Exception as e:  # malformed geometries
@@ -161,13 +162,97 @@ def _ogr_encoding(src: str) -> str:
     return {"UTF-8": "utf-8"}.get(enc, enc)
 
 
+# ----------------------------------------------------------------------------- validation (no silent wrong answers)
+
+MAX_BOUNDARY_BYTES = 2 << 30  # 2 GB: the whole-country N03 fits
+JAPAN_LON = (122.0, 154.5)  # Yonaguni .. Minamitorishima, degrees
+JAPAN_LAT = (20.0, 46.0)  # Okinotorishima .. Benten-jima
+
+
+def _declared_crs(obj: dict, path) -> str:
+    """The CRS a GeoJSON declares (old-style "crs" member), default EPSG:4326 (RFC 7946)."""
+    c = obj.get("crs")
+    if not c:
+        return "EPSG:4326"
+    name = ((c.get("properties") or {}).get("name")) if isinstance(c, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise _err(path, "GeoJSON の crs の指定を読めません。", "cannot read the GeoJSON's crs member")
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if "CRS84" in name.upper():
+        return "EPSG:4326"
+    try:
+        crs = CRS.from_user_input(name)
+    except CRSError:
+        raise _err(path, f"GeoJSON の座標参照系 {name} を解釈できません。", f"unknown coordinate reference system {name}") from None
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path) -> None:
+    """Refuse boundaries whose coordinates (after reprojection to EPSG:4326) are not lon/lat in Japan.
+
+    A projected file without a declared CRS (e.g. EPSG:6677 metres read as degrees) lands here.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Boundaries in EPSG:4326.
+    path : path-like
+        For the message.
+
+    Raises
+    ------
+    InputFileError
+    """
+    geoms = gdf.geometry
+    ok = np.array([g is not None and not g.is_empty for g in geoms.values], dtype=bool)
+    if not ok.any():
+        return
+    b = geoms[ok].total_bounds  # minx, miny, maxx, maxy
+    if not np.all(np.isfinite(b)) or b[0] < JAPAN_LON[0] or b[2] > JAPAN_LON[1] or b[1] < JAPAN_LAT[0] or b[3] > JAPAN_LAT[1]:
+        raise _err(path,
+                   f"座標が日本の経度・緯度ではありません（範囲 {b[0]:.4g},{b[1]:.4g} – {b[2]:.4g},{b[3]:.4g}）。"
+                   "平面直角座標系などの場合は座標参照系 (CRS) を宣言したファイルにしてください。",
+                   f"coordinates are not longitude/latitude in Japan (extent {b[0]:.4g},{b[1]:.4g} – {b[2]:.4g},{b[3]:.4g}); "
+                   "for projected data (e.g. EPSG:6677) the file must declare its CRS")
+
+
+def check_duplicate_codes(raw: gpd.GeoDataFrame, path) -> None:
+    """Refuse a municipality code shared by features with different names (a broken or edited file).
+
+    Several features of one municipality (its islands) share code and name and are merged;
+    one code under two names would merge two places and lose one's population.
+
+    Raises
+    ------
+    InputFileError
+        Naming up to five codes and their names.
+    """
+    if CODE_COL not in raw.columns:
+        return
+    codes = [_norm_code(v) for v in raw[CODE_COL]]
+    names = ["/".join(_s(raw[c].iloc[i]) for c in ("N03_003", "N03_004", "N03_005") if c in raw.columns)
+             for i in range(len(raw))]
+    seen: dict[str, set[str]] = {}
+    for c, n in zip(codes, names):
+        if c:
+            seen.setdefault(c, set()).add(n)
+    dup = {c: sorted(ns) for c, ns in seen.items() if len(ns) > 1}
+    if dup:
+        items = [f"{c}（{'、'.join(x.strip('/') for x in ns[:4])}{' ほか' if len(ns) > 4 else ''}）" for c, ns in sorted(dup.items())[:5]]
+        items_en = [f"{c} ({', '.join(x.strip('/') for x in ns[:4])}{' ...' if len(ns) > 4 else ''})" for c, ns in sorted(dup.items())[:5]]
+        raise _err(path, f"同じ市区町村コードが別の名称の地物に使われています: {'；'.join(items)}",
+                   f"one municipality code is used by features with different names: {'; '.join(items_en)}")
+
+
 def read_raw(path: str | Path, encoding: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
     """Read an N03 file as it is (all rows), returning (GeoDataFrame in EPSG:4326, encoding used)."""
+    from geo.readers import check_readable_file
+
     path = Path(path)
-    if not path.exists():
-        raise _err(path, "境界ファイルが見つかりません。", "boundary file not found")
-    if path.is_dir():
-        raise _err(path, "境界ファイルではなくフォルダです。", "expected a boundary file, got a folder")
+    check_readable_file(path, "境界ファイル", "boundary file", max_bytes=MAX_BOUNDARY_BYTES)
     ext = path.suffix.lower()
     if ext in (".json", ".geojson"):
         gdf, used = _read_geojson(path, encoding)
@@ -184,6 +269,7 @@ def read_raw(path: str | Path, encoding: str | None = None) -> tuple[gpd.GeoData
         gdf = gdf.set_crs("EPSG:4326")
     elif gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
+    check_lonlat_in_japan(gdf, path)
     if not _looks_right(gdf):
         raise _err(path, f"都道府県名（N03_001）が読めません（文字化け？ 例: {gdf['N03_001'].dropna().astype(str).head(1).tolist()}）。--encoding を指定してください。",
                    "prefecture names (N03_001) are unreadable (wrong encoding?); pass --encoding")
@@ -222,6 +308,7 @@ def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = Non
     """
     path = Path(path)
     raw, used = read_raw(path, encoding)
+    check_duplicate_codes(raw, path)
     pref_ja = PREFECTURES[pref_code][0]
     excluded: list[dict] = []
     rows = []

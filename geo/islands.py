@@ -19,6 +19,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 LANDMASS_GAP_M = 50.0
+# A point farther than this from every municipality polygon is on no landmass: it gets its own
+# landmass label (negative, unique), so it is unreachable by the estimate (never a straight
+# line across the sea); a `--links` ferry/bridge ending near it can still reach it.
+OFF_LAND_KM = 5.0
 
 
 @dataclass
@@ -52,20 +56,23 @@ class Landmasses:
         lookup = {c: int(lab) for c, lab in zip(self.muni_codes, self.label)}
         return np.array([lookup.get(str(c), -1) for c in codes], dtype=np.int64)
 
-    def of_points(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+    def of_points(self, lon: ArrayLike, lat: ArrayLike, off_land_km: float = OFF_LAND_KM) -> np.ndarray:
         """Landmass of the municipality containing each point, else of the nearest one.
 
         Parameters
         ----------
         lon, lat : array_like
             Degrees.
+        off_land_km : float
+            A point farther than this (km) from every municipality is on no landmass.
 
         Returns
         -------
         numpy.ndarray
-            (n,) int64 landmass id.
+            (n,) int64 landmass id; a point on no landmass gets a unique negative label (-2, -3, ...).
         """
         import shapely
+        from shapely.ops import nearest_points
 
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
@@ -76,6 +83,15 @@ class Landmasses:
         idx = tree.query_nearest(pts, all_matches=False)
         out = np.full(lon.size, -1, dtype=np.int64)
         out[idx[0]] = self.label[idx[1]]
+        for i, g in zip(idx[0], idx[1]):
+            geom = self.geoms[g]
+            if shapely.contains_xy(geom, lon[i], lat[i]):
+                continue
+            q = nearest_points(geom, pts[i])[0]
+            p1, p2, l1, l2 = np.radians([lat[i], q.y, lon[i], q.x])
+            h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
+            if 2 * 6371.0088 * np.arcsin(np.sqrt(min(1.0, h))) > off_land_km:
+                out[i] = -2 - i  # on no landmass: unique label, equal to no other point's
         return out
 
     def of(self, lon: ArrayLike, lat: ArrayLike, codes: Iterable[Any] | None = None) -> np.ndarray:

@@ -18,6 +18,8 @@ import numpy as np
 from core.errors import InputFileError
 
 REQUIRED = ("from_lat", "from_lon", "to_lat", "to_lon", "minutes")
+MAX_LINKS = 2_000  # rows; far above any prefecture's ferries and bridges (cost grows as links^3, ~1 min here)
+MAX_LINKS_BYTES = 10 << 20
 
 
 @dataclass(frozen=True)
@@ -67,25 +69,33 @@ def _err(path, row: int | None, ja: str, en: str) -> InputFileError:
 
 def read_links(path: str | Path) -> Links:
     """Read and check a links CSV (UTF-8, BOM allowed). Every problem names its row."""
+    from geo.readers import read_bytes_checked
+
     p = Path(path)
+    raw = read_bytes_checked(p, "連絡路ファイル", "links file", max_bytes=MAX_LINKS_BYTES)
     try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except OSError as e:
-        raise InputFileError(f"連絡路ファイルを読めません ({e})", f"cannot read links file ({e})", path=p)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputFileError("連絡路ファイルが UTF-8 ではありません。", "links file is not UTF-8", path=p)
     return parse_links(text, source=str(p))
 
 
 def parse_links(text: str, source: str = "<links>") -> Links:
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_links(text, source)
+    except csv.Error as e:
+        raise _err(source, None, f"CSV として読めません ({e})", f"not a readable CSV ({e})") from None
+
+
+def _parse_links(text: str, source: str) -> Links:
+    reader = csv.DictReader(io.StringIO(text.replace("\x00", "")))
     cols = [c.strip() for c in (reader.fieldnames or [])]
     reader.fieldnames = cols
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
         raise _err(source, None, f"必要な列がありません: {', '.join(missing)}（必要: {','.join(REQUIRED)}[,name]）",
                    f"missing columns: {', '.join(missing)} (need {','.join(REQUIRED)}[,name])")
-    items = []
+    items: list[Link] = []
     for i, row in enumerate(reader, start=2):  # row 1 is the header
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # blank line
@@ -106,6 +116,8 @@ def parse_links(text: str, source: str = "<links>") -> Links:
                 raise _err(source, i, f"{c} が範囲外です: {vals[c]}", f"{c} out of range: {vals[c]}")
         if vals["minutes"] < 0:
             raise _err(source, i, f"minutes が負です: {vals['minutes']}", f"minutes is negative: {vals['minutes']}")
+        if len(items) >= MAX_LINKS:
+            raise _err(source, i, f"連絡路が多すぎます（上限 {MAX_LINKS:,} 件）", f"too many links (at most {MAX_LINKS:,})")
         items.append(Link(vals["from_lon"], vals["from_lat"], vals["to_lon"], vals["to_lat"], vals["minutes"],
                           (row.get("name") or "").strip()))
     if not items:

@@ -27,6 +27,26 @@ MAX_COLUMNS = 4000  # oldest columns beyond this are dropped when the file is re
 MAX_FILES = 8  # per kind: least recently used files beyond this are deleted (old speed tables)
 
 
+def user_cache_dir(cache_dir: str | Path) -> Path:
+    """Where a read-only bundle's cache goes instead.
+
+    Parameters
+    ----------
+    cache_dir : str or Path
+        The bundle's own (unwritable) cache folder.
+
+    Returns
+    -------
+    Path
+        ``$MADOGUCHI_CACHE`` or ``$XDG_CACHE_HOME/madoguchi`` (default ``~/.cache/madoguchi``), one
+        sub-folder per bundle path.
+    """
+    root = os.environ.get("MADOGUCHI_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "madoguchi")
+    tag = hashlib.sha256(str(Path(cache_dir).resolve()).encode()).hexdigest()[:16]
+    return Path(root) / "traveltime" / tag
+
+
 def base_key(engine: Any, origins: Any, cutoff_min: float | None, kind: str) -> str:
     """Cache-file key: hash of everything a time depends on except the destinations.
 
@@ -110,8 +130,11 @@ def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path |
     cache_dir = Path(cache_dir)
     key = base_key(engine, origins, cutoff_min, kind)
     path = cache_dir / f"{kind}-{key}.npz"
+    alt = user_cache_dir(cache_dir) / path.name
     keys = dest_keys(dests)
     stored = _read(path)
+    if stored is None and alt.is_file():  # a read-only bundle: its cache lives in the user's cache folder
+        path, stored = alt, _read(alt)
     if stored is not None:
         try:
             os.utime(path)  # mark as recently used
@@ -148,10 +171,16 @@ def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path |
             all_keys, all_min, all_meth = new_keys, part.minutes[:, first], part.method[:, first]
         if all_keys.size > MAX_COLUMNS:
             all_keys, all_min, all_meth = all_keys[-MAX_COLUMNS:], all_min[:, -MAX_COLUMNS:], all_meth[:, -MAX_COLUMNS:]
-        _write(path, all_keys, all_min, all_meth)
-        _prune(cache_dir, kind)
+        written = _write(path, all_keys, all_min, all_meth)
+        if not written and path != alt:
+            path = alt  # the bundle is read-only: keep the cache in the user's cache folder
+            written = _write(path, all_keys, all_min, all_meth)
+        if written:
+            _prune(path.parent, kind)
+        else:
+            path = None  # nowhere writable: the matrix is kept in memory only
     meta = engine.describe(cutoff_min)
-    meta["cache"] = {"used": True, "key": key, "file": str(path), "columns_read": int((~missing).sum()),
+    meta["cache"] = {"used": True, "key": key, "file": str(path) if path is not None else None, "columns_read": int((~missing).sum()),
                      "columns_computed": computed}
     return TravelMatrix(
         minutes=minutes, method=method,
@@ -171,21 +200,27 @@ def _read(path: Path):
         return None  # a damaged cache file is recomputed and overwritten
 
 
-def _write(path: Path, keys, minutes, method) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _write(path: Path, keys, minutes, method) -> bool:
+    """Write one cache file atomically; False (nothing raised) if the folder is not writable."""
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             np.savez(f, keys=keys, minutes=minutes, method=method)
         os.replace(tmp, path)
+        return True
     except OSError:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        # the cache is an optimisation: a read-only bundle still gets its matrix
+        return False  # the cache is an optimisation: a read-only bundle still gets its matrix
 
 
 def _prune(cache_dir: Path, kind: str) -> None:
-    files = sorted(cache_dir.glob(f"{kind}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    try:
+        files = sorted(cache_dir.glob(f"{kind}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
     for p in files[MAX_FILES:]:
         try:
             p.unlink()

@@ -36,9 +36,15 @@ class PopulationTable:
         return self.values.get(code, np.nan)
 
 
-def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """Read a text file as UTF-8 (BOM or not), else Shift-JIS (cp932). Returns (text, encoding)."""
-    raw = path.read_bytes()
+def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファイル",
+                what_en: str = "file") -> tuple[str, str]:
+    """Read a text file as UTF-8 (BOM or not), else Shift-JIS (cp932). Returns (text, encoding).
+
+    A folder, unreadable, binary or oversized file raises InputFileError (geo.readers).
+    """
+    from geo.readers import read_bytes_checked
+
+    raw = read_bytes_checked(path, what_ja, what_en)
     if encoding:
         try:
             return raw.decode(encoding), encoding
@@ -62,9 +68,7 @@ def read_csv_table(path: str | Path, what_ja: str, what_en: str, encoding: str |
     the path. Returns (table, encoding used).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputFileError(f"{what_ja}が見つかりません。", f"{what_en} not found", path=path)
-    text, used = decode_text(path, encoding)
+    text, used = decode_text(path, encoding, what_ja, what_en)
     if not text.strip():
         raise InputFileError(f"{what_ja}が空です。", f"the {what_en} is empty", path=path)
     try:

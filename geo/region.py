@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.atomic import atomic_directory, write_json_atomic
+from geo.atomic import atomic_directory, check_directory_target, recover_directory, write_json_atomic
 from core.errors import InputFileError
 from geo.paths import DEFAULT_REGIONS_DIR, data_root
 from geo.prefectures import PREFECTURES, normalize_pref_code, pref_romaji
@@ -98,15 +98,16 @@ class Region:
     def load(cls, path: str | Path) -> "Region":
         """Load a built bundle (GeoParquet + manifest; roads if present)."""
         path = Path(path)
+        recover_directory(path)  # a build killed mid-swap: put the old bundle back first
         mf = path / "manifest.json"
         if not mf.exists():
             raise InputFileError("地域データ（manifest.json）が見つかりません。先に madoguchi region build を実行してください。",
                                  "no region bundle here (manifest.json missing); run madoguchi region build first", path=path)
         try:
             manifest = json.loads(mf.read_text(encoding="utf-8"))
-        except ValueError as e:
-            raise InputFileError(f"manifest.json が壊れています: {e}", f"manifest.json is corrupt: {e}", path=mf)
-        if manifest.get("format") != FORMAT:
+        except (OSError, ValueError, RecursionError) as e:
+            raise InputFileError(f"manifest.json が壊れています: {e}", f"manifest.json is corrupt: {e}", path=mf) from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InputFileError("地域データの manifest ではありません。", "not a region manifest", path=mf)
         try:
             munis = gpd.read_parquet(path / "municipalities.parquet")
@@ -244,6 +245,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     if settings.demand_rule not in RULES:
         describe_rule(settings.demand_rule)
     out_dir = Path(out_dir) if out_dir else default_region_dir(code)
+    check_directory_target(out_dir)  # refuse a non-bundle folder, '.', '/', home ... before any work
     warnings: list[str] = []
 
     need_root = boundaries is None or population is None or settlements is None

@@ -6,6 +6,7 @@ must be able to say in council *why* a time is what it is. Defaults are justifie
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +36,11 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
 FALLBACK_SPEED_KMH = 20.0  # a road class not in the table
 
 
+def _in_range(v, lo: float, hi: float) -> bool:
+    """lo < v <= hi for a real (non-bool) finite number."""
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and lo < v <= hi
+
+
 @dataclass(frozen=True)
 class Settings:
     """Assumptions behind every travel time. All distances in metres, speeds in km/h."""
@@ -53,15 +59,33 @@ class Settings:
     # How a municipality's population is spread over its settlement points.
     demand_rule: str = "equal"
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
+        """Check every number is finite and in range; raise ParameterError naming the setting.
+
+        Speeds (km/h) must lie in (0, 300], `maxspeed_factor` in (0, 2], `snap_threshold_m` in
+        (0, 100 000] m, `circuity` in [1, 10]; `demand_rule` is a string.
+        """
+        if not isinstance(self.speeds_kmh, dict):
+            raise ParameterError("設定 speeds_kmh は {道路種別: 速度} の形にしてください。",
+                                 "setting speeds_kmh must be an object {road class: km/h}")
         for k, v in self.speeds_kmh.items():
-            if not (v > 0):
-                raise ParameterError(f"速度表の {k} が正の値ではありません: {v}", f"speed for {k} must be > 0: {v}")
-        for name in ("fallback_speed_kmh", "maxspeed_factor", "estimate_speed_kmh", "access_speed_kmh", "snap_threshold_m"):
-            if not (getattr(self, name) > 0):
-                raise ParameterError(f"設定 {name} は正の値でなければなりません。", f"setting {name} must be > 0")
-        if not (self.circuity >= 1.0):
-            raise ParameterError("迂回率 (circuity) は 1 以上でなければなりません。", "circuity must be >= 1")
+            if not _in_range(v, 0, 300):
+                raise ParameterError(f"速度表の {k} は 0 より大きく 300 km/h 以下の有限の数にしてください: {v!r}",
+                                     f"speed for {k} must be a finite number in (0, 300] km/h: {v!r}")
+        limits = {"fallback_speed_kmh": 300, "maxspeed_factor": 2, "estimate_speed_kmh": 300, "access_speed_kmh": 300,
+                  "snap_threshold_m": 100_000}
+        for name, hi in limits.items():
+            v = getattr(self, name)
+            if not _in_range(v, 0, hi):
+                raise ParameterError(f"設定 {name} は 0 より大きく {hi:g} 以下の有限の数にしてください: {v!r}",
+                                     f"setting {name} must be a finite number in (0, {hi:g}]: {v!r}")
+        c = self.circuity
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not (1.0 <= c <= 10.0):
+            raise ParameterError(f"迂回率 (circuity) は 1 以上 10 以下の数にしてください: {c!r}",
+                                 f"circuity must be a number in [1, 10]: {c!r}")
+        if not isinstance(self.demand_rule, str):
+            raise ParameterError(f"設定 demand_rule は文字列にしてください: {self.demand_rule!r}",
+                                 f"setting demand_rule must be a string: {self.demand_rule!r}")
         return self
 
     def speed_for(self, highway: str | None) -> float:
@@ -74,25 +98,40 @@ class Settings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "Settings":
+    def from_dict(cls, d: dict | None) -> Settings:
         if not d:
             return cls()
+        if not isinstance(d, dict):
+            raise ParameterError("設定は JSON オブジェクト {...} にしてください。", "settings must be a JSON object {...}")
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if "speeds_kmh" in known:
+            sp = known["speeds_kmh"]
+            if not isinstance(sp, dict):
+                raise ParameterError("設定 speeds_kmh は {道路種別: 速度} の形にしてください。",
+                                     "setting speeds_kmh must be an object {road class: km/h}")
             merged = dict(DEFAULT_SPEEDS_KMH)
-            merged.update({str(k): float(v) for k, v in known["speeds_kmh"].items()})
+            merged.update({str(k): v for k, v in sp.items()})
             known["speeds_kmh"] = merged
         return cls(**known).validate()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Settings":
+    def from_file(cls, path: str | Path) -> Settings:
         from core.errors import InputFileError
+        from geo.readers import read_bytes_checked
 
+        raw = read_bytes_checked(path, "設定ファイル", "settings file", max_bytes=10 << 20)
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise InputFileError(f"設定ファイルを読めません ({e})", f"cannot read settings file ({e})", path=path)
+            data = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as e:
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise InputFileError(f"設定ファイルが正しい JSON ではありません ({msg})", f"settings file is not valid JSON ({msg})",
+                                 path=path) from None
         return cls.from_dict(data)
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes).validate()
+
+
+def _reject_constant(name: str):
+    """json: NaN / Infinity are not numbers a setting may take."""
+    raise ValueError(f"{name} is not allowed (settings must be finite numbers)")

@@ -133,8 +133,13 @@ def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementR
         if code is None:
             res.files_unmatched.append(f.name)
             continue
+        from geo.readers import read_bytes_checked
+
+        raw = read_bytes_checked(f, "集落ファイル", "settlement file")
         try:
-            data = json.loads(f.read_text(encoding="utf-8-sig"))
+            data = json.loads(raw.decode("utf-8-sig"))
+        except RecursionError:
+            raise InputFileError("集落ファイルの JSON の入れ子が深すぎます。", "settlement file is nested too deeply", path=f) from None
         except (ValueError, UnicodeDecodeError) as e:
             raise InputFileError(f"集落ファイルを JSON として読めません: {e}", f"settlement file is not valid JSON: {e}", path=f) from e
         if not isinstance(data, list) or (data and not all(isinstance(x, dict) and "town" in x for x in data)):

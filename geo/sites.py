@@ -24,6 +24,91 @@ TOWNHALL_LABEL = "役場の代替点（大字代表点）"
 TOWNHALL_RULE_JA = "各市町村の大字・町丁目代表点のうち、人口加重重心に最も近い点を役場の代替点とする"
 TOWNHALL_RULE_EN = "the settlement point nearest the population-weighted centroid of the municipality's points stands in for the town hall"
 KINDS = ("candidate", "existing", "user")
+MAX_OUTSIDE_KM = 100.0  # a site up to this far outside the region is kept (flagged: neighbouring offices, offshore test points); farther is refused
+
+
+def _region_polygon(region):
+    """The land of a Region, a GeoDataFrame of municipalities, or a shapely geometry (EPSG:4326)."""
+    if hasattr(region, "union_polygon"):
+        return region.union_polygon()
+    if hasattr(region, "geometry") and not isinstance(region, shapely.Geometry):
+        return shapely.union_all(np.asarray(region.geometry.values))
+    return region
+
+
+def distance_outside_km(lon, lat, region) -> np.ndarray:
+    """Great-circle km from each point to the region's land (0 inside).
+
+    Parameters
+    ----------
+    lon, lat : float or array-like
+        Degrees (EPSG:4326).
+    region : Region, GeoDataFrame of municipalities, or shapely geometry
+
+    Returns
+    -------
+    numpy.ndarray of float (km); inf for non-finite coordinates
+    """
+    from shapely.ops import nearest_points
+
+    poly = _region_polygon(region)
+    lon = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat = np.atleast_1d(np.asarray(lat, dtype=float))
+    out = np.full(lon.shape, np.inf)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    if not ok.any() or poly is None or poly.is_empty:
+        return out
+    inside = shapely.contains_xy(poly, lon[ok], lat[ok])
+    d = np.zeros(int(ok.sum()))
+    for j in np.flatnonzero(~inside):
+        x, y = lon[ok][j], lat[ok][j]
+        q = nearest_points(poly, shapely.Point(x, y))[0]
+        p1, p2, l1, l2 = map(np.radians, (y, q.y, x, q.x))
+        h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
+        d[j] = 2 * 6371.0088 * np.arcsin(np.sqrt(min(1.0, h)))
+    out[ok] = d
+    return out
+
+
+def check_point_in_region(lon: float, lat: float, region, max_km: float = MAX_OUTSIDE_KM, name: str = "",
+                          path=None) -> float:
+    """Refuse a hub/site that lies far outside the region; return its distance outside (km, 0 inside).
+
+    Parameters
+    ----------
+    lon, lat : float
+        Degrees (EPSG:4326).
+    region : Region, GeoDataFrame of municipalities, or shapely geometry
+    max_km : float
+        Largest accepted distance outside the region's land, km (default 100).
+    name : str
+        The site's name, for the message.
+    path : path-like, optional
+        The file it came from, for the message.
+
+    Returns
+    -------
+    float
+        km outside the land (0 inside); a point within `max_km` is kept and should be flagged.
+
+    Raises
+    ------
+    ParameterError
+        Non-finite, out-of-range, or farther than `max_km` from the region.
+    """
+    from core.errors import ParameterError
+
+    d = float(distance_outside_km(lon, lat, region)[0])
+    label = f"{name} " if name else ""
+    if not np.isfinite(d):
+        raise ParameterError(f"{label}の座標が不正です（lon={lon}, lat={lat}）。",
+                             f"{label}has invalid coordinates (lon={lon}, lat={lat})", path=path)
+    if d > max_km:
+        raise ParameterError(
+            f"{label}（lon={lon}, lat={lat}）は地域から {d:,.0f} km 離れています（上限 {max_km:g} km）。座標か緯度経度の順を確認してください。",
+            f"{label}(lon={lon}, lat={lat}) is {d:,.0f} km outside the region (limit {max_km:g} km); check the coordinates "
+            "and their order", path=path)
+    return d
 
 
 def default_candidates(munis: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -160,6 +245,8 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
         if lat_s or lon_s:
             try:
                 lat, lon = float(lat_s), float(lon_s)
+                if not (np.isfinite(lat) and np.isfinite(lon)):
+                    raise ValueError(lat_s)
             except ValueError:
                 raise InputFileError(f"{line} 行目（{name}）: 緯度経度が数値ではありません（lat={lat_s}, lon={lon_s}）。",
                                      f"row {line} ({name}): lat/lon not numeric (lat={lat_s}, lon={lon_s})", path=path) from None
@@ -172,6 +259,8 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
         cap = str(r.get("capacity", "") or "").strip()
         try:
             capacity = float(cap) if cap else np.nan
+            if cap and not (np.isfinite(capacity) and capacity >= 0):
+                raise ValueError(cap)
         except ValueError:
             raise InputFileError(f"{line} 行目（{name}）: capacity が数値ではありません: {cap}", f"row {line}: capacity not numeric: {cap}", path=path) from None
         sid = str(r.get("site_id", "") or "").strip()
@@ -194,6 +283,16 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
             idx = out.index[ok][inside]
             out.loc[idx, "muni_code"] = out.loc[idx, "muni_code"].where(out.loc[idx, "muni_code"] != "", code)
     out["inside_region"] = out["inside_region"].astype(bool)
+    far = out["lon"].notna() & ~out["inside_region"]
+    if far.any():
+        dist = distance_outside_km(out.loc[far, "lon"], out.loc[far, "lat"], union)
+        for (idx, r), dkm in zip(out[far].iterrows(), dist):
+            if dkm > MAX_OUTSIDE_KM:
+                raise InputFileError(
+                    f"{idx + 2} 行目（{r['name']}）: 座標 lon={r['lon']}, lat={r['lat']} は地域から {dkm:,.0f} km 離れています"
+                    f"（上限 {MAX_OUTSIDE_KM:g} km）。座標か緯度経度の順を確認してください。",
+                    f"row {idx + 2} ({r['name']}): lon={r['lon']}, lat={r['lat']} is {dkm:,.0f} km outside the region "
+                    f"(limit {MAX_OUTSIDE_KM:g} km); check the coordinates and their order", path=path)
     geom = gpd.points_from_xy(out["lon"].fillna(0), out["lat"].fillna(0))
     geom = [g if has else None for g, has in zip(geom, ok)]  # no coordinates -> no geometry
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geom, crs="EPSG:4326"), crs="EPSG:4326")

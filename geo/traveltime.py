@@ -194,7 +194,8 @@ class TravelMatrix:
         return {k: getattr(self, k) for k in ("minutes", "method", "origin_snap_m", "dest_snap_m", "origin_on_network",
                                               "dest_on_network", "origin_landmass", "dest_landmass")}
 
-    def save(self, path: str | Path, row_ids: ArrayLike | None = None, col_ids: ArrayLike | None = None) -> Path:
+    def save(self, path: str | Path, row_ids: ArrayLike | None = None, col_ids: ArrayLike | None = None, *,
+             replace_policy: str = "any") -> Path:
         """Write the matrix atomically.
 
         Parameters
@@ -204,6 +205,9 @@ class TravelMatrix:
             method); minutes ``inf`` = unreachable.
         row_ids, col_ids : array_like, optional
             Ids of the origins / destinations (default: their indices).
+        replace_policy : str
+            geo.atomic policy: ``"madoguchi"`` for a user-named output (never replaces a file
+            Madoguchi did not write), ``"any"`` for internal files.
 
         Returns
         -------
@@ -213,9 +217,18 @@ class TravelMatrix:
         import os
         import tempfile
 
+        from geo.atomic import check_replace, replace_file
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        check_replace(path, replace_policy)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        except OSError as e:
+            from core.errors import MadoguchiError
+
+            raise MadoguchiError(f"出力先に書き込めません（{e.strerror}）", f"cannot write the output ({e.strerror})",
+                                 path=str(path)) from None
         os.close(fd)
         try:
             if path.suffix.lower() == ".parquet":
@@ -241,7 +254,7 @@ class TravelMatrix:
                     payload: dict[str, Any] = {"meta": np.array(json.dumps(self.meta, ensure_ascii=False, default=str)),
                                                **self.arrays(), **extra}
                     np.savez(f, **payload)
-            os.replace(tmp, path)
+            replace_file(tmp, path, replace_policy=replace_policy)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -358,7 +371,11 @@ class TravelTimeEngine:
                 self.link_nodes = np.column_stack([fs.node[ok], ts.node[ok]])
 
     def _build_portals(self):
-        """Link ends as portals between landmasses for estimate pairs (all-pairs over portals)."""
+        """Link ends as portals between landmasses for estimate pairs (all-pairs over portals).
+
+        Coincident link ends on one landmass are merged, so P = distinct link ends (<= 2 x links).
+        Memory O(P^2); time O(P^3) in compiled Floyd-Warshall (scipy), about 0.7 s for P = 1,000.
+        """
         s = self.settings
         k = len(self.links)
         if k == 0:
@@ -366,20 +383,28 @@ class TravelTimeEngine:
             self.portal_lm = np.zeros(0, dtype=np.int64)
             self.portal_dist = np.zeros((0, 0))
             return
+        from scipy.sparse.csgraph import shortest_path
+
         a = self.links.arrays()
-        plon = np.r_[a["from_lon"], a["to_lon"]]
-        plat = np.r_[a["from_lat"], a["to_lat"]]
-        plm = self._landmass_of(plon, plat)
-        P = 2 * k
-        d = np.full((P, P), np.inf)
+        lon2 = np.r_[a["from_lon"], a["to_lon"]]
+        lat2 = np.r_[a["from_lat"], a["to_lat"]]
+        lm2 = self._landmass_of(lon2, lat2)
+        keys = np.column_stack([np.round(lon2 * 1e7), np.round(lat2 * 1e7), lm2])
+        _, first, inv = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        inv = inv.ravel()
+        plon, plat, plm = lon2[first], lat2[first], lm2[first]
+        P = plon.size
         same = plm[:, None] == plm[None, :]
-        est = estimate_minutes(plon[:, None], plat[:, None], plon[None, :], plat[None, :], s)
-        d[same] = est[same]
-        idx = np.arange(k)
-        d[idx, idx + k] = np.minimum(d[idx, idx + k], a["minutes"])
-        d[idx + k, idx] = np.minimum(d[idx + k, idx], a["minutes"])
-        for m in range(P):  # Floyd-Warshall: a handful of portals
-            d = np.minimum(d, d[:, m:m + 1] + d[m:m + 1, :])
+        d = np.where(same, estimate_minutes(plon[:, None], plat[:, None], plon[None, :], plat[None, :], s), np.inf)
+        fi, ti = inv[:k], inv[k:]
+        np.minimum.at(d, (fi, ti), a["minutes"])
+        np.minimum.at(d, (ti, fi), a["minutes"])
+        # csgraph reads 0 as "no edge": a zero-minute hop becomes 1e-9 min
+        np.fill_diagonal(d, 0.0)
+        off = ~np.eye(P, dtype=bool)
+        d[off & (d <= 0)] = 1e-9
+        d = shortest_path(d, method="FW", directed=True)
+        np.fill_diagonal(d, 0.0)
         self.portal_lon, self.portal_lat, self.portal_lm, self.portal_dist = plon, plat, plm, d
 
     def _landmass_of(self, lon, lat, codes=None) -> np.ndarray:
@@ -444,15 +469,20 @@ class TravelTimeEngine:
         direct = np.where(same, est, np.inf)
         if self.portal_dist.size == 0:
             return direct, np.zeros(direct.shape, dtype=bool)
-        # origin -> portal p (same landmass) -> ... -> portal q -> destination (same landmass)
-        op = estimate_minutes(origins.lon[:, None], origins.lat[:, None], self.portal_lon[None, :], self.portal_lat[None, :], s)
-        op = np.where(origins.landmass[:, None] == self.portal_lm[None, :], op, np.inf)
-        a = np.min(op[:, :, None] + self.portal_dist[None, :, :], axis=1)  # (n, P): origin -> portal q
+        # origin -> portal p (same landmass) -> ... -> portal q -> destination (same landmass).
+        # Through the destinations first: E[p, d] = min_q D[p, q] + est(q, d)  (P x m), then
+        # via[o, d] = min_p est(o, p) + E[p, d]; memory O(P^2 + P m + n m), never n x P x P.
+        P = self.portal_lon.size
         qd = estimate_minutes(self.portal_lon[:, None], self.portal_lat[:, None], dests.lon[None, :], dests.lat[None, :], s)
         qd = np.where(self.portal_lm[:, None] == dests.landmass[None, :], qd, np.inf)
+        E = np.full((P, len(dests)), np.inf)
+        for q in np.flatnonzero(np.isfinite(qd).any(axis=1)):
+            np.minimum(E, self.portal_dist[:, q:q + 1] + qd[q:q + 1, :], out=E)
+        op = estimate_minutes(origins.lon[:, None], origins.lat[:, None], self.portal_lon[None, :], self.portal_lat[None, :], s)
+        op = np.where(origins.landmass[:, None] == self.portal_lm[None, :], op, np.inf)
         via = np.full(direct.shape, np.inf)
-        for q in range(self.portal_lon.size):
-            np.minimum(via, a[:, q:q + 1] + qd[q:q + 1, :], out=via)
+        for p in np.flatnonzero(np.isfinite(E).any(axis=1) & np.isfinite(op).any(axis=0)):
+            np.minimum(via, op[:, p:p + 1] + E[p:p + 1, :], out=via)
         use = via < direct - 1e-9
         return np.where(use, via, direct), use
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ import pandas as pd
 from core.errors import ParameterError
 
 RULES = {"equal": "均等割", "population": "人口割", "use": "利用割"}
+MAX_TOTAL_YEN = 10**15  # amounts up to 1,000 trillion yen are split exactly (Python ints / Fraction)
 
 
 def parse_rule(rule) -> dict[str, float]:
@@ -70,28 +72,68 @@ class CostShare:
                 "members": recs}
 
 
+def _frac(x) -> Fraction:
+    """A finite number as an exact Fraction of its shortest decimal form (0.1 -> 1/10)."""
+    if isinstance(x, (int, np.integer)):
+        return Fraction(int(x))
+    return Fraction(repr(float(x)))
+
+
 def largest_remainder(total: int, shares) -> np.ndarray:
     """Whole-unit amounts proportional to `shares` that sum exactly to `total` (largest remainder).
+
+    Exact for any integer `total` (Fraction arithmetic, no float rounding); ties by order.
 
     Parameters
     ----------
     total : int
-        Whole units (yen).
-    shares : array_like
-        (n,) >= 0, sum > 0.
+        Whole units (yen) to split.
+    shares : sequence of numbers or Fractions
+        (n,) non-negative weights, sum > 0.
 
     Returns
     -------
     numpy.ndarray
-        (n,) int amounts.
+        (n,) int64 amounts (object dtype beyond the int64 range).
     """
-    s = np.asarray(shares, dtype=float)
-    exact = total * s / s.sum()
-    base = np.floor(exact).astype(np.int64)
-    left = int(total - base.sum())
-    order = np.argsort(-(exact - base), kind="stable")
-    base[order[:left]] += 1
-    return base
+    total = int(total)
+    fr = [s if isinstance(s, Fraction) else _frac(s) for s in shares]
+    ssum = sum(fr, Fraction(0))
+    exact = [total * s / ssum for s in fr]
+    base = [math.floor(e) for e in exact]
+    left = total - sum(base)
+    order = sorted(range(len(fr)), key=lambda i: -(exact[i] - base[i]))  # stable: ties by order
+    for i in order[:left]:
+        base[i] += 1
+    dtype = np.int64 if all(abs(b) < 2**62 for b in base) else object
+    return np.array(base, dtype=dtype)
+
+
+def check_total_yen(total_yen: object) -> int:
+    """A total cost, validated.
+
+    Parameters
+    ----------
+    total_yen : int-like
+        Yen.
+
+    Returns
+    -------
+    int
+        Whole yen, 1..10^15 (MAX_TOTAL_YEN); ParameterError otherwise.
+    """
+    try:
+        if isinstance(total_yen, float) and not math.isfinite(total_yen):
+            raise ValueError(total_yen)
+        total = int(total_yen)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"総額は円単位の整数にしてください: {total_yen}", f"total must be whole yen: {total_yen}") from None
+    if total != total_yen or total <= 0:
+        raise ParameterError(f"総額は正の整数 (円) にしてください: {total_yen}", f"total must be a positive whole number of yen: {total_yen}")
+    if total > MAX_TOTAL_YEN:
+        raise ParameterError(f"総額が大きすぎます（上限 {MAX_TOTAL_YEN:,} 円）: {total:,}",
+                             f"total is too large (at most {MAX_TOTAL_YEN:,} yen): {total:,}")
+    return total
 
 
 def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare:
@@ -100,7 +142,7 @@ def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare
     Parameters
     ----------
     total_yen : int
-        Yen, a positive whole number.
+        Yen, a positive whole number up to 10^15.
     members : DataFrame
         ``code``, ``name``, ``population`` (persons), optional ``use``.
     rule : str or dict
@@ -111,24 +153,22 @@ def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare
     CostShare
         Per member: share (fraction) and amount (yen), summing exactly to the total.
     """
-    try:
-        total = int(total_yen)
-    except (TypeError, ValueError):
-        raise ParameterError(f"総額は円単位の整数にしてください: {total_yen}", f"total must be whole yen: {total_yen}")
-    if total != total_yen or total <= 0:
-        raise ParameterError(f"総額は正の整数 (円) にしてください: {total_yen}", f"total must be a positive whole number of yen: {total_yen}")
+    total = check_total_yen(total_yen)
     if members is None or len(members) == 0:
         raise ParameterError("負担する市町村がありません。", "no member municipalities")
     r = parse_rule(rule)
     m = members.reset_index(drop=True)
     n = len(m)
     share = np.zeros(n)
+    exact = [Fraction(0)] * n  # exact shares for the amounts; `share` (float) is for display
+    wsum = sum((_frac(w) for w in r.values()), Fraction(0))
     names = m["name"].astype(str) if "name" in m else m["code"].astype(str)
     for k, wgt in r.items():
         if wgt == 0:
             continue
         if k == "equal":
             share += wgt / n
+            exact = [e + _frac(wgt) / wsum / n for e in exact]
             continue
         col = "population" if k == "population" else "use"
         if col not in m:
@@ -143,7 +183,10 @@ def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare
         if v.sum() <= 0:
             raise ParameterError(f"{col} の合計が 0 です。", f"the {col} of the members sums to 0")
         share += wgt * v / v.sum()
-    amounts = largest_remainder(total, share)
+        fv = [_frac(x) for x in v]
+        fsum = sum(fv, Fraction(0))
+        exact = [e + _frac(wgt) / wsum * x / fsum for e, x in zip(exact, fv)]
+    amounts = largest_remainder(total, exact)
     t = pd.DataFrame({"code": m["code"].astype(str), "name": names})
     for c in ("population", "use"):
         if c in m:

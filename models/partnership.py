@@ -211,7 +211,7 @@ def regionalize(T, pop, adj, k: int, min_pop: float, *, starts: int = 12, seed: 
     if not np.isfinite(pop).all():
         bad = [names[i] for i in np.flatnonzero(~np.isfinite(pop))]
         raise ParameterError(f"人口が不明の市町村があります: {'、'.join(bad)}", f"unknown population for: {', '.join(bad)}")
-    if min_pop < 0:
+    if not (min_pop >= 0 and math.isfinite(min_pop)):
         raise ParameterError(f"最低人口は 0 以上です: {min_pop}", f"minimum population must be >= 0: {min_pop}")
     if pop.sum() < k * min_pop:
         raise ParameterError(

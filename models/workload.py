@@ -39,6 +39,29 @@ class WorkloadResult:
                 "overloaded": list(self.overloaded), "hubs": recs}
 
 
+def check_case_rate(case_rate_per_1000: object) -> float:
+    """A case rate, validated.
+
+    Parameters
+    ----------
+    case_rate_per_1000 : float-like
+        Cases per year per 1,000 residents.
+
+    Returns
+    -------
+    float
+        The rate (finite, >= 0); ParameterError otherwise.
+    """
+    try:
+        v = float(case_rate_per_1000)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    if not (v >= 0 and math.isfinite(v)):
+        raise ParameterError(f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
+                             f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}")
+    return v
+
+
 def expected_cases(population, case_rate_per_1000: float) -> np.ndarray:
     """Expected consultations per year: population x case rate / 1,000 (NaN population stays NaN).
 
@@ -54,10 +77,8 @@ def expected_cases(population, case_rate_per_1000: float) -> np.ndarray:
     ndarray of float
         Cases per year.
     """
-    if not (case_rate_per_1000 >= 0 and math.isfinite(case_rate_per_1000)):
-        raise ParameterError(f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
-                             f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}")
-    return np.asarray(population, dtype=float) * case_rate_per_1000 / 1000.0
+    rate = check_case_rate(case_rate_per_1000)
+    return np.asarray(population, dtype=float) * rate / 1000.0
 
 
 def hub_loads(weights, assignment, hub_ids, case_rate_per_1000: float, capacity=None,

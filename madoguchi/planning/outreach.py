@@ -137,8 +137,9 @@ def run_outreach(region, base=None, *, stops=None, service_min=90.0, day="08:30-
     """
     from models.blocks import split_blocks, split_blocks_in_areas
     from models.outreach import frequency_from_cases, hub_areas, plan_routes, working_days
-    from models.workload import expected_cases
+    from models.workload import check_case_rate, expected_cases
 
+    check_case_rate(case_rate)  # a bad rate fails before any travel-time work
     if month:
         working_days(month)  # a bad month fails before any travel-time work
     if base is None and bases is None and scenario is None and hubs is None:

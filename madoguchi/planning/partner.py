@@ -63,7 +63,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
         `groups`, `labels`, `adjacency` ({'kind', 'gap_m'|'max_min'}), `host_rule` ('group_1median'), ...
     """
     from geo.population import read_csv_table
-    from models.costshare import parse_rule, split_cost
+    from models.costshare import check_total_yen, parse_rule, split_cost
     from models.partnership import (
         adjacency_from_times,
         contiguity,
@@ -89,6 +89,7 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
     adj, added = link_islands(adj, T)
     if cost is not None:
         parse_rule(rule)  # fail early on a bad rule
+        check_total_yen(cost)  # and on a total beyond 10^15 yen
     if groups:
         gdf, _ = read_csv_table(groups, "グループ表", "grouping CSV")
         labels = read_groups(gdf, codes, path=groups)

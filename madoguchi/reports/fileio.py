@@ -1,37 +1,30 @@
-"""Atomic binary writes for report files (temp sibling + os.replace), like geo.atomic for text."""
+"""Report file writes: thin names over geo.atomic (the one atomic-write module and replace policy).
+
+A report output replaces an existing file only if Madoguchi wrote it (policy ``"madoguchi"``);
+a planner's own file of the same name is kept and the write refused with a one-line error.
+"""
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
 
+from geo.atomic import check_replace, replace_file
+from geo.atomic import write_bytes_atomic as _write_bytes_atomic
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+__all__ = ["check_replace", "replace_file", "temp_path_beside", "write_bytes_atomic"]
 
 
-def write_bytes_atomic(path: str | os.PathLike, payload: bytes) -> None:
-    """Write bytes to `path` via a temp file in the same folder; a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def write_bytes_atomic(path: str | os.PathLike, payload: bytes, *, replace_policy: str = "madoguchi") -> None:
+    """Write a report file atomically; see `geo.atomic.write_bytes_atomic` (default policy "madoguchi")."""
+    _write_bytes_atomic(path, payload, replace_policy=replace_policy)
 
 
 def temp_path_beside(path: str | os.PathLike, suffix: str = "") -> Path:
-    """A fresh temp file name next to `path` (for writers that need a path, e.g. GeoPackage)."""
+    """A fresh temp file name next to `path` (for writers that need a path, e.g. GeoPackage).
+
+    Move the finished file into place with `replace_file(tmp, path)` to apply the replace policy.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix or path.suffix)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from madoguchi.reports.fileio import temp_path_beside
+from madoguchi.reports.fileio import replace_file, temp_path_beside
 from madoguchi.reports.model import ReportData
 
 LAYER_ORDER = ("municipalities", "hubs", "demand_points", "isochrones", "routes", "groups")
@@ -64,7 +63,7 @@ def write_gpkg(data: ReportData, out) -> list[str]:
     tmp = temp_path_beside(final, ".gpkg")
     try:
         layers = write_layers(data, tmp)
-        os.replace(tmp, final)
+        replace_file(tmp, final)  # only over a file Madoguchi wrote (geo.atomic policy)
     finally:
         for extra in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
             if extra.exists():

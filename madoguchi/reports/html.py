@@ -51,6 +51,7 @@ def interactive_map_html(d: ReportData) -> str:
     munis = d.layers["municipalities"]
     m = maps.base_map(munis.total_bounds, online=False)
     maps.add_municipalities(m, munis, "welfare" if "has_welfare_office" in munis.columns else None)
+    maps.add_labels(m, munis)  # thinned out by zoom, larger population first
     iso = d.layers.get("isochrones")
     if iso is not None and len(iso):
         maps.add_isochrones(m, iso, estimate=(d.method_label != "道路"))

@@ -2,6 +2,11 @@
 
 Unreachable times (inf) and unknown values (NaN) are written as empty cells, never as a made-up
 number; each table keeps an explicit reachability column so nothing is lost.
+
+Text is data, never a formula: a text cell that a spreadsheet would read as a formula or command
+(starts with = + - @, tab or CR, also full-width) is stored as a string (data type 's', so no
+<f> element in the file) with Excel's quote-prefix flag set, so it shows exactly as typed and
+stays text even when someone edits the cell (see madoguchi.safe_text).
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import pandas as pd
 
 from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.model import ReportData, display_width
+from madoguchi.safe_text import is_formula_like
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 _NUMBER_FORMATS = {"int": "#,##0", "yen": "#,##0", "pct": "0.0", "min": "0.0", "km": "0.0", "num": "#,##0.00", "num1": "#,##0.0", "coord": "0.00000"}
@@ -59,6 +65,23 @@ def _sources_frame(d: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["種類", "名称", "日付", "ライセンス", "内容・クレジット"])
 
 
+def neutralise_formulas(ws) -> int:
+    """Make every formula-like text cell of an openpyxl worksheet a plain, quote-prefixed string.
+
+    Returns the number of cells changed. Numbers and empty cells are left alone.
+    """
+    n = 0
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and (c.data_type == "f" or is_formula_like(c.value)):
+                v = c.value
+                c.value = v  # reassign, then force the type: openpyxl infers 'f' from a leading '='
+                c.data_type = "s"
+                c.quotePrefix = True
+                n += 1
+    return n
+
+
 def write_xlsx(data: ReportData, out) -> None:
     """Write the workbook to a path (atomically) or a binary file object."""
     buf = io.BytesIO()
@@ -73,6 +96,7 @@ def write_xlsx(data: ReportData, out) -> None:
             _clean(df).to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
             ws.freeze_panes = "A2"
+            neutralise_formulas(ws)
             for j, col in enumerate(df.columns, start=1):
                 letter = ws.cell(row=1, column=j).column_letter
                 try:

@@ -23,20 +23,39 @@ def _run(args) -> int:
     from madoguchi.planning.region import load_region
     from madoguchi.planning.traveltime import run_traveltime, site_isochrones
 
-    region = load_region(args.region)
-    out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
-    if args.out:
-        from core.errors import ParameterError
+    from core.errors import ParameterError
+    from geo.atomic import check_replace, replace_file
+    from madoguchi.reports.fileio import temp_path_beside
 
+    # outputs are checked before the work: a planner's own file is never replaced
+    if args.out:
         path = Path(args.out)
         if path.suffix.lower() not in (".npz", ".parquet"):
             raise ParameterError("--out は .npz または .parquet にしてください。", "--out must end in .npz or .parquet")
-        tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy())
+        check_replace(path, "madoguchi")
+    if args.isochrones:
+        iso_path = Path(args.isochrones)
+        iso_ext = iso_path.suffix.lower()
+        if iso_ext not in (".geojson", ".gpkg"):
+            raise ParameterError("--isochrones は .geojson または .gpkg にしてください。",
+                                 "--isochrones must end in .geojson or .gpkg")
+        check_replace(iso_path, "madoguchi")
+    region = load_region(args.region)
+    out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
+    if args.out:
+        tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy(),
+                replace_policy="madoguchi")
         out["out"] = str(path)
     if args.isochrones:
         th = [float(x) for x in args.thresholds.split(",") if x.strip()]
         iso = site_isochrones(region, sites, th, args.links)
-        iso.to_file(args.isochrones)
+        tmp = temp_path_beside(iso_path, iso_ext)
+        try:
+            iso.to_file(tmp, driver="GPKG" if iso_ext == ".gpkg" else "GeoJSON")
+            replace_file(tmp, iso_path, replace_policy="madoguchi")
+        finally:
+            if tmp.exists():
+                tmp.unlink()
         out["isochrones"] = str(args.isochrones)
     if args.json:
         print_json(out)
