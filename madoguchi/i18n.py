@@ -390,6 +390,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "presentation_scope": ("対象: {scope}（{pop}）", "Residents counted: {scope} ({pop})"),
     "presentation_print": ("印刷するにはブラウザの印刷（Ctrl+P / ⌘P）を使ってください。", "To print, use the browser's print (Ctrl+P / ⌘P)."),
     "presentation_back": ("通常の表示に戻る", "Back to the normal view"),
+    "presentation_download": ("発表用ページを保存（HTML・オフラインで表示・印刷可）", "Save the presentation page (HTML; works offline, prints)"),
     "page_national": ("全国比較", "National comparison"),
     "page_national_desc": ("47都道府県を同じ方法で比べた表と全国地図。", "All 47 prefectures compared the same way: a table and a map of Japan."),
     "national_desc": ("47都道府県について、福祉事務所のない町村の住民が何分で相談できるかを同じ方法で比べます。",

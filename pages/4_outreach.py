@@ -23,6 +23,7 @@ from madoguchi.i18n import (
     reason_label,
     t,
 )
+from madoguchi.palette import route_style
 
 
 def _next_month() -> str:
@@ -109,12 +110,13 @@ def _draw_map(region, o: dict, groups: list[tuple[str, list[dict]]], L: str) -> 
     maps.add_labels(m, region.municipalities)
     k = 0
     for title, lines in groups:
-        for ln in lines:  # one colour per route over the whole map
-            ln["color"] = maps.ROUTE_COLORS[k % len(maps.ROUTE_COLORS)]
+        for ln in lines:  # one colour + dash per route over the whole map (all hubs together)
+            ln["color"], ln["dash"] = route_style(k)
             k += 1
         maps.add_routes(m, lines, lang=L, legend=False)
         if lines:
-            maps.add_legend(m, title, [(ln["color"], ln["name"]) for ln in lines], position="bottomleft", kind="line")
+            maps.add_legend(m, title, [(ln["color"], ln["name"], ln["dash"]) for ln in lines], position="bottomleft",
+                            kind="line")
     sites = region.sites.set_index(region.sites["site_id"].astype(str))
     hubs = []
     for b in o.get("bases") or [o.get("base") or {}]:

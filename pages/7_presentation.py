@@ -18,9 +18,6 @@ STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="collapsedControl"],
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], footer {display: none !important;}
 .block-container {padding-top: 1rem !important; max-width: 100% !important;}
-[data-testid="stMetricValue"] {font-size: 3.2rem !important; line-height: 1.1 !important;}
-[data-testid="stMetricLabel"] p {font-size: 1.25rem !important;}
-[data-testid="stMetricDelta"] {font-size: 1.2rem !important;}
 h1 {font-size: 2.4rem !important;}
 @media print {
   @page {size: A4 landscape; margin: 8mm;}
@@ -29,13 +26,13 @@ h1 {font-size: 2.4rem !important;}
   [data-testid="stSelectbox"], [data-testid="stCaptionContainer"], [data-testid="stPageLink"],
   .stButton, .stSelectbox {display: none !important;}
   .block-container {padding: 0 !important; max-width: 100% !important;}
-  [data-testid="stMetricValue"] {font-size: 2.2rem !important;}
-  iframe {height: 150mm !important; width: 100% !important;}
+  iframe {height: 135mm !important; width: 100% !important;}
+  .stDownloadButton {display: none !important;}
   [data-testid="stVerticalBlock"] {gap: 0.3rem !important;}
 }
 </style>"""
 
-MAP_HEIGHT = 680  # px: fills a 1080-line projector screen beside the figures
+MAP_HEIGHT = 640  # px: with the heading and the figures, fills a 1080-line projector screen
 
 
 def main_threshold(thresholds, chosen: float | None = None) -> float:
@@ -46,23 +43,24 @@ def main_threshold(thresholds, chosen: float | None = None) -> float:
     return 30.0 if 30.0 in ths else ths[min(1, len(ths) - 1)]
 
 
-def figures(region, cv, th: float, scope: str, L: str) -> None:
-    """The key figures, one per row, in large type."""
+def figure_list(region, cv, th: float, L: str) -> list[tuple[str, str]]:
+    """The key figures as (label, value) with units, in `L`: residents within `th` min (share and
+    people), mean and longest time (marked as estimates when they are), people no hub reaches."""
     est = cv.methods == [1]
     suffix = paren(t("estimate", L), L) if est else ""
-    st.metric(t("presentation_within", L, t=f"{th:g}"), fmt_pct(cv.share[th], L), fmt_people(cv.covered[th], L),
-              delta_color="off", delta_arrow="off", border=True)
-    st.metric(t("presentation_mean", L) + suffix, fmt_minutes(cv.mean_min, L) if cv.mean_min is not None else "—",
-              border=True)
-    st.metric(t("presentation_worst", L) + suffix, fmt_minutes(cv.max_min, L) if cv.max_min is not None else "—",
-              border=True)
-    st.metric(t("presentation_unreachable", L), fmt_people(cv.unreachable_population, L), border=True)
-    st.caption(W.basis_caption(region, cv, scope, L))
+    return [
+        (t("presentation_within", L, t=f"{th:g}"), f"{fmt_pct(cv.share[th], L)}{paren(fmt_people(cv.covered[th], L), L)}"),
+        (t("presentation_mean", L) + suffix, fmt_minutes(cv.mean_min, L) if cv.mean_min is not None else "—"),
+        (t("presentation_worst", L) + suffix, fmt_minutes(cv.max_min, L) if cv.max_min is not None else "—"),
+        (t("presentation_unreachable", L), fmt_people(cv.unreachable_population, L)),
+    ]
 
 
-def presentation_map(region, sc, th: float, L: str):
-    """The council-room map: municipalities, reach areas at `th` minutes, hubs, names (fitted to the region)."""
-    m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
+def presentation_map(region, sc, th: float, L: str, *, standalone: bool = False):
+    """The council-room map (large type): municipalities, reach areas at `th` minutes, hubs and names,
+    fitted to the region. `standalone`: for the downloadable page (no tiles, Leaflet inlined later)."""
+    m = maps.base_map(region.municipalities.total_bounds, S.online_basemap() and not standalone, lang=L,
+                      presentation=True, assets="cdn" if standalone else "app")
     maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.25)
     if sc.hubs:
         iso, est = S.isochrones(region, sc.hubs, [th])
@@ -105,13 +103,16 @@ def body(region):
     _link(c3, "pages/3_coverage.py", t("presentation_back", L), ":material/arrow_back:")
     with st.spinner(t("computing_matrix", L)):
         cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
+        figs = figure_list(region, cv, th, L)
         m = presentation_map(region, sc, th, L)
-    left, right = st.columns([5, 2])
-    with left:
-        st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key="presentation_map")
-    with right:
-        figures(region, cv, th, sc.demand_scope, L)
-        st.caption(t("presentation_print", L))
+    st.html(maps.key_figures_html(figs))
+    st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key="presentation_map")
+    st.caption(W.basis_caption(region, cv, sc.demand_scope, L) + ("　" if L == "ja" else "  ") + t("presentation_print", L))
+    title = f"{sc.name} — {t('presentation_region', L, pref=pref, n=len(sc.hubs))}"
+    page = maps.presentation_html(presentation_map(region, sc, th, L, standalone=True), title, figs,
+                                  subtitle=W.basis_caption(region, cv, sc.demand_scope, L), lang=L)
+    st.download_button(t("presentation_download", L), data=page.encode("utf-8"), mime="text/html",
+                       file_name=f"{region.name}_{sc.name}_presentation.html", key="pr_download")
 
 
 S.page("page_presentation", body)

@@ -6,12 +6,14 @@ A4 landscape without the chrome. Both languages.
 """
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from madoguchi.i18n import fmt_minutes, fmt_pct, fmt_people
+from madoguchi.i18n import fmt_minutes, fmt_pct, fmt_people, paren, t
 from madoguchi.planning import coverage_view
 from madoguchi.planning.scenario import Hub
 
@@ -54,6 +56,13 @@ def _components(at) -> list[str]:
     return out
 
 
+def _figures(at) -> dict[str, str]:
+    """{label: value} of the key figures in large type (maps.key_figures_html on the page)."""
+    body = "".join(h.proto.body for h in at.get("html"))
+    return {html.unescape(lab): html.unescape(v)
+            for v, lab in re.findall(r'<div class="v">(.*?)</div><div class="l">(.*?)</div>', body)}
+
+
 def _style(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("<style>"))
 
@@ -64,19 +73,20 @@ def test_key_figures_are_the_coverage_numbers(app_env, ibaraki_region, lang):
     sc = at.session_state["scenario"]
     cv = coverage_view(ibaraki_region, sc.hubs, sc.thresholds, sc.demand_scope)
     assert at.selectbox(key="pr_threshold").value == 30.0
-    metrics = {m.label: m for m in at.metric}
-    within = metrics["30分以内に住む人" if lang == "ja" else "Residents within 30 min"]
-    assert within.value == fmt_pct(cv.share[30.0], lang) and within.proto.delta == fmt_people(cv.covered[30.0], lang)
+    figs = _figures(at)
+    within = figs["30分以内に住む人" if lang == "ja" else "Residents within 30 min"]
+    assert within == fmt_pct(cv.share[30.0], lang) + paren(fmt_people(cv.covered[30.0], lang), lang)
     assert 0 < cv.share[30.0] < 1
-    mean = next(m for k, m in metrics.items() if k.startswith("平均所要時間" if lang == "ja" else "Mean travel time"))
-    assert mean.value == fmt_minutes(cv.mean_min, lang)
-    worst = next(m for k, m in metrics.items() if k.startswith("最も遠い人" if lang == "ja" else "Longest"))
-    assert worst.value == fmt_minutes(cv.max_min, lang)
-    assert len(at.metric) == 4
+    est = paren(t("estimate", lang), lang)  # no roads in this bundle: every time is an estimate, and says so
+    assert figs[t("presentation_mean", lang) + est] == fmt_minutes(cv.mean_min, lang)
+    assert figs[t("presentation_worst", lang) + est] == fmt_minutes(cv.max_min, lang)
+    assert figs[t("presentation_unreachable", lang)] == fmt_people(cv.unreachable_population, lang)
+    assert len(figs) == 4
     # another time: the figure follows
     at.selectbox(key="pr_threshold").set_value(60.0).run()
     label = "60分以内に住む人" if lang == "ja" else "Residents within 60 min"
-    assert {m.label: m.value for m in at.metric}[label] == fmt_pct(cv.share[60.0], lang)
+    assert _figures(at)[label].startswith(fmt_pct(cv.share[60.0], lang))
+    assert any(b.label == t("presentation_download", lang) for b in at.get("download_button"))
 
 
 def test_one_screen_and_print_layout(app_env, ibaraki_region):
@@ -90,6 +100,7 @@ def test_one_screen_and_print_layout(app_env, ibaraki_region):
     assert len(comps) == 1
     args = comps[0]
     assert "fitBounds" in args and args.count("madoguchi-hub") >= 2
+    assert "font-size:20px" in args  # legends in large type: base_map(presentation=True), 1.5 x 13 px
     from madoguchi.app.state import PAGES
 
     assert any(p[0] == "pages/7_presentation.py" for p in PAGES)
@@ -98,4 +109,4 @@ def test_one_screen_and_print_layout(app_env, ibaraki_region):
 def test_without_hubs_says_what_to_do(app_env, ibaraki_region):
     at = _page(ibaraki_region, [])
     assert any("拠点がまだありません" in i.value for i in at.info)
-    assert len(at.metric) == 0
+    assert _figures(at) == {}
