@@ -372,7 +372,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outreach_block_only_base": ("ブロック{n}: 拠点の訪問先だけのブロックです（巡回不要）。", "Block {n}: only its base stop (no trip needed)."),
     "outreach_unassigned": ("どのブロックからも到達できない訪問先: {names}", "Stops no block can reach: {names}"),
     "outreach_calendar_hub": ("月間カレンダー（{month}、{hub}）", "Monthly calendar ({month}, {hub})"),
-    "outreach_legend_hub": ("ルート（{hub}）", "Routes ({hub})"),
+    "outreach_legend_hub": ("出張相談ルート（{hub}）", "Itinerant routes ({hub})"),
     "outreach_total": ("合計: ルート {n} 本、1巡の運転 {drive}、最長のルート {longest}", "Total: {n} routes, {drive} driving per round, longest route {longest}"),
     "computing_isochrones": ("到達圏を計算しています…", "Computing reach areas…"),
     "page_presentation": ("発表用表示", "Presentation"),

@@ -109,11 +109,13 @@ def _draw_map(region, o: dict, groups: list[tuple[str, list[dict]]], L: str) -> 
     maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.3)
     maps.add_labels(m, region.municipalities)
     k = 0
-    for title, lines in groups:
+    for _title, lines in groups:
         for ln in lines:  # one colour + dash per route over the whole map (all hubs together)
             ln["color"], ln["dash"] = route_style(k)
             k += 1
         maps.add_routes(m, lines, lang=L, legend=False)
+    # Leaflet stacks bottom-corner controls upwards: add the last group first so hub 1 is on top
+    for title, lines in reversed(groups):
         if lines:
             maps.add_legend(m, title, [(ln["color"], ln["name"], ln["dash"]) for ln in lines], position="bottomleft",
                             kind="line")
@@ -163,9 +165,9 @@ def draw_plan(region, o: dict, L) -> None:
             if not p.get("routes"):
                 st.caption(t("outreach_block_only_base", L, n=blk + 1))
             groups.append((title, lines))
-        elif several:
-            for sid, nm in hub_names.items():
-                groups.append((t("outreach_legend_hub", L, hub=nm), [ln for ln in lines if ln["base"] == sid]))
+        elif several:  # numbered as the hub markers on the map
+            for k, (sid, nm) in enumerate(hub_names.items()):
+                groups.append((t("outreach_legend_hub", L, hub=f"{k + 1}. {nm}"), [ln for ln in lines if ln["base"] == sid]))
         else:
             groups.append((t("legend_routes", L), lines))
     st.markdown(f"#### {t('routes', L)}")

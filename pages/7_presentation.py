@@ -17,22 +17,31 @@ from madoguchi.i18n import fmt_minutes, fmt_pct, fmt_people, fmt_threshold, pare
 STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="collapsedControl"],
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], footer {display: none !important;}
-.block-container {padding-top: 1rem !important; max-width: 100% !important;}
-h1 {font-size: 2.4rem !important;}
+.block-container {padding: 0.6rem 0 0 0 !important; max-width: 1060px !important;}
+h1 {font-size: 1.4rem !important; padding: 0 !important; color: #555;}
+h2 {padding: 0.2rem 0 0 0 !important;}
+[data-testid="stVerticalBlock"] {gap: 0.5rem !important;}
+.madoguchi-figures {margin: 0 !important;}
 @media print {
   @page {size: A4 landscape; margin: 8mm;}
   html, body {-webkit-print-color-adjust: exact; print-color-adjust: exact;}
-  [data-testid="stSidebar"], header, footer, [data-testid="stToolbar"], [data-testid="stStatusWidget"],
+  h1, [data-testid="stSidebar"], header, footer, [data-testid="stToolbar"], [data-testid="stStatusWidget"],
   [data-testid="stSelectbox"], [data-testid="stCaptionContainer"], [data-testid="stPageLink"],
-  .stButton, .stSelectbox {display: none !important;}
-  .block-container {padding: 0 !important; max-width: 100% !important;}
-  iframe {height: 135mm !important; width: 100% !important;}
-  .stDownloadButton {display: none !important;}
-  [data-testid="stVerticalBlock"] {gap: 0.3rem !important;}
+  [data-testid="stDownloadButton"], .stButton, .stSelectbox {display: none !important;}
+  .block-container {padding: 0 !important; max-width: 1060px !important;}
+  h2 {font-size: 16pt !important;}
+  .madoguchi-figures .v {font-size: 24pt !important;} .madoguchi-figures .l {font-size: 11pt !important;}
+  [data-testid="stVerticalBlock"] {gap: 0.2rem !important;}
+  html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stMainBlockContainer"]
+    {height: auto !important; min-height: 0 !important; overflow: visible !important;}
+  [data-testid="stElementContainer"]:has(iframe[title="streamlit_folium.st_folium"]) ~ * {display: none !important;}
+  [data-testid="stBottom"], [data-testid="stBottomBlockContainer"] {display: none !important;}
 }
 </style>"""
 
-MAP_HEIGHT = 640  # px: with the heading and the figures, fills a 1080-line projector screen
+# The page is at most 1060 px wide on screen too (A4 landscape minus 8 mm margins is 1062 CSS px), so the
+# printed page has the very layout of the screen: Leaflet cannot refit the map while the browser prints.
+MAP_HEIGHT = 580  # px: heading, figures and map fit one 1080-line projector screen and one A4-landscape page
 
 
 def main_threshold(thresholds, chosen: float | None = None) -> float:
@@ -49,7 +58,7 @@ def figure_list(region, cv, th: float, L: str) -> list[tuple[str, str]]:
     est = cv.methods == [1]
     suffix = paren(t("estimate", L), L) if est else ""
     return [
-        (t("presentation_within", L, t=f"{th:g}"), f"{fmt_pct(cv.share[th], L)}{paren(fmt_people(cv.covered[th], L), L)}"),
+        (t("presentation_within", L, t=f"{th:g}") + paren(fmt_people(cv.covered[th], L), L), fmt_pct(cv.share[th], L)),
         (t("presentation_mean", L) + suffix, fmt_minutes(cv.mean_min, L) if cv.mean_min is not None else "—"),
         (t("presentation_worst", L) + suffix, fmt_minutes(cv.max_min, L) if cv.max_min is not None else "—"),
         (t("presentation_unreachable", L), fmt_people(cv.unreachable_population, L)),

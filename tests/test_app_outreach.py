@@ -96,8 +96,8 @@ def test_page_plans_from_every_hub_and_serves_every_town(app_env, ibaraki_region
         hub = (float(sites.loc[r["base"], "lon"]), float(sites.loc[r["base"], "lat"]))
         assert ln["coords"][0] == pytest.approx(hub) and ln["coords"][-1] == pytest.approx(hub)
     html = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), _map_args(at))
-    for b in o["bases"]:
-        assert f"ルート（{b['name']}）" in html
+    for k, b in enumerate(o["bases"]):  # numbered as the hub markers
+        assert f"出張相談ルート（{k + 1}. {b['name']}）" in html
     json.dumps(o)  # stored section is plain JSON
 
 
