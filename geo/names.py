@@ -11,7 +11,7 @@ import unicodedata
 # Small-ke and similar variants that different sources use interchangeably in place names.
 _KE_VARIANTS = str.maketrans({"ヶ": "ケ", "ヵ": "ケ", "ケ": "ケ", "ｹ": "ケ", "が": "ケ", "ガ": "ケ", "カ": "ケ", "か": "ケ"})
 # Old/new kanji forms seen in municipality and 大字 names.
-_KANJI_VARIANTS = str.maketrans({"舘": "館", "髙": "高", "﨑": "崎", "嶋": "島", "檜": "桧", "籠": "篭", "冨": "富", "邊": "辺", "邉": "辺", "澤": "沢", "瀨": "瀬", "藪": "薮"})
+_KANJI_VARIANTS = str.maketrans({"舘": "館", "髙": "高", "﨑": "崎", "嶋": "島", "檜": "桧", "籠": "篭", "冨": "富", "邊": "辺", "邉": "辺", "澤": "沢", "瀨": "瀬", "藪": "薮", "檮": "梼"})
 _SPACE = re.compile(r"[\s\u3000]+")
 
 

@@ -48,3 +48,20 @@ def pref_name(code: str | int) -> str:
 def pref_romaji(code: str | int) -> str:
     """Romaji used in folder names, e.g. '08' -> 'ibaraki'."""
     return PREFECTURES[normalize_pref_code(code)][1]
+
+
+def list_prefectures(data: str | None = None) -> list[dict]:
+    """All 47 prefectures for pickers: [{code, name, romaji, has_data}], in JIS order.
+
+    `has_data` says whether the data folder (default geo.paths.data_root()) holds the
+    prefecture's N03 boundary file, so a picker can build any of them offline.
+    """
+    from core.errors import MadoguchiError
+    from geo.paths import data_root
+
+    try:
+        bdir = data_root(data) / "boundaries"
+        present = {p.name.split("_")[1] for p in bdir.glob("N03-*_*_*.*")} if bdir.is_dir() else set()
+    except MadoguchiError:
+        present = set()
+    return [{"code": c, "name": ja, "romaji": ro, "has_data": c in present} for c, (ja, ro) in PREFECTURES.items()]

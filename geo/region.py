@@ -54,6 +54,11 @@ GEOLONIA_SOURCE = {
     "licence": "CC BY 4.0",
     "credit": "「Geolonia 住所データ」（株式会社Geolonia）, 「位置参照情報」（国土交通省）",
 }
+# Municipalities with N03 boundaries but outside the census (Hokkaido's Northern Territories villages).
+_NT = ("北方領土の村: 境界はあるが国勢調査の人口がないため人口の集計・分析から除外（0 人ではなく不明）",
+       "Northern Territories village: has boundaries but no census population; left out of population figures (unknown, not zero)")
+NO_CENSUS_CODES = {c: _NT for c in ("01695", "01696", "01697", "01698", "01699", "01700")}
+
 OSM_SOURCE = {
     "title": "OpenStreetMap",
     "publisher": "OpenStreetMap contributors",
@@ -224,10 +229,14 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
                  welfare_overrides: str | Path | None = None, out_dir: str | Path | None = None,
                  encoding: str | None = None, pop_code_col: str = "area_code", pop_value_col: str = "population",
                  pop_encoding: str | None = None, settings: Settings | None = None, data: str | Path | None = None,
-                 name: str | None = None, progress: Progress | None = None, road_engine: str = "auto") -> Path:
+                 name: str | None = None, progress: Progress | None = None, road_engine: str = "auto",
+                 download: bool = False, download_dir: str | Path | None = None) -> Path:
     """Build a region bundle and return its folder. Raises MadoguchiError on bad input (nothing written).
 
     `road_engine`: 'auto' (by file size), 'arrays' or 'osmnx' for an OSM roads file (geo.roads.load_roads).
+    download=True first fetches the N03 boundaries and Geolonia points of the prefecture from their
+    public sources (geo.download; cached in `download_dir`, default data/downloads) and builds from
+    those; URLs and fetch dates go into the manifest. The census CSV still comes from the data folder.
     """
     from geo.boundaries import read_boundaries
     from geo.demand import RULES, build_demand, describe_rule
@@ -248,6 +257,13 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     check_directory_target(out_dir)  # refuse a non-bundle folder, '.', '/', home ... before any work
     warnings: list[str] = []
 
+    fetched = None
+    if download:
+        from geo.download import download_prefecture
+
+        fetched = download_prefecture(code, download_dir, progress=lambda f, m: prog(0.04 * f, m))
+        boundaries = boundaries or fetched["boundaries"]
+        settlements = settlements or fetched["settlements"]
     need_root = boundaries is None or population is None or settlements is None
     root = data_root(data) if need_root else None
     found = find_sources(code, root) if root else {}
@@ -281,10 +297,15 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
                 munis.loc[m, "population"] = float(sum(vals))
                 warnings.append(f"人口: {city} の市計の行がないため区の合計を使用")
     unknown = munis.loc[munis["population"].isna(), "code"].tolist()
+    excluded = list(br.excluded)
     for c in unknown:
         n = munis.loc[munis["code"] == c, "name"].iloc[0]
         why = "値が空" if c in pt.values else "CSV に行がない"
         warnings.append(f"人口不明: {c} {n}（{why}）")
+        if c in NO_CENSUS_CODES:
+            # boundaries but no census population: excluded from every population figure, never zero
+            excluded.append({"row": None, "name": n, "code": c, "reason": NO_CENSUS_CODES[c][0],
+                             "reason_en": NO_CENSUS_CODES[c][1], "kept_in_municipalities": True})
     # cross-check against the prefecture total row when the file has one
     pref_total_row = pt.values.get(f"{code}000")
 
@@ -362,7 +383,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         "population_total": int(np.nansum(munis["population"].to_numpy(float))),
         "population_without_welfare_office": int(np.nansum(munis.loc[~munis["has_welfare_office"], "population"].to_numpy(float))),
         "population_unknown": unknown,
-        "excluded": br.excluded,
+        "excluded": excluded,
         "demand_points": int(len(demand)),
         "demand_points_from_settlements": int((demand["source"] == "settlement").sum()),
         "demand_points_fallback": int((demand["source"] == "fallback").sum()),
@@ -385,6 +406,11 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     b_src = dict(N03_SOURCE, path=str(b_path), date=_n03_date(b_path), encoding=br.encoding, rows_read=br.rows_read)
     s_src = dict(GEOLONIA_SOURCE, path=str(s_path) if s_path else None, files=len(sr.files_matched))
     p_src = dict(CENSUS_SOURCE, path=str(p_path), encoding=pt.encoding, code_column=pop_code_col, value_column=pop_value_col)
+    if fetched is not None:
+        rec = fetched["record"]
+        b_src.update(url=rec["n03"]["url"], fetched=rec["n03"]["fetched"], bytes=rec["n03"]["bytes"])
+        s_src.update(url=rec["geolonia"]["base_url"] + "/ja/<都道府県>/<市区町村>.json", index_url=rec["geolonia"]["index_url"],
+                     fetched=rec["geolonia"]["fetched"], bytes=rec["geolonia"]["bytes"])
     sources = {"boundaries": b_src, "population": p_src, "settlements": s_src}
     if graph is not None:
         sources["roads"] = dict(OSM_SOURCE, **{k: v for k, v in road_meta.get("road", {}).items() if isinstance(v, (str, int, float, bool)) or v is None})
@@ -407,7 +433,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         "demand_rule_description": describe_rule(settings.demand_rule, "ja"),
         "counts": counts,
         "population_unknown": unknown,
-        "excluded": br.excluded,
+        "excluded": excluded,
         "settlement_fallback": fallback,
         "settlement_points_without_coords_by_muni": sr.without_coords,
         "settlement_points_without_coords_list": sr.without_coords_examples,

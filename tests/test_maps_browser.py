@@ -40,8 +40,15 @@ def test_route_styles_distinct():
 
 
 def test_safe_text_contexts():
-    from madoguchi.safe_text import (css_color, html_text, is_formula_like, js_literal, leaflet_html, markdown_text,
-                                     spreadsheet_text)
+    from madoguchi.safe_text import (
+        css_color,
+        html_text,
+        is_formula_like,
+        js_literal,
+        leaflet_html,
+        markdown_text,
+        spreadsheet_text,
+    )
 
     assert js_literal("</script>{{7*7}}\u2028") == '"\\u003c/script\\u003e\\u007b{7*7}}\\u2028"'
     assert html_text("<b a=\"x\">{{") == "&lt;b a=&quot;x&quot;&gt;&#123;&#123;"

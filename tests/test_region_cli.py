@@ -98,7 +98,7 @@ def test_kumamoto_osm_xml_gives_same_graph(kumamoto_region, data_root, tmp_path)
 
 
 def test_download_flag_calls_roads_downloader(tmp_path, run_cli, data_root, kumamoto_region, monkeypatch):
-    """--download hands the region polygon to geo.roads.download_roads (network stubbed with the real graph)."""
+    """--download-roads hands the region polygon to geo.roads.download_roads (network stubbed with the real graph)."""
     import geo.roads as groads
 
     seen = []
@@ -108,7 +108,7 @@ def test_download_flag_calls_roads_downloader(tmp_path, run_cli, data_root, kuma
         return kumamoto_region.roads
 
     monkeypatch.setattr(groads, "download_roads", fake_download)
-    code, stdout, stderr = run_cli("region", "build", "--pref", "43", "--data", data_root, "--download",
+    code, stdout, stderr = run_cli("region", "build", "--pref", "43", "--data", data_root, "--download-roads",
                                    "--out", tmp_path / "k", "--json")
     assert code == 0, stderr
     assert len(seen) == 1 and seen[0].contains(kumamoto_region.municipalities.geometry.iloc[0].representative_point())

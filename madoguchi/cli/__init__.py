@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "madoguchi.cli.commands.report",
     "madoguchi.cli.commands.bench",
     "madoguchi.cli.commands.app",
+    "madoguchi.cli.commands.national",
 ]
 
 

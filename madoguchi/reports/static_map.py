@@ -8,6 +8,7 @@ black crosses, fixed and new hubs differ by marker shape, out-of-scope municipal
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 
@@ -166,7 +167,7 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
     cx = float(np.mean(munis.total_bounds[[0, 2]]))
     crs = metric_crs(cx)
     m = munis.to_crs(crs)
-    handles = []
+    handles: list[Any] = []
     in_scope = m["in_scope"].astype(bool).to_numpy() if "in_scope" in m.columns else np.ones(len(m), bool)
     _polygons(ax, m.geometry[in_scope], facecolor="#f7f7f7", edgecolor="#555555", linewidth=0.5, zorder=1)
     if (~in_scope).any():
@@ -224,7 +225,7 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         names = r["name"].astype(str).tolist() if "name" in r.columns else [f"ルート{k + 1}" for k in range(len(r))]
         for k, (geom, name) in enumerate(zip(r.geometry, names)):
             color, dash = route_style(k)
-            ls = (0, tuple(float(x) / 3.0 for x in dash.split())) if dash else "-"
+            ls: Any = (0, tuple(float(x) / 3.0 for x in dash.split())) if dash else "-"
             xs, ys = (geom.xy if geom is not None and geom.geom_type == "LineString" else ([], []))
             ax.plot(xs, ys, color=color, linewidth=1.6, linestyle=ls, zorder=5)
             if k < 12:
@@ -290,7 +291,7 @@ def map_figure(layers: dict, thresholds: list[float], *, title: str | None = Non
 
     setup_matplotlib()
     fig = Figure(figsize=figsize)
-    ax = fig.add_axes([0.03, 0.2, 0.94, 0.75])
+    ax = fig.add_axes((0.03, 0.2, 0.94, 0.75))
     draw_map(ax, layers, thresholds, title=title, credit=credit)
     return fig
 

@@ -87,7 +87,7 @@ def write_xlsx(data: ReportData, out) -> None:
     buf = io.BytesIO()
     used: set[str] = set()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        sheets = [(_summary_frame(data), "概要", {})]
+        sheets: list[tuple[pd.DataFrame, str, dict]] = [(_summary_frame(data), "概要", {})]
         for t in data.tables:
             sheets.append((t.df, t.title, t.formats))
         sheets.append((_sources_frame(data), "出典と前提", {}))

@@ -21,7 +21,9 @@ def register(sub) -> None:
     b.add_argument("--settlements", help="Geolonia の市区町村別 JSON フォルダ")
     g = b.add_mutually_exclusive_group()
     g.add_argument("--roads", help="道路データ (.osm / .osm.pbf / 道路線 .gpkg/.shp/.geojson)")
-    g.add_argument("--download", action="store_true", help="道路網を OSM からダウンロード (osmnx)")
+    g.add_argument("--download-roads", action="store_true", help="道路網を OSM からダウンロード (osmnx)")
+    b.add_argument("--download", action="store_true",
+                   help="境界 (N03) と集落 (Geolonia) を公開元からダウンロードして作成 (URL は環境変数で変更可)")
     b.add_argument("--sites", help="候補地・既存窓口 CSV (name + lat,lon または address)")
     b.add_argument("--welfare-overrides", help="福祉事務所の上書き CSV (code,has_welfare_office)")
     b.add_argument("--settings", help="設定 JSON (速度表・迂回率・人口配分ルール)")
@@ -57,10 +59,11 @@ def _build(args) -> int:
 
     try:
         out = build_region(args.pref, boundaries=args.boundaries, population=args.population,
-                           settlements=args.settlements, roads=args.roads, download_roads=args.download,
+                           settlements=args.settlements, roads=args.roads, download_roads=args.download_roads,
                            sites=args.sites, welfare_overrides=args.welfare_overrides, out_dir=args.out,
                            encoding=args.encoding, pop_code_col=args.pop_code_col, pop_value_col=args.pop_value_col,
-                           pop_encoding=args.pop_encoding, settings=settings, data=args.data, progress=progress)
+                           pop_encoding=args.pop_encoding, settings=settings, data=args.data, progress=progress,
+                           download=args.download)
     finally:
         bar.close()
     import json
