@@ -33,6 +33,7 @@ PAGES = [  # (file, url path, title key, icon)
     ("pages/5_partnership.py", "partnership", "page_partnership", ":material/handshake:"),
     ("pages/6_report.py", "report", "page_report", ":material/description:"),
     ("pages/7_presentation.py", "presentation", "page_presentation", ":material/co_present:"),
+    ("pages/8_national.py", "national", "page_national", ":material/public:"),
 ]
 
 # --------------------------------------------------------------------------- session basics
