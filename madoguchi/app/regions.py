@@ -15,18 +15,11 @@ UNBUILT = "pref:"
 
 
 def prefectures() -> list[dict]:
-    """All 47 prefectures in JIS order: [{code, name, has_data}] (has_data: the shared data holds
-    its N03 boundary file, so it can be built offline)."""
-    from core.errors import MadoguchiError
-    from geo.paths import data_root
-    from geo.prefectures import PREFECTURES
+    """All 47 prefectures in JIS order: [{code, name, romaji, has_data}] (`geo.prefectures.list_prefectures`;
+    has_data: the shared data holds its N03 boundary file, so it can be built offline)."""
+    from geo.prefectures import list_prefectures
 
-    try:
-        bdir = data_root() / "boundaries"
-        present = {p.name.split("_")[1] for p in bdir.glob("N03-*_*_*.*")} if bdir.is_dir() else set()
-    except (MadoguchiError, OSError, IndexError):
-        present = set()
-    return [{"code": c, "name": ja, "has_data": c in present} for c, (ja, _ro) in PREFECTURES.items()]
+    return list_prefectures()
 
 
 def picker_options(regions: list[dict], lang_: str = "ja") -> tuple[list[str], dict[str, str]]:
