@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as e:  # disk full, permission, a vanished file...: the system's own words, one line
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        reason = e.strerror or str(e)
+        print(f"エラー / error: {where}{reason}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

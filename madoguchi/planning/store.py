@@ -286,13 +286,27 @@ def parse_scenario_bytes(raw: bytes, *, source: str | None = None, bom: bool = F
 
 
 def check_region(sc: Scenario, region, path=None) -> None:
-    """Refuse a scenario of another region (InputFileError); `region` None or an empty field: accepted."""
-    if region is None or not sc.region:
+    """Refuse a scenario of another region, or one whose hubs lie far outside this region.
+
+    `region` None: accepted. An empty `region` field is accepted by name, but its hubs are still
+    checked (geo.sites.check_point_in_region: more than 100 km outside the region's land, or
+    impossible coordinates, is an InputFileError naming the hub).
+    """
+    if region is None:
         return
     names = {str(getattr(region, "name", "")), Path(getattr(region, "path", "")).name}
-    if sc.region not in names:
+    if sc.region and sc.region not in names:
         raise InputFileError(f"別の地域 ({sc.region}) のシナリオです。地域 {region.name} では使えません。",
                              f"scenario belongs to region {sc.region}, not {region.name}", path=path)
+    if sc.hubs and getattr(region, "municipalities", None) is not None:
+        from core.errors import ParameterError
+        from geo.sites import check_point_in_region
+
+        for h in sc.hubs:
+            try:
+                check_point_in_region(float(h.lon), float(h.lat), region, name=str(h.name))
+            except ParameterError as e:
+                raise InputFileError(e.ja, e.en, path=path) from None
 
 
 class _locked:
