@@ -90,13 +90,8 @@ def _link(col, page: str, label: str, icon: str) -> None:
 
 
 def body(region):
-    from streamlit.errors import StreamlitAPIException
-
     L = S.lang()
-    try:  # one screen: the sidebar starts collapsed (and is hidden by the page's CSS)
-        st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
-    except StreamlitAPIException:  # an older Streamlit allows one call per run
-        pass
+    # one screen: the page's CSS hides the sidebar here only (not collapsed for the other pages)
     st.markdown(STYLE, unsafe_allow_html=True)
     sc = S.scenario(region)
     pref = pref_name(str(region.manifest.get("pref_code", "")), L, fallback=str(region.manifest.get("pref_name") or ""))

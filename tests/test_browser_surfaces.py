@@ -55,7 +55,9 @@ def driver(tmp_path_factory):
 
 
 def test_outreach_from_every_hub_and_presentation(server, driver, ibaraki_region):  # noqa: F811
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     d = driver
     B = ibaraki_region.municipalities.total_bounds
@@ -111,3 +113,11 @@ def test_outreach_from_every_hub_and_presentation(server, driver, ibaraki_region
                           check=True).stdout
     assert "30分以内に住む人" in text and "出張相談ルート" not in text  # the figures; no sidebar links printed
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "presentation.pdf"), str(out / "page")], check=True)
+
+    # back to the normal view: the sidebar is there again
+    link = next(a for a in d.find_elements(By.CSS_SELECTOR, '[data-testid="stPageLink"] a') if "通常の表示に戻る" in a.text)
+    link.click()
+    WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda x: any(h.text.strip() == "カバー率" for h in x.find_elements(By.TAG_NAME, "h1")))
+    wait_idle(d)
+    assert d.find_element(By.CSS_SELECTOR, '[data-testid="stSidebar"]').is_displayed()
