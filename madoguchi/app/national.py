@@ -116,7 +116,7 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
     g = outlines_frame(result)
     g = g[g.geometry.notna()].copy()
     flat = {r["pref_code"]: flat_row(r) for r in result.rows}
-    vals = {c: float(flat[c].get(color_by)) if flat[c].get(color_by) is not None else np.nan for c in flat}
+    vals = {c: float(v) if (v := flat[c].get(color_by)) is not None else np.nan for c in flat}
     breaks = class_breaks(vals.values())
 
     def klass(x: float) -> int:
@@ -155,7 +155,7 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
                       f"{_value(color_by, breaks[i], lang_)} – {_value(color_by, breaks[i + 1], lang_)}"))
     if items:
         maps.add_legend(m, column_label(color_by, lang_), items)
-    if current in set(g["pref_code"]):
+    if current and current in set(g["pref_code"]):
         maps.add_legend(m, t("national_current", lang_, pref=pref_name(current, lang_)), [("#d7301f", pref_name(current, lang_))],
                         position="topright", kind="line")
     return m

@@ -199,7 +199,7 @@ def run_outreach(region, base=None, *, stops=None, service_min=90.0, day="08:30-
             plans.append({"block": g, "base": ids[med], "base_site_id": ids[med], "routes": [], "unserved": [],
                           "note": "base_only", **hub})
             continue
-        nodes = [med + nb] + [i + nb for i in members]
+        nodes = np.array([med + nb] + [int(i) + nb for i in members], dtype=np.intp)
         sub = T[np.ix_(nodes, nodes)]
         p = plan_routes(sub, [ids[i] for i in members], names=[names[i] for i in members], service_min=service_min,
                         day=day, frequency=freq[members], month=month, teams=teams, time_limit_s=time_limit_s,
