@@ -35,10 +35,11 @@ def model_box(region, sc, L):
             bar = st.progress(0.1, text=t("model_running", L))
             S.site_matrix(region)
             bar.progress(0.4, text=t("model_running", L))
-            res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
-                                  time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
-                                  keep_manual=keep, method=method,
-                                  extra_candidates=st.session_state.get("extra_sites"))
+            with st.spinner(t("model_running", L)):  # the exact solver can take several seconds
+                res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
+                                      time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
+                                      keep_manual=keep, method=method,
+                                      extra_candidates=st.session_state.get("extra_sites"))
             bar.progress(1.0)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
             st.session_state["pl_msg"] = W.message("model_done", model=("t", S.MODEL_KEYS[model]), n=len(res.new),

@@ -34,7 +34,10 @@ def compare_box(region, L):
     names = store.names()
     CUR = "__current__"
     opts = [CUR] + names
-    fmt = lambda n: t("current", L) if n == CUR else n
+
+    def fmt(n):
+        return t("current", L) if n == CUR else n
+
     c1, c2 = st.columns(2)
     a = c1.selectbox(t("compare_a", L), opts, index=0, format_func=fmt, key=S.wkey("cmp_a"))
     b = c2.selectbox(t("compare_b", L), opts, index=1 if len(opts) > 1 else 0, format_func=fmt, key=S.wkey("cmp_b"))
@@ -92,7 +95,8 @@ def body(region):
     sc.demand_scope = scope
     show_iso = c3.checkbox(t("show_isochrones", L), value=True, key="cov_iso")
 
-    cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
+    with st.spinner(t("computing_matrix", L)):  # new or moved hubs: their travel times are computed first
+        cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
     if not sc.hubs:
         st.info(t("no_hubs", L))
     else:
@@ -103,7 +107,8 @@ def body(region):
     maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.25)
     maps.add_labels(m, region.municipalities)
     if show_iso and sc.hubs:
-        iso, est = S.isochrones(region, sc.hubs, sc.thresholds)
+        with st.spinner(t("computing_isochrones", L)):
+            iso, est = S.isochrones(region, sc.hubs, sc.thresholds)
         maps.add_isochrones(m, iso, lang=L, estimate=est)
     th_main = sc.thresholds[min(1, len(sc.thresholds) - 1)]
     maps.add_demand(m, region.demand[cv.in_scope], lang=L, minutes=cv.nearest_min[cv.in_scope], threshold=th_main)

@@ -22,7 +22,8 @@ from madoguchi import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py", "pages/1_map.py", "pages/2_placement.py", "pages/3_coverage.py", "pages/4_outreach.py",
-         "pages/5_partnership.py", "pages/6_report.py"]
+         "pages/5_partnership.py", "pages/6_report.py", "pages/7_presentation.py",
+         "pages/8_national.py"]
 JP = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e、。「」『』・〜]")
 WORD = re.compile(r"[A-Za-z][A-Za-z]+")
 

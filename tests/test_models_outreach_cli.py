@@ -31,9 +31,9 @@ def _cli(*args, check_json=True):
 @pytest.fixture(scope="module")
 def towns(ibaraki_region):
     """Site ids of the default stops: candidate sites of the towns/villages without a welfare office."""
-    from madoguchi.commands.outreach import _stops
+    from madoguchi.planning import default_stops
 
-    return set(_stops(ibaraki_region, None)["site_id"].astype(str))
+    return set(default_stops(ibaraki_region)["site_id"].astype(str))
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,25 @@ def test_impossible_month_exits_2_on_one_line(ibaraki_region, month):
              check_json=False)
     assert p.returncode == 2 and p.stdout == ""
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr and month in p.stderr
+
+
+def test_report_draws_each_route_from_its_own_hub(ibaraki_region):
+    """The stored two-hub section, read by the reports: each route line starts and ends at its hub."""
+    from madoguchi.planning import outreach_section, run_outreach
+    from madoguchi.planning.scenario import Scenario
+    from madoguchi.reports.extras import layers, outreach_tables
+
+    out = run_outreach(ibaraki_region, bases=HUBS, month="2026-12")
+    sc = Scenario(name="two hubs", region=ibaraki_region.name, outreach=outreach_section(out))
+    sc = Scenario.from_dict(json.loads(json.dumps(sc.to_dict())))  # through the schema, as stored
+    assert [b["site_id"] for b in sc.outreach["bases"]] == HUBS
+    sites = ibaraki_region.sites.set_index(ibaraki_region.sites["site_id"].astype(str))
+    lines = layers(sc, ibaraki_region)["routes"]
+    routes = sc.outreach["plan"]["routes"]
+    assert len(lines) == len(routes)
+    for r, g in zip(routes, lines.geometry):
+        hub = (float(sites.loc[r["base"], "lon"]), float(sites.loc[r["base"], "lat"]))
+        assert g.coords[0] == pytest.approx(hub) and g.coords[-1] == pytest.approx(hub)
+    table = outreach_tables(sc, ibaraki_region)[0].df
+    leaves = table[table["順"] == 0]["訪問先"].tolist()
+    assert leaves == [f"{r['base_name']}（出発）" for r in routes]

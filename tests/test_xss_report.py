@@ -58,7 +58,7 @@ PAYLOADS = [
 def _hostile_case(region, tmp: Path):
     """Region copy with hostile municipality names, a scenario with hostile hub/scenario text, report data."""
     from madoguchi.reports.tables import build_report_data
-    from models.scenario import Hub, Scenario
+    from madoguchi.planning.scenario import Hub, Scenario
 
     r = copy.copy(region)
     munis = region.municipalities.copy()

@@ -17,7 +17,7 @@ import streamlit as st
 
 from core.errors import MadoguchiError
 from geo.paths import regions_dir
-from madoguchi.i18n import pref_name, t
+from madoguchi.i18n import t
 from madoguchi.planning.scenario import Hub, Scenario
 from madoguchi.safe_text import markdown_text
 
@@ -33,6 +33,8 @@ PAGES = [  # (file, url path, title key, icon)
     ("pages/4_outreach.py", "outreach", "page_outreach", ":material/directions_car:"),
     ("pages/5_partnership.py", "partnership", "page_partnership", ":material/handshake:"),
     ("pages/6_report.py", "report", "page_report", ":material/description:"),
+    ("pages/7_presentation.py", "presentation", "page_presentation", ":material/co_present:"),
+    ("pages/8_national.py", "national", "page_national", ":material/public:"),
 ]
 
 # --------------------------------------------------------------------------- session basics
@@ -119,10 +121,12 @@ def build_region_for(pref_code: str, progress=None, *, boundaries=None, roads=No
 
 def current_region():
     """The region chosen in the sidebar, building the default Ibaraki bundle on first start."""
-    path = st.session_state.get(wkey("region_pick")) or st.session_state.get("_region_path")
     regions = available_regions()
-    if path and any(r["path"] == path for r in regions):
-        return load_region(path)
+    # the picker's choice (this run), else the last built one chosen (a prefecture not built yet is
+    # chosen in the picker while its build button is shown: the page keeps the last region)
+    for path in (st.session_state.get(wkey("region_pick")), st.session_state.get("_region_path")):
+        if path and any(r["path"] == path for r in regions):
+            return load_region(path)
     if not regions:
         with st.spinner(t("loading_region", lang())):
             reg = ensure_default_region()
@@ -272,19 +276,31 @@ def outreach_bases(region, sc: Scenario) -> list[str]:
     return list(dict.fromkeys(on_site + ids))
 
 
-def plan_outreach(region, sc: Scenario, *, base: str, service_min: float, day: str, frequency: str,
-                  month: str | None, teams: int) -> dict:
+def plan_outreach(region, sc: Scenario, *, base: str | None = None, service_min: float, day: str, frequency: str,
+                  month: str | None, teams: int, bases: list[str] | None = None, blocks: int | None = None) -> dict:
     """The scenario's outreach section for these options (`madoguchi.planning.outreach`): routes
-    and monthly calendar from `base` (a site id) to the towns and villages without a welfare
-    office; codes and numbers only, worded by the page in either language. `sc` is the scenario
-    whose hubs "plan from every hub" will use (the next outreach option)."""
+    and monthly calendar to the towns and villages without a welfare office; codes and numbers
+    only, worded by the page in either language.
+
+    `bases` (site ids of the scenario's hubs) plans from those hubs together (each its own teams
+    and calendar; a hub moved off a site keeps its own position); `base` (any site id) plans from
+    one site. `blocks` = K splits the stops into K blocks (within each hub's area). The route
+    search stops at a number of solutions (same input, same routes); no time limit is set."""
     from madoguchi.planning.outreach import outreach_section, run_outreach
     from madoguchi.planning.store import json_clean
 
-    out = run_outreach(region, base, service_min=service_min, day=day, frequency=frequency, month=month,
-                       teams=teams, time_limit_s=1.0, links=current_links(region))
-    if out.get("plan"):
-        out["plan"].setdefault("base_site_id", base)
+    kw = dict(service_min=service_min, day=day, frequency=frequency, month=month, teams=teams,
+              blocks=int(blocks) if blocks else None, time_limit_s=None, links=current_links(region))
+    if bases:
+        by_id = {h.site_id: h for h in sc.hubs}
+        hubs = [by_id[b] for b in bases if b in by_id]
+        rest = [b for b in bases if b not in by_id]  # a site id that is not a hub of the scenario
+        out = (run_outreach(region, hubs=hubs, **kw) if not rest
+               else run_outreach(region, bases=[h.site_id for h in hubs] + rest, **kw))
+    else:
+        out = run_outreach(region, base, **kw)
+        if out.get("plan"):
+            out["plan"].setdefault("base_site_id", base)
     return json_clean(outreach_section(out))
 
 
@@ -334,13 +350,16 @@ def sidebar(region=None) -> None:
     _nav_links(L)
     regions = available_regions()
     if regions:
+        from madoguchi.app.regions import region_picker
+
         paths = [r["path"] for r in regions]
-        labels = {r["path"]: _region_label(r, L) for r in regions}
         cur = st.session_state.get("_region_path")
         if cur not in paths:
             cur = next((r["path"] for r in regions if r.get("pref_code") == DEFAULT_PREF), paths[0])
-        st.session_state["_region_path"] = st.sidebar.selectbox(
-            t("region", L), paths, index=paths.index(cur), format_func=lambda p: labels.get(p, p), key=wkey("region_pick"))
+        # all 47 prefectures: built bundles, and the others built on demand with a progress bar
+        pick = region_picker(regions, cur, L, key=wkey("region_pick"))
+        if pick is not None:
+            st.session_state["_region_path"] = pick
     online = check_online()
     if "_basemap" not in st.session_state:
         st.session_state["_basemap"] = online
@@ -359,11 +378,6 @@ def language_picker() -> None:
     cur_lang = st.session_state.get("_lang", "日本語")
     st.session_state["_lang"] = st.sidebar.radio("言語 / Language", langs, index=langs.index(cur_lang),
                                                  key="lang_choice", horizontal=True)
-
-
-def _region_label(r: dict, L: str) -> str:
-    """'茨城県 (ibaraki-08)' / 'Ibaraki (ibaraki-08)' for the region picker."""
-    return f"{pref_name(str(r.get('pref_code', '')), L, fallback=str(r.get('pref_name') or ''))} ({r['name']})"
 
 
 def _nav_links(L: str) -> None:

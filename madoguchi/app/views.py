@@ -11,7 +11,7 @@ from madoguchi.i18n import STRINGS, code_label, join_list, t
 COST_RULES = ["equal:0.1,population:0.9", "population", "equal", "equal:0.5,population:0.5"]
 
 
-def route_lines(region, plan: dict, lang_: str = "ja") -> list[dict]:
+def route_lines(region, plan: dict, lang_: str = "ja", *, positions: dict | None = None) -> list[dict]:
     """Map lines for a plan: base -> stops in visiting order -> base (straight lines between stops).
 
     Parameters
@@ -23,21 +23,32 @@ def route_lines(region, plan: dict, lang_: str = "ja") -> list[dict]:
         ``base_site_id`` or ``_base_xy``).
     lang_ : str
         'ja' or 'en': the language of the line names ("ルート1（月1回）" / "Route 1 (1× a month)").
+    positions : dict, optional
+        Extra ``{site id: (lon, lat)}`` (degrees), e.g. the plan's hubs: a hub moved off a site
+        is not among the region's sites. Each route is drawn from its own ``base``.
+
+    Returns
+    -------
+    list of dict
+        ``{name, coords: [(lon, lat), ...], base}`` per route, in the plan's order.
     """
     pos = {str(a): (float(b), float(c)) for a, b, c in zip(region.sites["site_id"], region.sites["lon"], region.sites["lat"])}
+    pos.update({str(k): (float(v[0]), float(v[1])) for k, v in (positions or {}).items()})
     base = pos.get(str(plan.get("base_site_id") or "")) or None
     out = []
     for i, r in enumerate(plan.get("routes", [])):
         pts = [pos[s] for s in r["stops"] if s in pos]
         b = pos.get(str(r.get("base") or "")) or base or plan.get("_base_xy")
         coords = ([b] if b else []) + pts + ([b] if b else [])
-        out.append({"name": t("route_legend", lang_, n=i + 1, f=r["frequency"]), "coords": coords})
+        out.append({"name": t("route_legend", lang_, n=i + 1, f=r["frequency"]), "coords": coords,
+                    "base": str(r.get("base") or plan.get("base_site_id") or "")})
     return out
 
 
-def calendar_grid(plan: dict, lang_: str = "ja") -> pd.DataFrame | None:
+def calendar_grid(plan: dict, lang_: str = "ja", routes=None) -> pd.DataFrame | None:
     """Month grid (weeks x Mon–Fri): which routes run each working day; '休' / 'closed' on closed
-    weekdays. None when the plan has no month."""
+    weekdays. None when the plan has no month. `routes` (route indices, optional) keeps only those
+    routes, e.g. one hub's calendar; route numbers stay the plan's."""
     import calendar as _cal
     import datetime as dt
 
@@ -60,7 +71,7 @@ def calendar_grid(plan: dict, lang_: str = "ja") -> pd.DataFrame | None:
             if iso not in work:
                 row[col] = t("cal_closed", lang_, d=d)
                 continue
-            rts = cal.get(iso, [])
+            rts = [i for i in cal.get(iso, []) if routes is None or i in routes]
             row[col] = t("cal_day", lang_, d=d) + " " + join_list((t("route_n", lang_, n=i + 1) for i in rts), lang_)
         if any(v for v in row.values()):
             rows.append(row)

@@ -523,3 +523,42 @@ def flat_row(row: dict) -> dict:
     out["unreachable_population"] = row.get("unreachable_population")
     out["method"] = row.get("method")
     return out
+
+
+def cached_result(prefs: Iterable[str] | None = None, *, cache_dir: str | Path | None = None,
+                  data: str | Path | None = None, settings: dict | None = None) -> tuple[NationalResult, list[str]]:
+    """The prefectures whose rows are already cached, read without computing anything (the app's
+    全国比較 page: never a run on page load), and the codes still missing.
+
+    Parameters
+    ----------
+    prefs : iterable of str, optional
+        Prefecture codes; default all 47.
+    cache_dir, data, settings
+        As :func:`run_national` (same cache keys).
+
+    Returns
+    -------
+    (NationalResult, list of str)
+        Rows and outlines of the cached prefectures (sorted by code; `meta['from_cache']`), and
+        the codes without a cached row for these inputs, settings and code version.
+    """
+    from geo.paths import data_root
+
+    codes = parse_prefs(",".join(prefs)) if prefs is not None else sorted(PREFECTURES)
+    root = data_root(data)
+    st = settings or default_settings()
+    cdir = Path(cache_dir) if cache_dir else default_cache_dir()
+    rows, outlines, missing = [], {}, []
+    for c in codes:
+        hit = _read_cache(_cache_path(cdir, c, cache_key(c, st, root)))
+        if hit is None:
+            missing.append(c)
+            continue
+        r = dict(hit["row"])
+        r.pop("_seconds", None)
+        outlines[c] = r.pop("_outline", None)
+        rows.append(r)
+    meta = {"prefectures": len(rows), "from_cache": len(rows), "computed": 0, "cache_dir": str(cdir),
+            "data_root": str(root), "code_version": code_version(), "settings": st}
+    return NationalResult(rows, outlines, meta), missing

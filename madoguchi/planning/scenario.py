@@ -183,6 +183,8 @@ class OutreachSection(_Section):
     """`madoguchi outreach`: one plan, or one plan per block."""
 
     base: SiteRef | None = None
+    bases: list[SiteRef] | None = None  # every hub planned from (several-hub plans; absent in older files)
+    stops_at_hubs: list[dict[str, Any]] | None = None  # stops standing on a hub: no trip needed
     travel_time_method: Literal["road", "estimate", "mixed", "unknown"] | None = None
     service_min: float | None = None
     day: str | None = None

@@ -79,12 +79,13 @@ def outreach_tables(scenario, region) -> list[Table]:
             k += 1
             f = r.get("frequency")
             pre = {"ブロック": lbl} if blocks else {}
-            rows.append({**pre, "ルート": k, "回/月": f, "順": 0, "訪問先": f"{base}（出発）", "到着": "",
+            rb = str(r.get("base_name") or base)  # several hubs: each route leaves from its own hub
+            rows.append({**pre, "ルート": k, "回/月": f, "順": 0, "訪問先": f"{rb}（出発）", "到着": "",
                          "出発": r.get("leave_base", ""), "運転 (分)": r.get("drive_min"), "滞在 (分)": r.get("service_min"),
                          "合計 (分)": r.get("total_min")})
             for j, (name, arr, dep) in enumerate(zip(r.get("names", []), r.get("arrive", []), r.get("depart", [])), start=1):
                 rows.append({**pre, "ルート": k, "回/月": f, "順": j, "訪問先": str(name), "到着": arr, "出発": dep})
-            rows.append({**pre, "ルート": k, "回/月": f, "順": len(r.get("names", [])) + 1, "訪問先": f"{base}（帰着）",
+            rows.append({**pre, "ルート": k, "回/月": f, "順": len(r.get("names", [])) + 1, "訪問先": f"{rb}（帰着）",
                          "到着": r.get("return_base", ""), "出発": ""})
         for day in sorted(plan.get("calendar") or {}):
             try:
@@ -235,8 +236,9 @@ def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
             pts = [look.get(str(s)) for s in r.get("stops", [])]
             missing = sum(p is None for p in pts)
             pts = [p for p in pts if p is not None]
-            if base_xy is not None:
-                pts = [base_xy] + pts + [base_xy]
+            bxy = look.get(str(r.get("base") or "")) or base_xy  # several hubs: the route's own hub
+            if bxy is not None:
+                pts = [bxy] + pts + [bxy]
             if len(pts) < 2:
                 continue
             rows.append({"route": k, "name": f"ルート{k}", "block": lbl, "frequency": r.get("frequency"),
