@@ -198,8 +198,9 @@ def _check_page(d, where: str) -> None:
           if (e.tagName === 'IMG' && !hit(e.getAttribute('alt') + e.getAttribute('src') + e.outerHTML)) return;
           out.push(e.outerHTML.slice(0, 120)); });
         document.querySelectorAll('[data-testid="stMarkdownContainer"] strong, [data-testid="stMarkdownContainer"] em, [data-testid="stMarkdownContainer"] code, [data-testid="stMarkdownContainer"] a, [data-testid="stMarkdownContainer"] h1, [data-testid="stMarkdownContainer"] h2, [data-testid="stMarkdownContainer"] .katex, [data-testid="stMarkdownContainer"] span[style*="color"], [data-testid="stMarkdownContainer"] table').forEach(function(e){
-          // our own bold around a whole name (a comparison label) is fine; bold made *inside* a name is not
-          if (e.tagName === 'STRONG' && names.indexOf(e.textContent) >= 0) return;
+          // our own bold or heading around a whole name (a label, the presentation heading) is fine: the
+          // name is still there literally; markup made *from* a name no longer contains the name as typed
+          if (names.some(function(n){ return e.textContent.indexOf(n) >= 0; })) return;
           if (hit(e.textContent)) out.push(e.tagName + ':' + e.outerHTML.slice(0, 120)); });
         return out;""", MARKERS, PAYLOADS + MD_PAYLOADS)
     assert made == [], f"{where}: markup made from user text: {made}"
@@ -365,5 +366,17 @@ def test_hostile_names_never_run_in_the_app(server, driver):
     assert b.split("\n")[0] in labels, (b, labels)  # the label, shown literally (bold is ours, around it)
     _check_maps(d, PAYLOADS + MD_PAYLOADS, "coverage maps")
     _shot(d, "coverage_compare")
+    # (d) the presentation page: the scenario name as a large heading, the hubs on a large map
+    d.switch_to.default_content()
+    link = next(a for a in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] a')
+                if (a.get_attribute("textContent") or "").strip().endswith("発表用表示"))
+    d.execute_script("arguments[0].click();", link)  # the page hides the sidebar itself
+    WebDriverWait(d, 120, ignored_exceptions=IGNORED).until(lambda x: len(map_frames(x)) >= 1)
+    wait_idle(d)
+    _check_page(d, "presentation")
+    heads = [h.text for h in d.find_elements(By.CSS_SELECTOR, '[data-testid="stMarkdownContainer"] h2')]
+    assert any(h.startswith(TYPED[-1]) for h in heads), heads  # the current scenario's name, literally
+    _check_maps(d, PAYLOADS + MD_PAYLOADS, "presentation map")
+    _shot(d, "presentation")
     _no_alert(d)
     assert "Traceback" not in server["log"].read_text()
