@@ -41,13 +41,13 @@ def _run(args) -> int:
 
 
 def _f(x, nd=0):
-    from madoguchi.labels import fmt_num
+    from madoguchi.i18n import fmt_num
 
     return fmt_num(x, nd)
 
 
 def _print_plan(p: dict, indent: str = "") -> None:
-    from madoguchi.labels import reason_label
+    from madoguchi.i18n import reason_label
 
     for i, r in enumerate(p["routes"]):
         print(f"{indent}ルート {i + 1}（月 {r['frequency']} 回）{r['leave_base']} 出発 → {r['return_base']} 帰着  "
@@ -62,7 +62,7 @@ def _print_plan(p: dict, indent: str = "") -> None:
 
 
 def _print(out: dict) -> None:
-    from madoguchi.labels import frequency_label
+    from madoguchi.i18n import frequency_label
 
     print(f"地域 / region: {out['region']}   出発拠点 / base: {out['base']['name']}   勤務時間 / day: {out['day']}")
     print(f"所要時間 / travel time: {out['travel_time_method']}" + ("（推定 / estimate）" if out["travel_time_method"] != "road" else "")
