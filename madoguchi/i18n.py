@@ -763,7 +763,7 @@ STRINGS.update({
     "wd_5_weekend": ("土", "Sat"), "wd_6_weekend": ("日", "Sun"),
     "reason_no_block_base": ("どのブロックの拠点とも道路でつながらない", "not connected by road to any block's base"),
     "rep_title": ("相談窓口 カバー率レポート", "Consultation desk coverage report"),
-    "rep_subtitle": ("シナリオ「{scenario}」（{region}）", "Scenario “{scenario}” ({region})"),
+    "rep_subtitle": ("シナリオ「{scenario}」（{region}）", "Scenario \"{scenario}\" ({region})"),
     "rep_made_on": ("作成日", "Made on"),
     "rep_meta": ("作成日: {date}　地域: {region}　移動時間の算出方法: {method}",
                  "Made on: {date}   Region: {region}   Travel-time method: {method}"),

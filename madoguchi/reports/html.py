@@ -111,7 +111,7 @@ def render_html(d: ReportData, *, map_png: bytes | None = None, interactive: boo
         parts.append(table_html(tb))
     parts.append(f'<section id="sources"><h2>{_html.escape(t("rep_sources_heading", L))}</h2>'
                  f'<h3>{_html.escape(t("rep_sources", L))}</h3><ul>')
-    gap = "　" if L != "en" else "; "
+    gap = "　" if L != "en" else ". "
     for s in d.sources:
         bits = [_html.escape(s.get("name", ""))]
         if s.get("date"):

@@ -307,7 +307,7 @@ def source_lines(d: ReportData) -> list[str]:
     from madoguchi.i18n import paren
 
     L = d.lang
-    gap = "　" if L != "en" else "   "
+    gap = "　" if L != "en" else ". "
     lines = []
     for s in d.sources:
         line = ("・" if L != "en" else "• ") + s.get("name", "")
