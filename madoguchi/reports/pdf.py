@@ -283,7 +283,7 @@ def _comparison_page(doc: _Doc, d: ReportData, table: Table | None):
     for i, (dd, name) in enumerate([(d, d.scenario_name), (c, c.scenario_name)]):
         ax = fig.add_axes([_x(MARGIN_L + i * (w_in + 0.2)), (MARGIN_B + 1.3) / A4[1], w_in / A4[0], (h_in - 1.3) / A4[1]])
         draw_map(ax, dd.layers, dd.thresholds, title=name, label_hubs=False, legend=(i == 0), label_munis=False,
-                 lang=d.lang)
+                 lang=d.lang, legend_from_left=True)
     doc.save(fig)
 
 

@@ -154,12 +154,15 @@ def _place_labels(ax, labels: list, obstacles: list | None = None) -> int:
 
 
 def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-             label_hubs: bool = True, legend: bool = True, label_munis: bool = True, lang: str = DEFAULT_LANG) -> None:
+             label_hubs: bool = True, legend: bool = True, label_munis: bool = True, lang: str = DEFAULT_LANG,
+             legend_from_left: bool = False) -> None:
     """Draw the report map on a matplotlib axes.
 
     layers: 'municipalities' (GeoDataFrame, optional bool column `in_scope`), 'demand_points'
     (column `minutes`, float, inf = unreachable, NaN = out of scope), 'hubs' (`name`, `fixed`),
-    optional 'routes' (LineStrings). All in EPSG:4326; reprojected here. Legend words in `lang`.
+    optional 'routes' (LineStrings). All in EPSG:4326; reprojected here. Legend words in `lang`; the legend
+    sits centred below the map, or from its left edge upward with `legend_from_left` (side-by-side maps, where
+    a centred legend wider than one map would run off the page).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -270,7 +273,8 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         ax.set_title(title, fontsize=11)
     leg = None
     if legend and handles:
-        leg = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=6.5,
+        leg = ax.legend(handles=handles, loc="upper left" if legend_from_left else "upper center",
+                        bbox_to_anchor=(0.0 if legend_from_left else 0.5, -0.01), ncol=3, fontsize=6.5,
                         frameon=False, title=t("rep_legend", lang), title_fontsize=7.5)
     if credit:
         from madoguchi.reports.model import wrap_text
