@@ -766,7 +766,7 @@ STRINGS.update({
     "rep_subtitle": ("シナリオ「{scenario}」（{region}）", "Scenario \"{scenario}\" ({region})"),
     "rep_made_on": ("作成日", "Made on"),
     "rep_meta": ("作成日: {date}　地域: {region}　移動時間の算出方法: {method}",
-                 "Made on: {date}   Region: {region}   Travel-time method: {method}"),
+                 "Made on: {date} · Region: {region} · Travel-time method: {method}"),
     "rep_footer": ("{title} ／ {subtitle} ／ 作成日 {date}", "{title} / {subtitle} / made on {date}"),
     "rep_page": ("{n} ページ", "page {n}"),
     "rep_none": ("（該当なし）", "(none)"),
