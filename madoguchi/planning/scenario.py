@@ -3,7 +3,7 @@
 A typed schema (pydantic v2) validates every field and every section on read: a wrong type
 (``version: "abc"``, ``hubs: {}``, ``thresholds: ["a"]``, ``coverage: "x"``) raises
 :class:`core.errors.InputFileError` naming the field, never a traceback. Sections store codes
-and numbers only; display text is made at display time (:mod:`madoguchi.labels`).
+and numbers only; display text is made at display time (:mod:`madoguchi.i18n`).
 
 Version history
 ---------------
