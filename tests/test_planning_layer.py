@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYER = {"core": 0, "geo": 1, "models": 1, "madoguchi.planning": 2, "madoguchi.labels": 2,
+LAYER = {"core": 0, "geo": 1, "models": 1, "madoguchi.planning": 2, "madoguchi.i18n": 2,
          "madoguchi.cli": 3, "madoguchi.reports": 3, "madoguchi.bench": 3}
 
 
@@ -84,11 +84,11 @@ def _edges(path: Path, mods: set[str]) -> set[str]:
 
 
 def test_no_import_circle_above_geo():
-    """Module graph of planning, cli, reports, bench and labels: no cycle."""
+    """Module graph of planning, cli, reports, bench and i18n: no cycle."""
     import networkx as nx
 
     files = {_module(f): f for f in _files("madoguchi/planning", "madoguchi/cli", "madoguchi/reports", "madoguchi/bench")}
-    files["madoguchi.labels"] = ROOT / "madoguchi" / "labels.py"
+    files["madoguchi.i18n"] = ROOT / "madoguchi" / "i18n.py"
     g = nx.DiGraph()
     for m, f in files.items():
         for t in _edges(f, set(files)):

@@ -220,11 +220,12 @@ def test_report_data_equal_numbers_and_english_warnings_on_okinawa(okinawa_regio
 
 
 def test_one_i18n_place():
-    """The old labels module only re-exports i18n's functions; dates in JST as a person writes them."""
-    from madoguchi import i18n, labels
+    """Labels and formats live in i18n only (the former labels module is gone); dates in JST as a person writes them."""
+    import importlib.util
 
-    for name in ("fmt_num", "scope_label", "reason_label", "frequency_label", "adjacency_label", "share_rule_label"):
-        assert getattr(labels, name) is getattr(i18n, name)
+    from madoguchi import i18n
+
+    assert importlib.util.find_spec("madoguchi.labels") is None
     assert i18n.fmt_date("2026-11-23T15:30:00+00:00", "en") == "24 Nov 2026"  # 00:30 JST next day
     assert i18n.fmt_date("2026-11-23T15:30:00+00:00", "ja") == "2026年11月24日"
     assert i18n.fmt_date("2021-01-01", "en") == "1 Jan 2021" and i18n.fmt_date("not a date") == "not a date"
