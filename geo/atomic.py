@@ -343,7 +343,7 @@ def _check_target(final: Path) -> None:
     try:
         res = final.resolve()
     except (OSError, RuntimeError) as e:
-        raise MadoguchiError("出力先のパスを解決できません。", f"cannot resolve the output path ({e})", path=str(final))
+        raise MadoguchiError("出力先のパスを解決できません。", f"cannot resolve the output path ({e})", path=str(final)) from e
     protected = {Path("/"), Path.home().resolve(), Path.cwd().resolve()}
     protected |= set(Path.cwd().resolve().parents) | set(Path.home().resolve().parents)
     if res in protected or final.name in ("", ".", ".."):

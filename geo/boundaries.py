@@ -78,7 +78,7 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
     except RecursionError:
         raise _err(path, "GeoJSON として読めません（入れ子が深すぎます）。", "not GeoJSON (nested too deeply)") from None
     except ValueError as e:
-        raise _err(path, f"GeoJSON として読めません（JSON の誤り: {e}）。", f"not GeoJSON (invalid JSON: {e})")
+        raise _err(path, f"GeoJSON として読めません（JSON の誤り: {e}）。", f"not GeoJSON (invalid JSON: {e})") from e
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
         raise _err(path, "GeoJSON の FeatureCollection ではありません。", "not a GeoJSON FeatureCollection")
     if not obj["features"]:
@@ -87,7 +87,7 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
     try:
         gdf = gpd.GeoDataFrame.from_features(obj["features"], crs=crs)
     except Exception as e:  # malformed geometries
-        raise _err(path, f"GeoJSON の地物を読めません: {e}", f"cannot read the GeoJSON features: {e}")
+        raise _err(path, f"GeoJSON の地物を読めません: {e}", f"cannot read the GeoJSON features: {e}") from e
     return gdf, ("utf-8" if used == "utf-8-sig" else used)
 
 
@@ -98,7 +98,7 @@ def _ogr_path(path: Path) -> str:
     try:
         names = zipfile.ZipFile(path).namelist()
     except zipfile.BadZipFile:
-        raise _err(path, "zip ファイルとして開けません（壊れているか zip ではありません）。", "not a valid zip file")
+        raise _err(path, "zip ファイルとして開けません（壊れているか zip ではありません）。", "not a valid zip file") from None
     for ext in (".shp", ".gpkg", ".geojson", ".json"):
         inside = sorted(n for n in names if n.lower().endswith(ext))
         if inside:
@@ -120,7 +120,7 @@ def _read_ogr(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
         except UnicodeDecodeError as e:
             if encoding:
                 raise _err(path, f"文字コード {encoding} では読めません（{e.reason}）。Shift-JIS なら --encoding cp932 を指定してください。",
-                           f"cannot decode as {encoding} ({e.reason}); for Shift-JIS pass --encoding cp932")
+                           f"cannot decode as {encoding} ({e.reason}); for Shift-JIS pass --encoding cp932") from e
             last = e
             continue
         except Exception as e:  # pyogrio DataSourceError etc.

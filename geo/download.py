@@ -61,15 +61,15 @@ def fetch_json(url: str, timeout: float = 30.0) -> tuple[object, bytes]:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             raw = r.read()
     except urllib.error.HTTPError as e:
-        raise MadoguchiError(f"ダウンロードに失敗しました（HTTP {e.code}）: {url}", f"download failed (HTTP {e.code}): {url}")
+        raise MadoguchiError(f"ダウンロードに失敗しました（HTTP {e.code}）: {url}", f"download failed (HTTP {e.code}): {url}") from e
     except (urllib.error.URLError, OSError, TimeoutError) as e:
         reason = getattr(e, "reason", e)
         raise MadoguchiError(f"ダウンロードできません（オフラインか接続できません: {reason}）: {url}",
-                             f"cannot download (offline or unreachable: {reason}): {url}")
+                             f"cannot download (offline or unreachable: {reason}): {url}") from e
     try:
         return json.loads(raw.decode("utf-8-sig")), raw
     except (ValueError, UnicodeDecodeError) as e:
-        raise MadoguchiError(f"ダウンロードした内容が JSON ではありません（{e}）: {url}", f"downloaded content is not JSON ({e}): {url}")
+        raise MadoguchiError(f"ダウンロードした内容が JSON ではありません（{e}）: {url}", f"downloaded content is not JSON ({e}): {url}") from e
 
 
 def _now() -> str:

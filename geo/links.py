@@ -76,7 +76,7 @@ def read_links(path: str | Path) -> Links:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputFileError("連絡路ファイルが UTF-8 ではありません。", "links file is not UTF-8", path=p)
+        raise InputFileError("連絡路ファイルが UTF-8 ではありません。", "links file is not UTF-8", path=p) from None
     return parse_links(text, source=str(p))
 
 
@@ -105,7 +105,7 @@ def _parse_links(text: str, source: str) -> Links:
             try:
                 vals[c] = float(raw)
             except ValueError:
-                raise _err(source, i, f"{c} が数値ではありません: '{raw}'", f"{c} is not a number: '{raw}'")
+                raise _err(source, i, f"{c} が数値ではありません: '{raw}'", f"{c} is not a number: '{raw}'") from None
             if not math.isfinite(vals[c]):
                 raise _err(source, i, f"{c} が有限の数値ではありません", f"{c} is not finite")
         for c in ("from_lat", "to_lat"):

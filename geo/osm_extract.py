@@ -182,7 +182,7 @@ def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | Non
             f"OSM ファイルを読めません（壊れているか途中で切れています）: {e}",
             f"cannot read OSM file (damaged or truncated): {e}",
             path=str(p),
-        )
+        ) from e
     if progress is not None:
         progress(1.0, f"OSM 読み込み完了: 道路 {stats['ways_drivable']:,} 本")
     if kept:

@@ -49,7 +49,7 @@ def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファ�
         try:
             return raw.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as e:
-            raise InputFileError(f"文字コード {encoding} で読めません（{e}）。", f"cannot decode as {encoding} ({e})", path=path)
+            raise InputFileError(f"文字コード {encoding} で読めません（{e}）。", f"cannot decode as {encoding} ({e})", path=path) from e
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     for enc in ("utf-8", "cp932"):
@@ -74,7 +74,7 @@ def read_csv_table(path: str | Path, what_ja: str, what_en: str, encoding: str |
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as e:
-        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path)
+        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path) from e
     df.columns = [str(c).strip() for c in df.columns]
     return df, used
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.atomic import atomic_directory, check_directory_target, recover_directory, write_json_atomic
 from core.errors import InputFileError
+from geo.atomic import atomic_directory, check_directory_target, recover_directory, write_json_atomic
 from geo.paths import DEFAULT_REGIONS_DIR, data_root
 from geo.prefectures import PREFECTURES, normalize_pref_code, pref_romaji
 from geo.settings import Settings
@@ -100,7 +100,7 @@ class Region:
         return shapely.union_all(np.asarray(self.municipalities.geometry.values))
 
     @classmethod
-    def load(cls, path: str | Path) -> "Region":
+    def load(cls, path: str | Path) -> Region:
         """Load a built bundle (GeoParquet + manifest; roads if present)."""
         path = Path(path)
         recover_directory(path)  # a build killed mid-swap: put the old bundle back first
@@ -120,7 +120,7 @@ class Region:
             demand = gpd.read_parquet(path / "demand.parquet")
             sites = gpd.read_parquet(path / "sites.parquet")
         except (OSError, ValueError) as e:
-            raise InputFileError(f"地域データのファイルを読めません: {e}", f"cannot read the region files: {e}", path=path)
+            raise InputFileError(f"地域データのファイルを読めません: {e}", f"cannot read the region files: {e}", path=path) from e
         roads = None
         if (path / "roads").is_dir():
             from geo.roads import RoadGraph
@@ -218,7 +218,7 @@ def _osm_date(path: Path) -> str | None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 # ----------------------------------------------------------------------------- build
@@ -243,7 +243,14 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     from geo.geocode import Geocoder
     from geo.population import read_population
     from geo.settlements import read_settlements
-    from geo.sites import TOWNHALL_RULE_EN, TOWNHALL_RULE_JA, default_candidates, read_sites_table, sites_report, _read_csv
+    from geo.sites import (
+        TOWNHALL_RULE_EN,
+        TOWNHALL_RULE_JA,
+        _read_csv,
+        default_candidates,
+        read_sites_table,
+        sites_report,
+    )
     from geo.welfare import RULE_EN, RULE_JA, assign_welfare_offices, read_overrides
 
     t0 = time.perf_counter()

@@ -23,17 +23,15 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from core.geodesy import haversine_m
-
 from core.errors import InputFileError, MadoguchiError
-
+from core.geodesy import haversine_m
 
 # osmnx 2.x "drive" network filter (osmnx._overpass._get_network_filter("drive") with
 # settings.default_access), as (tag, regex): a way whose tag matches the regex is dropped,
@@ -321,7 +319,7 @@ class RoadGraph:
         return g
 
     @classmethod
-    def load(cls, folder: str | os.PathLike) -> "RoadGraph":
+    def load(cls, folder: str | os.PathLike) -> RoadGraph:
         """Read a graph written by `save` (InputFileError if missing or damaged)."""
         folder = Path(folder)
         npz = folder / "roads.npz"
@@ -338,7 +336,7 @@ class RoadGraph:
                 return cls._from_compact(arrays, meta)
             return cls(meta=meta, **arrays)
         except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-            raise InputFileError(f"道路グラフを読めません ({e})", f"cannot read road graph ({e})", path=npz)
+            raise InputFileError(f"道路グラフを読めません ({e})", f"cannot read road graph ({e})", path=npz) from e
 
 
 # ---- loaders ------------------------------------------------------------------------------
@@ -412,7 +410,7 @@ def _file_date(p: Path) -> str:
     m = re.search(r"(20\d\d)-?([01]\d)-?([0-3]\d)", p.name)
     if m:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    return datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(p.stat().st_mtime, tz=UTC).strftime("%Y-%m-%d")
 
 
 def _read_osm_ways(p: Path, clip) -> tuple[list, dict, dict]:
@@ -449,7 +447,7 @@ def _read_osm_ways(p: Path, clip) -> tuple[list, dict, dict]:
             f"OSM ファイルを読めません（壊れているか途中で切れています）: {e}",
             f"cannot read OSM file (damaged or truncated): {e}",
             path=p,
-        )
+        ) from e
     if clip is not None and ways:
         lens = np.array([len(w[3]) for w in ways])
         xy = np.array([c for w in ways for c in w[3]], dtype=np.int64)
@@ -540,7 +538,7 @@ def _load_osm_arrays(p: Path, clip, progress=None) -> RoadGraph:
     try:
         graph = build_graph(ways, meta, progress=bg)
     except RuntimeError as e:  # a way pattern osmnx cannot simplify either
-        raise InputFileError(f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p)
+        raise InputFileError(f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p) from e
     return _clip(graph, clip)
 
 
@@ -620,7 +618,7 @@ def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) ->
             f"道路データのダウンロードに失敗しました（{host} に接続できません。ネットワーク接続を確認するか、"
             f".osm.pbf ファイルを --roads で指定してください）: {e}",
             f"road download failed: cannot reach {host} (no network?); give an .osm.pbf file with --roads instead: {e}",
-        )
+        ) from e
     try:
         g = ox.graph_from_polygon(polygon, network_type="drive", simplify=False, retain_all=True)
         g = ox.simplify_graph(g, edge_attrs_differ=["highway"])
@@ -628,12 +626,12 @@ def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) ->
         raise MadoguchiError(
             f"道路データのダウンロードに失敗しました（ネットワーク接続を確認してください）: {e}",
             f"road download failed (no network?): {e}",
-        )
+        ) from e
     meta = {
         "kind": "osm",
         "path": "",
         "file": "",
-        "file_date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "file_date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "reader": f"osmnx {ox.__version__} graph_from_polygon(network_type='drive')",
         "network_filter": "osmnx drive",
         "downloaded": True,
@@ -668,7 +666,7 @@ def _load_lines(p: Path, clip, *, class_col=None, speed_col=None, oneway_col=Non
     try:
         gdf = gpd.read_file(p)
     except Exception as e:  # pyogrio raises DataSourceError and others
-        raise InputFileError(f"道路レイヤーを読めません: {e}", f"cannot read road layer: {e}", path=p)
+        raise InputFileError(f"道路レイヤーを読めません: {e}", f"cannot read road layer: {e}", path=p) from e
     if gdf.crs is None:
         raise InputFileError("道路レイヤーに座標系 (CRS) がありません。", "road layer has no CRS", path=p)
     gdf = gdf.to_crs("EPSG:4326")

@@ -43,7 +43,7 @@ def parse_rule(rule) -> dict[str, float]:
                 try:
                     d[k.strip()] = float(v)
                 except ValueError:
-                    raise ParameterError(f"負担ルールの書式が不正です: {part}", f"bad rule part {part!r} (use equal:0.1,population:0.9)")
+                    raise ParameterError(f"負担ルールの書式が不正です: {part}", f"bad rule part {part!r} (use equal:0.1,population:0.9)") from None
             rule = d
     rule = {str(k): float(v) for k, v in dict(rule).items()}
     for k, v in rule.items():

@@ -107,7 +107,7 @@ def parse_day(day: str) -> tuple[int, int]:
         s = _hm(a)
         e = _hm(b)
     except ValueError:
-        raise ParameterError(f"勤務時間は HH:MM-HH:MM で指定してください: {day}", f"working day must be HH:MM-HH:MM: {day}")
+        raise ParameterError(f"勤務時間は HH:MM-HH:MM で指定してください: {day}", f"working day must be HH:MM-HH:MM: {day}") from None
     if e <= s:
         raise ParameterError(f"勤務時間の終了が開始より前です: {day}", f"working day ends before it starts: {day}")
     return s, e

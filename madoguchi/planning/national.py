@@ -377,7 +377,7 @@ def _connect(workers: int | None, scheduler: str | None):
             return Client(scheduler, timeout="15s"), None
         except (OSError, TimeoutError) as e:
             raise MadoguchiError(f"Dask スケジューラ {scheduler} に接続できません（{e}）。",
-                                 f"cannot connect to the Dask scheduler {scheduler} ({e})")
+                                 f"cannot connect to the Dask scheduler {scheduler} ({e})") from e
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n = int(workers if workers is not None else cores)
     if n < 1:

@@ -264,7 +264,7 @@ class TravelTimeProvider:
         off_cols = iter(self._columns_for(off)) if off else iter(())
         sm = self.site_matrix() if any(j is not None for j in cols_idx) else None
         cols, meths, d_net = [], [], []
-        for h, j in zip(hubs, cols_idx):
+        for j in cols_idx:
             if j is not None:
                 c, m, on = sm.minutes[:, j], sm.method[:, j], bool(sm.dest_on_network[j])
             else:
