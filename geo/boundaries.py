@@ -62,7 +62,8 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
         tries = [encoding]
     else:
         tries = ["utf-8-sig", "cp932"]
-    text, used = None, None
+    text: str | None = None
+    used = ""
     for enc in tries:
         try:
             text = raw.decode(enc)
@@ -113,7 +114,7 @@ def _read_ogr(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
         raise _err(path, "ファイルが空です。", "the file is empty")
     src = _ogr_path(path)
     tries = [encoding] if encoding else [None, "cp932", "utf-8"]
-    last = None
+    last: Exception | None = None
     for enc in tries:
         try:
             gdf = pyogrio.read_dataframe(src, encoding=enc) if enc else pyogrio.read_dataframe(src)
@@ -356,17 +357,17 @@ def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = Non
                    f"no municipality of prefecture {pref_code} in this file (wrong prefecture?)")
     df = pd.DataFrame(rows)
     # city code of a designated city = lowest ward code rounded down to a multiple of 10
-    city_codes = {}
-    for city, g in df[df["city_of_ward"] != ""].groupby("city_of_ward"):
-        city_codes[city] = str(int(min(g["ward_code"])) // 10 * 10).zfill(5)
+    city_codes: dict[str, str] = {}
+    for city_name, g in df[df["city_of_ward"] != ""].groupby("city_of_ward"):
+        city_codes[str(city_name)] = str(int(min(g["ward_code"])) // 10 * 10).zfill(5)
     df.loc[df["city_of_ward"] != "", "code"] = df.loc[df["city_of_ward"] != "", "city_of_ward"].map(city_codes)
     out = []
-    for code, g in df.groupby("code", sort=True):
+    for muni_code, g in df.groupby("code", sort=True):
         geoms = shapely.make_valid(np.asarray(g["geometry"].values))
         geom = shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
         name = g["name"].iloc[0]
-        wards = [w["ward"] for w in ward_rows if city_codes.get(w["city"]) == code]
-        out.append({"code": code, "pref_code": pref_code, "pref_name": pref_ja, "county": g["county"].iloc[0],
+        wards = [w["ward"] for w in ward_rows if city_codes.get(w["city"]) == muni_code]
+        out.append({"code": muni_code, "pref_code": pref_code, "pref_name": pref_ja, "county": g["county"].iloc[0],
                     "name": name, "kind": _kind(name), "has_welfare_office": False, "population": np.nan,
                     "wards": "、".join(wards), "settlement_source": "file", "geometry": geom})
     munis = gpd.GeoDataFrame(out, columns=MUNI_COLUMNS, geometry="geometry", crs="EPSG:4326")

@@ -94,7 +94,7 @@ def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | Non
     import osmium
     import shapely
 
-    from geo.roads import is_drivable
+    from geo.road_graph import is_drivable
 
     p = Path(path)
     size = max(p.stat().st_size, 1)

@@ -82,7 +82,7 @@ def _drop_rings(n: int, u, v, hw) -> np.ndarray:
 
 
 def _parse_maxspeeds(values: list) -> np.ndarray:
-    from geo.roads import parse_maxspeed_kmh
+    from geo.road_graph import parse_maxspeed_kmh
 
     cache: dict = {}
     out = np.empty(len(values))
@@ -111,7 +111,7 @@ def build_graph(ways: WayArrays, meta: dict | None = None, progress=None):
     geo.roads.RoadGraph
         Nodes sorted by OSM id; edges sorted by (u, v, length). Lengths in metres.
     """
-    from geo.roads import RoadGraph
+    from geo.road_graph import RoadGraph
 
     prog = progress or (lambda f, m: None)
     # ---- ways in osmnx's insertion order (XML written sorted by way id) ----------------------

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -147,7 +148,7 @@ def region_info(manifest: dict) -> dict:
 def list_regions(root: str | Path | None = None) -> list[dict]:
     """Built bundles under `root` (default data/regions): [{path, name, pref_code, pref_name, built}]."""
     root = Path(root or DEFAULT_REGIONS_DIR)
-    out = []
+    out: list[dict] = []
     if not root.is_dir():
         return out
     for d in sorted(root.iterdir()):
@@ -277,7 +278,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     b_path = Path(boundaries) if boundaries else found.get("boundaries")
     p_path = Path(population) if population else found.get("population")
     s_path = Path(settlements) if settlements else found.get("settlements")
-    if settlements and s_path.is_dir() and not any(s_path.glob("*.json")):
+    if settlements and s_path is not None and s_path.is_dir() and not any(s_path.glob("*.json")):
         from geo.settlements import find_settlement_dir
 
         s_path = find_settlement_dir(s_path, code) or s_path  # e.g. the settlements/ folder itself
@@ -365,14 +366,14 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
 
     union = shapely.union_all(np.asarray(munis.geometry.values))
     graph = None
-    road_meta = {"road_source": "estimate"}
+    road_meta: dict[str, Any] = {"road_source": "estimate"}
     if roads or download_roads:
         prog(0.65, "道路網を読み込み中")
         import geo.roads as groads
 
-        graph = (groads.download_roads(union) if download_roads and not roads else
-                 groads.load_roads(roads, clip_polygon=union, engine=road_engine,
-                                   progress=lambda f, m: prog(0.65 + 0.2 * f, m)))
+        graph = (groads.load_roads(roads, clip_polygon=union, engine=road_engine,
+                                   progress=lambda f, m: prog(0.65 + 0.2 * f, m))
+                 if roads else groads.download_roads(union))
         meta = dict(getattr(graph, "meta", None) or getattr(graph, "source", None) or {})
         road_meta = {"road_source": str(getattr(graph, "road_source", meta.get("kind", "osm"))),
                      "road_nodes": int(len(graph.node_id)), "road_edges": int(len(graph.u)), "road": meta}
@@ -418,7 +419,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         b_src.update(url=rec["n03"]["url"], fetched=rec["n03"]["fetched"], bytes=rec["n03"]["bytes"])
         s_src.update(url=rec["geolonia"]["base_url"] + "/ja/<都道府県>/<市区町村>.json", index_url=rec["geolonia"]["index_url"],
                      fetched=rec["geolonia"]["fetched"], bytes=rec["geolonia"]["bytes"])
-    sources = {"boundaries": b_src, "population": p_src, "settlements": s_src}
+    sources: dict[str, dict[str, Any]] = {"boundaries": b_src, "population": p_src, "settlements": s_src}
     if graph is not None:
         sources["roads"] = dict(OSM_SOURCE, **{k: v for k, v in road_meta.get("road", {}).items() if isinstance(v, (str, int, float, bool)) or v is None})
         sources["roads"].setdefault("path", str(roads) if roads else "download")

@@ -59,7 +59,7 @@ def contiguity(munis, buffer_m: float = 200.0) -> dict[int, set[int]]:
     geoms = np.asarray(g.buffer(buffer_m / 2.0).values)
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="intersects")
-    adj = {i: set() for i in range(len(geoms))}
+    adj: dict[int, set[int]] = {i: set() for i in range(len(geoms))}
     for i, j in zip(a.tolist(), b.tolist()):
         if i != j:
             adj[i].add(j)
