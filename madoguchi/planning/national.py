@@ -203,11 +203,13 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
     """
     import shapely
 
+    from core.quiet import solver_output_to_stderr
     from geo.region import Region, build_region
     from geo.settings import Settings
-    from geo.traveltime import region_matrix
+    from madoguchi.planning.demand import demand
+    from madoguchi.planning.provider import provider_for
     from models.coverage import coverage
-    from models.placement import LSCP, PMedian, demand_scope_mask
+    from models.placement import LSCP, PMedian
 
     t0 = time.perf_counter()
     code = normalize_pref_code(pref_code)
@@ -220,7 +222,8 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
         munis = region.municipalities
         d = region.demand
         sites = region.sites.reset_index(drop=True)
-        tm = region_matrix(region, sites, use_cache=False)
+        # the planning layer's provider, not kept in the registry (the bundle is deleted below)
+        tm = provider_for(region, register=False).matrix(sites, use_cache=False)
     no_office = ~munis["has_welfare_office"].astype(bool)
     tv = munis[no_office]
     row: dict = {
@@ -245,13 +248,14 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
                     "lscp_uncoverable_population": dict(empty), "lscp_solver": None, "pmedian": {},
                     "unreachable_population": 0, "method": tm.method_name(), "method_ja": _method_ja(tm.method_name())})
     else:
-        scope = demand_scope_mask(d["muni_code"].astype(str).to_numpy(), munis, "without_welfare_office")
-        w_all = d["population"].to_numpy(float)[scope]
+        dm = demand(region, "without_welfare_office")  # the planning layer's scope and weights
+        scope = dm.mask
+        w_all = dm.weights
         keep = np.isfinite(w_all) & (w_all > 0)  # unknown population (Northern Territories) is left out, never 0
         D = tm.minutes[scope][keep]
         M = tm.method[scope][keep]
         w = w_all[keep]
-        mcodes = d["muni_code"].astype(str).to_numpy()[scope][keep]
+        mcodes = dm.muni[keep]
         site_ids = sites["site_id"].astype(str).tolist()
         row["demand_points_in_scope"] = int(keep.sum())
         # baseline: nearest city with a welfare office (its town-hall stand-in)
@@ -272,7 +276,7 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
         row["lscp_hubs"], row["lscp_uncoverable_population"], solvers = {}, {}, set()
         for t in thresholds:
             Dr, wr = _lscp_rows(D, w, t)
-            with _quiet_stdout():  # HiGHS prints a banner on fd 1 even with msg=False (would break --json)
+            with solver_output_to_stderr():  # HiGHS prints a banner on fd 1 even with msg=False (would break --json)
                 res = LSCP(Dr, wr, t, site_ids=site_ids, method="exact", time_limit_s=float(st.get("lscp_time_limit_s", 120))).solve()
             row["lscp_hubs"][f"{int(t)}"] = len(res.new)
             unc = ~(Dr <= t).any(axis=1)
@@ -305,27 +309,6 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
     row["_outline"] = outline.wkt
     row["_seconds"] = round(time.perf_counter() - t0, 2)
     return row
-
-
-@contextlib.contextmanager
-def _quiet_stdout():
-    """Send file descriptor 1 to /dev/null for the block (C libraries write there directly)."""
-    import sys
-
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _scope_method(tm, scope: np.ndarray, keep: np.ndarray) -> str:
