@@ -11,9 +11,11 @@ villages WITHOUT their own welfare office (福祉事務所を設置していな�
 - p-median with p = 1, 2, 3 hubs: population-weighted mean and worst minutes;
 - the population no candidate site reaches at all (islands without a link), and the method.
 
-Travel times come from geo.traveltime.region_matrix on a region bundle built from the shared data
-(no prefecture-wide road network is shipped, so the method is the labelled straight-line
-estimate 推定 unless a bundle has roads). Models are models.placement / models.coverage.
+Travel times come from the planning layer's provider (madoguchi.planning.provider, not kept in
+the registry: the bundle is temporary) on a region bundle built from the shared data (no
+prefecture-wide road network is shipped, so the method is the labelled straight-line estimate
+推定 unless a bundle has roads); demand scope and weights from madoguchi.planning.demand. Models
+are models.placement / models.coverage.
 
 One Dask task per prefecture (dask.distributed): a LocalCluster sized to the machine by default,
 or an existing scheduler (`tcp://HOST:8786`). Each task builds its bundle in a temporary folder,
@@ -47,8 +49,10 @@ NATIONAL_VERSION = "1"
 THRESHOLDS = (30, 45, 60)
 CACHE_KEEP = 4  # cached rows kept per prefecture (different settings or code versions)
 P_VALUES = (1, 2, 3)
-# Modules whose code decides the numbers of a row (their source hash is part of the cache key).
-_CODE_MODULES = ("madoguchi/planning/national.py", "models/placement.py", "models/coverage.py", "geo/traveltime.py",
+# Modules (or packages: every .py inside) whose code decides the numbers of a row (their source hash is part of
+# the cache key). Every entry must exist (tests/test_national.py): a missing one would silently drop out of the key.
+_CODE_MODULES = ("madoguchi/planning/national.py", "madoguchi/planning/demand.py", "madoguchi/planning/provider.py",
+                 "models/placement", "models/coverage.py", "geo/traveltime.py", "geo/matrix_cache.py",
                  "geo/islands.py", "geo/region.py", "geo/boundaries.py", "geo/population.py", "geo/settlements.py",
                  "geo/demand.py", "geo/sites.py", "geo/welfare.py", "geo/names.py", "geo/settings.py")
 _ROOT = Path(__file__).resolve().parents[2]
@@ -129,8 +133,8 @@ def code_version() -> str:
     h = hashlib.sha256(f"{__version__}|{NATIONAL_VERSION}".encode())
     for rel in _CODE_MODULES:
         p = _ROOT / rel
-        if p.exists():
-            h.update(p.read_bytes())
+        for f in (sorted(p.rglob("*.py")) if p.is_dir() else [p]):
+            h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 
