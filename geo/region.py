@@ -69,7 +69,20 @@ OSM_SOURCE = {
 
 
 def default_region_dir(pref_code: str | int, root: str | Path | None = None) -> Path:
-    """data/regions/<romaji>-<code>, e.g. data/regions/ibaraki-08."""
+    """The default bundle folder of a prefecture, e.g. data/regions/ibaraki-08.
+
+    Parameters
+    ----------
+    pref_code : str or int
+        01..47.
+    root : str or Path, optional
+        Regions folder (default `geo.paths.DEFAULT_REGIONS_DIR`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<root>/<romaji>-<code>`` (not created).
+    """
     code = normalize_pref_code(pref_code)
     return Path(root or DEFAULT_REGIONS_DIR) / f"{pref_romaji(code)}-{code}"
 
@@ -97,12 +110,35 @@ class Region:
         return self.manifest.get("name", self.path.name)
 
     def union_polygon(self):
-        """The region's land as one (multi)polygon, EPSG:4326."""
+        """The region's land as one (multi)polygon.
+
+        Returns
+        -------
+        shapely geometry
+            Union of the municipality boundaries, EPSG:4326 (degrees).
+        """
         return shapely.union_all(np.asarray(self.municipalities.geometry.values))
 
     @classmethod
     def load(cls, path: str | Path) -> Region:
-        """Load a built bundle (GeoParquet + manifest; roads if present)."""
+        """Load a built bundle (GeoParquet + manifest; roads if present).
+
+        An interrupted rebuild (journal left by `geo.atomic.atomic_directory`) is recovered first.
+
+        Parameters
+        ----------
+        path : str or Path
+            The bundle folder.
+
+        Returns
+        -------
+        Region
+
+        Raises
+        ------
+        core.errors.InputFileError
+            If the folder is not a bundle or a file cannot be read.
+        """
         path = Path(path)
         recover_directory(path)  # a build killed mid-swap: put the old bundle back first
         mf = path / "manifest.json"
@@ -130,11 +166,31 @@ class Region:
         return cls(path, manifest, Settings.from_dict(manifest.get("settings")), munis, wards, demand, sites, roads)
 
     def info(self) -> dict:
-        """The counts printed by `madoguchi region info` (JSON-safe: no NaN)."""
+        """The counts printed by `madoguchi region info`.
+
+        Returns
+        -------
+        dict
+            See `region_info`; JSON-safe (no NaN).
+        """
         return region_info(self.manifest)
 
 
 def region_info(manifest: dict) -> dict:
+    """The figures of a bundle manifest shown by ``madoguchi region info`` and the app.
+
+    Parameters
+    ----------
+    manifest : dict
+        A bundle's manifest.json.
+
+    Returns
+    -------
+    dict
+        name, pref_code, pref_name, every count (municipalities, population_total (persons),
+        demand points, sites ...) and, where present, population_unknown, excluded, road_source,
+        circuity, estimate_speed_kmh (km/h), demand rule, warnings and build time.
+    """
     c = manifest["counts"]
     out = {"name": manifest.get("name"), "pref_code": manifest["pref_code"], "pref_name": manifest.get("pref_name")}
     out.update(c)
@@ -146,7 +202,18 @@ def region_info(manifest: dict) -> dict:
 
 
 def list_regions(root: str | Path | None = None) -> list[dict]:
-    """Built bundles under `root` (default data/regions): [{path, name, pref_code, pref_name, built}]."""
+    """Built bundles under `root`.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Regions folder (default data/regions).
+
+    Returns
+    -------
+    list of dict
+        ``{path, name, pref_code, pref_name, built}`` per bundle, sorted by folder name; [] if none.
+    """
     root = Path(root or DEFAULT_REGIONS_DIR)
     out: list[dict] = []
     if not root.is_dir():
@@ -166,7 +233,26 @@ def list_regions(root: str | Path | None = None) -> list[dict]:
 
 
 def ensure_region(pref_code: str = "08", progress: Progress | None = None, root: str | Path | None = None) -> Region:
-    """Load the default bundle for `pref_code`, building it from the found sources if missing."""
+    """Load the default bundle of a prefecture, building it from the found sources if missing.
+
+    Parameters
+    ----------
+    pref_code : str
+        01..47 (default '08', Ibaraki).
+    progress : callable(fraction, message_ja), optional
+        Build progress.
+    root : str or Path, optional
+        Regions folder (default data/regions).
+
+    Returns
+    -------
+    Region
+
+    Raises
+    ------
+    core.errors.MadoguchiError
+        If the sources are missing or unreadable (nothing is written then).
+    """
     d = default_region_dir(pref_code, root)
     if not (d / "manifest.json").exists():
         build_region(pref_code, out_dir=d, progress=progress)
@@ -176,7 +262,21 @@ def ensure_region(pref_code: str = "08", progress: Progress | None = None, root:
 # ----------------------------------------------------------------------------- sources
 
 def find_sources(pref_code: str, root: Path) -> dict:
-    """Default source files for a prefecture under a data root (boundaries, population, settlements, roads)."""
+    """Default source files for a prefecture under a data root.
+
+    Parameters
+    ----------
+    pref_code : str
+        Two-digit code.
+    root : pathlib.Path
+        Data folder with boundaries/, population/, settlements/.
+
+    Returns
+    -------
+    dict
+        ``boundaries`` (newest N03 file of the prefecture), ``population`` (newest census CSV),
+        ``settlements`` (its Geolonia folder); each a Path or None if not found.
+    """
     from geo.settlements import find_settlement_dir
 
     b = None

@@ -14,11 +14,14 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core.errors import InputFileError
+
+if TYPE_CHECKING:
+    from geo.settings import Settings
 
 # osmnx 2.x "drive" network filter (osmnx._overpass._get_network_filter("drive") with
 # settings.default_access), as (tag, regex): a way whose tag matches the regex is dropped,
@@ -41,7 +44,18 @@ _DRIVE_RE = [(k, re.compile(r)) for k, r in DRIVE_EXCLUDE]
 
 
 def is_drivable(tags: dict[str, str]) -> bool:
-    """True if a way with these OSM tags belongs to osmnx's "drive" network."""
+    """True if a way with these OSM tags belongs to osmnx's "drive" network.
+
+    Parameters
+    ----------
+    tags : dict of str to str
+        The way's OSM tags.
+
+    Returns
+    -------
+    bool
+        False if the way has no ``highway`` tag or any tag matches `DRIVE_EXCLUDE`.
+    """
     if "highway" not in tags:
         return False
     for k, rx in _DRIVE_RE:
@@ -52,7 +66,18 @@ def is_drivable(tags: dict[str, str]) -> bool:
 
 
 def parse_maxspeed_kmh(value: Any) -> float:
-    """OSM maxspeed -> km/h (NaN if untagged or not a number; 'mph' converted; lists -> min)."""
+    """OSM ``maxspeed`` value -> km/h.
+
+    Parameters
+    ----------
+    value : str, number, list or None
+        The tag value ('50', '30 mph', 'JP:urban', a list for merged ways ...).
+
+    Returns
+    -------
+    float
+        km/h; NaN if untagged or not a number; mph converted; a list gives its minimum.
+    """
     if value is None:
         return math.nan
     if isinstance(value, (list, tuple)):
@@ -128,13 +153,23 @@ class RoadGraph:
         """'osm' (file or download) or 'lines' (a road line layer)."""
         return str(self.meta.get("kind", "osm"))
 
-    def edge_speed_kmh(self, settings=None) -> np.ndarray:
+    def edge_speed_kmh(self, settings: Settings | None = None) -> np.ndarray:
         """Driving speed per edge (km/h) under `settings`.
 
         Rule (documented in the README): the class speed from the table (fallback for an
         unknown class); where OSM tags a maxspeed, min(class speed, maxspeed x maxspeed_factor)
         -- a legal limit can only lower a door-to-door average, never raise it; an explicit
         speed column from a line layer is used as given.
+
+        Parameters
+        ----------
+        settings : geo.settings.Settings, optional
+            Speed table (km/h per class) and `maxspeed_factor`; default `Settings()`.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, shape (n_edges,), km/h.
         """
         from geo.settings import Settings
 
@@ -169,8 +204,19 @@ class RoadGraph:
             self.__dict__["_cc"] = cc
         return cc
 
-    def travel_time_s(self, settings=None) -> np.ndarray:
-        """Seconds to drive each edge under `settings` (length / speed)."""
+    def travel_time_s(self, settings: Settings | None = None) -> np.ndarray:
+        """Seconds to drive each edge under `settings` (length / speed).
+
+        Parameters
+        ----------
+        settings : geo.settings.Settings, optional
+            Speed table; default `Settings()`.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, shape (n_edges,), seconds.
+        """
         return self.length_m / (self.edge_speed_kmh(settings) / 3.6)
 
     def fingerprint(self) -> str:
@@ -178,6 +224,11 @@ class RoadGraph:
 
         Computed once: a RoadGraph's arrays are not modified after construction (loaders and
         `subgraph_edges` build new graphs).
+
+        Returns
+        -------
+        str
+            Hex digest; equal for bit-identical arrays.
         """
         fp = self.__dict__.get("_fp")
         if fp is None:
@@ -195,7 +246,15 @@ class RoadGraph:
         return h.hexdigest()[:32]
 
     def components(self) -> tuple[int, np.ndarray]:
-        """Weakly connected components: (count, label per node)."""
+        """Weakly connected components.
+
+        Returns
+        -------
+        count : int
+            Number of components.
+        labels : numpy.ndarray
+            int, shape (n_nodes,): component label per node.
+        """
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
@@ -207,7 +266,13 @@ class RoadGraph:
         return int(k), labels
 
     def summary(self) -> dict:
-        """Counts for manifests and CLI output."""
+        """Counts for manifests and CLI output.
+
+        Returns
+        -------
+        dict
+            Nodes, edges, total length (km), components, share of edges with a maxspeed tag, class counts.
+        """
         k, labels = self.components()
         largest = int(np.bincount(labels).max()) if len(labels) else 0
         return {
@@ -222,8 +287,20 @@ class RoadGraph:
             "source": {k: v for k, v in self.meta.items()},
         }
 
-    def to_networkx(self, settings=None):
-        """networkx MultiDiGraph with `x`, `y` on nodes and `length`, `travel_time` (s) on edges."""
+    def to_networkx(self, settings: Settings | None = None) -> Any:
+        """The graph as networkx, for osmnx-based checks and isochrone tools.
+
+        Parameters
+        ----------
+        settings : geo.settings.Settings, optional
+            Speed table used for the ``travel_time`` attribute; default `Settings()`.
+
+        Returns
+        -------
+        networkx.MultiDiGraph
+            Nodes keyed by node index (0..n-1) with ``x``, ``y`` (degrees) and ``osmid``; edges with ``length`` (metres),
+            ``highway`` and ``travel_time`` (seconds).
+        """
         import networkx as nx
 
         tt = self.travel_time_s(settings)
@@ -243,6 +320,16 @@ class RoadGraph:
         as small integer codes + the class list, coordinates as int32 1e-7 degrees when that is
         exact (OSM graphs; else float64), maxspeed/speed only where set (index + value). Every
         array is restored bit for bit, so the fingerprint is unchanged.
+
+        Parameters
+        ----------
+        folder : str or os.PathLike
+            Created if missing.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
         """
         from geo.atomic import write_json_atomic
 
@@ -299,7 +386,22 @@ class RoadGraph:
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> RoadGraph:
-        """Read a graph written by `save` (InputFileError if missing or damaged)."""
+        """Read a graph written by `save` (format version 1 or 2).
+
+        Parameters
+        ----------
+        folder : str or os.PathLike
+            Folder with ``roads.npz`` and ``roads.json``.
+
+        Returns
+        -------
+        RoadGraph
+
+        Raises
+        ------
+        core.errors.InputFileError
+            If the files are missing or damaged.
+        """
         folder = Path(folder)
         npz = folder / "roads.npz"
         if not npz.is_file():

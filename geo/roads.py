@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -68,6 +70,22 @@ def choose_engine(path: str | os.PathLike, engine: str = "auto") -> str:
 
     'auto' picks osmnx (the reference implementation) for files under
     `ARRAYS_ENGINE_MIN_BYTES` and the array engine above it; both give the same graph.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The OSM file (its size in bytes decides 'auto').
+    engine : {'auto', 'arrays', 'osmnx'}
+
+    Returns
+    -------
+    str
+        'arrays' or 'osmnx'.
+
+    Raises
+    ------
+    core.errors.ParameterError
+        For an unknown engine name.
     """
     if engine not in ENGINES:
         from core.errors import ParameterError
@@ -79,20 +97,39 @@ def choose_engine(path: str | os.PathLike, engine: str = "auto") -> str:
     return "arrays" if Path(path).stat().st_size >= ARRAYS_ENGINE_MIN_BYTES else "osmnx"
 
 
-def load_roads(path: str | os.PathLike, clip_polygon=None, *, class_col: str | None = None,
+def load_roads(path: str | os.PathLike, clip_polygon: Any = None, *, class_col: str | None = None,
                speed_col: str | None = None, oneway_col: str | None = None,
                clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M, engine: str = "auto",
-               progress=None) -> RoadGraph:
+               progress: Callable[[float, str], None] | None = None) -> RoadGraph:
     """Load a drivable road graph from an OSM file or a road line layer.
 
-    `clip_polygon` (shapely, EPSG:4326): keep only edges whose two end nodes lie inside the
-    polygon buffered by `clip_buffer_m` metres (default 5 km, so roads that leave and re-enter
-    the region count); how many were clipped is in `meta`.
-    Line layers: `class_col` (OSM-like or GSI rdCtg classes) or `speed_col` (km/h);
-    `oneway_col` (yes/1/true = digitised direction only, -1 = reverse), else two-way.
-    OSM files: `engine` 'auto' (by file size, see `choose_engine`), 'arrays' or 'osmnx';
-    the engine used is recorded in `meta["engine"]`. `progress(fraction, message_ja)` is
-    called while a large file is read (bytes read, ways kept).
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.osm``, ``.osm.pbf`` (and .pbf/.bz2/.gz) or a line layer (.gpkg, .shp, .geojson, .json, .fgb, .zip).
+    clip_polygon : shapely geometry, optional
+        EPSG:4326. Keep only edges whose two end nodes lie inside the polygon buffered by
+        `clip_buffer_m`; how many were clipped is in `meta`.
+    class_col, speed_col, oneway_col : str, optional
+        Line layers: the road class column (OSM-like or GSI rdCtg classes) or the speed column
+        (km/h); the one-way column (yes/1/true = digitised direction only, -1 = reverse), else two-way.
+        Default: found by name (`CLASS_COLUMNS`, `SPEED_COLUMNS`).
+    clip_buffer_m : float
+        Metres added around `clip_polygon` (default 5 km, so roads that leave and re-enter the region count).
+    engine : {'auto', 'arrays', 'osmnx'}
+        OSM files: see `choose_engine`; the engine used is recorded in ``meta["engine"]``.
+    progress : callable(fraction, message_ja), optional
+        Called while a large file is read (bytes read, ways kept).
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+        Directed edges, lengths in metres; ``meta`` holds the source path, file date, reader and clip counts.
+
+    Raises
+    ------
+    core.errors.InputFileError
+        Unreadable, damaged or empty file, a layer without CRS or class/speed column.
     """
     p = Path(path)
     if not p.exists():
@@ -262,8 +299,20 @@ def _load_osm_arrays(p: Path, clip, progress=None) -> RoadGraph:
     return _clip(graph, clip)
 
 
-def graph_from_networkx(g, meta: dict | None = None) -> RoadGraph:
-    """Arrays from an osmnx MultiDiGraph (node attrs x/y; edge attrs length/highway/maxspeed)."""
+def graph_from_networkx(g: Any, meta: dict | None = None) -> RoadGraph:
+    """Arrays from an osmnx MultiDiGraph.
+
+    Parameters
+    ----------
+    g : networkx.MultiDiGraph
+        Node attributes ``x``, ``y`` (degrees); edge attributes ``length`` (metres), ``highway``, ``maxspeed``.
+    meta : dict, optional
+        Copied into `RoadGraph.meta`.
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+    """
     nodes = list(g.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     lon = np.array([g.nodes[n]["x"] for n in nodes], dtype=float)
@@ -301,7 +350,19 @@ def _clip(rg: RoadGraph, clip) -> RoadGraph:
 
 
 def subgraph_edges(rg: RoadGraph, keep: np.ndarray) -> RoadGraph:
-    """A graph with only the edges in boolean mask `keep` and the nodes they use."""
+    """A graph with only the edges in `keep` and the nodes they use.
+
+    Parameters
+    ----------
+    rg : geo.road_graph.RoadGraph
+    keep : numpy.ndarray
+        bool, shape (n_edges,).
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+        Nodes renumbered; ``meta`` copied.
+    """
     used = np.zeros(rg.n_nodes, dtype=bool)
     used[rg.u[keep]] = True
     used[rg.v[keep]] = True
@@ -314,12 +375,28 @@ def subgraph_edges(rg: RoadGraph, keep: np.ndarray) -> RoadGraph:
     )
 
 
-def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) -> RoadGraph:
+def download_roads(polygon: Any, *, cache_folder: str | os.PathLike | None = None) -> RoadGraph:
     """Download the drive network for `polygon` through osmnx (Overpass), using osmnx's cache.
 
-    Needs internet. `cache_folder` defaults to data/cache/osmnx in the project, so a repeated
-    build reads the saved responses. Any failure becomes a MadoguchiError saying the download
-    failed; an unresolvable Overpass host fails at once instead of after osmnx's retries.
+    Needs internet; an unresolvable Overpass host fails at once instead of after osmnx's retries.
+
+    Parameters
+    ----------
+    polygon : shapely Polygon or MultiPolygon
+        EPSG:4326.
+    cache_folder : str or os.PathLike, optional
+        osmnx's response cache (default data/cache/osmnx in the project), so a repeated build
+        reads the saved responses.
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+        Simplified drive graph (``meta["kind"] = "osm"``, download date).
+
+    Raises
+    ------
+    core.errors.MadoguchiError
+        Any download failure, saying the download failed.
     """
     import socket
     from urllib.parse import urlparse
