@@ -191,7 +191,7 @@ def _declared_crs(obj: dict, path) -> str:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
-def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path) -> None:
+def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path: str | Path) -> None:
     """Refuse boundaries whose coordinates (after reprojection to EPSG:4326) are not lon/lat in Japan.
 
     A projected file without a declared CRS (e.g. EPSG:6677 metres read as degrees) lands here.
@@ -220,11 +220,18 @@ def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path) -> None:
                    "for projected data (e.g. EPSG:6677) the file must declare its CRS")
 
 
-def check_duplicate_codes(raw: gpd.GeoDataFrame, path) -> None:
+def check_duplicate_codes(raw: gpd.GeoDataFrame, path: str | Path) -> None:
     """Refuse a municipality code shared by features with different names (a broken or edited file).
 
     Several features of one municipality (its islands) share code and name and are merged;
     one code under two names would merge two places and lose one's population.
+
+    Parameters
+    ----------
+    raw : GeoDataFrame
+        N03 rows as read (`read_raw`).
+    path : path-like
+        For the message.
 
     Raises
     ------
@@ -249,7 +256,27 @@ def check_duplicate_codes(raw: gpd.GeoDataFrame, path) -> None:
 
 
 def read_raw(path: str | Path, encoding: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
-    """Read an N03 file as it is (all rows), returning (GeoDataFrame in EPSG:4326, encoding used)."""
+    """Read an N03 file as it is (all rows).
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoJSON, GeoPackage, Shapefile or a zip holding one.
+    encoding : str, optional
+        Attribute encoding (default: tried UTF-8, then cp932 / the .cpg).
+
+    Returns
+    -------
+    gdf : GeoDataFrame
+        EPSG:4326.
+    encoding : str
+        The encoding used.
+
+    Raises
+    ------
+    InputFileError
+        Empty, unreadable, undecodable or not N03 (named with the path).
+    """
     from geo.readers import check_readable_file
 
     path = Path(path)
@@ -305,7 +332,29 @@ def _kind(name: str) -> str:
 def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = None) -> BoundaryResult:
     """Read N03 for one prefecture: one row per municipality (columns of Region.municipalities).
 
-    `has_welfare_office`, `population` and `settlement_source` are filled later by other steps.
+    Designated-city wards are merged into their city (kept in `wards`); rows without a code
+    (所属未定地) are listed in `excluded`. `has_welfare_office`, `population` and
+    `settlement_source` are filled later by other steps.
+
+    Parameters
+    ----------
+    path : str or Path
+        N03 file (see `read_raw`).
+    pref_code : str
+        Two-digit code; rows of other prefectures are counted, not kept.
+    encoding : str, optional
+        Attribute encoding.
+
+    Returns
+    -------
+    BoundaryResult
+        ``municipalities`` (GeoDataFrame, EPSG:4326), ``wards``, ``excluded``, ``encoding``, ``rows_read``,
+        ``other_pref_rows``.
+
+    Raises
+    ------
+    InputFileError
+        No municipality of the prefecture, coordinates not lon/lat in Japan, duplicate codes, bad names.
     """
     path = Path(path)
     raw, used = read_raw(path, encoding)

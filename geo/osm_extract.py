@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def _bytes_read() -> int | None:
 
 
 class _Chunk:
-    def __init__(self):
+    def __init__(self) -> None:
         self.ids: list[int] = []
         self.lens: list[int] = []
         self.refs: list[int] = []
@@ -70,7 +71,7 @@ class _Chunk:
         self.ms: list[str | None] = []
 
 
-def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | None = None) -> WayArrays:
+def read_drive_ways(path: str | os.PathLike, clip: Any = None, progress: Progress | None = None) -> WayArrays:
     """Read the drivable ways of an OSM file, keeping those with a node inside `clip`.
 
     Parameters
