@@ -80,10 +80,24 @@ def _jp_holidays(year: int) -> set[_dt.date]:
 
 
 def working_days(month: str) -> list[_dt.date]:
-    """Weekdays of 'YYYY-MM' minus Japanese national holidays and the year-end office closure.
+    """Working days of a month: weekdays minus Japanese national holidays and the 12/29-1/3 office closure.
 
-    Raises ParameterError for anything but a real month of 1980-2099 written YYYY-MM (the years
-    whose holidays we can compute).
+    Holidays include substitute holidays and 国民の休日.
+
+    Parameters
+    ----------
+    month : str
+        'YYYY-MM', a real month of 1980-2099 (the years whose holidays are computed).
+
+    Returns
+    -------
+    list of datetime.date
+        In date order.
+
+    Raises
+    ------
+    core.errors.ParameterError
+        Anything else.
     """
     import re
 
@@ -101,7 +115,23 @@ def working_days(month: str) -> list[_dt.date]:
 
 
 def parse_day(day: str) -> tuple[int, int]:
-    """'08:30-17:15' -> (start, end) in minutes after midnight."""
+    """Parse a working day 'HH:MM-HH:MM'.
+
+    Parameters
+    ----------
+    day : str
+        e.g. '08:30-17:15'.
+
+    Returns
+    -------
+    start, end : int
+        Minutes after midnight (e.g. 510, 1035).
+
+    Raises
+    ------
+    core.errors.ParameterError
+        Bad format, or the end not after the start.
+    """
     try:
         a, b = day.split("-")
         s = _hm(a)
@@ -122,7 +152,16 @@ def _hm(s: str) -> int:
 
 
 def fmt_hm(minutes: float) -> str:
-    """Minutes after midnight -> 'HH:MM' (rounded to the minute)."""
+    """Minutes after midnight -> 'HH:MM' (rounded to the minute).
+
+    Parameters
+    ----------
+    minutes : float
+
+    Returns
+    -------
+    str
+    """
     m = int(round(minutes))
     return f"{m // 60:02d}:{m % 60:02d}"
 
@@ -317,10 +356,20 @@ def _vrp_inprocess(T: np.ndarray, service: np.ndarray, day_min: float, time_limi
     return out, info
 
 
-def hub_areas(T, n_bases: int) -> np.ndarray:
-    """Index of the base with the shortest round trip to each stop (-1: no road either way from any).
+def hub_areas(T: np.ndarray, n_bases: int) -> np.ndarray:
+    """The base each stop belongs to: the one with the shortest round trip.
 
-    T: (n_bases + k) square minutes, bases first. Ties go to the lower base index.
+    Parameters
+    ----------
+    T : numpy.ndarray
+        (n_bases + k) x (n_bases + k) minutes, bases first (``inf`` = no road).
+    n_bases : int
+
+    Returns
+    -------
+    numpy.ndarray
+        int, shape (k,): base index per stop; -1 when no base has a road there and back.
+        Ties go to the lower base index.
     """
     T = np.asarray(T, dtype=float)
     rt = T[:n_bases, n_bases:] + T[n_bases:, :n_bases].T  # (n_bases, k) out and back

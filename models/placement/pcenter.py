@@ -153,7 +153,28 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
 def pcenter_heuristic(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: int = SWAP_MAX_ITER,
                       node_budget: int = NODE_BUDGET, time_budget_s: float | None = None, *,
                       swap_work_cells: int = SWAP_WORK_CELLS, cover_work: int = COVER_WORK) -> tuple[list[int], float]:
-    """Fast p-center: ``(new cols, worst minutes)``; see :func:`pcenter_search`."""
+    """Fast p-center (see :func:`pcenter_search` for the method and budgets).
+
+    Parameters
+    ----------
+    D : numpy.ndarray
+        (n, m) minutes, ``inf`` = unreachable.
+    p : int
+        New hubs.
+    fixed : iterable of int
+        Columns always open.
+    max_iter, node_budget, swap_work_cells, cover_work : int
+        Deterministic work budgets (swaps, search nodes, matrix cells).
+    time_budget_s : None
+        Deprecated and ignored (a DeprecationWarning): results never depend on machine load.
+
+    Returns
+    -------
+    new : list of int
+        New hub columns.
+    worst : float
+        Worst minutes to the nearest open hub over reachable demand.
+    """
     _warn_time_budget(time_budget_s)
     cols, obj, _ = pcenter_search(D, p, fixed, max_iter=max_iter, node_budget=node_budget,
                                   swap_work_cells=swap_work_cells, cover_work=cover_work)
