@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from core.errors import ParameterError
 
@@ -44,7 +45,8 @@ class Blocks:
         }
 
 
-def split_blocks(T, n_blocks: int, weights=None, stop_ids=None, method: str = "auto") -> Blocks:
+def split_blocks(T: np.ndarray, n_blocks: int, weights: ArrayLike | None = None, stop_ids: Sequence[str] | None = None,
+                 method: str = "auto") -> Blocks:
     """Split stops into `n_blocks` compact blocks (population-weighted k-medoids by p-median).
 
     Parameters

@@ -27,9 +27,12 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from core.errors import ParameterError
 
@@ -166,7 +169,7 @@ def fmt_hm(minutes: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def frequency_from_cases(cases_per_year, cases_per_visit: float, max_per_month: int = 4, min_per_month: int = 1) -> np.ndarray:
+def frequency_from_cases(cases_per_year: ArrayLike, cases_per_visit: float, max_per_month: int = 4, min_per_month: int = 1) -> np.ndarray:
     """Visits per month = ceil(expected monthly cases / cases handled per visit), clipped.
 
     Parameters
@@ -378,7 +381,8 @@ def hub_areas(T: np.ndarray, n_bases: int) -> np.ndarray:
     return np.where(ok, best, -1)
 
 
-def plan_routes(T, stop_ids, *, names=None, service_min=90.0, day="08:30-17:15", frequency=1, month=None,
+def plan_routes(T: ArrayLike, stop_ids: Sequence[str], *, names: Sequence[str] | None = None, service_min: ArrayLike = 90.0,
+                day: str = "08:30-17:15", frequency: ArrayLike = 1, month: str | None = None,
                 teams: int = 1, time_limit_s: float | None = None, base_name: str | None = None,
                 bases: list | None = None, base_names: list | None = None,
                 solution_limit: int = SOLUTION_LIMIT) -> OutreachPlan:
@@ -463,7 +467,9 @@ def plan_routes(T, stop_ids, *, names=None, service_min=90.0, day="08:30-17:15",
     start, end = parse_day(day)
     day_min = float(end - start)
 
-    unserved, ok, allowed = [], [], {}
+    unserved: list[dict[str, Any]] = []
+    ok: list[int] = []
+    allowed: dict[int, list[int]] = {}
     for i in range(k):
         go, back = T[:nb, nb + i], T[nb + i, :nb]
         fin = np.isfinite(go) & np.isfinite(back)
