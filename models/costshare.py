@@ -65,6 +65,12 @@ class CostShare:
     table: pd.DataFrame  # code, name, population, use, share, amount_yen
 
     def to_dict(self) -> dict:
+        """The split (yen, whole) per member as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         recs = []
         for r in self.table.to_dict(orient="records"):
             recs.append({k: (None if isinstance(v, float) and not math.isfinite(v) else (v.item() if hasattr(v, "item") else v))

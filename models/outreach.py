@@ -211,6 +211,12 @@ class Route:
     base_name: str | None = None
 
     def to_dict(self) -> dict:
+        """One day route (minutes, stops in order, arrivals) as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         return {k: (round(v, 1) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
@@ -232,6 +238,12 @@ class OutreachPlan:
     bases: list = field(default_factory=list)  # per base: {"base", "name", "routes", "stops", "route_days", "drive_min", ...}
 
     def to_dict(self) -> dict:
+        """The plan (routes, unserved stops with reason codes, calendar) as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         return {
             "base": self.base, "day": self.day, "day_min": self.day_min,
             "routes": [r.to_dict() for r in self.routes],

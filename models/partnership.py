@@ -369,6 +369,12 @@ class Group:
     member_mean_min: dict  # code -> weighted mean minutes to the host
 
     def to_dict(self) -> dict:
+        """One group (population in persons, host, minutes) as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         def num(x):
             return None if x is None or not math.isfinite(float(x)) else round(float(x), 2)
 
@@ -393,6 +399,12 @@ class PartnershipResult:
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """All groups and the run's parameters as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         return {"k": self.k, "min_pop": self.min_pop, "method": self.method, "adjacency": self.adjacency,
                 "groups": [g.to_dict() for g in self.groups], "labels": self.labels,
                 "islands_linked": self.islands_linked, "notes": self.notes}

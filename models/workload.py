@@ -29,6 +29,12 @@ class WorkloadResult:
     overloaded: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """Cases per year per hub and capacity use as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         def num(x):
             return None if x is None or not math.isfinite(float(x)) else float(x)
 

@@ -44,6 +44,7 @@ class PCenterObjective(SwapObjective):
         self.work = 0
 
     def greedy_next(self, open_: list[int]) -> int:  # farthest-first
+        """See :meth:`models.placement.search.SwapObjective.greedy_next`."""
         D = self.D
         if not open_:
             return int(np.argmin(D.max(axis=0)))
@@ -51,10 +52,12 @@ class PCenterObjective(SwapObjective):
         return next(int(c) for c in np.argsort(D[far], kind="stable") if c not in open_)
 
     def value(self, open_: Sequence[int]) -> tuple[float, float]:
+        """See :meth:`models.placement.search.SwapObjective.value`."""
         d = self.D[:, list(open_)].min(axis=1)
         return (float(d.max()), float(d.sum()))
 
     def best_swap(self, open_: list[int], movable: list[int], closed: np.ndarray) -> tuple[int, int] | None:
+        """See :meth:`models.placement.search.SwapObjective.best_swap`."""
         D = self.D
         n = D.shape[0]
         cur = self.value(open_)
@@ -381,6 +384,7 @@ class PCenter(PlacementModel):
         self.swap_work_cells = int(swap_work_cells)
 
     def honest_objective(self, amin: np.ndarray, w: np.ndarray, reach: np.ndarray, new: list[int]) -> float:
+        """See :meth:`models.placement.base.PlacementModel.honest_objective`."""
         pos = self.keep & reach & (self.w > 0)
         return float(amin[pos].max()) if pos.any() else 0.0
 
