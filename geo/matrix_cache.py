@@ -231,7 +231,12 @@ def _prune(cache_dir: Path, kind: str) -> None:
 
 
 def clear(cache_dir: str | Path) -> int:
-    """Delete cached matrices in `cache_dir`.
+    """Delete cached matrices: every ``*.npz`` directly in `cache_dir` (a folder only this cache writes to).
+
+    Parameters
+    ----------
+    cache_dir : str or Path
+        A travel-time cache folder, e.g. ``<bundle>/cache/traveltime``.
 
     Returns
     -------

@@ -109,7 +109,7 @@ class Region:
     def name(self) -> str:
         return self.manifest.get("name", self.path.name)
 
-    def union_polygon(self):
+    def union_polygon(self) -> Any:
         """The region's land as one (multi)polygon.
 
         Returns
@@ -332,12 +332,53 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
                  pop_encoding: str | None = None, settings: Settings | None = None, data: str | Path | None = None,
                  name: str | None = None, progress: Progress | None = None, road_engine: str = "auto",
                  download: bool = False, download_dir: str | Path | None = None) -> Path:
-    """Build a region bundle and return its folder. Raises MadoguchiError on bad input (nothing written).
+    """Build a region bundle (GeoParquet + manifest; roads if given) and return its folder.
 
-    `road_engine`: 'auto' (by file size), 'arrays' or 'osmnx' for an OSM roads file (geo.roads.load_roads).
-    download=True first fetches the N03 boundaries and Geolonia points of the prefecture from their
-    public sources (geo.download; cached in `download_dir`, default data/downloads) and builds from
-    those; URLs and fetch dates go into the manifest. The census CSV still comes from the data folder.
+    Parameters
+    ----------
+    pref_code : str or int
+        Prefecture, 01..47 (or its name); default '08' (Ibaraki).
+    boundaries, population, settlements : str or Path, optional
+        N03 boundary file, census CSV, Geolonia folder; default: found under `data` (`find_sources`).
+    roads : str or Path, optional
+        OSM file (.osm/.osm.pbf) or road line layer; `download_roads=True` fetches the OSM drive
+        network for the region instead (needs internet).
+    sites : str or Path, optional
+        Sites CSV (existing desks or candidates) added to the default town-hall candidates.
+    welfare_overrides : str or Path, optional
+        CSV overriding which municipalities have a welfare office.
+    out_dir : str or Path, optional
+        Bundle folder (default `default_region_dir(pref_code)`); an existing folder is replaced only
+        if it is a Madoguchi bundle (atomically, `geo.atomic.atomic_directory`).
+    encoding, pop_encoding : str, optional
+        Attribute encoding of the boundary file / the census CSV (default: guessed).
+    pop_code_col, pop_value_col : str
+        Census CSV columns: municipality code and population (persons).
+    settings : geo.settings.Settings, optional
+        Speeds (km/h), circuity, snap threshold (m), demand rule.
+    data : str or Path, optional
+        Data folder (default `geo.paths.data_root()`).
+    name : str, optional
+        Display name of the region.
+    progress : callable(fraction, message_ja), optional
+    road_engine : {'auto', 'arrays', 'osmnx'}
+        Engine for an OSM roads file (`geo.roads.load_roads`).
+    download : bool
+        First fetch the N03 boundaries and Geolonia points from their public sources
+        (`geo.download`, cached in `download_dir`, default data/downloads); URLs and fetch dates go
+        into the manifest. The census CSV still comes from the data folder.
+    download_dir : str or Path, optional
+
+    Returns
+    -------
+    pathlib.Path
+        The bundle folder.
+
+    Raises
+    ------
+    core.errors.MadoguchiError
+        Any bad or missing input (InputFileError / ParameterError name the file or setting);
+        nothing is written then.
     """
     from geo.boundaries import read_boundaries
     from geo.demand import RULES, build_demand, describe_rule
