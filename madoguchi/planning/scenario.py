@@ -466,4 +466,4 @@ class Scenario(BaseModel):
             except ValidationError as e:
                 err = e.errors()[0]
                 f = name + "." + _field_name(err["loc"])
-                raise ParameterError(f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}")
+                raise ParameterError(f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}") from e
