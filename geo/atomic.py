@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from core.errors import MadoguchiError
 
@@ -210,12 +211,39 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, replace_policy: 
 
 def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8", *,
                       replace_policy: str = "any", record: bool | None = None) -> None:
-    """Write `text` to `path` atomically (see `write_bytes_atomic`)."""
+    """Write `text` to `path` atomically (see `write_bytes_atomic`).
+
+    Parameters
+    ----------
+    path : path-like
+    text : str
+    encoding : str
+    replace_policy : {"any", "madoguchi", "never"}
+    record : bool, optional
+
+    Raises
+    ------
+    MadoguchiError
+        As `write_bytes_atomic`.
+    """
     write_bytes_atomic(path, text.encode(encoding), replace_policy=replace_policy, record=record)
 
 
-def write_json_atomic(path: str | os.PathLike, obj, *, replace_policy: str = "any", record: bool | None = None) -> None:
-    """Write JSON (UTF-8, Japanese kept readable) atomically (see `write_bytes_atomic`)."""
+def write_json_atomic(path: str | os.PathLike, obj: Any, *, replace_policy: str = "any", record: bool | None = None) -> None:
+    """Write JSON (UTF-8, Japanese kept readable) atomically (see `write_bytes_atomic`).
+
+    Parameters
+    ----------
+    path : path-like
+    obj : JSON-serialisable object
+    replace_policy : {"any", "madoguchi", "never"}
+    record : bool, optional
+
+    Raises
+    ------
+    MadoguchiError
+        As `write_bytes_atomic`.
+    """
     write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str),
                       replace_policy=replace_policy, record=record)
 
@@ -224,6 +252,19 @@ def replace_file(tmp: str | os.PathLike, final: str | os.PathLike, *, replace_po
     """Move a finished temp file (e.g. a GeoPackage written by a library) onto `final` under the policy.
 
     The temp file is removed if the move is refused or fails.
+
+    Parameters
+    ----------
+    tmp : path-like
+        The finished file, in the same folder as `final`.
+    final : path-like
+    replace_policy : {"any", "madoguchi", "never"}
+        What an existing `final` may be (module docstring).
+
+    Raises
+    ------
+    MadoguchiError
+        The policy forbids replacing `final`, or the move fails (naming the path).
     """
     tmp, final = Path(tmp), Path(final)
     try:
@@ -240,7 +281,17 @@ def replace_file(tmp: str | os.PathLike, final: str | os.PathLike, *, replace_po
 
 
 def remove_file(path: str | os.PathLike) -> bool:
-    """Remove `path` only if Madoguchi wrote it (unchanged since); returns True if removed."""
+    """Remove `path` only if Madoguchi wrote it (unchanged since).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    bool
+        True if removed; False if absent or not Madoguchi's (then it is left alone).
+    """
     path = Path(path)
     if not is_madoguchi_file(path):
         return False
@@ -343,7 +394,7 @@ def _check_target(final: Path) -> None:
     try:
         res = final.resolve()
     except (OSError, RuntimeError) as e:
-        raise MadoguchiError("出力先のパスを解決できません。", f"cannot resolve the output path ({e})", path=str(final))
+        raise MadoguchiError("出力先のパスを解決できません。", f"cannot resolve the output path ({e})", path=str(final)) from e
     protected = {Path("/"), Path.home().resolve(), Path.cwd().resolve()}
     protected |= set(Path.cwd().resolve().parents) | set(Path.home().resolve().parents)
     if res in protected or final.name in ("", ".", ".."):
@@ -363,7 +414,19 @@ def _check_target(final: Path) -> None:
 
 
 def check_directory_target(final: str | os.PathLike) -> None:
-    """Raise `MadoguchiError` now if `atomic_directory(final)` would refuse (call before long work)."""
+    """Raise now if `atomic_directory(final)` would refuse (call before long work).
+
+    Parameters
+    ----------
+    final : path-like
+        The bundle folder to be written.
+
+    Raises
+    ------
+    MadoguchiError
+        '.', '/', home, the working folder or a parent of it, or an existing folder that is not a
+        Madoguchi bundle.
+    """
     final = Path(final)
     recover_directory(final)
     _check_target(final)

@@ -62,7 +62,8 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
         tries = [encoding]
     else:
         tries = ["utf-8-sig", "cp932"]
-    text, used = None, None
+    text: str | None = None
+    used = ""
     for enc in tries:
         try:
             text = raw.decode(enc)
@@ -78,7 +79,7 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
     except RecursionError:
         raise _err(path, "GeoJSON として読めません（入れ子が深すぎます）。", "not GeoJSON (nested too deeply)") from None
     except ValueError as e:
-        raise _err(path, f"GeoJSON として読めません（JSON の誤り: {e}）。", f"not GeoJSON (invalid JSON: {e})")
+        raise _err(path, f"GeoJSON として読めません（JSON の誤り: {e}）。", f"not GeoJSON (invalid JSON: {e})") from e
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
         raise _err(path, "GeoJSON の FeatureCollection ではありません。", "not a GeoJSON FeatureCollection")
     if not obj["features"]:
@@ -87,7 +88,7 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
     try:
         gdf = gpd.GeoDataFrame.from_features(obj["features"], crs=crs)
     except Exception as e:  # malformed geometries
-        raise _err(path, f"GeoJSON の地物を読めません: {e}", f"cannot read the GeoJSON features: {e}")
+        raise _err(path, f"GeoJSON の地物を読めません: {e}", f"cannot read the GeoJSON features: {e}") from e
     return gdf, ("utf-8" if used == "utf-8-sig" else used)
 
 
@@ -98,7 +99,7 @@ def _ogr_path(path: Path) -> str:
     try:
         names = zipfile.ZipFile(path).namelist()
     except zipfile.BadZipFile:
-        raise _err(path, "zip ファイルとして開けません（壊れているか zip ではありません）。", "not a valid zip file")
+        raise _err(path, "zip ファイルとして開けません（壊れているか zip ではありません）。", "not a valid zip file") from None
     for ext in (".shp", ".gpkg", ".geojson", ".json"):
         inside = sorted(n for n in names if n.lower().endswith(ext))
         if inside:
@@ -113,14 +114,14 @@ def _read_ogr(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
         raise _err(path, "ファイルが空です。", "the file is empty")
     src = _ogr_path(path)
     tries = [encoding] if encoding else [None, "cp932", "utf-8"]
-    last = None
+    last: Exception | None = None
     for enc in tries:
         try:
             gdf = pyogrio.read_dataframe(src, encoding=enc) if enc else pyogrio.read_dataframe(src)
         except UnicodeDecodeError as e:
             if encoding:
                 raise _err(path, f"文字コード {encoding} では読めません（{e.reason}）。Shift-JIS なら --encoding cp932 を指定してください。",
-                           f"cannot decode as {encoding} ({e.reason}); for Shift-JIS pass --encoding cp932")
+                           f"cannot decode as {encoding} ({e.reason}); for Shift-JIS pass --encoding cp932") from e
             last = e
             continue
         except Exception as e:  # pyogrio DataSourceError etc.
@@ -190,7 +191,7 @@ def _declared_crs(obj: dict, path) -> str:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
-def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path) -> None:
+def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path: str | Path) -> None:
     """Refuse boundaries whose coordinates (after reprojection to EPSG:4326) are not lon/lat in Japan.
 
     A projected file without a declared CRS (e.g. EPSG:6677 metres read as degrees) lands here.
@@ -219,11 +220,18 @@ def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path) -> None:
                    "for projected data (e.g. EPSG:6677) the file must declare its CRS")
 
 
-def check_duplicate_codes(raw: gpd.GeoDataFrame, path) -> None:
+def check_duplicate_codes(raw: gpd.GeoDataFrame, path: str | Path) -> None:
     """Refuse a municipality code shared by features with different names (a broken or edited file).
 
     Several features of one municipality (its islands) share code and name and are merged;
     one code under two names would merge two places and lose one's population.
+
+    Parameters
+    ----------
+    raw : GeoDataFrame
+        N03 rows as read (`read_raw`).
+    path : path-like
+        For the message.
 
     Raises
     ------
@@ -248,7 +256,27 @@ def check_duplicate_codes(raw: gpd.GeoDataFrame, path) -> None:
 
 
 def read_raw(path: str | Path, encoding: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
-    """Read an N03 file as it is (all rows), returning (GeoDataFrame in EPSG:4326, encoding used)."""
+    """Read an N03 file as it is (all rows).
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoJSON, GeoPackage, Shapefile or a zip holding one.
+    encoding : str, optional
+        Attribute encoding (default: tried UTF-8, then cp932 / the .cpg).
+
+    Returns
+    -------
+    gdf : GeoDataFrame
+        EPSG:4326.
+    encoding : str
+        The encoding used.
+
+    Raises
+    ------
+    InputFileError
+        Empty, unreadable, undecodable or not N03 (named with the path).
+    """
     from geo.readers import check_readable_file
 
     path = Path(path)
@@ -304,7 +332,29 @@ def _kind(name: str) -> str:
 def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = None) -> BoundaryResult:
     """Read N03 for one prefecture: one row per municipality (columns of Region.municipalities).
 
-    `has_welfare_office`, `population` and `settlement_source` are filled later by other steps.
+    Designated-city wards are merged into their city (kept in `wards`); rows without a code
+    (所属未定地) are listed in `excluded`. `has_welfare_office`, `population` and
+    `settlement_source` are filled later by other steps.
+
+    Parameters
+    ----------
+    path : str or Path
+        N03 file (see `read_raw`).
+    pref_code : str
+        Two-digit code; rows of other prefectures are counted, not kept.
+    encoding : str, optional
+        Attribute encoding.
+
+    Returns
+    -------
+    BoundaryResult
+        ``municipalities`` (GeoDataFrame, EPSG:4326), ``wards``, ``excluded``, ``encoding``, ``rows_read``,
+        ``other_pref_rows``.
+
+    Raises
+    ------
+    InputFileError
+        No municipality of the prefecture, coordinates not lon/lat in Japan, duplicate codes, bad names.
     """
     path = Path(path)
     raw, used = read_raw(path, encoding)
@@ -356,17 +406,17 @@ def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = Non
                    f"no municipality of prefecture {pref_code} in this file (wrong prefecture?)")
     df = pd.DataFrame(rows)
     # city code of a designated city = lowest ward code rounded down to a multiple of 10
-    city_codes = {}
-    for city, g in df[df["city_of_ward"] != ""].groupby("city_of_ward"):
-        city_codes[city] = str(int(min(g["ward_code"])) // 10 * 10).zfill(5)
+    city_codes: dict[str, str] = {}
+    for city_name, g in df[df["city_of_ward"] != ""].groupby("city_of_ward"):
+        city_codes[str(city_name)] = str(int(min(g["ward_code"])) // 10 * 10).zfill(5)
     df.loc[df["city_of_ward"] != "", "code"] = df.loc[df["city_of_ward"] != "", "city_of_ward"].map(city_codes)
     out = []
-    for code, g in df.groupby("code", sort=True):
+    for muni_code, g in df.groupby("code", sort=True):
         geoms = shapely.make_valid(np.asarray(g["geometry"].values))
         geom = shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
         name = g["name"].iloc[0]
-        wards = [w["ward"] for w in ward_rows if city_codes.get(w["city"]) == code]
-        out.append({"code": code, "pref_code": pref_code, "pref_name": pref_ja, "county": g["county"].iloc[0],
+        wards = [w["ward"] for w in ward_rows if city_codes.get(w["city"]) == muni_code]
+        out.append({"code": muni_code, "pref_code": pref_code, "pref_name": pref_ja, "county": g["county"].iloc[0],
                     "name": name, "kind": _kind(name), "has_welfare_office": False, "population": np.nan,
                     "wards": "、".join(wards), "settlement_source": "file", "geometry": geom})
     munis = gpd.GeoDataFrame(out, columns=MUNI_COLUMNS, geometry="geometry", crs="EPSG:4326")

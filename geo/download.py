@@ -37,17 +37,35 @@ USER_AGENT = "madoguchi (+https://github.com/) python-urllib"
 
 
 def n03_base_url() -> str:
-    """Base URL of the N03 GeoJSON files ($MADOGUCHI_N03_BASE_URL or the public default)."""
+    """Base URL of the N03 GeoJSON files.
+
+    Returns
+    -------
+    str
+        ``$MADOGUCHI_N03_BASE_URL`` or the public default (no trailing slash).
+    """
     return os.environ.get("MADOGUCHI_N03_BASE_URL", N03_BASE_URL).rstrip("/")
 
 
 def geolonia_base_url() -> str:
-    """Base URL of the Geolonia API ($MADOGUCHI_GEOLONIA_BASE_URL or the public default)."""
+    """Base URL of the Geolonia address API.
+
+    Returns
+    -------
+    str
+        ``$MADOGUCHI_GEOLONIA_BASE_URL`` or the public default (no trailing slash).
+    """
     return os.environ.get("MADOGUCHI_GEOLONIA_BASE_URL", GEOLONIA_BASE_URL).rstrip("/")
 
 
 def download_dir() -> Path:
-    """Where downloads are cached: $MADOGUCHI_DOWNLOAD_DIR, else data/downloads."""
+    """Where downloads are cached.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$MADOGUCHI_DOWNLOAD_DIR``, else data/downloads in the project (not created).
+    """
     from geo.paths import PROJECT_ROOT
 
     env = os.environ.get("MADOGUCHI_DOWNLOAD_DIR")
@@ -55,21 +73,40 @@ def download_dir() -> Path:
 
 
 def fetch_json(url: str, timeout: float = 30.0) -> tuple[object, bytes]:
-    """GET `url` and parse JSON. Returns (object, raw bytes). Raises MadoguchiError (one line) when offline or bad."""
+    """GET `url` and parse it as JSON (standard library only).
+
+    Parameters
+    ----------
+    url : str
+    timeout : float
+        Seconds for the request.
+
+    Returns
+    -------
+    obj : object
+        The parsed JSON.
+    raw : bytes
+        The response body as received.
+
+    Raises
+    ------
+    core.errors.MadoguchiError
+        One line when offline, on an HTTP error or when the body is not JSON.
+    """
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             raw = r.read()
     except urllib.error.HTTPError as e:
-        raise MadoguchiError(f"ダウンロードに失敗しました（HTTP {e.code}）: {url}", f"download failed (HTTP {e.code}): {url}")
+        raise MadoguchiError(f"ダウンロードに失敗しました（HTTP {e.code}）: {url}", f"download failed (HTTP {e.code}): {url}") from e
     except (urllib.error.URLError, OSError, TimeoutError) as e:
         reason = getattr(e, "reason", e)
         raise MadoguchiError(f"ダウンロードできません（オフラインか接続できません: {reason}）: {url}",
-                             f"cannot download (offline or unreachable: {reason}): {url}")
+                             f"cannot download (offline or unreachable: {reason}): {url}") from e
     try:
         return json.loads(raw.decode("utf-8-sig")), raw
     except (ValueError, UnicodeDecodeError) as e:
-        raise MadoguchiError(f"ダウンロードした内容が JSON ではありません（{e}）: {url}", f"downloaded content is not JSON ({e}): {url}")
+        raise MadoguchiError(f"ダウンロードした内容が JSON ではありません（{e}）: {url}", f"downloaded content is not JSON ({e}): {url}") from e
 
 
 def _now() -> str:

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,13 @@ class Links:
         return len(self.items)
 
     def arrays(self) -> dict[str, np.ndarray]:
+        """The links as arrays.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``from_lon``, ``from_lat``, ``to_lon``, ``to_lat`` (degrees) and ``minutes``, float, one per link.
+        """
         return {
             "from_lon": np.array([x.from_lon for x in self.items], dtype=float),
             "from_lat": np.array([x.from_lat for x in self.items], dtype=float),
@@ -52,12 +60,26 @@ class Links:
         }
 
     def fingerprint(self) -> str:
+        """Stable hash of the links (coordinates to 1e-7 degree, minutes to 1e-6): a cache key part.
+
+        Returns
+        -------
+        str
+            16 hex characters; the same for an empty set of links.
+        """
         h = hashlib.sha256()
         for x in self.items:
             h.update(f"{x.from_lon:.7f},{x.from_lat:.7f},{x.to_lon:.7f},{x.to_lat:.7f},{x.minutes:.6f};".encode())
         return h.hexdigest()[:16]
 
     def to_dict(self) -> list[dict]:
+        """The links as JSON-ready rows.
+
+        Returns
+        -------
+        list of dict
+            One dict per link with its fields (degrees, minutes, name).
+        """
         return [x.__dict__.copy() for x in self.items]
 
 
@@ -68,7 +90,22 @@ def _err(path, row: int | None, ja: str, en: str) -> InputFileError:
 
 
 def read_links(path: str | Path) -> Links:
-    """Read and check a links CSV (UTF-8, BOM allowed). Every problem names its row."""
+    """Read and check a links CSV (UTF-8, BOM allowed). Every problem names its row.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with ``from_lat,from_lon,to_lat,to_lon,minutes[,name]`` (degrees, minutes).
+
+    Returns
+    -------
+    Links
+
+    Raises
+    ------
+    core.errors.InputFileError
+        Unreadable, not UTF-8, too large, or a bad row (named).
+    """
     from geo.readers import read_bytes_checked
 
     p = Path(path)
@@ -76,11 +113,29 @@ def read_links(path: str | Path) -> Links:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputFileError("連絡路ファイルが UTF-8 ではありません。", "links file is not UTF-8", path=p)
+        raise InputFileError("連絡路ファイルが UTF-8 ではありません。", "links file is not UTF-8", path=p) from None
     return parse_links(text, source=str(p))
 
 
 def parse_links(text: str, source: str = "<links>") -> Links:
+    """Parse and check the text of a links CSV.
+
+    Parameters
+    ----------
+    text : str
+        CSV with ``from_lat,from_lon,to_lat,to_lon,minutes[,name]`` (degrees, minutes >= 0).
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Links
+
+    Raises
+    ------
+    core.errors.InputFileError
+        A missing column or a bad row (named by its number).
+    """
     try:
         return _parse_links(text, source)
     except csv.Error as e:
@@ -105,7 +160,7 @@ def _parse_links(text: str, source: str) -> Links:
             try:
                 vals[c] = float(raw)
             except ValueError:
-                raise _err(source, i, f"{c} が数値ではありません: '{raw}'", f"{c} is not a number: '{raw}'")
+                raise _err(source, i, f"{c} が数値ではありません: '{raw}'", f"{c} is not a number: '{raw}'") from None
             if not math.isfinite(vals[c]):
                 raise _err(source, i, f"{c} が有限の数値ではありません", f"{c} is not finite")
         for c in ("from_lat", "to_lat"):
@@ -125,8 +180,19 @@ def _parse_links(text: str, source: str) -> Links:
     return Links(items, source)
 
 
-def as_links(links) -> Links:
-    """Accept None, a Links, a path, or a list of Link."""
+def as_links(links: Links | str | Path | Iterable[Link] | None) -> Links:
+    """Normalise what callers pass as links.
+
+    Parameters
+    ----------
+    links : None, Links, str, Path or iterable of Link
+        A path is read with `read_links`.
+
+    Returns
+    -------
+    Links
+        Empty for None.
+    """
     if links is None:
         return Links([])
     if isinstance(links, Links):

@@ -153,6 +153,7 @@ def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path |
         minutes[:, ~missing] = stored["minutes"][:, idx]
         method[:, ~missing] = stored["method"][:, idx]
     computed = 0
+    cache_file: Path | None = path  # None: nowhere writable, the matrix is kept in memory only
     if missing.any():
         sub = dataclasses.replace(dests, lon=dests.lon[missing], lat=dests.lat[missing],
                                   landmass=dests.landmass[missing], node=dests.node[missing],
@@ -177,10 +178,11 @@ def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path |
             written = _write(path, all_keys, all_min, all_meth)
         if written:
             _prune(path.parent, kind)
+            cache_file = path
         else:
-            path = None  # nowhere writable: the matrix is kept in memory only
+            cache_file = None  # nowhere writable: the matrix is kept in memory only
     meta = engine.describe(cutoff_min)
-    meta["cache"] = {"used": True, "key": key, "file": str(path) if path is not None else None, "columns_read": int((~missing).sum()),
+    meta["cache"] = {"used": True, "key": key, "file": str(cache_file) if cache_file is not None else None, "columns_read": int((~missing).sum()),
                      "columns_computed": computed}
     return TravelMatrix(
         minutes=minutes, method=method,
@@ -229,7 +231,12 @@ def _prune(cache_dir: Path, kind: str) -> None:
 
 
 def clear(cache_dir: str | Path) -> int:
-    """Delete cached matrices in `cache_dir`.
+    """Delete cached matrices: every ``*.npz`` directly in `cache_dir` (a folder only this cache writes to).
+
+    Parameters
+    ----------
+    cache_dir : str or Path
+        A travel-time cache folder, e.g. ``<bundle>/cache/traveltime``.
 
     Returns
     -------

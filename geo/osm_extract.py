@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def _bytes_read() -> int | None:
 
 
 class _Chunk:
-    def __init__(self):
+    def __init__(self) -> None:
         self.ids: list[int] = []
         self.lens: list[int] = []
         self.refs: list[int] = []
@@ -70,7 +71,7 @@ class _Chunk:
         self.ms: list[str | None] = []
 
 
-def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | None = None) -> WayArrays:
+def read_drive_ways(path: str | os.PathLike, clip: Any = None, progress: Progress | None = None) -> WayArrays:
     """Read the drivable ways of an OSM file, keeping those with a node inside `clip`.
 
     Parameters
@@ -94,7 +95,7 @@ def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | Non
     import osmium
     import shapely
 
-    from geo.roads import is_drivable
+    from geo.road_graph import is_drivable
 
     p = Path(path)
     size = max(p.stat().st_size, 1)
@@ -182,7 +183,7 @@ def read_drive_ways(path: str | os.PathLike, clip=None, progress: Progress | Non
             f"OSM ファイルを読めません（壊れているか途中で切れています）: {e}",
             f"cannot read OSM file (damaged or truncated): {e}",
             path=str(p),
-        )
+        ) from e
     if progress is not None:
         progress(1.0, f"OSM 読み込み完了: 道路 {stats['ways_drivable']:,} 本")
     if kept:

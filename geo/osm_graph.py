@@ -21,17 +21,35 @@ core per part at query time (geo.snap.usable_nodes), as for the osmnx engine.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from geo.osm_extract import WayArrays
+
+if TYPE_CHECKING:
+    from geo.road_graph import RoadGraph
 
 OSMNX_EARTH_RADIUS_M = 6_371_009.0
 ONEWAY_VALUES = {"yes", "true", "1", "-1", "reverse", "T", "F"}
 REVERSED_VALUES = {"-1", "reverse", "T"}
 
 
-def great_circle_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle metres exactly as osmnx.distance.great_circle computes them (degrees in)."""
+def great_circle_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> np.ndarray:
+    """Great-circle distance exactly as ``osmnx.distance.great_circle`` computes it.
+
+    Parameters
+    ----------
+    lat1, lon1, lat2, lon2 : array-like of float
+        Degrees; broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres (earth radius 6,371,009 m, as osmnx).
+    """
     y1 = np.deg2rad(lat1)
     y2 = np.deg2rad(lat2)
     dy = y2 - y1
@@ -82,7 +100,7 @@ def _drop_rings(n: int, u, v, hw) -> np.ndarray:
 
 
 def _parse_maxspeeds(values: list) -> np.ndarray:
-    from geo.roads import parse_maxspeed_kmh
+    from geo.road_graph import parse_maxspeed_kmh
 
     cache: dict = {}
     out = np.empty(len(values))
@@ -94,7 +112,8 @@ def _parse_maxspeeds(values: list) -> np.ndarray:
     return out
 
 
-def build_graph(ways: WayArrays, meta: dict | None = None, progress=None):
+def build_graph(ways: WayArrays, meta: dict | None = None,
+                progress: Callable[[float, str], None] | None = None) -> RoadGraph:
     """Simplified drivable RoadGraph from way arrays (see module docstring for the rules).
 
     Parameters
@@ -108,10 +127,10 @@ def build_graph(ways: WayArrays, meta: dict | None = None, progress=None):
 
     Returns
     -------
-    geo.roads.RoadGraph
+    geo.road_graph.RoadGraph
         Nodes sorted by OSM id; edges sorted by (u, v, length). Lengths in metres.
     """
-    from geo.roads import RoadGraph
+    from geo.road_graph import RoadGraph
 
     prog = progress or (lambda f, m: None)
     # ---- ways in osmnx's insertion order (XML written sorted by way id) ----------------------

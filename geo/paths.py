@@ -21,9 +21,22 @@ def shared_geodata_candidates() -> list[Path]:
 
 
 def data_root(explicit: str | os.PathLike | None = None) -> Path:
-    """Return the folder holding boundaries/, population/, settlements/ (and maybe roads/).
+    """The folder holding boundaries/, population/, settlements/ (and maybe roads/).
 
-    Order: the explicit argument, $MADOGUCHI_DATA, ../shared/geodata, data/embedded.
+    Parameters
+    ----------
+    explicit : str or os.PathLike, optional
+        Used if given.
+
+    Returns
+    -------
+    pathlib.Path
+        In order: `explicit`, ``$MADOGUCHI_DATA``, ../shared/geodata, data/embedded.
+
+    Raises
+    ------
+    core.errors.InputFileError
+        If `explicit` or ``$MADOGUCHI_DATA`` names a folder that does not exist, or none is found.
     """
     from core.errors import InputFileError
 

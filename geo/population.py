@@ -32,15 +32,43 @@ class PopulationTable:
     empty_codes: list[str] = field(default_factory=list)
 
     def lookup(self, code: str) -> float:
-        """Population of `code`, NaN if the code is absent or its value is empty."""
+        """Population of a municipality.
+
+        Parameters
+        ----------
+        code : str
+            5-digit municipality code.
+
+        Returns
+        -------
+        float
+            Persons; NaN if the code is absent or its value is empty (unknown, never 0).
+        """
         return self.values.get(code, np.nan)
 
 
 def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファイル",
                 what_en: str = "file") -> tuple[str, str]:
-    """Read a text file as UTF-8 (BOM or not), else Shift-JIS (cp932). Returns (text, encoding).
+    """Read a text file as UTF-8 (BOM or not), else Shift-JIS (cp932).
 
-    A folder, unreadable, binary or oversized file raises InputFileError (geo.readers).
+    Parameters
+    ----------
+    path : pathlib.Path
+    encoding : str, optional
+        Force this encoding instead of guessing.
+    what_ja, what_en : str
+        What the file is, for error messages (e.g. 人口ファイル / population file).
+
+    Returns
+    -------
+    text : str
+    encoding : str
+        The encoding used.
+
+    Raises
+    ------
+    core.errors.InputFileError
+        A folder, unreadable, binary or oversized file (geo.readers), or undecodable text.
     """
     from geo.readers import read_bytes_checked
 
@@ -49,7 +77,7 @@ def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファ�
         try:
             return raw.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as e:
-            raise InputFileError(f"文字コード {encoding} で読めません（{e}）。", f"cannot decode as {encoding} ({e})", path=path)
+            raise InputFileError(f"文字コード {encoding} で読めません（{e}）。", f"cannot decode as {encoding} ({e})", path=path) from e
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     for enc in ("utf-8", "cp932"):
@@ -64,8 +92,25 @@ def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファ�
 def read_csv_table(path: str | Path, what_ja: str, what_en: str, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
     """Read a user CSV as all-text columns (UTF-8 with/without BOM or Shift-JIS), stripped headers.
 
-    Missing, empty or unparsable files raise InputFileError naming `what` (e.g. 人口ファイル) and
-    the path. Returns (table, encoding used).
+    Parameters
+    ----------
+    path : str or Path
+    what_ja, what_en : str
+        What the file is, for error messages (e.g. 人口ファイル / population file).
+    encoding : str, optional
+        Force this encoding.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Every column as str; empty cells are ''.
+    encoding : str
+        The encoding used.
+
+    Raises
+    ------
+    core.errors.InputFileError
+        Missing, empty or unparsable file, naming `what` and the path.
     """
     path = Path(path)
     text, used = decode_text(path, encoding, what_ja, what_en)
@@ -74,13 +119,24 @@ def read_csv_table(path: str | Path, what_ja: str, what_en: str, encoding: str |
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as e:
-        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path)
+        raise InputFileError(f"CSV として読めません: {e}", f"not a readable CSV: {e}", path=path) from e
     df.columns = [str(c).strip() for c in df.columns]
     return df, used
 
 
 def norm_code(v: str) -> str:
-    """'8201' (Excel dropped the zero) -> '08201'; '082015' (with check digit) -> '08201'."""
+    """Normalise a municipality code to 5 digits.
+
+    Parameters
+    ----------
+    v : str
+        '8201' (Excel dropped the zero) -> '08201'; '082015' (with check digit) -> '08201'.
+
+    Returns
+    -------
+    str
+        The 5-digit code, or the stripped input if it is not a code.
+    """
     s = str(v).strip().strip('"')
     s = s.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     if s.isdigit():
@@ -92,7 +148,29 @@ def norm_code(v: str) -> str:
 
 def read_population(path: str | Path, code_col: str = DEFAULT_CODE_COL, value_col: str = DEFAULT_VALUE_COL,
                     encoding: str | None = None) -> PopulationTable:
-    """Read a population CSV; codes normalised to 5 digits, numbers may contain commas."""
+    """Read a population CSV (census 2020 layout by default).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with a code column and a population column.
+    code_col : str
+        Column of municipality codes (normalised to 5 digits with `norm_code`).
+    value_col : str
+        Column of populations (persons; commas allowed; empty = unknown).
+    encoding : str, optional
+        Force this encoding (default: UTF-8, else Shift-JIS).
+
+    Returns
+    -------
+    PopulationTable
+        Persons per 5-digit code (NaN = unknown), names if present, the encoding used.
+
+    Raises
+    ------
+    core.errors.InputFileError
+        Missing columns (listed), unreadable file, or a value that is not a number (named).
+    """
     path = Path(path)
     df, used = read_csv_table(path, "人口ファイル", "population file", encoding)
     missing = [c for c in (code_col, value_col) if c not in df.columns]

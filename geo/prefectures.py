@@ -24,7 +24,23 @@ PREFECTURES: dict[str, tuple[str, str]] = {
 
 
 def normalize_pref_code(code: str | int) -> str:
-    """'8', 8, '08' -> '08'; raises ParameterError for anything not 01..47."""
+    """Normalise a prefecture code: '8', 8, '08', '茨城県', '茨城', 'ibaraki' -> '08'.
+
+    Parameters
+    ----------
+    code : str or int
+        '8', 8, '08', or the prefecture's Japanese or romaji name.
+
+    Returns
+    -------
+    str
+        Two-digit code 01..47.
+
+    Raises
+    ------
+    core.errors.ParameterError
+        For anything that is not one of the 47 prefectures.
+    """
     s = str(code).strip()
     if s.isdigit() and len(s) <= 2:
         s = s.zfill(2)
@@ -41,20 +57,58 @@ def normalize_pref_code(code: str | int) -> str:
 
 
 def pref_name(code: str | int) -> str:
-    """Japanese name, e.g. '08' -> '茨城県'."""
+    """Japanese name of a prefecture, e.g. '08' -> '茨城県'.
+
+    Parameters
+    ----------
+    code : str or int
+        '8', 8, '08', or the prefecture's Japanese or romaji name.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    core.errors.ParameterError
+        Unknown prefecture.
+    """
     return PREFECTURES[normalize_pref_code(code)][0]
 
 
 def pref_romaji(code: str | int) -> str:
-    """Romaji used in folder names, e.g. '08' -> 'ibaraki'."""
+    """Romaji name used in folder names, e.g. '08' -> 'ibaraki'.
+
+    Parameters
+    ----------
+    code : str or int
+        '8', 8, '08', or the prefecture's Japanese or romaji name.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    core.errors.ParameterError
+        Unknown prefecture.
+    """
     return PREFECTURES[normalize_pref_code(code)][1]
 
 
 def list_prefectures(data: str | None = None) -> list[dict]:
-    """All 47 prefectures for pickers: [{code, name, romaji, has_data}], in JIS order.
+    """All 47 prefectures for pickers, in JIS order.
 
-    `has_data` says whether the data folder (default geo.paths.data_root()) holds the
-    prefecture's N03 boundary file, so a picker can build any of them offline.
+    Parameters
+    ----------
+    data : str, optional
+        Data folder (default `geo.paths.data_root()`).
+
+    Returns
+    -------
+    list of dict
+        ``{code, name, romaji, has_data}``; `has_data` says whether the data folder holds the
+        prefecture's N03 boundary file, so a picker can build any of them offline.
     """
     from core.errors import MadoguchiError
     from geo.paths import data_root

@@ -11,18 +11,19 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.atomic import atomic_directory, check_directory_target, recover_directory, write_json_atomic
 from core.errors import InputFileError
+from geo.atomic import atomic_directory, check_directory_target, recover_directory, write_json_atomic
 from geo.paths import DEFAULT_REGIONS_DIR, data_root
 from geo.prefectures import PREFECTURES, normalize_pref_code, pref_romaji
 from geo.settings import Settings
@@ -68,7 +69,20 @@ OSM_SOURCE = {
 
 
 def default_region_dir(pref_code: str | int, root: str | Path | None = None) -> Path:
-    """data/regions/<romaji>-<code>, e.g. data/regions/ibaraki-08."""
+    """The default bundle folder of a prefecture, e.g. data/regions/ibaraki-08.
+
+    Parameters
+    ----------
+    pref_code : str or int
+        01..47.
+    root : str or Path, optional
+        Regions folder (default `geo.paths.DEFAULT_REGIONS_DIR`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<root>/<romaji>-<code>`` (not created).
+    """
     code = normalize_pref_code(pref_code)
     return Path(root or DEFAULT_REGIONS_DIR) / f"{pref_romaji(code)}-{code}"
 
@@ -95,13 +109,36 @@ class Region:
     def name(self) -> str:
         return self.manifest.get("name", self.path.name)
 
-    def union_polygon(self):
-        """The region's land as one (multi)polygon, EPSG:4326."""
+    def union_polygon(self) -> Any:
+        """The region's land as one (multi)polygon.
+
+        Returns
+        -------
+        shapely geometry
+            Union of the municipality boundaries, EPSG:4326 (degrees).
+        """
         return shapely.union_all(np.asarray(self.municipalities.geometry.values))
 
     @classmethod
-    def load(cls, path: str | Path) -> "Region":
-        """Load a built bundle (GeoParquet + manifest; roads if present)."""
+    def load(cls, path: str | Path) -> Region:
+        """Load a built bundle (GeoParquet + manifest; roads if present).
+
+        An interrupted rebuild (journal left by `geo.atomic.atomic_directory`) is recovered first.
+
+        Parameters
+        ----------
+        path : str or Path
+            The bundle folder.
+
+        Returns
+        -------
+        Region
+
+        Raises
+        ------
+        core.errors.InputFileError
+            If the folder is not a bundle or a file cannot be read.
+        """
         path = Path(path)
         recover_directory(path)  # a build killed mid-swap: put the old bundle back first
         mf = path / "manifest.json"
@@ -120,7 +157,7 @@ class Region:
             demand = gpd.read_parquet(path / "demand.parquet")
             sites = gpd.read_parquet(path / "sites.parquet")
         except (OSError, ValueError) as e:
-            raise InputFileError(f"地域データのファイルを読めません: {e}", f"cannot read the region files: {e}", path=path)
+            raise InputFileError(f"地域データのファイルを読めません: {e}", f"cannot read the region files: {e}", path=path) from e
         roads = None
         if (path / "roads").is_dir():
             from geo.roads import RoadGraph
@@ -129,11 +166,31 @@ class Region:
         return cls(path, manifest, Settings.from_dict(manifest.get("settings")), munis, wards, demand, sites, roads)
 
     def info(self) -> dict:
-        """The counts printed by `madoguchi region info` (JSON-safe: no NaN)."""
+        """The counts printed by `madoguchi region info`.
+
+        Returns
+        -------
+        dict
+            See `region_info`; JSON-safe (no NaN).
+        """
         return region_info(self.manifest)
 
 
 def region_info(manifest: dict) -> dict:
+    """The figures of a bundle manifest shown by ``madoguchi region info`` and the app.
+
+    Parameters
+    ----------
+    manifest : dict
+        A bundle's manifest.json.
+
+    Returns
+    -------
+    dict
+        name, pref_code, pref_name, every count (municipalities, population_total (persons),
+        demand points, sites ...) and, where present, population_unknown, excluded, road_source,
+        circuity, estimate_speed_kmh (km/h), demand rule, warnings and build time.
+    """
     c = manifest["counts"]
     out = {"name": manifest.get("name"), "pref_code": manifest["pref_code"], "pref_name": manifest.get("pref_name")}
     out.update(c)
@@ -145,9 +202,20 @@ def region_info(manifest: dict) -> dict:
 
 
 def list_regions(root: str | Path | None = None) -> list[dict]:
-    """Built bundles under `root` (default data/regions): [{path, name, pref_code, pref_name, built}]."""
+    """Built bundles under `root`.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Regions folder (default data/regions).
+
+    Returns
+    -------
+    list of dict
+        ``{path, name, pref_code, pref_name, built}`` per bundle, sorted by folder name; [] if none.
+    """
     root = Path(root or DEFAULT_REGIONS_DIR)
-    out = []
+    out: list[dict] = []
     if not root.is_dir():
         return out
     for d in sorted(root.iterdir()):
@@ -165,7 +233,26 @@ def list_regions(root: str | Path | None = None) -> list[dict]:
 
 
 def ensure_region(pref_code: str = "08", progress: Progress | None = None, root: str | Path | None = None) -> Region:
-    """Load the default bundle for `pref_code`, building it from the found sources if missing."""
+    """Load the default bundle of a prefecture, building it from the found sources if missing.
+
+    Parameters
+    ----------
+    pref_code : str
+        01..47 (default '08', Ibaraki).
+    progress : callable(fraction, message_ja), optional
+        Build progress.
+    root : str or Path, optional
+        Regions folder (default data/regions).
+
+    Returns
+    -------
+    Region
+
+    Raises
+    ------
+    core.errors.MadoguchiError
+        If the sources are missing or unreadable (nothing is written then).
+    """
     d = default_region_dir(pref_code, root)
     if not (d / "manifest.json").exists():
         build_region(pref_code, out_dir=d, progress=progress)
@@ -175,7 +262,21 @@ def ensure_region(pref_code: str = "08", progress: Progress | None = None, root:
 # ----------------------------------------------------------------------------- sources
 
 def find_sources(pref_code: str, root: Path) -> dict:
-    """Default source files for a prefecture under a data root (boundaries, population, settlements, roads)."""
+    """Default source files for a prefecture under a data root.
+
+    Parameters
+    ----------
+    pref_code : str
+        Two-digit code.
+    root : pathlib.Path
+        Data folder with boundaries/, population/, settlements/.
+
+    Returns
+    -------
+    dict
+        ``boundaries`` (newest N03 file of the prefecture), ``population`` (newest census CSV),
+        ``settlements`` (its Geolonia folder); each a Path or None if not found.
+    """
     from geo.settlements import find_settlement_dir
 
     b = None
@@ -218,7 +319,7 @@ def _osm_date(path: Path) -> str | None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 # ----------------------------------------------------------------------------- build
@@ -231,19 +332,67 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
                  pop_encoding: str | None = None, settings: Settings | None = None, data: str | Path | None = None,
                  name: str | None = None, progress: Progress | None = None, road_engine: str = "auto",
                  download: bool = False, download_dir: str | Path | None = None) -> Path:
-    """Build a region bundle and return its folder. Raises MadoguchiError on bad input (nothing written).
+    """Build a region bundle (GeoParquet + manifest; roads if given) and return its folder.
 
-    `road_engine`: 'auto' (by file size), 'arrays' or 'osmnx' for an OSM roads file (geo.roads.load_roads).
-    download=True first fetches the N03 boundaries and Geolonia points of the prefecture from their
-    public sources (geo.download; cached in `download_dir`, default data/downloads) and builds from
-    those; URLs and fetch dates go into the manifest. The census CSV still comes from the data folder.
+    Parameters
+    ----------
+    pref_code : str or int
+        Prefecture, 01..47 (or its name); default '08' (Ibaraki).
+    boundaries, population, settlements : str or Path, optional
+        N03 boundary file, census CSV, Geolonia folder; default: found under `data` (`find_sources`).
+    roads : str or Path, optional
+        OSM file (.osm/.osm.pbf) or road line layer; `download_roads=True` fetches the OSM drive
+        network for the region instead (needs internet).
+    sites : str or Path, optional
+        Sites CSV (existing desks or candidates) added to the default town-hall candidates.
+    welfare_overrides : str or Path, optional
+        CSV overriding which municipalities have a welfare office.
+    out_dir : str or Path, optional
+        Bundle folder (default `default_region_dir(pref_code)`); an existing folder is replaced only
+        if it is a Madoguchi bundle (atomically, `geo.atomic.atomic_directory`).
+    encoding, pop_encoding : str, optional
+        Attribute encoding of the boundary file / the census CSV (default: guessed).
+    pop_code_col, pop_value_col : str
+        Census CSV columns: municipality code and population (persons).
+    settings : geo.settings.Settings, optional
+        Speeds (km/h), circuity, snap threshold (m), demand rule.
+    data : str or Path, optional
+        Data folder (default `geo.paths.data_root()`).
+    name : str, optional
+        Display name of the region.
+    progress : callable(fraction, message_ja), optional
+    road_engine : {'auto', 'arrays', 'osmnx'}
+        Engine for an OSM roads file (`geo.roads.load_roads`).
+    download : bool
+        First fetch the N03 boundaries and Geolonia points from their public sources
+        (`geo.download`, cached in `download_dir`, default data/downloads); URLs and fetch dates go
+        into the manifest. The census CSV still comes from the data folder.
+    download_dir : str or Path, optional
+
+    Returns
+    -------
+    pathlib.Path
+        The bundle folder.
+
+    Raises
+    ------
+    core.errors.MadoguchiError
+        Any bad or missing input (InputFileError / ParameterError name the file or setting);
+        nothing is written then.
     """
     from geo.boundaries import read_boundaries
     from geo.demand import RULES, build_demand, describe_rule
     from geo.geocode import Geocoder
     from geo.population import read_population
     from geo.settlements import read_settlements
-    from geo.sites import TOWNHALL_RULE_EN, TOWNHALL_RULE_JA, default_candidates, read_sites_table, sites_report, _read_csv
+    from geo.sites import (
+        TOWNHALL_RULE_EN,
+        TOWNHALL_RULE_JA,
+        _read_csv,
+        default_candidates,
+        read_sites_table,
+        sites_report,
+    )
     from geo.welfare import RULE_EN, RULE_JA, assign_welfare_offices, read_overrides
 
     t0 = time.perf_counter()
@@ -270,7 +419,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
     b_path = Path(boundaries) if boundaries else found.get("boundaries")
     p_path = Path(population) if population else found.get("population")
     s_path = Path(settlements) if settlements else found.get("settlements")
-    if settlements and s_path.is_dir() and not any(s_path.glob("*.json")):
+    if settlements and s_path is not None and s_path.is_dir() and not any(s_path.glob("*.json")):
         from geo.settlements import find_settlement_dir
 
         s_path = find_settlement_dir(s_path, code) or s_path  # e.g. the settlements/ folder itself
@@ -358,14 +507,14 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
 
     union = shapely.union_all(np.asarray(munis.geometry.values))
     graph = None
-    road_meta = {"road_source": "estimate"}
+    road_meta: dict[str, Any] = {"road_source": "estimate"}
     if roads or download_roads:
         prog(0.65, "道路網を読み込み中")
         import geo.roads as groads
 
-        graph = (groads.download_roads(union) if download_roads and not roads else
-                 groads.load_roads(roads, clip_polygon=union, engine=road_engine,
-                                   progress=lambda f, m: prog(0.65 + 0.2 * f, m)))
+        graph = (groads.load_roads(roads, clip_polygon=union, engine=road_engine,
+                                   progress=lambda f, m: prog(0.65 + 0.2 * f, m))
+                 if roads else groads.download_roads(union))
         meta = dict(getattr(graph, "meta", None) or getattr(graph, "source", None) or {})
         road_meta = {"road_source": str(getattr(graph, "road_source", meta.get("kind", "osm"))),
                      "road_nodes": int(len(graph.node_id)), "road_edges": int(len(graph.u)), "road": meta}
@@ -411,7 +560,7 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         b_src.update(url=rec["n03"]["url"], fetched=rec["n03"]["fetched"], bytes=rec["n03"]["bytes"])
         s_src.update(url=rec["geolonia"]["base_url"] + "/ja/<都道府県>/<市区町村>.json", index_url=rec["geolonia"]["index_url"],
                      fetched=rec["geolonia"]["fetched"], bytes=rec["geolonia"]["bytes"])
-    sources = {"boundaries": b_src, "population": p_src, "settlements": s_src}
+    sources: dict[str, dict[str, Any]] = {"boundaries": b_src, "population": p_src, "settlements": s_src}
     if graph is not None:
         sources["roads"] = dict(OSM_SOURCE, **{k: v for k, v in road_meta.get("road", {}).items() if isinstance(v, (str, int, float, bool)) or v is None})
         sources["roads"].setdefault("path", str(roads) if roads else "download")

@@ -16,42 +16,23 @@ Both formats give the identical graph. Edges are directed: a two-way street is t
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from core.geodesy import haversine_m
-
 from core.errors import InputFileError, MadoguchiError
-
-
-# osmnx 2.x "drive" network filter (osmnx._overpass._get_network_filter("drive") with
-# settings.default_access), as (tag, regex): a way whose tag matches the regex is dropped,
-# exactly as Overpass's `[tag!~"regex"]` does. Service roads are excluded, like osmnx.
-DRIVE_EXCLUDE: list[tuple[str, str]] = [
-    ("area", "yes"),
-    ("access", "private"),
-    (
-        "highway",
-        "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|escalator|"
-        "footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|rest_area|service|"
-        "services|steps|track",
-    ),
-    ("motor_vehicle", "no"),
-    ("motorcar", "no"),
-    ("service", "alley|driveway|emergency_access|parking|parking_aisle|private"),
-]
-_DRIVE_RE = [(k, re.compile(r)) for k, r in DRIVE_EXCLUDE]
+from core.geodesy import haversine_m
+from geo.road_graph import DRIVE_EXCLUDE as DRIVE_EXCLUDE  # re-exported: geo.roads.X keeps working
+from geo.road_graph import RoadGraph as RoadGraph
+from geo.road_graph import is_drivable as is_drivable
+from geo.road_graph import parse_maxspeed_kmh as parse_maxspeed_kmh
 
 # Way tags passed on to osmnx (everything the graph needs; the rest is dropped early).
 _KEEP_WAY_TAGS = ("highway", "oneway", "junction", "maxspeed", "name", "ref", "access", "service", "bridge", "tunnel", "lanes")
@@ -77,270 +58,6 @@ OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz")
 LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".zip")
 
 
-def is_drivable(tags: dict[str, str]) -> bool:
-    """True if a way with these OSM tags belongs to osmnx's "drive" network."""
-    if "highway" not in tags:
-        return False
-    for k, rx in _DRIVE_RE:
-        v = tags.get(k)
-        if v is not None and rx.search(v):
-            return False
-    return True
-
-
-def parse_maxspeed_kmh(value: Any) -> float:
-    """OSM maxspeed -> km/h (NaN if untagged or not a number; 'mph' converted; lists -> min)."""
-    if value is None:
-        return math.nan
-    if isinstance(value, (list, tuple)):
-        vals = [parse_maxspeed_kmh(v) for v in value]
-        vals = [v for v in vals if not math.isnan(v)]
-        return min(vals) if vals else math.nan
-    s = str(value).strip().lower()
-    parts = [p for p in re.split(r"[;|]", s) if p.strip()]
-    if len(parts) > 1:
-        return parse_maxspeed_kmh(parts)
-    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", s)
-    if not m:
-        return math.nan
-    v = float(m.group(1))
-    if m.group(2) == "mph":
-        v *= 1.609344
-    return v if v > 0 else math.nan
-
-
-@dataclass
-class RoadGraph:
-    """A directed drivable graph. Coordinates in degrees (EPSG:4326), lengths in metres.
-
-    `speed_kmh` is an explicit per-edge speed from a line layer's speed column (NaN = use the
-    class table). `meta` records where the graph came from (kind, path, file date, reader,
-    clipping counts) and is not part of the fingerprint.
-    """
-
-    node_id: np.ndarray  # int64 (OSM ids, or 0..n-1 for line layers)
-    lon: np.ndarray  # float64
-    lat: np.ndarray  # float64
-    u: np.ndarray  # int32 node index
-    v: np.ndarray  # int32 node index
-    length_m: np.ndarray  # float64
-    highway: np.ndarray  # str
-    maxspeed_kmh: np.ndarray  # float64, NaN if untagged
-    speed_kmh: np.ndarray | None = None  # float64, NaN = use class table
-    meta: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.node_id = np.asarray(self.node_id, dtype=np.int64)
-        self.lon = np.asarray(self.lon, dtype=np.float64)
-        self.lat = np.asarray(self.lat, dtype=np.float64)
-        self.u = np.asarray(self.u, dtype=np.int32)
-        self.v = np.asarray(self.v, dtype=np.int32)
-        self.length_m = np.asarray(self.length_m, dtype=np.float64)
-        self.highway = np.asarray(self.highway, dtype=str)
-        self.maxspeed_kmh = np.asarray(self.maxspeed_kmh, dtype=np.float64)
-        if self.speed_kmh is None:
-            self.speed_kmh = np.full(len(self.u), np.nan)
-        self.speed_kmh = np.asarray(self.speed_kmh, dtype=np.float64)
-        n, m = len(self.node_id), len(self.u)
-        for name in ("lon", "lat"):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"RoadGraph.{name} has wrong length")
-        for name in ("v", "length_m", "highway", "maxspeed_kmh", "speed_kmh"):
-            if len(getattr(self, name)) != m:
-                raise ValueError(f"RoadGraph.{name} has wrong length")
-        if m and (self.u.min() < 0 or self.v.min() < 0 or max(self.u.max(), self.v.max()) >= n):
-            raise ValueError("RoadGraph edge refers to a missing node")
-
-    # ---- basic facts -------------------------------------------------------------------
-    @property
-    def n_nodes(self) -> int:
-        return int(len(self.node_id))
-
-    @property
-    def n_edges(self) -> int:
-        return int(len(self.u))
-
-    @property
-    def road_source(self) -> str:
-        """'osm' (file or download) or 'lines' (a road line layer)."""
-        return str(self.meta.get("kind", "osm"))
-
-    def edge_speed_kmh(self, settings=None) -> np.ndarray:
-        """Driving speed per edge (km/h) under `settings`.
-
-        Rule (documented in the README): the class speed from the table (fallback for an
-        unknown class); where OSM tags a maxspeed, min(class speed, maxspeed x maxspeed_factor)
-        -- a legal limit can only lower a door-to-door average, never raise it; an explicit
-        speed column from a line layer is used as given.
-        """
-        from geo.settings import Settings
-
-        s = settings or Settings()
-        classes, inv = self._class_codes()
-        table = np.array([s.speed_for(c) for c in classes], dtype=float)
-        speed = table[inv] if len(classes) else np.zeros(0)
-        tagged = ~np.isnan(self.maxspeed_kmh)
-        speed = np.where(tagged, np.minimum(speed, self.maxspeed_kmh * s.maxspeed_factor), speed)
-        explicit = ~np.isnan(self.speed_kmh) & (self.speed_kmh > 0)
-        return np.where(explicit, self.speed_kmh, speed)
-
-    def _class_codes(self):
-        """(unique classes, index per edge), computed once (string unique is slow on 10^5 edges)."""
-        cc = self.__dict__.get("_cc")
-        if cc is None:
-            cc = np.unique(self.highway, return_inverse=True)
-            self.__dict__["_cc"] = cc
-        return cc
-
-    def travel_time_s(self, settings=None) -> np.ndarray:
-        """Seconds to drive each edge under `settings` (length / speed)."""
-        return self.length_m / (self.edge_speed_kmh(settings) / 3.6)
-
-    def fingerprint(self) -> str:
-        """Stable hash of the graph's arrays (not of meta): a cache key part.
-
-        Computed once: a RoadGraph's arrays are not modified after construction (loaders and
-        `subgraph_edges` build new graphs).
-        """
-        fp = self.__dict__.get("_fp")
-        if fp is None:
-            fp = self.__dict__["_fp"] = self._fingerprint()
-        return fp
-
-    def _fingerprint(self) -> str:
-        h = hashlib.sha256()
-        for name in ("node_id", "lon", "lat", "u", "v", "length_m", "maxspeed_kmh", "speed_kmh"):
-            a = np.ascontiguousarray(getattr(self, name))
-            h.update(name.encode())
-            h.update(str(a.dtype).encode())
-            h.update(a.tobytes())
-        h.update("\x1f".join(self.highway.tolist()).encode("utf-8"))
-        return h.hexdigest()[:32]
-
-    def components(self) -> tuple[int, np.ndarray]:
-        """Weakly connected components: (count, label per node)."""
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        n = self.n_nodes
-        if n == 0:
-            return 0, np.zeros(0, dtype=np.int32)
-        a = coo_matrix((np.ones(self.n_edges), (self.u, self.v)), shape=(n, n)).tocsr()
-        k, labels = connected_components(a, directed=True, connection="weak")
-        return int(k), labels
-
-    def summary(self) -> dict:
-        """Counts for manifests and CLI output."""
-        k, labels = self.components()
-        largest = int(np.bincount(labels).max()) if len(labels) else 0
-        return {
-            "road_source": self.road_source,
-            "nodes": self.n_nodes,
-            "edges": self.n_edges,
-            "components": k,
-            "largest_component_nodes": largest,
-            "length_km": round(float(self.length_m.sum()) / 1000.0, 1),
-            "maxspeed_tagged_share": round(float(np.mean(~np.isnan(self.maxspeed_kmh))), 4) if self.n_edges else 0.0,
-            "classes": {str(c): int(n) for c, n in zip(*np.unique(self.highway, return_counts=True))},
-            "source": {k: v for k, v in self.meta.items()},
-        }
-
-    def to_networkx(self, settings=None):
-        """networkx MultiDiGraph with `x`, `y` on nodes and `length`, `travel_time` (s) on edges."""
-        import networkx as nx
-
-        tt = self.travel_time_s(settings)
-        g = nx.MultiDiGraph()
-        g.add_nodes_from((i, {"x": float(x), "y": float(y), "osmid": int(o)}) for i, (x, y, o) in enumerate(zip(self.lon, self.lat, self.node_id)))
-        g.add_edges_from(
-            (int(a), int(b), {"length": float(L), "travel_time": float(t), "highway": str(h)})
-            for a, b, L, t, h in zip(self.u, self.v, self.length_m, tt, self.highway)
-        )
-        return g
-
-    # ---- persistence -------------------------------------------------------------------
-    def save(self, folder: str | os.PathLike) -> Path:
-        """Write `roads.npz` + `roads.json` into `folder` (atomically, each file).
-
-        Compact form (format version 2, uncompressed so it loads in milliseconds): road classes
-        as small integer codes + the class list, coordinates as int32 1e-7 degrees when that is
-        exact (OSM graphs; else float64), maxspeed/speed only where set (index + value). Every
-        array is restored bit for bit, so the fingerprint is unchanged.
-        """
-        from geo.atomic import write_json_atomic
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".roads.", suffix=".npz")
-        os.close(fd)
-        try:
-            np.savez(tmp, **self._compact_arrays())
-            os.replace(tmp, folder / "roads.npz")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        info = {"format": "madoguchi-roads", "version": 2, "fingerprint": self.fingerprint(),
-                "nodes": self.n_nodes, "edges": self.n_edges, "meta": self.meta}
-        write_json_atomic(folder / "roads.json", info)
-        return folder
-
-    def _compact_arrays(self) -> dict:
-        classes, codes = self._class_codes()
-        out = {"format_version": np.array([2]), "node_id": self.node_id, "u": self.u, "v": self.v,
-               "length_m": self.length_m, "highway_classes": np.asarray(classes, dtype=str),
-               "highway_code": codes.astype(np.uint8 if len(classes) < 256 else np.int32)}
-        for name in ("lon", "lat"):
-            a = getattr(self, name)
-            fixed = np.round(a * 1e7)
-            if a.size and np.all(np.abs(fixed) < 2**31) and np.array_equal(fixed / 1e7, a):
-                out[name + "_e7"] = fixed.astype(np.int32)
-            else:
-                out[name] = a
-        for name in ("maxspeed_kmh", "speed_kmh"):
-            a = getattr(self, name)
-            idx = np.flatnonzero(~np.isnan(a))
-            out[name + "_idx"] = idx.astype(np.int32)
-            out[name + "_val"] = a[idx]
-        return out
-
-    @classmethod
-    def _from_compact(cls, z: dict, meta: dict) -> RoadGraph:
-        m = int(z["u"].size)
-        lon = z["lon_e7"] / 1e7 if "lon_e7" in z else z["lon"]
-        lat = z["lat_e7"] / 1e7 if "lat_e7" in z else z["lat"]
-        classes = z["highway_classes"]
-        codes = z["highway_code"].astype(np.intp)
-        extra = {}
-        for name in ("maxspeed_kmh", "speed_kmh"):
-            a = np.full(m, np.nan)
-            a[z[name + "_idx"]] = z[name + "_val"]
-            extra[name] = a
-        g = cls(node_id=z["node_id"], lon=lon, lat=lat, u=z["u"], v=z["v"], length_m=z["length_m"],
-                highway=classes[codes] if classes.size else np.zeros(m, dtype=str), meta=meta, **extra)
-        g.__dict__["_cc"] = (classes, codes)
-        return g
-
-    @classmethod
-    def load(cls, folder: str | os.PathLike) -> "RoadGraph":
-        """Read a graph written by `save` (InputFileError if missing or damaged)."""
-        folder = Path(folder)
-        npz = folder / "roads.npz"
-        if not npz.is_file():
-            raise InputFileError("道路グラフ (roads.npz) が見つかりません。", "road graph roads.npz not found", path=npz)
-        try:
-            with np.load(npz, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-            meta = {}
-            js = folder / "roads.json"
-            if js.is_file():
-                meta = json.loads(js.read_text(encoding="utf-8")).get("meta", {})
-            if "format_version" in arrays:
-                return cls._from_compact(arrays, meta)
-            return cls(meta=meta, **arrays)
-        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-            raise InputFileError(f"道路グラフを読めません ({e})", f"cannot read road graph ({e})", path=npz)
-
-
 # ---- loaders ------------------------------------------------------------------------------
 
 def _is_osm_path(p: Path) -> bool:
@@ -353,6 +70,22 @@ def choose_engine(path: str | os.PathLike, engine: str = "auto") -> str:
 
     'auto' picks osmnx (the reference implementation) for files under
     `ARRAYS_ENGINE_MIN_BYTES` and the array engine above it; both give the same graph.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The OSM file (its size in bytes decides 'auto').
+    engine : {'auto', 'arrays', 'osmnx'}
+
+    Returns
+    -------
+    str
+        'arrays' or 'osmnx'.
+
+    Raises
+    ------
+    core.errors.ParameterError
+        For an unknown engine name.
     """
     if engine not in ENGINES:
         from core.errors import ParameterError
@@ -364,20 +97,39 @@ def choose_engine(path: str | os.PathLike, engine: str = "auto") -> str:
     return "arrays" if Path(path).stat().st_size >= ARRAYS_ENGINE_MIN_BYTES else "osmnx"
 
 
-def load_roads(path: str | os.PathLike, clip_polygon=None, *, class_col: str | None = None,
+def load_roads(path: str | os.PathLike, clip_polygon: Any = None, *, class_col: str | None = None,
                speed_col: str | None = None, oneway_col: str | None = None,
                clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M, engine: str = "auto",
-               progress=None) -> RoadGraph:
+               progress: Callable[[float, str], None] | None = None) -> RoadGraph:
     """Load a drivable road graph from an OSM file or a road line layer.
 
-    `clip_polygon` (shapely, EPSG:4326): keep only edges whose two end nodes lie inside the
-    polygon buffered by `clip_buffer_m` metres (default 5 km, so roads that leave and re-enter
-    the region count); how many were clipped is in `meta`.
-    Line layers: `class_col` (OSM-like or GSI rdCtg classes) or `speed_col` (km/h);
-    `oneway_col` (yes/1/true = digitised direction only, -1 = reverse), else two-way.
-    OSM files: `engine` 'auto' (by file size, see `choose_engine`), 'arrays' or 'osmnx';
-    the engine used is recorded in `meta["engine"]`. `progress(fraction, message_ja)` is
-    called while a large file is read (bytes read, ways kept).
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.osm``, ``.osm.pbf`` (and .pbf/.bz2/.gz) or a line layer (.gpkg, .shp, .geojson, .json, .fgb, .zip).
+    clip_polygon : shapely geometry, optional
+        EPSG:4326. Keep only edges whose two end nodes lie inside the polygon buffered by
+        `clip_buffer_m`; how many were clipped is in `meta`.
+    class_col, speed_col, oneway_col : str, optional
+        Line layers: the road class column (OSM-like or GSI rdCtg classes) or the speed column
+        (km/h); the one-way column (yes/1/true = digitised direction only, -1 = reverse), else two-way.
+        Default: found by name (`CLASS_COLUMNS`, `SPEED_COLUMNS`).
+    clip_buffer_m : float
+        Metres added around `clip_polygon` (default 5 km, so roads that leave and re-enter the region count).
+    engine : {'auto', 'arrays', 'osmnx'}
+        OSM files: see `choose_engine`; the engine used is recorded in ``meta["engine"]``.
+    progress : callable(fraction, message_ja), optional
+        Called while a large file is read (bytes read, ways kept).
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+        Directed edges, lengths in metres; ``meta`` holds the source path, file date, reader and clip counts.
+
+    Raises
+    ------
+    core.errors.InputFileError
+        Unreadable, damaged or empty file, a layer without CRS or class/speed column.
     """
     p = Path(path)
     if not p.exists():
@@ -412,7 +164,7 @@ def _file_date(p: Path) -> str:
     m = re.search(r"(20\d\d)-?([01]\d)-?([0-3]\d)", p.name)
     if m:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    return datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(p.stat().st_mtime, tz=UTC).strftime("%Y-%m-%d")
 
 
 def _read_osm_ways(p: Path, clip) -> tuple[list, dict, dict]:
@@ -420,18 +172,21 @@ def _read_osm_ways(p: Path, clip) -> tuple[list, dict, dict]:
     import osmium
     import shapely
 
-    ways: list[tuple[int, list[int], dict]] = []
+    ways: list[tuple[int, list[int], dict[str, str], list[tuple[int, int]]]] = []
     coords: dict[int, tuple[int, int]] = {}
     stats = {"ways_read": 0, "ways_drivable": 0, "ways_missing_nodes": 0, "ways_outside_clip": 0}
     try:
         fp = osmium.FileProcessor(str(p)).with_locations().with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
         for w in fp:
+            if not isinstance(w, osmium.osm.Way):  # the filter passes ways only; narrows the type
+                continue
             stats["ways_read"] += 1
             tags = {t.k: t.v for t in w.tags}
             if not is_drivable(tags):
                 continue
             stats["ways_drivable"] += 1
-            refs, locs = [], []
+            refs: list[int] = []
+            locs: list[tuple[int, int]] = []
             ok = True
             for n in w.nodes:
                 loc = n.location
@@ -449,7 +204,7 @@ def _read_osm_ways(p: Path, clip) -> tuple[list, dict, dict]:
             f"OSM ファイルを読めません（壊れているか途中で切れています）: {e}",
             f"cannot read OSM file (damaged or truncated): {e}",
             path=p,
-        )
+        ) from e
     if clip is not None and ways:
         lens = np.array([len(w[3]) for w in ways])
         xy = np.array([c for w in ways for c in w[3]], dtype=np.int64)
@@ -458,7 +213,7 @@ def _read_osm_ways(p: Path, clip) -> tuple[list, dict, dict]:
         any_inside = np.add.reduceat(inside.astype(np.int32), starts) > 0
         stats["ways_outside_clip"] = int((~any_inside).sum())
         ways = [w for w, keep in zip(ways, any_inside) if keep]
-    out_ways = []
+    out_ways: list[tuple[int, list[int], dict]] = []
     for wid, refs, tags, locs in ways:
         for r, c in zip(refs, locs):
             coords[r] = c
@@ -540,12 +295,24 @@ def _load_osm_arrays(p: Path, clip, progress=None) -> RoadGraph:
     try:
         graph = build_graph(ways, meta, progress=bg)
     except RuntimeError as e:  # a way pattern osmnx cannot simplify either
-        raise InputFileError(f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p)
+        raise InputFileError(f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p) from e
     return _clip(graph, clip)
 
 
-def graph_from_networkx(g, meta: dict | None = None) -> RoadGraph:
-    """Arrays from an osmnx MultiDiGraph (node attrs x/y; edge attrs length/highway/maxspeed)."""
+def graph_from_networkx(g: Any, meta: dict | None = None) -> RoadGraph:
+    """Arrays from an osmnx MultiDiGraph.
+
+    Parameters
+    ----------
+    g : networkx.MultiDiGraph
+        Node attributes ``x``, ``y`` (degrees); edge attributes ``length`` (metres), ``highway``, ``maxspeed``.
+    meta : dict, optional
+        Copied into `RoadGraph.meta`.
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+    """
     nodes = list(g.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     lon = np.array([g.nodes[n]["x"] for n in nodes], dtype=float)
@@ -583,7 +350,19 @@ def _clip(rg: RoadGraph, clip) -> RoadGraph:
 
 
 def subgraph_edges(rg: RoadGraph, keep: np.ndarray) -> RoadGraph:
-    """A graph with only the edges in boolean mask `keep` and the nodes they use."""
+    """A graph with only the edges in `keep` and the nodes they use.
+
+    Parameters
+    ----------
+    rg : geo.road_graph.RoadGraph
+    keep : numpy.ndarray
+        bool, shape (n_edges,).
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+        Nodes renumbered; ``meta`` copied.
+    """
     used = np.zeros(rg.n_nodes, dtype=bool)
     used[rg.u[keep]] = True
     used[rg.v[keep]] = True
@@ -591,17 +370,33 @@ def subgraph_edges(rg: RoadGraph, keep: np.ndarray) -> RoadGraph:
     return RoadGraph(
         node_id=rg.node_id[used], lon=rg.lon[used], lat=rg.lat[used],
         u=new_index[rg.u[keep]], v=new_index[rg.v[keep]], length_m=rg.length_m[keep],
-        highway=rg.highway[keep], maxspeed_kmh=rg.maxspeed_kmh[keep], speed_kmh=rg.speed_kmh[keep],
+        highway=rg.highway[keep], maxspeed_kmh=rg.maxspeed_kmh[keep], speed_kmh=rg.explicit_speed_kmh[keep],
         meta=dict(rg.meta),
     )
 
 
-def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) -> RoadGraph:
+def download_roads(polygon: Any, *, cache_folder: str | os.PathLike | None = None) -> RoadGraph:
     """Download the drive network for `polygon` through osmnx (Overpass), using osmnx's cache.
 
-    Needs internet. `cache_folder` defaults to data/cache/osmnx in the project, so a repeated
-    build reads the saved responses. Any failure becomes a MadoguchiError saying the download
-    failed; an unresolvable Overpass host fails at once instead of after osmnx's retries.
+    Needs internet; an unresolvable Overpass host fails at once instead of after osmnx's retries.
+
+    Parameters
+    ----------
+    polygon : shapely Polygon or MultiPolygon
+        EPSG:4326.
+    cache_folder : str or os.PathLike, optional
+        osmnx's response cache (default data/cache/osmnx in the project), so a repeated build
+        reads the saved responses.
+
+    Returns
+    -------
+    geo.road_graph.RoadGraph
+        Simplified drive graph (``meta["kind"] = "osm"``, download date).
+
+    Raises
+    ------
+    core.errors.MadoguchiError
+        Any download failure, saying the download failed.
     """
     import socket
     from urllib.parse import urlparse
@@ -620,7 +415,7 @@ def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) ->
             f"道路データのダウンロードに失敗しました（{host} に接続できません。ネットワーク接続を確認するか、"
             f".osm.pbf ファイルを --roads で指定してください）: {e}",
             f"road download failed: cannot reach {host} (no network?); give an .osm.pbf file with --roads instead: {e}",
-        )
+        ) from e
     try:
         g = ox.graph_from_polygon(polygon, network_type="drive", simplify=False, retain_all=True)
         g = ox.simplify_graph(g, edge_attrs_differ=["highway"])
@@ -628,12 +423,12 @@ def download_roads(polygon, *, cache_folder: str | os.PathLike | None = None) ->
         raise MadoguchiError(
             f"道路データのダウンロードに失敗しました（ネットワーク接続を確認してください）: {e}",
             f"road download failed (no network?): {e}",
-        )
+        ) from e
     meta = {
         "kind": "osm",
         "path": "",
         "file": "",
-        "file_date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "file_date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "reader": f"osmnx {ox.__version__} graph_from_polygon(network_type='drive')",
         "network_filter": "osmnx drive",
         "downloaded": True,
@@ -668,7 +463,7 @@ def _load_lines(p: Path, clip, *, class_col=None, speed_col=None, oneway_col=Non
     try:
         gdf = gpd.read_file(p)
     except Exception as e:  # pyogrio raises DataSourceError and others
-        raise InputFileError(f"道路レイヤーを読めません: {e}", f"cannot read road layer: {e}", path=p)
+        raise InputFileError(f"道路レイヤーを読めません: {e}", f"cannot read road layer: {e}", path=p) from e
     if gdf.crs is None:
         raise InputFileError("道路レイヤーに座標系 (CRS) がありません。", "road layer has no CRS", path=p)
     gdf = gdf.to_crs("EPSG:4326")

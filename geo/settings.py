@@ -9,6 +9,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from core.errors import ParameterError
 
@@ -60,10 +61,20 @@ class Settings:
     demand_rule: str = "equal"
 
     def validate(self) -> Settings:
-        """Check every number is finite and in range; raise ParameterError naming the setting.
+        """Check every number is finite and in range.
 
         Speeds (km/h) must lie in (0, 300], `maxspeed_factor` in (0, 2], `snap_threshold_m` in
         (0, 100 000] m, `circuity` in [1, 10]; `demand_rule` is a string.
+
+        Returns
+        -------
+        Settings
+            self, so calls chain.
+
+        Raises
+        ------
+        core.errors.ParameterError
+            Naming the setting.
         """
         if not isinstance(self.speeds_kmh, dict):
             raise ParameterError("設定 speeds_kmh は {道路種別: 速度} の形にしてください。",
@@ -89,16 +100,50 @@ class Settings:
         return self
 
     def speed_for(self, highway: str | None) -> float:
-        """km/h for an OSM highway class (first value if a list-like string)."""
+        """Driving speed for an OSM highway class.
+
+        Parameters
+        ----------
+        highway : str or None
+            OSM class ('primary', 'residential' ...); a list-like string uses its first value.
+
+        Returns
+        -------
+        float
+            km/h from `speeds_kmh`; the fallback class speed for an unknown or missing class.
+        """
         if highway is None:
             return self.fallback_speed_kmh
         return self.speeds_kmh.get(str(highway), self.fallback_speed_kmh)
 
     def to_dict(self) -> dict:
+        """All settings as a JSON-ready dict (speeds in km/h, distances in metres).
+
+        Returns
+        -------
+        dict
+        """
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Settings:
+        """Settings from a dict (a settings JSON file, a manifest); unknown keys are ignored.
+
+        Parameters
+        ----------
+        d : dict or None
+            Partial settings; ``speeds_kmh`` is merged over the default table. None or {} gives the defaults.
+
+        Returns
+        -------
+        Settings
+            Validated.
+
+        Raises
+        ------
+        core.errors.ParameterError
+            Not an object, or a value out of range (named).
+        """
         if not d:
             return cls()
         if not isinstance(d, dict):
@@ -116,6 +161,25 @@ class Settings:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Settings:
+        """Settings from a JSON file (``--settings FILE.json``).
+
+        Parameters
+        ----------
+        path : str or Path
+            UTF-8 JSON object (BOM allowed; NaN/Infinity refused), at most 10 MB.
+
+        Returns
+        -------
+        Settings
+            Validated.
+
+        Raises
+        ------
+        core.errors.InputFileError
+            Unreadable file or invalid JSON.
+        core.errors.ParameterError
+            A value out of range (named).
+        """
         from core.errors import InputFileError
         from geo.readers import read_bytes_checked
 
@@ -128,7 +192,23 @@ class Settings:
                                  path=path) from None
         return cls.from_dict(data)
 
-    def with_(self, **changes) -> Settings:
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed, validated.
+
+        Parameters
+        ----------
+        **changes
+            Field name -> new value (e.g. ``circuity=1.4``).
+
+        Returns
+        -------
+        Settings
+
+        Raises
+        ------
+        core.errors.ParameterError
+            A value out of range (named).
+        """
         return replace(self, **changes).validate()
 
 

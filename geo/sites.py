@@ -286,8 +286,9 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
     far = out["lon"].notna() & ~out["inside_region"]
     if far.any():
         dist = distance_outside_km(out.loc[far, "lon"], out.loc[far, "lat"], union)
-        for (idx, r), dkm in zip(out[far].iterrows(), dist):
+        for idx, dkm in zip(out.index[far].tolist(), dist):
             if dkm > MAX_OUTSIDE_KM:
+                r = out.loc[idx]
                 raise InputFileError(
                     f"{idx + 2} 行目（{r['name']}）: 座標 lon={r['lon']}, lat={r['lat']} は地域から {dkm:,.0f} km 離れています"
                     f"（上限 {MAX_OUTSIDE_KM:g} km）。座標か緯度経度の順を確認してください。",

@@ -1,6 +1,8 @@
 """Japanese (default) and English strings, and number formatting with units, for app, CLI and reports.
 
 One place for every visible word, so a council handout and the screen say the same thing.
+Scenarios store codes and numbers only; the labels for those codes (scope, method, reasons, rules),
+the number formatters and the report's words are all made here, at display time.
 `t(key, lang)` returns the string; the fmt_* helpers format numbers with thousands separators
 and units (人, 分, km, 円); estimates are marked 「推定」 and unreachable/unknown are said in words.
 """
@@ -536,10 +538,16 @@ def method_label(methods, lang: str = DEFAULT_LANG) -> str:
 METHOD_NAME_KEYS = {"road": "method_road", "estimate": "method_estimate", "link": "method_link", "mixed": "method_mixed"}
 
 
-def method_name_label(name: str, lang: str = DEFAULT_LANG) -> str:
-    """'road' | 'estimate' | 'link' | 'mixed' (as models/CLI report it) -> the label shown."""
-    key = METHOD_NAME_KEYS.get(str(name))
-    return t(key, lang) if key else str(name)
+def method_name_label(name: str, lang: str = DEFAULT_LANG, *, short: bool = False) -> str:
+    """'road' | 'estimate' | 'link' | 'mixed' | 'unknown' (as models/CLI report it) -> the label shown.
+
+    ``short=True`` drops the bracketed explanation ('推定' instead of '推定（直線距離×迂回率÷速度）'),
+    as tables and report headlines show it."""
+    key = METHOD_NAME_KEYS.get(str(name)) or ("unknown" if str(name) == "unknown" else None)
+    if not key:
+        return str(name)
+    s = t(key, lang)
+    return s.split("（")[0].split(" (")[0] if short else s
 
 
 def bilingual(text: str, lang: str = DEFAULT_LANG) -> str:
@@ -659,8 +667,9 @@ def frequency_label(rule, lang: str = DEFAULT_LANG) -> str:
         if rule.get("kind") == "cases":
             return t("freq_cases_rule", lang, rate=f"{float(rule.get('case_rate', 1.5)):g}",
                      per=f"{float(rule.get('cases_per_visit', 4)):g}")
-        if rule.get("kind") == "fixed":
+        if rule.get("kind") == "fixed" or rule.get("per_month") is not None:
             return t("freq_fixed", lang, f=rule.get("per_month"))
+        return ""
     if str(rule).isdigit():
         return t("freq_fixed", lang, f=rule)
     return str(rule or "")
@@ -672,8 +681,7 @@ def adjacency_label(rule, lang: str = DEFAULT_LANG) -> str:
     if isinstance(rule, dict):
         if rule.get("kind") == "travel_time":
             return t("adjacency_travel_time", lang, max=f"{float(rule.get('max_min', 0)):g}")
-        if rule.get("kind") == "contiguity":
-            return t("adjacency_contiguity", lang, gap=f"{float(rule.get('gap_m', 0)):g}")
+        return t("adjacency_contiguity", lang, gap=f"{float(rule.get('gap_m') or 200):g}")  # contiguity
     return bilingual(str(rule or ""), lang)
 
 
@@ -700,3 +708,328 @@ def localized(d, lang: str = DEFAULT_LANG, default: str = "") -> str:
     if isinstance(d, dict):
         return str(d.get("en" if lang == "en" else "ja") or default)
     return str(d) if d is not None else default
+
+
+
+# ----------------------------------------------------------------------------- labels of stored codes
+# (folded in from the former madoguchi/labels.py: the CLI, the app and the reports all use these)
+SCOPE_KEYS = {"without_welfare_office": "scope_without", "all": "scope_all"}
+
+
+def fmt_num(x, nd: int = 1) -> str:
+    """Thousands-separated number with `nd` decimals: 12345.67 -> '12,345.7'.
+
+    '—' for None, NaN or inf (never a made-up value); text that is not a number is returned as it is.
+    The same in both languages."""
+    if x is None:
+        return "—"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return "—" if not math.isfinite(v) else f"{v:,.{nd}f}"
+
+
+def scope_label(code: str, lang: str = DEFAULT_LANG) -> str:
+    """Demand scope code ('without_welfare_office' | 'all') -> who is counted, in words."""
+    key = SCOPE_KEYS.get(str(code))
+    return t(key, lang) if key else str(code)
+
+
+def method_codes_label(codes, lang: str = DEFAULT_LANG) -> str:
+    """Per-pair method codes (0 road, 1 estimate, 2 link) -> short label: '道路' when all road,
+    '推定' when all estimate, '混在' otherwise, '—' when there are none."""
+    import numpy as np
+
+    m = np.asarray(codes).ravel()
+    if m.size == 0:
+        return "—"
+    u = set(np.unique(m).tolist())
+    name = "road" if u == {0} else "estimate" if u == {1} else "mixed"
+    return method_name_label(name, lang, short=True)
+
+
+def method_code_label(code: int, lang: str = DEFAULT_LANG) -> str:
+    """One method code (0 road, 1 estimate, 2 link) -> short label."""
+    key = METHOD_KEYS.get(int(code))
+    return t(key, lang).split("（")[0].split(" (")[0] if key else str(code)
+
+
+def note_label(code: str, lang: str = DEFAULT_LANG) -> str:
+    """An outreach block note code ('base_only') -> words."""
+    return code_label("note", code, lang)
+
+
+def second_desk_label(code: str | None, lang: str = DEFAULT_LANG) -> str:
+    """The placement rule for a second desk ('outside_own_municipality') -> words."""
+    return code_label("second_desk", code, lang) if code else ""
+
+
+def share_rule_label(rule: dict | None, lang: str = DEFAULT_LANG) -> dict:
+    """Cost-share weights {'equal': 0.1, 'population': 0.9} -> {'均等割': 0.1, '人口割': 0.9}
+    (en: {'equal': 0.1, 'by population': 0.9}); see cost_rule_label for one line of text."""
+    return {code_label("rule", k, lang): v for k, v in (rule or {}).items()}
+
+
+def fmt_date(iso, lang: str = DEFAULT_LANG) -> str:
+    """A date as a person writes it: '2026-11-24' -> '2026年11月24日' (en: '24 Nov 2026').
+
+    A full ISO time is first put in Japan time (JST); text that is not a date is returned as it is."""
+    import datetime as _dt
+
+    if _is_missing(iso) or not str(iso).strip():
+        return ""
+    s = str(iso).strip()
+    try:
+        if len(s) > 10:
+            d = _dt.datetime.fromisoformat(s)
+            if d.tzinfo is None:
+                d = d.replace(tzinfo=_dt.UTC)
+            from zoneinfo import ZoneInfo
+
+            day = d.astimezone(ZoneInfo(JST)).date()
+        else:
+            day = _dt.date.fromisoformat(s)
+    except ValueError:
+        return s
+    if lang == "en":
+        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def today_jst() -> str:
+    """Today's date in Japan (JST) as ISO 'YYYY-MM-DD' (a report made at 08:00 JST is dated that day)."""
+    import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    return _dt.datetime.now(ZoneInfo(JST)).date().isoformat()
+
+
+def weekday_label(iso_day: str, lang: str = DEFAULT_LANG) -> str:
+    """'2026-12-01' -> '火' (en: 'Tue'); '' when not a date."""
+    import datetime as _dt
+
+    try:
+        wd = _dt.date.fromisoformat(str(iso_day)).weekday()
+    except ValueError:
+        return ""
+    return t(f"wd_{wd}", lang) if wd < 5 else t(f"wd_{wd}_weekend", lang)
+
+
+# English glosses of the official Japanese texts of the public data sources (geo/region.py). The
+# English report shows the official Japanese credit with the gloss beside it; titles, publishers and
+# licences are shown by their gloss. A text without a gloss (e.g. a user's own file) is shown as it is.
+GLOSSES: dict[str, str] = {
+    "国土数値情報 行政区域データ（N03）": "National Land Numerical Information, administrative areas (N03)",
+    "国土交通省": "Ministry of Land, Infrastructure, Transport and Tourism (MLIT)",
+    "国土数値情報利用約款（出典明記で加工・再配布可）":
+        "National Land Numerical Information terms of use (editing and redistribution allowed with the credit)",
+    "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成":
+        "Processed from National Land Numerical Information (administrative areas), MLIT",
+    "1% に簡略化した版（SmartNews Media Research Institute, github: smartnews-smri/japan-topography）":
+        "version simplified to 1% (SmartNews Media Research Institute, github: smartnews-smri/japan-topography)",
+    "令和2年国勢調査 人口速報集計（市区町村別人口）": "2020 Population Census, preliminary counts (population by municipality)",
+    "総務省統計局": "Statistics Bureau, Ministry of Internal Affairs and Communications",
+    "政府統計の総合窓口（e-Stat）利用規約（出典明記で利用可, CC BY 4.0 互換）":
+        "e-Stat terms of use (use allowed with the credit; compatible with CC BY 4.0)",
+    "総務省統計局「令和2年国勢調査 人口速報集計」":
+        "Statistics Bureau of Japan, 2020 Population Census, preliminary counts",
+    "Geolonia 住所データ（japanese-addresses, api/ja）": "Geolonia address data (japanese-addresses, api/ja)",
+    "株式会社Geolonia / 国土交通省 位置参照情報": "Geolonia Inc. / MLIT location reference information",
+    "「Geolonia 住所データ」（株式会社Geolonia）, 「位置参照情報」（国土交通省）":
+        "Geolonia address data (Geolonia Inc.), location reference information (MLIT)",
+    "利用者指定の拠点 CSV": "sites CSV given by the user",
+}
+
+
+def gloss(text, lang: str = DEFAULT_LANG) -> str:
+    """The English gloss of a known official Japanese source text (en); the text itself otherwise."""
+    s = "" if text is None else str(text)
+    return GLOSSES.get(s, s) if lang == "en" else s
+
+
+def credit_text(credit, lang: str = DEFAULT_LANG) -> str:
+    """A data source's credit: the official text always, with its English gloss in brackets (en)."""
+    s = "" if credit is None else str(credit)
+    g = GLOSSES.get(s)
+    return f"{s} ({g})" if lang == "en" and g else s
+
+
+# Words of the reports (PDF, HTML, XLSX, GeoPackage values, static map). Key prefix 'rep_'; table
+# headers 'rh_'. Kept in one block so other areas' keys above stay untouched.
+STRINGS.update({
+    "note_base_only": ("拠点のみのブロック", "block with its base only"),
+    "second_desk_outside_own_municipality": ("自分の市町村以外で最寄りの窓口",
+                                             "nearest hub outside the demand point's own municipality"),
+    "wd_5_weekend": ("土", "Sat"), "wd_6_weekend": ("日", "Sun"),
+    "reason_no_block_base": ("どのブロックの拠点とも道路でつながらない", "not connected by road to any block's base"),
+    "rep_title": ("相談窓口 カバー率レポート", "Consultation desk coverage report"),
+    "rep_subtitle": ("シナリオ「{scenario}」（{region}）", "Scenario \"{scenario}\" ({region})"),
+    "rep_made_on": ("作成日", "Made on"),
+    "rep_meta": ("作成日: {date}　地域: {region}　移動時間の算出方法: {method}",
+                 "Made on: {date} · Region: {region} · Travel-time method: {method}"),
+    "rep_footer": ("{title} ／ {subtitle} ／ 作成日 {date}", "{title} / {subtitle} / made on {date}"),
+    "rep_page": ("{n} ページ", "page {n}"),
+    "rep_none": ("（該当なし）", "(none)"),
+    "rep_continued": ("{title}（続き）", "{title} (continued)"),
+    "rep_unreachable_cell": ("到達不可", "unreachable"),
+    "rep_people": ("{n} 人", "{n} people"),
+    "rep_people_share": ("{n} 人（{pct} %）", "{n} people ({pct} %)"),
+    "rep_minutes": ("{m} 分", "{m} min"),
+    # headline
+    "rep_hl_population": ("対象人口", "Population in scope"),
+    "rep_hl_hubs": ("拠点数", "Hubs"),
+    "rep_hl_within": ("{t}分以内の人口", "Population within {t} min"),
+    "rep_hl_unreachable": ("到達不可の人口", "Population unreachable"),
+    "rep_hl_mean": ("平均移動時間（人口加重）", "Mean travel time (population-weighted)"),
+    "rep_hl_p90": ("人口の90%が到達できる時間", "Time within which 90% of people arrive"),
+    "rep_hl_method": ("移動時間の算出方法", "Travel-time method"),
+    # warnings
+    "rep_warn_unreachable": ("到達不可の人口があります: {n} 人（{pts} 地点、{munis}）。どの拠点からも道路・航路でつながらない地域です（一覧は「到達不可」の表）。",
+                             "Some people cannot reach any hub: {n} people ({pts} points; {munis}). These places are not "
+                             "connected to any hub by road or ferry (listed in the table “Unreachable”)."),
+    "rep_warn_unknown_pop": ("人口が不明な地点が {n} あります（カバー率の計算には含めていません）。",
+                             "{n} points have an unknown population (not counted in the coverage)."),
+    "rep_warn_estimate_all": ("移動時間はすべて推定値です（道路データのない地点は直線距離 × 迂回率 ÷ 推定速度）。",
+                              "All travel times are estimates (without road data: straight-line distance × circuity ÷ estimated speed)."),
+    "rep_warn_estimate_some": ("移動時間は一部推定値です（道路データのない地点は直線距離 × 迂回率 ÷ 推定速度）。",
+                               "Some travel times are estimates (without road data: straight-line distance × circuity ÷ estimated speed)."),
+    # table titles and notes
+    "rep_t_municipalities": ("市町村別", "By municipality"),
+    "rep_t_unreachable": ("到達不可", "Unreachable"),
+    "rep_t_hubs": ("拠点", "Hubs"),
+    "rep_t_compare": ("比較", "Comparison"),
+    "rep_t_routes": ("出張相談ルート", "Itinerant routes"),
+    "rep_t_calendar": ("訪問カレンダー", "Visit calendar"),
+    "rep_t_unserved": ("巡回できない訪問先", "Places the routes cannot serve"),
+    "rep_t_groups": ("広域連携", "Joint services"),
+    "rep_t_cost_shares": ("費用負担", "Cost shares"),
+    "rep_note_municipalities": ("人口加重。時間は最寄り拠点までの移動時間（分）。% は対象人口に占める割合（到達不可の人口も分母に含む）。"
+                                "到達不可の地点は時間を仮定せず別に数えています。全項目は XLSX 版にあります。",
+                                "Population-weighted. Times are minutes to the nearest hub. % is the share of the population in "
+                                "scope (unreachable people included in the denominator). Unreachable points are counted "
+                                "separately, with no time assumed. The XLSX version has every column."),
+    "rep_note_unreachable": ("どの拠点からも道路・航路でつながらない地点です（時間は仮定していません）。",
+                             "Points not connected to any hub by road or ferry (no time assumed)."),
+    "rep_note_hubs": ("最寄りとなる人口 = その拠点が最も近い対象人口。", "Nearest for = the population in scope for which this hub is the nearest."),
+    "rep_note_compare": ("A = {a}、B = {b}。早く/遅くなる人口は最寄り拠点までの時間が 0.5 分を超えて変わる人口。",
+                         "A = {a}, B = {b}. Faster/slower = people whose time to the nearest hub changes by more than 0.5 min."),
+    "rep_note_routes": ("拠点から日帰りで回る順路（{bits}）。運転・滞在・合計は各ルートの出発行に記載。",
+                        "Day trips from the base ({bits}). Drive, stay and total are on each route's departure row."),
+    "rep_note_calendar": ("{month} の勤務日（土日・祝日を除く）に割り当てた巡回日。",
+                          "Route days assigned to the working days of {month} (weekends and holidays excluded)."),
+    "rep_note_unserved": ("日帰りで回れない、または道路でつながらない訪問先（隠さずに記載）。",
+                          "Places that no day trip can serve or that no road reaches (listed, not hidden)."),
+    "rep_note_cost_shares": ("負担額は円単位で、合計が総額にちょうど一致するよう端数を最大剰余法で配分。",
+                             "Amounts are whole yen; remainders are given by the largest-remainder method so they add up to the total exactly."),
+    "rep_bit_day": ("勤務時間 {v}", "working hours {v}"),
+    "rep_bit_service": ("滞在 {v} 分/訪問先", "{v} min per visit"),
+    "rep_bit_frequency": ("頻度 {v}", "frequency: {v}"),
+    "rep_bit_method": ("移動時間 {v}", "travel times: {v}"),
+    "rep_groups_intro": ("共同で窓口を運営する市町村のまとまり", "Municipalities that run a desk together"),
+    "rep_groups_adjacency": ("隣接: {v}", "neighbours: {v}"),
+    "rep_groups_host": ("中心: {v}", "host: {v}"),
+    "rep_groups_min_pop": ("最低人口 {v} 人", "minimum population {v}"),
+    "rep_groups_islands": ("島の接続: {v}", "islands linked: {v}"),
+    "rep_groups_no_site": ("候補地のない市町村: {v}", "municipalities without a site: {v}"),
+    "rep_sentence_sep": ("。", ". "),
+    "rep_group_name": ("グループ{g}", "Group {g}"),
+    "rep_block_name": ("ブロック{b}", "Block {b}"),
+    "rep_route_name": ("ルート{k}", "Route {k}"),
+    "rep_base": ("拠点", "base"),
+    "rep_leave": ("{base}（出発）", "{base} (leave)"),
+    "rep_return": ("{base}（帰着）", "{base} (return)"),
+    "rep_fixed_existing": ("既存（固定）", "existing (fixed)"),
+    "rep_new": ("新規", "new"),
+    "rep_straight_note": ("訪問先を直線で結んだ表示（実際の道順ではない）", "stops joined by straight lines (not the road path)"),
+    # table headers
+    "rh_code": ("コード", "Code"), "rh_municipality": ("市町村", "Municipality"), "rh_kind": ("種別", "Kind"),
+    "rh_population": ("人口", "Population"), "rh_points": ("地点数", "Points"),
+    "rh_within_pop": ("{t}分以内 人口", "Within {t} min: people"), "rh_within_pct": ("{t}分以内 (%)", "Within {t} min (%)"),
+    "rh_mean": ("平均時間 (分)", "Mean time (min)"), "rh_p90": ("90%到達 (分)", "90% reach (min)"),
+    "rh_max": ("最大時間 (分)", "Longest time (min)"), "rh_unreach_pop": ("到達不可 人口", "Unreachable people"),
+    "rh_unreach_pts": ("到達不可 地点数", "Unreachable points"), "rh_unknown_pts": ("人口不明 地点数", "Unknown-population points"),
+    "rh_method": ("算出方法", "Method"), "rh_point_id": ("地点ID", "Point ID"), "rh_town": ("大字・町丁目", "District"),
+    "rh_koaza": ("小字", "Sub-district"), "rh_pop_alloc": ("人口（配分）", "Population (allocated)"),
+    "rh_lon": ("経度", "Longitude"), "rh_lat": ("緯度", "Latitude"), "rh_no": ("番号", "No."), "rh_hub_name": ("拠点名", "Hub"),
+    "rh_class": ("区分", "Status"), "rh_origin": ("由来", "Origin"), "rh_nearest_pop": ("最寄りとなる人口", "Nearest for: people"),
+    "rh_nearest_pts": ("最寄りとなる地点数", "Nearest for: points"),
+    "rh_indicator": ("指標", "Indicator"), "rh_diff": ("差 (B−A)", "Difference (B−A)"),
+    "rh_block": ("ブロック", "Block"), "rh_route": ("ルート", "Route"), "rh_per_month": ("回/月", "Visits/month"),
+    "rh_order": ("順", "Order"), "rh_stop": ("訪問先", "Stop"), "rh_arrive": ("到着", "Arrive"), "rh_depart": ("出発", "Leave"),
+    "rh_drive": ("運転 (分)", "Drive (min)"), "rh_stay": ("滞在 (分)", "Stay (min)"), "rh_total": ("合計 (分)", "Total (min)"),
+    "rh_date": ("日付", "Date"), "rh_weekday": ("曜日", "Day"), "rh_stops": ("訪問先", "Stops"), "rh_back": ("帰着", "Return"),
+    "rh_reason": ("理由", "Reason"), "rh_trip": ("往復+滞在 (分)", "Round trip + stay (min)"),
+    "rh_group": ("グループ", "Group"), "rh_members": ("構成市町村", "Members"), "rh_n_members": ("市町村数", "Municipalities"),
+    "rh_host": ("中心", "Host"), "rh_contiguous": ("地続き", "Contiguous"), "rh_meets_min": ("人口要件", "Meets minimum"),
+    "rh_share": ("負担割合 (%)", "Share (%)"), "rh_amount": ("負担額 (円)", "Amount (yen)"),
+    "rh_total_yen": ("総額 (円)", "Total (yen)"), "rh_rule": ("ルール", "Rule"),
+    # comparison rows
+    "rep_cmp_hubs": ("拠点数", "Hubs"), "rep_cmp_population": ("対象人口", "Population in scope"),
+    "rep_cmp_within_pop": ("{t}分以内の人口", "Population within {t} min"), "rep_cmp_within_pct": ("{t}分以内 (%)", "Within {t} min (%)"),
+    "rep_cmp_unreachable": ("到達不可の人口", "Population unreachable"), "rep_cmp_mean": ("平均移動時間 (分)", "Mean travel time (min)"),
+    "rep_cmp_p90": ("人口の90%が到達 (分)", "90% of people arrive within (min)"),
+    "rep_cmp_gain": ("早くなる人口", "People faster"), "rep_cmp_loss": ("遅くなる人口", "People slower"),
+    "rep_compare_heading": ("シナリオ比較: {a} と {b}", "Scenario comparison: {a} and {b}"),
+    # sources and assumptions
+    "rep_sources_heading": ("出典と前提", "Sources and assumptions"),
+    "rep_sources": ("データ出典", "Data sources"), "rep_assumptions": ("前提条件", "Assumptions"), "rep_notes": ("メモ", "Notes"),
+    "rep_licence": ("ライセンス", "Licence"), "rep_credit": ("クレジット", "Credit"),
+    "rep_credit_line": ("出典: {v}", "Sources: {v}"),
+    "rep_kind_source": ("出典", "Source"), "rep_kind_assumption": ("前提", "Assumption"), "rep_kind_note": ("メモ", "Note"),
+    "rep_col_item": ("項目", "Item"), "rep_col_value": ("値", "Value"), "rep_col_kind": ("種類", "Type"),
+    "rep_col_name": ("名称", "Name"), "rep_col_date": ("日付", "Date"), "rep_col_licence": ("ライセンス", "Licence"),
+    "rep_col_content": ("内容・クレジット", "Content / credit"),
+    "rep_sheet_summary": ("概要", "Summary"), "rep_item_title": ("タイトル", "Title"), "rep_item_scenario": ("シナリオ", "Scenario"),
+    "rep_item_region": ("地域", "Region"), "rep_item_warning": ("注意", "Warning"),
+    "rep_a_method": ("移動時間の算出方法", "Travel-time method"),
+    "rep_a_method_v": ("{m}（道路 = 道路網上の最短時間、推定 = 直線距離 × 迂回率 ÷ 推定速度、混在 = 両方）",
+                       "{m} (road = shortest time on the road network; estimate = straight-line distance × circuity ÷ "
+                       "estimated speed; mixed = both)"),
+    "rep_a_roads": ("道路データ", "Road data"),
+    "rep_road_osm": ("OpenStreetMap 道路網", "OpenStreetMap road network"), "rep_road_lines": ("道路線データ", "road line data"),
+    "rep_road_estimate": ("なし（すべて推定）", "none (all estimated)"),
+    "rep_a_speeds": ("速度表 (km/h, 道路種別)", "Speeds (km/h, by road class)"),
+    "rep_a_speeds_v": ("{speeds}、その他 {other}。規制速度のある道路は規制速度 × {f}",
+                       "{speeds}, other {other}. Roads with a speed limit: limit × {f}"),
+    "rep_a_estimate": ("推定の前提", "Estimate assumptions"),
+    "rep_a_estimate_v": ("迂回率 {c}、推定速度 {s} km/h", "circuity {c}, estimated speed {s} km/h"),
+    "rep_a_snap": ("道路へのスナップ", "Snapping to roads"),
+    "rep_a_snap_v": ("最寄りの道路まで {m} m 以内の地点は道路まで {s} km/h で移動、それより遠い地点は推定",
+                     "points within {m} m of a road reach it at {s} km/h; points farther away are estimated"),
+    "rep_a_demand": ("需要（人口）の配分", "Demand (population) allocation"),
+    "rep_a_scope": ("対象人口", "Population in scope"),
+    "rep_a_scope_without": ("福祉事務所を設置していない町村の人口（市は各市の福祉事務所が担当）",
+                            "population of towns and villages without their own welfare office (each city has its own)"),
+    "rep_a_scope_all": ("全市町村の人口", "population of all municipalities"),
+    "rep_a_thresholds": ("時間の区切り", "Time thresholds"),
+    "rep_a_coverage": ("カバー率の定義", "Coverage definition"),
+    "rep_a_coverage_v": ("しきい値以内の人口 ÷ 対象人口（到達不可の人口も分母に含む）。平均時間は到達できる人口の加重平均",
+                         "population within the threshold ÷ population in scope (unreachable people included in the "
+                         "denominator). The mean time is weighted by the population that can reach a hub"),
+    "rep_a_unreachable": ("到達不可", "Unreachable"),
+    "rep_a_unreachable_v": ("どの拠点とも道路・航路でつながらない地点は到達不可として数え、時間を仮定しません",
+                            "points not connected to any hub by road or ferry are counted as unreachable, with no time assumed"),
+    # HTML
+    "rep_headline": ("主な数値", "Key figures"),
+    "rep_map_interactive": ("地図（操作できます）", "Map (interactive)"),
+    "rep_map_print": ("地図（印刷用）", "Map (for print)"),
+    "rep_map_alt": ("拠点とカバー状況の地図", "Map of hubs and coverage"),
+    "rep_map_note": ("背景地図はインターネット接続時のみ表示されます。市町村境界・拠点・集落は常に表示されます。",
+                     "The background map shows only when online; municipal boundaries, hubs and settlements always show."),
+    "rep_map_failed": ("対話型地図を作成できませんでした ({e})。", "The interactive map could not be made ({e})."),
+    # static map legend
+    "rep_legend": ("凡例", "Legend"),
+    "rep_lg_out_of_scope": ("福祉事務所設置市（対象外）", "City with its own welfare office (out of scope)"),
+    "rep_lg_points": ("集落 {c}", "Settlements {c}"),
+    "rep_lg_within": ("{t}分以内", "within {t} min"), "rep_lg_between": ("{a}〜{b}分", "{a}–{b} min"),
+    "rep_lg_beyond": ("{t}分超", "over {t} min"),
+    "rep_lg_unreachable": ("到達不可 ({n}地点)", "Unreachable ({n} points)"),
+    "rep_lg_groups": ("広域連携グループ", "Joint-service group"),
+    "rep_lg_route": ("{name}（直線表示）", "{name} (straight lines)"),
+    "rep_lg_fixed": ("既存拠点（固定）", "Existing hub (fixed)"), "rep_lg_new": ("新規拠点", "New hub"),
+    # CLI
+    "rep_cli_done": ("レポートを書き出しました: {out}（{fmt}）　{shares}　到達不可 {unreach} 人　算出方法: {method}",
+                     "Report written: {out} ({fmt})   {shares}   unreachable {unreach} people   method: {method}"),
+    "rep_cli_share": ("{t}分以内 {p}%", "within {t} min {p}%"),
+})

@@ -13,9 +13,11 @@ a block never mixes two hubs' areas.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from core.errors import ParameterError
 
@@ -43,7 +45,8 @@ class Blocks:
         }
 
 
-def split_blocks(T, n_blocks: int, weights=None, stop_ids=None, method: str = "auto") -> Blocks:
+def split_blocks(T: np.ndarray, n_blocks: int, weights: ArrayLike | None = None, stop_ids: Sequence[str] | None = None,
+                 method: str = "auto") -> Blocks:
     """Split stops into `n_blocks` compact blocks (population-weighted k-medoids by p-median).
 
     Parameters
@@ -97,10 +100,24 @@ def split_blocks(T, n_blocks: int, weights=None, stop_ids=None, method: str = "a
                   unreachable=[stop_ids[i] for i in np.flatnonzero(labels < 0)])
 
 
-def allocate_blocks(sizes, n_blocks: int) -> list[int]:
-    """Share `n_blocks` among areas of `sizes` stops: proportional, largest remainder, >= 1 and <= size each.
+def allocate_blocks(sizes: Sequence[int], n_blocks: int) -> list[int]:
+    """Share `n_blocks` among areas of `sizes` stops: proportional, largest remainder.
 
-    Raises ParameterError when `n_blocks` is below the number of non-empty areas or above the stops.
+    Parameters
+    ----------
+    sizes : sequence of int
+        Stops per area.
+    n_blocks : int
+
+    Returns
+    -------
+    list of int
+        Blocks per area, each >= 1 (for a non-empty area) and <= its stops; sums to `n_blocks`.
+
+    Raises
+    ------
+    core.errors.ParameterError
+        `n_blocks` below the number of non-empty areas or above the number of stops.
     """
     sizes = [int(x) for x in sizes]
     live = [i for i, s in enumerate(sizes) if s > 0]

@@ -8,6 +8,7 @@ the members with the largest remainders (largest-remainder / Hamilton method; ti
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -20,7 +21,7 @@ RULES = {"equal": "均等割", "population": "人口割", "use": "利用割"}
 MAX_TOTAL_YEN = 10**15  # amounts up to 1,000 trillion yen are split exactly (Python ints / Fraction)
 
 
-def parse_rule(rule) -> dict[str, float]:
+def parse_rule(rule: str | Mapping[str, float]) -> dict[str, float]:
     """Parse a cost-sharing rule into weights.
 
     Parameters
@@ -37,24 +38,24 @@ def parse_rule(rule) -> dict[str, float]:
         if ":" not in rule:
             rule = {rule.strip(): 1.0}
         else:
-            d = {}
+            d: dict[str, float] = {}
             for part in rule.split(","):
-                k, _, v = part.partition(":")
+                name, _, value = part.partition(":")
                 try:
-                    d[k.strip()] = float(v)
+                    d[name.strip()] = float(value)
                 except ValueError:
-                    raise ParameterError(f"負担ルールの書式が不正です: {part}", f"bad rule part {part!r} (use equal:0.1,population:0.9)")
+                    raise ParameterError(f"負担ルールの書式が不正です: {part}", f"bad rule part {part!r} (use equal:0.1,population:0.9)") from None
             rule = d
-    rule = {str(k): float(v) for k, v in dict(rule).items()}
-    for k, v in rule.items():
+    weights = {str(k): float(v) for k, v in dict(rule).items()}
+    for k, v in weights.items():
         if k not in RULES:
             raise ParameterError(f"負担ルールは equal / population / use です: {k}", f"unknown cost rule {k!r} (equal, population, use)")
         if not (v >= 0 and math.isfinite(v)):
             raise ParameterError(f"負担ルールの重みは 0 以上です: {k}={v}", f"rule weight must be >= 0: {k}={v}")
-    if not rule or abs(sum(rule.values()) - 1.0) > 1e-9:
-        raise ParameterError(f"負担ルールの重みの合計は 1 にしてください (現在 {sum(rule.values()):g})。",
-                             f"rule weights must sum to 1 (got {sum(rule.values()):g})")
-    return rule
+    if not weights or abs(sum(weights.values()) - 1.0) > 1e-9:
+        raise ParameterError(f"負担ルールの重みの合計は 1 にしてください (現在 {sum(weights.values()):g})。",
+                             f"rule weights must sum to 1 (got {sum(weights.values()):g})")
+    return weights
 
 
 @dataclass
@@ -64,6 +65,12 @@ class CostShare:
     table: pd.DataFrame  # code, name, population, use, share, amount_yen
 
     def to_dict(self) -> dict:
+        """The split (yen, whole) per member as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         recs = []
         for r in self.table.to_dict(orient="records"):
             recs.append({k: (None if isinstance(v, float) and not math.isfinite(v) else (v.item() if hasattr(v, "item") else v))
@@ -79,7 +86,7 @@ def _frac(x) -> Fraction:
     return Fraction(repr(float(x)))
 
 
-def largest_remainder(total: int, shares) -> np.ndarray:
+def largest_remainder(total: int, shares: Iterable[float | Fraction]) -> np.ndarray:
     """Whole-unit amounts proportional to `shares` that sum exactly to `total` (largest remainder).
 
     Exact for any integer `total` (Fraction arithmetic, no float rounding); ties by order.
@@ -136,7 +143,7 @@ def check_total_yen(total_yen: object) -> int:
     return total
 
 
-def split_cost(total_yen, members: pd.DataFrame, rule="population") -> CostShare:
+def split_cost(total_yen: float, members: pd.DataFrame, rule: str | Mapping[str, float] = "population") -> CostShare:
     """Split `total_yen` among `members`.
 
     Parameters

@@ -27,9 +27,12 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from core.errors import ParameterError
 
@@ -80,10 +83,24 @@ def _jp_holidays(year: int) -> set[_dt.date]:
 
 
 def working_days(month: str) -> list[_dt.date]:
-    """Weekdays of 'YYYY-MM' minus Japanese national holidays and the year-end office closure.
+    """Working days of a month: weekdays minus Japanese national holidays and the 12/29-1/3 office closure.
 
-    Raises ParameterError for anything but a real month of 1980-2099 written YYYY-MM (the years
-    whose holidays we can compute).
+    Holidays include substitute holidays and 国民の休日.
+
+    Parameters
+    ----------
+    month : str
+        'YYYY-MM', a real month of 1980-2099 (the years whose holidays are computed).
+
+    Returns
+    -------
+    list of datetime.date
+        In date order.
+
+    Raises
+    ------
+    core.errors.ParameterError
+        Anything else.
     """
     import re
 
@@ -101,13 +118,29 @@ def working_days(month: str) -> list[_dt.date]:
 
 
 def parse_day(day: str) -> tuple[int, int]:
-    """'08:30-17:15' -> (start, end) in minutes after midnight."""
+    """Parse a working day 'HH:MM-HH:MM'.
+
+    Parameters
+    ----------
+    day : str
+        e.g. '08:30-17:15'.
+
+    Returns
+    -------
+    start, end : int
+        Minutes after midnight (e.g. 510, 1035).
+
+    Raises
+    ------
+    core.errors.ParameterError
+        Bad format, or the end not after the start.
+    """
     try:
         a, b = day.split("-")
         s = _hm(a)
         e = _hm(b)
     except ValueError:
-        raise ParameterError(f"勤務時間は HH:MM-HH:MM で指定してください: {day}", f"working day must be HH:MM-HH:MM: {day}")
+        raise ParameterError(f"勤務時間は HH:MM-HH:MM で指定してください: {day}", f"working day must be HH:MM-HH:MM: {day}") from None
     if e <= s:
         raise ParameterError(f"勤務時間の終了が開始より前です: {day}", f"working day ends before it starts: {day}")
     return s, e
@@ -122,12 +155,21 @@ def _hm(s: str) -> int:
 
 
 def fmt_hm(minutes: float) -> str:
-    """Minutes after midnight -> 'HH:MM' (rounded to the minute)."""
+    """Minutes after midnight -> 'HH:MM' (rounded to the minute).
+
+    Parameters
+    ----------
+    minutes : float
+
+    Returns
+    -------
+    str
+    """
     m = int(round(minutes))
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def frequency_from_cases(cases_per_year, cases_per_visit: float, max_per_month: int = 4, min_per_month: int = 1) -> np.ndarray:
+def frequency_from_cases(cases_per_year: ArrayLike, cases_per_visit: float, max_per_month: int = 4, min_per_month: int = 1) -> np.ndarray:
     """Visits per month = ceil(expected monthly cases / cases handled per visit), clipped.
 
     Parameters
@@ -169,6 +211,12 @@ class Route:
     base_name: str | None = None
 
     def to_dict(self) -> dict:
+        """One day route (minutes, stops in order, arrivals) as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         return {k: (round(v, 1) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
@@ -190,6 +238,12 @@ class OutreachPlan:
     bases: list = field(default_factory=list)  # per base: {"base", "name", "routes", "stops", "route_days", "drive_min", ...}
 
     def to_dict(self) -> dict:
+        """The plan (routes, unserved stops with reason codes, calendar) as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         return {
             "base": self.base, "day": self.day, "day_min": self.day_min,
             "routes": [r.to_dict() for r in self.routes],
@@ -317,10 +371,20 @@ def _vrp_inprocess(T: np.ndarray, service: np.ndarray, day_min: float, time_limi
     return out, info
 
 
-def hub_areas(T, n_bases: int) -> np.ndarray:
-    """Index of the base with the shortest round trip to each stop (-1: no road either way from any).
+def hub_areas(T: np.ndarray, n_bases: int) -> np.ndarray:
+    """The base each stop belongs to: the one with the shortest round trip.
 
-    T: (n_bases + k) square minutes, bases first. Ties go to the lower base index.
+    Parameters
+    ----------
+    T : numpy.ndarray
+        (n_bases + k) x (n_bases + k) minutes, bases first (``inf`` = no road).
+    n_bases : int
+
+    Returns
+    -------
+    numpy.ndarray
+        int, shape (k,): base index per stop; -1 when no base has a road there and back.
+        Ties go to the lower base index.
     """
     T = np.asarray(T, dtype=float)
     rt = T[:n_bases, n_bases:] + T[n_bases:, :n_bases].T  # (n_bases, k) out and back
@@ -329,7 +393,8 @@ def hub_areas(T, n_bases: int) -> np.ndarray:
     return np.where(ok, best, -1)
 
 
-def plan_routes(T, stop_ids, *, names=None, service_min=90.0, day="08:30-17:15", frequency=1, month=None,
+def plan_routes(T: ArrayLike, stop_ids: Sequence[str], *, names: Sequence[str] | None = None, service_min: ArrayLike = 90.0,
+                day: str = "08:30-17:15", frequency: ArrayLike = 1, month: str | None = None,
                 teams: int = 1, time_limit_s: float | None = None, base_name: str | None = None,
                 bases: list | None = None, base_names: list | None = None,
                 solution_limit: int = SOLUTION_LIMIT) -> OutreachPlan:
@@ -414,7 +479,9 @@ def plan_routes(T, stop_ids, *, names=None, service_min=90.0, day="08:30-17:15",
     start, end = parse_day(day)
     day_min = float(end - start)
 
-    unserved, ok, allowed = [], [], {}
+    unserved: list[dict[str, Any]] = []
+    ok: list[int] = []
+    allowed: dict[int, list[int]] = {}
     for i in range(k):
         go, back = T[:nb, nb + i], T[nb + i, :nb]
         fin = np.isfinite(go) & np.isfinite(back)

@@ -24,16 +24,19 @@ population, host, mean/worst member time.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from core.errors import ParameterError
 
 
 # ---------------------------------------------------------------------------- neighbours
-def contiguity(munis, buffer_m: float = 200.0) -> dict[int, set[int]]:
+def contiguity(munis: Any, buffer_m: float = 200.0) -> dict[int, set[int]]:
     """Neighbouring municipalities: polygons within `buffer_m` metres of each other.
 
     Parameters
@@ -59,7 +62,7 @@ def contiguity(munis, buffer_m: float = 200.0) -> dict[int, set[int]]:
     geoms = np.asarray(g.buffer(buffer_m / 2.0).values)
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="intersects")
-    adj = {i: set() for i in range(len(geoms))}
+    adj: dict[int, set[int]] = {i: set() for i in range(len(geoms))}
     for i, j in zip(a.tolist(), b.tolist()):
         if i != j:
             adj[i].add(j)
@@ -67,7 +70,7 @@ def contiguity(munis, buffer_m: float = 200.0) -> dict[int, set[int]]:
     return adj
 
 
-def adjacency_from_times(T, max_min: float) -> dict[int, set[int]]:
+def adjacency_from_times(T: np.ndarray, max_min: float) -> dict[int, set[int]]:
     """Neighbours = pairs with travel time (either direction) within `max_min` minutes.
 
     Parameters
@@ -88,7 +91,7 @@ def adjacency_from_times(T, max_min: float) -> dict[int, set[int]]:
     return {i: {j for j in np.flatnonzero(S[i] <= max_min).tolist() if j != i} for i in range(n)}
 
 
-def link_islands(adj: dict[int, set[int]], T) -> tuple[dict[int, set[int]], list[tuple[int, int]]]:
+def link_islands(adj: dict[int, set[int]], T: np.ndarray) -> tuple[dict[int, set[int]], list[tuple[int, int]]]:
     """Join every part without a land neighbour to the municipality outside it that it reaches fastest.
 
     Finite times only (e.g. over a bridge or ferry link in the matrix); parts that reach nothing
@@ -175,7 +178,8 @@ def _group_cost(members, pop, S):
 
 
 # ---------------------------------------------------------------------------- search
-def regionalize(T, pop, adj, k: int, min_pop: float, *, starts: int = 12, seed: int = 0, names=None) -> np.ndarray:
+def regionalize(T: np.ndarray, pop: ArrayLike, adj: dict[int, set[int]], k: int, min_pop: float, *, starts: int = 12,
+                seed: int = 0, names: Sequence[str] | None = None) -> np.ndarray:
     """k connected groups, each with population >= `min_pop`, compact in travel time.
 
     Parameters
@@ -365,6 +369,12 @@ class Group:
     member_mean_min: dict  # code -> weighted mean minutes to the host
 
     def to_dict(self) -> dict:
+        """One group (population in persons, host, minutes) as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         def num(x):
             return None if x is None or not math.isfinite(float(x)) else round(float(x), 2)
 
@@ -389,13 +399,20 @@ class PartnershipResult:
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """All groups and the run's parameters as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         return {"k": self.k, "min_pop": self.min_pop, "method": self.method, "adjacency": self.adjacency,
                 "groups": [g.to_dict() for g in self.groups], "labels": self.labels,
                 "islands_linked": self.islands_linked, "notes": self.notes}
 
 
-def evaluate(labels, codes, names, pop, adj, demand_minutes, demand_weights, demand_muni, site_ids, site_names,
-             site_muni, min_pop: float = 0.0) -> list[Group]:
+def evaluate(labels: ArrayLike, codes: Sequence[str], names: Sequence[str], pop: ArrayLike, adj: dict[int, set[int]],
+             demand_minutes: np.ndarray, demand_weights: ArrayLike, demand_muni: ArrayLike, site_ids: Sequence[str],
+             site_names: Sequence[str], site_muni: ArrayLike, min_pop: float = 0.0) -> list[Group]:
     """Per group: population, connected?, host and travel minutes to it.
 
     The host is the 1-median over the members' sites, weighted by the members' demand points;
@@ -465,7 +482,7 @@ def evaluate(labels, codes, names, pop, adj, demand_minutes, demand_weights, dem
                 member_mean[c] = float(ww[s_ok] @ t[s_ok] / ww[s_ok].sum()) if ww[s_ok].sum() > 0 else float("nan")
         gp = float(pop[idx].sum())
         out.append(Group(
-            group=str(g), codes=gcodes, names=[str(names[i]) for i in idx], population=gp,
+            group=str(g), codes=gcodes, names=[str(names[int(i)]) for i in idx], population=gp,
             connected=_connected(set(idx.tolist()), adj), meets_min=bool(gp >= min_pop),
             host_site_id=None if host is None else str(site_ids[host]),
             host_name=None if host is None else str(site_names[host]),
@@ -475,7 +492,7 @@ def evaluate(labels, codes, names, pop, adj, demand_minutes, demand_weights, dem
     return out
 
 
-def read_groups(df: pd.DataFrame, codes, path=None) -> np.ndarray:
+def read_groups(df: pd.DataFrame, codes: Sequence[str], path: Any = None) -> np.ndarray:
     """User grouping (`code,group` table) -> labels aligned to `codes`; every code must appear once.
 
     Parameters

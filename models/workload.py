@@ -9,10 +9,12 @@ Utilisation = load / capacity; a hub is overloaded when utilisation > 1
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from core.errors import ParameterError
 
@@ -27,6 +29,12 @@ class WorkloadResult:
     overloaded: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """Cases per year per hub and capacity use as a JSON-ready dict (numbers as float/int, arrays as lists).
+
+        Returns
+        -------
+        dict
+        """
         def num(x):
             return None if x is None or not math.isfinite(float(x)) else float(x)
 
@@ -62,7 +70,7 @@ def check_case_rate(case_rate_per_1000: object) -> float:
     return v
 
 
-def expected_cases(population, case_rate_per_1000: float) -> np.ndarray:
+def expected_cases(population: ArrayLike, case_rate_per_1000: float) -> np.ndarray:
     """Expected consultations per year: population x case rate / 1,000 (NaN population stays NaN).
 
     Parameters
@@ -81,7 +89,8 @@ def expected_cases(population, case_rate_per_1000: float) -> np.ndarray:
     return np.asarray(population, dtype=float) * rate / 1000.0
 
 
-def hub_loads(weights, assignment, hub_ids, case_rate_per_1000: float, capacity=None,
+def hub_loads(weights: ArrayLike, assignment: ArrayLike, hub_ids: Sequence[str], case_rate_per_1000: float,
+              capacity: ArrayLike | None = None,
               check_feasible: bool = True) -> WorkloadResult:
     """Expected yearly cases per hub.
 

@@ -26,13 +26,13 @@ def body(region):
         st.info(t("no_hubs", L))
         return
     sig = (region.name, src, cmp, fmt, scenario.name, tuple((h.site_id, h.lon, h.lat) for h in scenario.hubs),
-           tuple(scenario.thresholds), scenario.demand_scope)
+           tuple(scenario.thresholds), scenario.demand_scope, L)
     if st.button(t("build_report", L), type="primary", key="rep_build"):
         from madoguchi.reports import MIME, report_bytes
 
         with st.spinner(t("report_building", L)):
             other = None if cmp == "__none__" else store.load(cmp)
-            data = report_bytes(region, scenario, fmt, compare_with=other)
+            data = report_bytes(region, scenario, fmt, compare_with=other, lang=L)
         st.session_state["rep_file"] = (f"{region.name}_{scenario.name}.{fmt}", data, MIME[fmt])
         st.session_state["rep_for"] = sig
     f = st.session_state.get("rep_file")

@@ -5,7 +5,7 @@ real Kumamoto graph is parsed once per test session.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from geo.paths import data_root
@@ -17,7 +17,7 @@ def kumamoto_osm_path(suffix: str = ".osm.pbf") -> Path:
     return data_root() / "roads" / f"{KUMAMOTO_STEM}{suffix}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def kumamoto_graph(suffix: str = ".osm.pbf"):
     from geo.roads import load_roads
 

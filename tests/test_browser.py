@@ -115,7 +115,7 @@ def wait_text(d, text: str, timeout: float = WAIT) -> None:
         WebDriverWait(d, timeout, poll_frequency=0.3, ignored_exceptions=IGNORED).until(lambda x: text in body_text(x))
     except TimeoutException:
         shot(d, "FAILED_wait")
-        raise AssertionError(f"text not shown within {timeout}s: {text!r}\n--- page ---\n{body_text(d)[:3000]}")
+        raise AssertionError(f"text not shown within {timeout}s: {text!r}\n--- page ---\n{body_text(d)[:3000]}") from None
 
 
 def wait_idle(d, timeout: float = WAIT) -> None:
@@ -160,7 +160,7 @@ def click_button(d, label: str) -> None:
             or False)
     except TimeoutException:
         shot(d, "FAILED_button")
-        raise AssertionError(f"no button {label!r}\n--- page ---\n{body_text(d)[:3000]}")
+        raise AssertionError(f"no button {label!r}\n--- page ---\n{body_text(d)[:3000]}") from None
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", btns[0])
     btns[0].click()
 
@@ -212,7 +212,7 @@ def expand(d, label: str) -> None:
             if det.get_attribute("open") is None:
                 d.execute_script("arguments[0].scrollIntoView({block: 'center'});", summ)
                 summ.click()
-                WebDriverWait(d, 10).until(lambda x: det.get_attribute("open") is not None)
+                WebDriverWait(d, 10).until(lambda x, det=det: det.get_attribute("open") is not None)
                 time.sleep(0.6)  # let the opening animation finish
             return
     raise AssertionError(f"no expander {label!r}")

@@ -24,7 +24,7 @@ def _fixture(seed=0, n=500, h=6):
 def test_matches_brute_force():
     D, w, muni, meth = _fixture()
     r = coverage(w, D, muni, [15, 30, 45, 60], method=meth)
-    pop = tw = 0.0
+    pop = 0.0
     within = {15: 0.0, 30: 0.0, 45: 0.0, 60: 0.0}
     times, ws = [], []
     unreach = 0.0
@@ -39,7 +39,8 @@ def test_matches_brute_force():
         for T in within:
             if t <= T:
                 within[T] += w[i]
-        times.append(t); ws.append(w[i])
+        times.append(t)
+        ws.append(w[i])
     times, ws = np.array(times), np.array(ws)
     assert r.population == pytest.approx(pop)
     for T in within:
@@ -50,7 +51,8 @@ def test_matches_brute_force():
     assert r.unreachable_population == pytest.approx(unreach)
     assert 5 in r.unreachable_ids and 7 in r.unknown_ids
     # p90 by expanding people: the smallest t with >= 90% of people at <= t
-    o = np.argsort(times); cw = np.cumsum(ws[o]) / ws.sum()
+    o = np.argsort(times)
+    cw = np.cumsum(ws[o]) / ws.sum()
     assert r.p90_min == pytest.approx(times[o][np.argmax(cw >= 0.9)])
     # per municipality
     for _, row in r.per_municipality.iterrows():

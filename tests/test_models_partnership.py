@@ -6,8 +6,15 @@ import pytest
 from shapely.geometry import box
 
 from core.errors import InputFileError, ParameterError
-from models.partnership import (_connected, adjacency_from_times, contiguity, evaluate, link_islands, read_groups,
-                                regionalize)
+from models.partnership import (
+    _connected,
+    adjacency_from_times,
+    contiguity,
+    evaluate,
+    link_islands,
+    read_groups,
+    regionalize,
+)
 
 
 def _grid(nx=4, ny=3, island=True):
@@ -35,7 +42,8 @@ def test_contiguity_and_island_link():
     adj2, added = link_islands(adj, T)
     assert added == [(12, 3)] and 12 in adj2[3]
     # unreachable island stays alone
-    T2 = T.copy(); T2[12, :] = T2[:, 12] = np.inf
+    T2 = T.copy()
+    T2[12, :] = T2[:, 12] = np.inf
     adj3, added3 = link_islands(adj, T2)
     assert added3 == [] and adj3[12] == set()
 
@@ -61,7 +69,8 @@ def test_regionalize_errors():
         regionalize(T, pop, adj, 3, 5000)
     with pytest.raises(ParameterError):
         regionalize(T, pop, adj, 13, 0)
-    p2 = pop.copy(); p2[3] = np.nan
+    p2 = pop.copy()
+    p2[3] = np.nan
     with pytest.raises(ParameterError):
         regionalize(T, p2, adj, 2, 0)
     gi, Ti = _grid()

@@ -208,3 +208,22 @@ def test_same_numbers_without_the_cache(first_run, tmp_path):
     again = run_national(["25"], workers=1, cache_dir=tmp_path, use_cache=False)
     assert again.rows == [r for r in first_run.rows if r["pref_code"] == "25"]
     assert np.isfinite(again.meta["seconds"])
+
+
+def test_code_version_covers_the_modules_that_decide_a_row():
+    """The cache key's code hash lists only paths that exist (models/placement is a package, not a file:
+    a missing entry would silently drop out of the key) and every project module `prefecture_row`
+    imports to compute a row (core's error/quiet helpers decide no number)."""
+    import ast
+    import inspect
+
+    from madoguchi.planning import national
+
+    missing = [rel for rel in national._CODE_MODULES if not (national._ROOT / rel).exists()]
+    assert not missing, missing
+    covered = {rel.removesuffix(".py").replace("/", ".") for rel in national._CODE_MODULES}
+    used = {n.module for n in ast.walk(ast.parse(inspect.getsource(national.prefecture_row)))
+            if isinstance(n, ast.ImportFrom) and n.module and n.module.split(".")[0] in ("geo", "models", "madoguchi")}
+    assert used and used <= covered, used - covered
+    before = national.code_version()
+    assert len(before) == 16 and national.code_version() == before  # stable within a process

@@ -10,11 +10,19 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYER = {"core": 0, "geo": 1, "models": 1, "madoguchi.planning": 2, "madoguchi.labels": 2,
-         "madoguchi.cli": 3, "madoguchi.reports": 3, "madoguchi.bench": 3}
+# docs/ARCHITECTURE.md's picture: core <- geo | models <- planning (+ display helpers) <- cli | app | reports | bench
+# <- pages + app.py. Display helpers (i18n, palette, safe_text, maps) sit with planning: they import
+# only lower layers, and planning itself imports none of them (checked below).
+LAYER = {"core": 0, "geo": 1, "models": 1,
+         "madoguchi.planning": 2, "madoguchi.i18n": 2, "madoguchi.palette": 2,
+         "madoguchi.safe_text": 2, "madoguchi.maps": 2,
+         "madoguchi.cli": 3, "madoguchi.reports": 3, "madoguchi.bench": 3, "madoguchi.app": 3,
+         "pages": 4, "app": 4}
+ALL_CODE = ("core", "geo", "models", "madoguchi", "pages", "app.py")
 
 
 def _imports(path: Path) -> set[str]:
+    """Every absolute import of `path`, incl. imports inside functions; `from a import b` gives a and a.b."""
     out = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -43,12 +51,22 @@ def _layer(mod: str) -> int | None:
 
 def _files(*pkgs):
     for p in pkgs:
-        yield from sorted((ROOT / p).rglob("*.py"))
+        target = ROOT / p
+        yield from ([target] if target.is_file() else sorted(target.rglob("*.py")))
+
+
+def test_every_module_has_a_layer():
+    """A new top-level module must be placed in the picture (else the direction test would skip it)."""
+    missing = [_module(f) for f in _files(*ALL_CODE) if _layer(_module(f)) is None
+               and _module(f) not in ("madoguchi", "madoguchi.__main__")]
+    assert not missing, missing
 
 
 def test_no_import_from_a_lower_layer_to_a_higher_one():
     bad = []
-    for f in _files("core", "geo", "models", "madoguchi/planning", "madoguchi/cli", "madoguchi/reports"):
+    files = list(_files(*ALL_CODE))
+    assert len(files) > 100  # really walks the project
+    for f in files:
         me = _layer(_module(f))
         for imp in _imports(f):
             other = _layer(imp)
@@ -57,18 +75,31 @@ def test_no_import_from_a_lower_layer_to_a_higher_one():
     assert not bad, bad
 
 
+def _imports_package(f: Path, *pkgs: str) -> list[str]:
+    return sorted(i for i in _imports(f) if any(i == p or i.startswith(p + ".") for p in pkgs))
+
+
 def test_models_import_nothing_from_geo_and_planning_has_no_ui():
+    bad = []
     for f in _files("models"):
-        assert not any(i == "geo" or i.startswith("geo.") for i in _imports(f)), f
+        bad += [f"{_module(f)} -> {i}" for i in _imports_package(f, "geo", "madoguchi")]
+    for f in _files("geo"):  # siblings: geo does not import models either (scenario types live in planning)
+        bad += [f"{_module(f)} -> {i}" for i in _imports_package(f, "models", "madoguchi")]
+    for f in _files("core"):
+        bad += [f"{_module(f)} -> {i}" for i in _imports_package(f, "geo", "models", "madoguchi")]
     for f in _files("madoguchi/planning"):
-        imps = _imports(f)
-        assert not any(i.split(".")[0] in ("streamlit", "argparse") for i in imps), f
-        assert not any(i.startswith(("madoguchi.cli", "madoguchi.app", "madoguchi.reports")) for i in imps), f
+        bad += [f"{_module(f)} -> {i}" for i in _imports_package(
+            f, "streamlit", "argparse", "folium", "madoguchi.cli", "madoguchi.app", "madoguchi.reports",
+            "madoguchi.maps", "madoguchi.i18n")]
+    assert not bad, bad
 
 
-def test_reports_import_no_cli_module():
-    for f in _files("madoguchi/reports"):
-        assert not any(i.startswith("madoguchi.cli") for i in _imports(f)), f
+def test_pages_app_and_reports_import_no_cli_module():
+    """Issue 11: no module under pages/, the app or reports imports a CLI module (they call the planning layer)."""
+    files = list(_files("pages", "app.py", "madoguchi/app", "madoguchi/reports"))
+    assert any(f.parent.name == "pages" for f in files) and any(f.parent.name == "app" for f in files)
+    bad = [f"{_module(f)} -> {i}" for f in files for i in _imports_package(f, "madoguchi.cli")]
+    assert not bad, bad
 
 
 def _edges(path: Path, mods: set[str]) -> set[str]:
@@ -83,19 +114,32 @@ def _edges(path: Path, mods: set[str]) -> set[str]:
     return out
 
 
-def test_no_import_circle_above_geo():
-    """Module graph of planning, cli, reports, bench and labels: no cycle."""
+def _cycles(*pkgs: str) -> list[list[str]]:
     import networkx as nx
 
-    files = {_module(f): f for f in _files("madoguchi/planning", "madoguchi/cli", "madoguchi/reports", "madoguchi/bench")}
-    files["madoguchi.labels"] = ROOT / "madoguchi" / "labels.py"
+    files = {_module(f): f for f in _files(*pkgs)}
     g = nx.DiGraph()
     for m, f in files.items():
         for t in _edges(f, set(files)):
             if t != m and not m.startswith(t + "."):  # a module using its own package's __init__ is not a circle
                 g.add_edge(m, t)
-    cycles = [c for c in nx.strongly_connected_components(g) if len(c) > 1]
-    assert not cycles, cycles
+    assert g.number_of_edges() > 5
+    return [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+
+
+def test_no_import_circle():
+    """core, geo, models, planning, cli, reports, bench and the display helpers (imports inside functions
+    included): no cycle. (geo.roads <-> geo.osm_extract/osm_graph was one: RoadGraph now lives in geo.road_graph.)"""
+    app = ROOT / "madoguchi" / "app"
+    pkgs = ["core", "geo", "models"] + [str(p.relative_to(ROOT)) for p in sorted((ROOT / "madoguchi").iterdir())
+                                        if p != app and (p.suffix == ".py" or p.is_dir())]
+    assert not _cycles(*pkgs)
+
+
+@pytest.mark.xfail(reason="madoguchi.app.state <-> madoguchi.app.widgets (lazy import of uploader_style); "
+                          "the app is owned by another engineer: reported to the lead", strict=False)
+def test_no_import_circle_in_the_app():
+    assert not _cycles("madoguchi/app")
 
 
 def test_console_script_and_module_entry_point():

@@ -14,8 +14,8 @@ import numpy as np
 import pyogrio
 import pytest
 
-from geo.boundaries import read_boundaries
 from core.errors import InputFileError
+from geo.boundaries import read_boundaries
 from geo.population import read_population
 
 

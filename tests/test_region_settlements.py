@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from geo.demand import RULES, describe_rule, register_rule
 from core.errors import InputFileError, ParameterError
+from geo.demand import RULES, describe_rule, register_rule
 from geo.geocode import geocode
 from geo.names import norm, norm_chome, split_county, split_ward
 from geo.region import Region, build_region

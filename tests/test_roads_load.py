@@ -5,11 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from roads_data import kumamoto_graph, kumamoto_osm_path
 
 from core.errors import InputFileError
 from geo.roads import RoadGraph, is_drivable, load_roads, parse_maxspeed_kmh
 from geo.settings import Settings
-from roads_data import kumamoto_graph, kumamoto_osm_path
 
 
 def _edge_set(g: RoadGraph) -> set:

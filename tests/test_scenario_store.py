@@ -7,8 +7,8 @@ import math
 import pytest
 
 from core.errors import InputFileError, ParameterError
-from madoguchi.planning.store import ScenarioStore, json_clean, safe_stem
 from madoguchi.planning.scenario import Hub, Scenario
+from madoguchi.planning.store import ScenarioStore, json_clean, safe_stem
 
 REGION = "ibaraki-08"
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from roads_data import kumamoto_graph
 
 from geo.links import Link, Links
 from geo.roads import RoadGraph
 from geo.settings import Settings
 from geo.traveltime import METHOD_ESTIMATE, METHOD_LINK, METHOD_ROAD, TravelTimeEngine, estimate_minutes
-from roads_data import kumamoto_graph
 
 # A tiny hand-made graph (not real data): nodes on a line 0.01 deg apart (~930 m at 33N).
 #   0 -> 1 -> 2 one-way forward; 2 <-> 3 two-way; 4 <-> 5 a separate component.

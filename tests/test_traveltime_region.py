@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 
 from geo.links import Link, Links
-from geo.traveltime import (METHOD_ESTIMATE, METHOD_LINK, METHOD_ROAD, estimate_minutes, municipality_table,
-                            region_engine, region_matrix, summarize)
+from geo.traveltime import (
+    METHOD_ESTIMATE,
+    METHOD_LINK,
+    METHOD_ROAD,
+    estimate_minutes,
+    municipality_table,
+    region_engine,
+    region_matrix,
+    summarize,
+)
 
 
 def _fresh(region, tmp_path):
@@ -194,7 +202,7 @@ def test_isochrones_road_and_estimate(kumamoto_region, okinawa_region):
     off = k.sites[~pts.on_network]
     iso = region_isochrones(k, [on.site_id.iloc[0], off.site_id.iloc[0]], thresholds=(15, 30))
     assert set(iso["method"]) == {"road", "estimate"}
-    for sid, g in iso.groupby("site_id"):
+    for _sid, g in iso.groupby("site_id"):
         a = g.sort_values("minutes")["area_km2"].to_numpy()
         assert a[0] > 0 and a[1] >= a[0]
     o = okinawa_region

@@ -11,9 +11,11 @@ villages WITHOUT their own welfare office (福祉事務所を設置していな�
 - p-median with p = 1, 2, 3 hubs: population-weighted mean and worst minutes;
 - the population no candidate site reaches at all (islands without a link), and the method.
 
-Travel times come from geo.traveltime.region_matrix on a region bundle built from the shared data
-(no prefecture-wide road network is shipped, so the method is the labelled straight-line
-estimate 推定 unless a bundle has roads). Models are models.placement / models.coverage.
+Travel times come from the planning layer's provider (madoguchi.planning.provider, not kept in
+the registry: the bundle is temporary) on a region bundle built from the shared data (no
+prefecture-wide road network is shipped, so the method is the labelled straight-line estimate
+推定 unless a bundle has roads); demand scope and weights from madoguchi.planning.demand. Models
+are models.placement / models.coverage.
 
 One Dask task per prefecture (dask.distributed): a LocalCluster sized to the machine by default,
 or an existing scheduler (`tcp://HOST:8786`). Each task builds its bundle in a temporary folder,
@@ -47,8 +49,10 @@ NATIONAL_VERSION = "1"
 THRESHOLDS = (30, 45, 60)
 CACHE_KEEP = 4  # cached rows kept per prefecture (different settings or code versions)
 P_VALUES = (1, 2, 3)
-# Modules whose code decides the numbers of a row (their source hash is part of the cache key).
-_CODE_MODULES = ("madoguchi/planning/national.py", "models/placement.py", "models/coverage.py", "geo/traveltime.py",
+# Modules (or packages: every .py inside) whose code decides the numbers of a row (their source hash is part of
+# the cache key). Every entry must exist (tests/test_national.py): a missing one would silently drop out of the key.
+_CODE_MODULES = ("madoguchi/planning/national.py", "madoguchi/planning/demand.py", "madoguchi/planning/provider.py",
+                 "models/placement", "models/coverage.py", "geo/traveltime.py", "geo/matrix_cache.py",
                  "geo/islands.py", "geo/region.py", "geo/boundaries.py", "geo/population.py", "geo/settlements.py",
                  "geo/demand.py", "geo/sites.py", "geo/welfare.py", "geo/names.py", "geo/settings.py")
 _ROOT = Path(__file__).resolve().parents[2]
@@ -129,8 +133,8 @@ def code_version() -> str:
     h = hashlib.sha256(f"{__version__}|{NATIONAL_VERSION}".encode())
     for rel in _CODE_MODULES:
         p = _ROOT / rel
-        if p.exists():
-            h.update(p.read_bytes())
+        for f in (sorted(p.rglob("*.py")) if p.is_dir() else [p]):
+            h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -203,11 +207,13 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
     """
     import shapely
 
+    from core.quiet import solver_output_to_stderr
     from geo.region import Region, build_region
     from geo.settings import Settings
-    from geo.traveltime import region_matrix
+    from madoguchi.planning.demand import demand
+    from madoguchi.planning.provider import provider_for
     from models.coverage import coverage
-    from models.placement import LSCP, PMedian, demand_scope_mask
+    from models.placement import LSCP, PMedian
 
     t0 = time.perf_counter()
     code = normalize_pref_code(pref_code)
@@ -220,7 +226,8 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
         munis = region.municipalities
         d = region.demand
         sites = region.sites.reset_index(drop=True)
-        tm = region_matrix(region, sites, use_cache=False)
+        # the planning layer's provider, not kept in the registry (the bundle is deleted below)
+        tm = provider_for(region, register=False).matrix(sites, use_cache=False)
     no_office = ~munis["has_welfare_office"].astype(bool)
     tv = munis[no_office]
     row: dict = {
@@ -245,13 +252,14 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
                     "lscp_uncoverable_population": dict(empty), "lscp_solver": None, "pmedian": {},
                     "unreachable_population": 0, "method": tm.method_name(), "method_ja": _method_ja(tm.method_name())})
     else:
-        scope = demand_scope_mask(d["muni_code"].astype(str).to_numpy(), munis, "without_welfare_office")
-        w_all = d["population"].to_numpy(float)[scope]
+        dm = demand(region, "without_welfare_office")  # the planning layer's scope and weights
+        scope = dm.mask
+        w_all = dm.weights
         keep = np.isfinite(w_all) & (w_all > 0)  # unknown population (Northern Territories) is left out, never 0
         D = tm.minutes[scope][keep]
         M = tm.method[scope][keep]
         w = w_all[keep]
-        mcodes = d["muni_code"].astype(str).to_numpy()[scope][keep]
+        mcodes = dm.muni[keep]
         site_ids = sites["site_id"].astype(str).tolist()
         row["demand_points_in_scope"] = int(keep.sum())
         # baseline: nearest city with a welfare office (its town-hall stand-in)
@@ -272,7 +280,7 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
         row["lscp_hubs"], row["lscp_uncoverable_population"], solvers = {}, {}, set()
         for t in thresholds:
             Dr, wr = _lscp_rows(D, w, t)
-            with _quiet_stdout():  # HiGHS prints a banner on fd 1 even with msg=False (would break --json)
+            with solver_output_to_stderr():  # HiGHS prints a banner on fd 1 even with msg=False (would break --json)
                 res = LSCP(Dr, wr, t, site_ids=site_ids, method="exact", time_limit_s=float(st.get("lscp_time_limit_s", 120))).solve()
             row["lscp_hubs"][f"{int(t)}"] = len(res.new)
             unc = ~(Dr <= t).any(axis=1)
@@ -305,27 +313,6 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
     row["_outline"] = outline.wkt
     row["_seconds"] = round(time.perf_counter() - t0, 2)
     return row
-
-
-@contextlib.contextmanager
-def _quiet_stdout():
-    """Send file descriptor 1 to /dev/null for the block (C libraries write there directly)."""
-    import sys
-
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _scope_method(tm, scope: np.ndarray, keep: np.ndarray) -> str:
@@ -377,7 +364,7 @@ def _connect(workers: int | None, scheduler: str | None):
             return Client(scheduler, timeout="15s"), None
         except (OSError, TimeoutError) as e:
             raise MadoguchiError(f"Dask スケジューラ {scheduler} に接続できません（{e}）。",
-                                 f"cannot connect to the Dask scheduler {scheduler} ({e})")
+                                 f"cannot connect to the Dask scheduler {scheduler} ({e})") from e
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n = int(workers if workers is not None else cores)
     if n < 1:

@@ -102,7 +102,7 @@ def bundle_fingerprint(region) -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
-def provider_for(region, links=None) -> TravelTimeProvider:
+def provider_for(region, links=None, *, register: bool = True) -> TravelTimeProvider:
     """The travel-time provider of a region and links file (created once per process).
 
     Parameters
@@ -110,6 +110,9 @@ def provider_for(region, links=None) -> TravelTimeProvider:
     region : geo.region.Region
     links : str, Path, geo.links.Links or None
         Ferry/bridge links CSV (``from_lat,from_lon,to_lat,to_lon,minutes[,name]``).
+    register : bool
+        False: a fresh provider that is not kept in the process registry (a throw-away bundle,
+        e.g. the national run's temporary prefecture bundles, would otherwise stay in memory).
 
     Returns
     -------
@@ -119,6 +122,8 @@ def provider_for(region, links=None) -> TravelTimeProvider:
 
     lk = as_links(links)
     key = (bundle_fingerprint(region), lk.fingerprint())
+    if not register:
+        return TravelTimeProvider(region, lk, key)
     with _LOCK:
         prov = _REGISTRY.get(key)
         if prov is None:
@@ -264,7 +269,7 @@ class TravelTimeProvider:
         off_cols = iter(self._columns_for(off)) if off else iter(())
         sm = self.site_matrix() if any(j is not None for j in cols_idx) else None
         cols, meths, d_net = [], [], []
-        for h, j in zip(hubs, cols_idx):
+        for j in cols_idx:
             if j is not None:
                 c, m, on = sm.minutes[:, j], sm.method[:, j], bool(sm.dest_on_network[j])
             else:

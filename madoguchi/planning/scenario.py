@@ -3,7 +3,7 @@
 A typed schema (pydantic v2) validates every field and every section on read: a wrong type
 (``version: "abc"``, ``hubs: {}``, ``thresholds: ["a"]``, ``coverage: "x"``) raises
 :class:`core.errors.InputFileError` naming the field, never a traceback. Sections store codes
-and numbers only; display text is made at display time (:mod:`madoguchi.labels`).
+and numbers only; display text is made at display time (:mod:`madoguchi.i18n`).
 
 Version history
 ---------------
@@ -466,4 +466,4 @@ class Scenario(BaseModel):
             except ValidationError as e:
                 err = e.errors()[0]
                 f = name + "." + _field_name(err["loc"])
-                raise ParameterError(f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}")
+                raise ParameterError(f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}") from e

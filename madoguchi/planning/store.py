@@ -143,7 +143,7 @@ class ScenarioStore:
                 f"同じ名前のファイルが Madoguchi のシナリオとして読めないため、上書きしません（{e.ja}）。別の名前で保存してください。",
                 f"a file of that name is not a readable scenario, refusing to overwrite it ({e.en}); save under another name",
                 path=path,
-            )
+            ) from e
         if not overwrite:
             raise InputFileError(
                 "同じ名前のシナリオが既にあります。別の名前を指定してください。",
@@ -254,7 +254,7 @@ def read_scenario_file(path: str | os.PathLike, region=None) -> Scenario:
         size = p.stat().st_size
         raw = p.read_bytes() if size <= MAX_SCENARIO_BYTES else b""
     except OSError as e:
-        raise InputFileError(f"シナリオファイルを読めません ({e.strerror})。", f"cannot read the scenario file ({e.strerror})", path=p)
+        raise InputFileError(f"シナリオファイルを読めません ({e.strerror})。", f"cannot read the scenario file ({e.strerror})", path=p) from e
     if size > MAX_SCENARIO_BYTES:
         raise InputFileError(f"ファイルが大きすぎます ({size / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
                              f"file too large ({size / 1e6:.1f} MB): not a Madoguchi scenario", path=p)
@@ -385,7 +385,7 @@ def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None =
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p)
+        raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p) from e
     with _locked(p):
         sc = None
         if target.exists():
@@ -411,5 +411,5 @@ def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None =
         try:
             _write(target, sc)
         except OSError as e:
-            raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p)
+            raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p) from e
     return p

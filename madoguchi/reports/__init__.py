@@ -2,7 +2,8 @@
 
 `build_report(region, scenario, out_path)` picks the format by extension; `report_bytes`
 returns the same file as bytes for the app's download button. The content is computed once
-(tables.build_report_data) and laid out by one writer per format.
+(tables.build_report_data) and laid out by one writer per format. `lang` ('ja' default, or 'en')
+sets the language of every word; the numbers are the same in both.
 """
 from __future__ import annotations
 
@@ -48,25 +49,26 @@ def _write(data, fmt: str, out) -> None:
         raise ParameterError(f"不明なレポート形式: {fmt}", f"unknown report format: {fmt}")
 
 
-def report_data(region, scenario, compare_with=None):
-    """The report content (tables, layers, texts) for a scenario; see tables.build_report_data."""
+def report_data(region, scenario, compare_with=None, lang: str = "ja"):
+    """The report content (tables, layers, texts) for a scenario in `lang`; see tables.build_report_data."""
     from madoguchi.reports.tables import build_report_data
 
-    return build_report_data(region, scenario, compare_with)
+    return build_report_data(region, scenario, compare_with, lang=lang)
 
 
 def build_report(region, scenario, out_path, compare_with=None, lang: str = "ja", data=None):
     """Write a report; the format follows the extension of `out_path` (.pdf .html .xlsx .gpkg).
 
     Written atomically (temp file + rename). Returns the ReportData (for callers that also
-    want the numbers, e.g. the CLI's summary line). `lang` is reserved: reports are Japanese.
+    want the numbers, e.g. the CLI's summary line). `lang`: 'ja' (default) or 'en', the language
+    of every word; a given `data` is written in its own language.
     """
     fmt = format_for(out_path)
     out = Path(out_path)
     if out.is_dir():
         raise InputFileError("出力先がフォルダです。ファイル名を指定してください。", "the output path is a folder; give a file name",
                              path=out)
-    data = data or report_data(region, scenario, compare_with)
+    data = data or report_data(region, scenario, compare_with, lang=lang)
     try:
         _write(data, fmt, out)
     except OSError as e:
@@ -75,12 +77,13 @@ def build_report(region, scenario, out_path, compare_with=None, lang: str = "ja"
     return data
 
 
-def report_bytes(region, scenario, fmt: str, compare_with=None, data=None) -> bytes:
-    """The report file as bytes (for st.download_button); fmt = 'pdf' | 'html' | 'xlsx' | 'gpkg'."""
+def report_bytes(region, scenario, fmt: str, compare_with=None, data=None, lang: str = "ja") -> bytes:
+    """The report file as bytes (for st.download_button); fmt = 'pdf' | 'html' | 'xlsx' | 'gpkg';
+    `lang` = 'ja' (default) or 'en'."""
     fmt = fmt.lower().lstrip(".")
     if fmt not in MIME:
         raise ParameterError(f"不明なレポート形式: {fmt}", f"unknown report format: {fmt}")
-    data = data or report_data(region, scenario, compare_with)
+    data = data or report_data(region, scenario, compare_with, lang=lang)
     buf = io.BytesIO()
     _write(data, fmt, buf)
     return buf.getvalue()

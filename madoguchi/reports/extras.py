@@ -2,7 +2,7 @@
 
 Each reads the scenario's typed sections (madoguchi.planning.scenario: OutreachSection with `plan`
 or `block_plans`, PartnershipSection with `groups`, each with an optional `cost_share`) — codes and
-numbers, labelled here via madoguchi.labels — and returns tables/layers; a scenario without that
+numbers, labelled here via madoguchi.i18n in the report's language — and returns tables/layers; a scenario without that
 part yields nothing, so the report simply omits the section. Stop ids are resolved to
 coordinates through the scenario's hubs, the region's sites and its demand points (or an
 explicit `coords` {id: [lon, lat]} map stored with the plan); routes are drawn as straight
@@ -10,24 +10,14 @@ segments between stops and labelled so.
 """
 from __future__ import annotations
 
-import datetime as _dt
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from madoguchi.labels import (
-    adjacency_label,
-    frequency_label,
-    host_rule_label,
-    reason_label,
-    share_rule_label,
-    travel_time_method_label,
-)
+from madoguchi import i18n
+from madoguchi.i18n import DEFAULT_LANG, t
 from madoguchi.reports.model import Table
-
-_WEEKDAYS = "月火水木金土日"
 
 
 def _coords_lookup(scenario, region, extra: dict | None = None) -> dict:
@@ -50,7 +40,7 @@ def _coords_lookup(scenario, region, extra: dict | None = None) -> dict:
     return out
 
 
-def _plans(scenario) -> list[tuple[str, dict, str]]:
+def _plans(scenario, lang: str = DEFAULT_LANG) -> list[tuple[str, dict, str]]:
     """[(block label or '', plan dict, base site id)] from the scenario's OutreachSection:
     `plan` (+ `base`), or `block_plans` (each with `block` and `base_site_id`)."""
     o = scenario.outreach or {}
@@ -59,13 +49,14 @@ def _plans(scenario) -> list[tuple[str, dict, str]]:
         out.append(("", o["plan"], str((o.get("base") or {}).get("site_id") or "")))
     for bp in o.get("block_plans") or []:
         if bp.get("routes"):
-            out.append((f"ブロック{int(bp.get('block', len(out))) + 1}", bp, str(bp.get("base_site_id") or "")))
+            out.append((t("rep_block_name", lang, b=int(bp.get("block", len(out))) + 1), bp, str(bp.get("base_site_id") or "")))
     return out
 
 
-def outreach_tables(scenario, region) -> list[Table]:
+def outreach_tables(scenario, region, lang: str = DEFAULT_LANG) -> list[Table]:
     """出張相談ルート (one row per stop), 訪問カレンダー and 巡回できない訪問先, if the scenario has a plan."""
-    plans = _plans(scenario)
+    h = lambda k: t(f"rh_{k}", lang)  # noqa: E731
+    plans = _plans(scenario, lang)
     if not plans:
         return []
     o = scenario.outreach
@@ -73,56 +64,55 @@ def outreach_tables(scenario, region) -> list[Table]:
     rows, crow, urow = [], [], []
     k = 0
     for lbl, plan, _ in plans:
-        base = str(plan.get("base") or "拠点")
+        base = str(plan.get("base") or t("rep_base", lang))
         first_route = k
         for r in plan["routes"]:
             k += 1
             f = r.get("frequency")
-            pre = {"ブロック": lbl} if blocks else {}
+            pre = {h("block"): lbl} if blocks else {}
             rb = str(r.get("base_name") or base)  # several hubs: each route leaves from its own hub
-            rows.append({**pre, "ルート": k, "回/月": f, "順": 0, "訪問先": f"{rb}（出発）", "到着": "",
-                         "出発": r.get("leave_base", ""), "運転 (分)": r.get("drive_min"), "滞在 (分)": r.get("service_min"),
-                         "合計 (分)": r.get("total_min")})
+            rows.append({**pre, h("route"): k, h("per_month"): f, h("order"): 0, h("stop"): t("rep_leave", lang, base=rb),
+                         h("arrive"): "", h("depart"): r.get("leave_base", ""), h("drive"): r.get("drive_min"),
+                         h("stay"): r.get("service_min"), h("total"): r.get("total_min")})
             for j, (name, arr, dep) in enumerate(zip(r.get("names", []), r.get("arrive", []), r.get("depart", [])), start=1):
-                rows.append({**pre, "ルート": k, "回/月": f, "順": j, "訪問先": str(name), "到着": arr, "出発": dep})
-            rows.append({**pre, "ルート": k, "回/月": f, "順": len(r.get("names", [])) + 1, "訪問先": f"{rb}（帰着）",
-                         "到着": r.get("return_base", ""), "出発": ""})
+                rows.append({**pre, h("route"): k, h("per_month"): f, h("order"): j, h("stop"): str(name), h("arrive"): arr,
+                             h("depart"): dep})
+            rows.append({**pre, h("route"): k, h("per_month"): f, h("order"): len(r.get("names", [])) + 1,
+                         h("stop"): t("rep_return", lang, base=rb), h("arrive"): r.get("return_base", ""), h("depart"): ""})
         for day in sorted(plan.get("calendar") or {}):
-            try:
-                wd = _WEEKDAYS[_dt.date.fromisoformat(day).weekday()]
-            except ValueError:
-                wd = ""
+            wd = i18n.weekday_label(day, lang)
             for ri in plan["calendar"][day]:
                 r = plan["routes"][int(ri)]
-                crow.append({"日付": day, "曜日": wd, **({"ブロック": lbl} if blocks else {}), "ルート": first_route + int(ri) + 1,
-                             "訪問先": "、".join(map(str, r.get("names", []))), "出発": r.get("leave_base", ""),
-                             "帰着": r.get("return_base", "")})
+                crow.append({h("date"): day, h("weekday"): wd, **({h("block"): lbl} if blocks else {}),
+                             h("route"): first_route + int(ri) + 1,
+                             h("stops"): i18n.join_list(map(str, r.get("names", [])), lang), h("depart"): r.get("leave_base", ""),
+                             h("back"): r.get("return_base", "")})
         for x in plan.get("unserved") or []:
-            urow.append({"訪問先": x.get("name", x.get("stop", "")), "理由": reason_label(x.get("reason", "")),
-                         "往復+滞在 (分)": x.get("detail_min", float("nan"))})
+            urow.append({h("stop"): x.get("name", x.get("stop", "")), h("reason"): i18n.reason_label(x.get("reason", ""), lang),
+                         h("trip"): x.get("detail_min", float("nan"))})
     names = dict(zip(region.sites["site_id"].astype(str), region.sites["name"].astype(str)))
     for sid in o.get("unassigned_stops") or []:
-        urow.append({"訪問先": names.get(str(sid), str(sid)), "理由": "どのブロックの拠点とも道路でつながらない",
-                     "往復+滞在 (分)": float("nan")})
+        urow.append({h("stop"): names.get(str(sid), str(sid)), h("reason"): t("reason_no_block_base", lang),
+                     h("trip"): float("nan")})
     routes = pd.DataFrame(rows)
-    fm = {"ルート": "int", "回/月": "int", "順": "int", "運転 (分)": "min", "滞在 (分)": "min", "合計 (分)": "min"}
+    fm = {h("route"): "int", h("per_month"): "int", h("order"): "int", h("drive"): "min", h("stay"): "min", h("total"): "min"}
     plan0 = plans[0][1]
-    bits = [f"勤務時間 {plan0.get('day', o.get('day', ''))}"]
+    bits = [t("rep_bit_day", lang, v=plan0.get("day", o.get("day", "")))]
     if o.get("service_min") is not None:
-        bits.append(f"滞在 {float(o['service_min']):g} 分/訪問先")
+        bits.append(t("rep_bit_service", lang, v=f"{float(o['service_min']):g}"))
     if o.get("frequency"):
-        bits.append(f"頻度 {frequency_label(o['frequency'])}")
+        bits.append(t("rep_bit_frequency", lang, v=i18n.frequency_label(o["frequency"], lang)))
     if o.get("travel_time_method"):
-        bits.append(f"移動時間 {travel_time_method_label(o['travel_time_method'])}")
-    out = [Table("outreach_routes", "出張相談ルート", routes, fm,
-                 note="拠点から日帰りで回る順路（" + "、".join(bits) + "）。運転・滞在・合計は各ルートの出発行に記載。")]
+        bits.append(t("rep_bit_method", lang, v=i18n.method_name_label(o["travel_time_method"], lang, short=True)))
+    out = [Table("outreach_routes", t("rep_t_routes", lang), routes, fm,
+                 note=t("rep_note_routes", lang, bits=i18n.join_list(bits, lang)), lang=lang)]
     if crow:
-        month = plan0.get("month") or ""
-        out.append(Table("outreach_calendar", "訪問カレンダー", pd.DataFrame(crow), {"ルート": "int"},
-                         note=f"{month} の勤務日（土日・祝日を除く）に割り当てた巡回日。"))
+        month = i18n.fmt_month(plan0.get("month") or "", lang)
+        out.append(Table("outreach_calendar", t("rep_t_calendar", lang), pd.DataFrame(crow), {h("route"): "int"},
+                         note=t("rep_note_calendar", lang, month=month), lang=lang))
     if urow:
-        out.append(Table("outreach_unserved", "巡回できない訪問先", pd.DataFrame(urow), {"往復+滞在 (分)": "min"},
-                         note="日帰りで回れない、または道路でつながらない訪問先（隠さずに記載）。"))
+        out.append(Table("outreach_unserved", t("rep_t_unserved", lang), pd.DataFrame(urow), {h("trip"): "min"},
+                         note=t("rep_note_unserved", lang), lang=lang))
     return out
 
 
@@ -130,12 +120,12 @@ def _partnership(scenario) -> dict:
     return scenario.partnership or {}
 
 
-def _groups(p: dict) -> list[dict]:
+def _groups(p: dict, lang: str = DEFAULT_LANG) -> list[dict]:
     """Groups of the PartnershipSection (models.partnership Group.to_dict()) as report rows' input."""
     out = []
     for i, g in enumerate(p.get("groups") or []):
         gid = g.get("group", i + 1)
-        out.append({"group": gid, "name": g.get("name") or f"グループ{gid}", "members": [str(c) for c in g.get("codes") or []],
+        out.append({"group": gid, "name": g.get("name") or t("rep_group_name", lang, g=gid), "members": [str(c) for c in g.get("codes") or []],
                     "host": g.get("host_muni_code"), "host_name": g.get("host_name"),
                     "mean_min": g.get("mean_min"), "max_min": g.get("worst_min"),
                     "population": g.get("population"), "connected": g.get("connected"),
@@ -143,20 +133,22 @@ def _groups(p: dict) -> list[dict]:
     return out
 
 
-def _groups_note(p: dict) -> str:
+def _groups_note(p: dict, lang: str = DEFAULT_LANG) -> str:
     """What the stored partnership says about how groups, neighbours and hosts were chosen."""
-    bits = ["共同で窓口を運営する市町村のまとまり"]
+    bits = [t("rep_groups_intro", lang)]
     if p.get("adjacency"):
-        bits.append(f"隣接: {adjacency_label(p['adjacency'])}")
+        bits.append(t("rep_groups_adjacency", lang, v=i18n.adjacency_label(p["adjacency"], lang)))
     if p.get("host_rule"):
-        bits.append(f"中心: {host_rule_label(p['host_rule'])}")
+        bits.append(t("rep_groups_host", lang, v=i18n.host_rule_label(p["host_rule"], lang)))
     if p.get("min_pop"):
-        bits.append(f"最低人口 {float(p['min_pop']):,.0f} 人")
+        bits.append(t("rep_groups_min_pop", lang, v=f"{float(p['min_pop']):,.0f}"))
     if p.get("islands_linked"):
-        bits.append("島の接続: " + "、".join(f"{x.get('from')}→{x.get('to')}" for x in p["islands_linked"]))
+        bits.append(t("rep_groups_islands", lang,
+                      v=i18n.join_list((f"{x.get('from')}→{x.get('to')}" for x in p["islands_linked"]), lang)))
     if p.get("municipalities_without_site"):
-        bits.append("候補地のない市町村: " + "、".join(map(str, p["municipalities_without_site"])))
-    return "。".join(bits) + "。"
+        bits.append(t("rep_groups_no_site", lang, v=i18n.join_list(map(str, p["municipalities_without_site"]), lang)))
+    sep = t("rep_sentence_sep", lang)
+    return sep.join(bits) + sep.strip()
 
 
 def _num(x) -> float:
@@ -166,22 +158,23 @@ def _num(x) -> float:
         return float("nan")
 
 
-def _cost_shares(p: dict) -> list[dict]:
+def _cost_shares(p: dict, lang: str = DEFAULT_LANG) -> list[dict]:
     """CostShare.to_dict()s, one per group (as `madoguchi partner --cost` stores them)."""
     out = []
     for i, g in enumerate(p.get("groups") or []):
         if isinstance(g.get("cost_share"), dict) and "members" in g["cost_share"]:
-            out.append({**g["cost_share"], "group": g.get("name") or f"グループ{g.get('group', i + 1)}"})
+            out.append({**g["cost_share"], "group": g.get("name") or t("rep_group_name", lang, g=g.get("group", i + 1))})
     return out
 
 
-def partnership_tables(scenario, region) -> list[Table]:
+def partnership_tables(scenario, region, lang: str = DEFAULT_LANG) -> list[Table]:
     """広域連携 (groups and members) and 費用負担 (cost shares), if the scenario has them."""
+    h = lambda k: t(f"rh_{k}", lang)  # noqa: E731
     p = _partnership(scenario)
     out = []
     names = dict(zip(region.municipalities["code"].astype(str), region.municipalities["name"].astype(str)))
     pops = dict(zip(region.municipalities["code"].astype(str), region.municipalities["population"].astype(float)))
-    groups = _groups(p)
+    groups = _groups(p, lang)
     if groups:
         rows = []
         for g in groups:
@@ -190,40 +183,44 @@ def partnership_tables(scenario, region) -> list[Table]:
             pop = g.get("population")
             if pop is None:
                 pop = float(np.nansum([pops.get(m, np.nan) for m in members])) if members else float("nan")
-            row = {"グループ": str(g.get("name", g.get("group", ""))), "構成市町村": "、".join(names.get(m, m) for m in members),
-                   "市町村数": len(members), "人口": _num(pop), "中心": str(g.get("host_name") or names.get(host, host)),
-                   "平均時間 (分)": _num(g.get("mean_min")), "最大時間 (分)": _num(g.get("max_min"))}
+            row = {h("group"): str(g.get("name", g.get("group", ""))),
+                   h("members"): i18n.join_list((names.get(m, m) for m in members), lang),
+                   h("n_members"): len(members), h("population"): _num(pop), h("host"): str(g.get("host_name") or names.get(host, host)),
+                   h("mean"): _num(g.get("mean_min")), h("max"): _num(g.get("max_min"))}
             if g.get("unreachable_population") is not None:
-                row["到達不可 人口"] = _num(g.get("unreachable_population"))
+                row[h("unreach_pop")] = _num(g.get("unreachable_population"))
             if g.get("connected") is not None:
-                row["地続き"] = bool(g["connected"])
+                row[h("contiguous")] = bool(g["connected"])
             if g.get("meets_min") is not None:
-                row["人口要件"] = bool(g["meets_min"])
+                row[h("meets_min")] = bool(g["meets_min"])
             rows.append(row)
-        out.append(Table("groups", "広域連携", pd.DataFrame(rows),
-                         {"市町村数": "int", "人口": "int", "平均時間 (分)": "min", "最大時間 (分)": "min",
-                          "到達不可 人口": "int", "地続き": "bool", "人口要件": "bool"},
-                         note=_groups_note(p),
-                         pdf_columns=["グループ", "構成市町村", "人口", "中心", "平均時間 (分)", "最大時間 (分)"]))
-    shares = _cost_shares(p)
+        out.append(Table("groups", t("rep_t_groups", lang), pd.DataFrame(rows),
+                         {h("n_members"): "int", h("population"): "int", h("mean"): "min", h("max"): "min",
+                          h("unreach_pop"): "int", h("contiguous"): "bool", h("meets_min"): "bool"},
+                         note=_groups_note(p, lang),
+                         pdf_columns=[h("group"), h("members"), h("population"), h("host"), h("mean"), h("max")], lang=lang))
+    shares = _cost_shares(p, lang)
     if shares:
         rows = []
+        sep = "・" if lang != "en" else " · "
         for k, c in enumerate(shares, start=1):
-            rule = "・".join(f"{n} {w:g}" for n, w in share_rule_label(c.get("rule")).items())
+            rule = sep.join(f"{n} {w:g}" for n, w in i18n.share_rule_label(c.get("rule"), lang).items())
             for m in c["members"]:
-                rows.append({"グループ": str(c.get("group", c.get("name", k))), "市町村": m.get("name", names.get(str(m.get("code")), "")),
-                             "人口": m.get("population", float("nan")), "負担割合 (%)": 100.0 * float(m.get("share", float("nan"))),
-                             "負担額 (円)": m.get("amount_yen"), "総額 (円)": c.get("total_yen"), "ルール": rule})
-        out.append(Table("cost_shares", "費用負担", pd.DataFrame(rows),
-                         {"人口": "int", "負担割合 (%)": "pct", "負担額 (円)": "yen", "総額 (円)": "yen"},
-                         note="負担額は円単位で、合計が総額にちょうど一致するよう端数を最大剰余法で配分。"))
+                rows.append({h("group"): str(c.get("group", c.get("name", k))),
+                             h("municipality"): m.get("name", names.get(str(m.get("code")), "")),
+                             h("population"): m.get("population", float("nan")),
+                             h("share"): 100.0 * float(m.get("share", float("nan"))),
+                             h("amount"): m.get("amount_yen"), h("total_yen"): c.get("total_yen"), h("rule"): rule})
+        out.append(Table("cost_shares", t("rep_t_cost_shares", lang), pd.DataFrame(rows),
+                         {h("population"): "int", h("share"): "pct", h("amount"): "yen", h("total_yen"): "yen"},
+                         note=t("rep_note_cost_shares", lang), lang=lang))
     return out
 
 
-def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
+def layers(scenario, region, lang: str = DEFAULT_LANG) -> dict[str, gpd.GeoDataFrame]:
     """'routes' (LineStrings through the stops, straight segments) and 'groups' (dissolved municipalities)."""
     out = {}
-    plans = _plans(scenario)
+    plans = _plans(scenario, lang)
     rows, geoms = [], []
     k = 0
     for lbl, plan, base_id in plans:
@@ -241,13 +238,13 @@ def layers(scenario, region) -> dict[str, gpd.GeoDataFrame]:
                 pts = [bxy] + pts + [bxy]
             if len(pts) < 2:
                 continue
-            rows.append({"route": k, "name": f"ルート{k}", "block": lbl, "frequency": r.get("frequency"),
+            rows.append({"route": k, "name": t("rep_route_name", lang, k=k), "block": lbl, "frequency": r.get("frequency"),
                          "stops": len(r.get("stops", [])), "stops_without_coords": missing, "drive_min": r.get("drive_min"),
-                         "total_min": r.get("total_min"), "geometry_note": "訪問先を直線で結んだ表示（実際の道順ではない）"})
+                         "total_min": r.get("total_min"), "geometry_note": t("rep_straight_note", lang)})
             geoms.append(LineString(pts))
     if rows:
         out["routes"] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=4326)
-    groups = _groups(_partnership(scenario))
+    groups = _groups(_partnership(scenario), lang)
     if groups:
         m = region.municipalities
         rows, geoms = [], []

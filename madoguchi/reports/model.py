@@ -1,7 +1,9 @@
-"""The report's content, independent of format: tables with Japanese headers, text, map layers.
+"""The report's content, independent of format: tables with headers in the report's language, text, map layers.
 
 tables.py fills a ReportData once from Region + Scenario + models; pdf/html/xlsx/gpkg only lay
 it out. So every format shows the same numbers, and those are the coverage model's numbers.
+Every word comes from madoguchi.i18n in the report's `lang` ('ja' default, or 'en'); the numbers
+do not depend on the language.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from madoguchi.labels import fmt_num
+from madoguchi.i18n import DEFAULT_LANG, fmt_num, t
 
 # Column formats: how a number is printed in PDF/HTML (XLSX keeps the raw number).
 #   'int'  -> 12,345     'pct'  -> 97.3 (percent value already x100)     'min' -> 23.4
@@ -20,8 +22,9 @@ from madoguchi.labels import fmt_num
 FORMATS = ("int", "pct", "min", "km", "yen", "str", "bool", "num", "num1", "coord", "auto")
 
 
-def fmt_value(v, kind: str = "str") -> str:
-    """One cell as text: NaN/None -> '—' (unknown), inf -> '到達不可' (never a made-up number)."""
+def fmt_value(v, kind: str = "str", lang: str = DEFAULT_LANG) -> str:
+    """One cell as text: NaN/None -> '—' (unknown), inf minutes -> '到達不可' / 'unreachable'
+    (never a made-up number); numbers with thousands separators, the same in both languages."""
     if v is None:
         return "—"
     if isinstance(v, float) and math.isnan(v):
@@ -44,7 +47,7 @@ def fmt_value(v, kind: str = "str") -> str:
         if math.isnan(x):
             return "—"
         if math.isinf(x):
-            return "到達不可" if kind == "min" else "∞"
+            return t("rep_unreachable_cell", lang) if kind == "min" else "∞"
         if kind == "coord":
             return f"{x:.5f}"
         return fmt_num(x, 0 if kind in ("int", "yen") else 2 if kind == "num" else 1)
@@ -92,15 +95,16 @@ def wrap_text(s: str, width: int) -> list[str]:
 
 @dataclass
 class Table:
-    """A titled table: `df` holds raw values under Japanese column headers; `formats` says how to print."""
+    """A titled table: `df` holds raw values under headers in `lang`; `formats` says how to print."""
 
     key: str  # stable id: 'summary', 'municipalities', 'unreachable', ... (GeoPackage/tests)
-    title: str  # Japanese title: sheet name in XLSX, heading in PDF/HTML (<= 31 chars for Excel)
+    title: str  # title in `lang`: sheet name in XLSX, heading in PDF/HTML (<= 31 chars for Excel)
     df: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     note: str = ""
     pdf_columns: list[str] | None = None  # a narrower selection for the A4 page (XLSX/HTML show all)
     row_formats: list[str] | None = None  # per-row format for columns marked 'auto' (mixed rows)
+    lang: str = DEFAULT_LANG  # language of the headers, title, note and word cells
 
     def formatted(self) -> pd.DataFrame:
         """All cells as display strings."""
@@ -108,9 +112,9 @@ class Table:
         for c in self.df.columns:
             kind = self.formats.get(c, "str")
             if kind == "auto" and self.row_formats is not None:
-                out[c] = [fmt_value(v, k) for v, k in zip(self.df[c].tolist(), self.row_formats)]
+                out[c] = [fmt_value(v, k, self.lang) for v, k in zip(self.df[c].tolist(), self.row_formats)]
             else:
-                out[c] = [fmt_value(v, kind) for v in self.df[c].tolist()]
+                out[c] = [fmt_value(v, kind, self.lang) for v in self.df[c].tolist()]
         return out
 
 
@@ -120,10 +124,10 @@ class ReportData:
 
     title: str
     subtitle: str  # scenario name / region
-    date: str  # ISO date the report was made
+    date: str  # ISO date the report was made (JST); shown with i18n.fmt_date
     region_name: str
     scenario_name: str
-    method_label: str  # '道路' | '推定' | '混在' (travel-time method of the numbers)
+    method_label: str  # '道路' | '推定' | '混在' / 'road' | 'estimate' | 'mixed' (travel-time method)
     headline: list[tuple[str, str]]  # (label, formatted value) key figures for page 1
     warnings: list[str]  # page-1 warnings, e.g. unreachable population
     unreachable_population: float
@@ -138,9 +142,11 @@ class ReportData:
     result: object = None  # models.coverage.CoverageResult
     notes: str = ""
     compare: ReportData | None = None
+    lang: str = DEFAULT_LANG  # 'ja' | 'en': the language of every word above
+    method: str = ""  # the method code ('road' | 'estimate' | 'mixed'), language-free
 
     def table(self, key: str) -> Table | None:
-        for t in self.tables:
-            if t.key == key:
-                return t
+        for tb in self.tables:
+            if tb.key == key:
+                return tb
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from madoguchi.i18n import fmt_date, t
 from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.fonts import setup_matplotlib
 from madoguchi.reports.model import ReportData, Table, display_width, wrap_text
@@ -34,9 +35,10 @@ class _Doc:
         fig = self._Figure(figsize=A4)
         self.page += 1
         d = self.data
-        fig.text(MARGIN_L / A4[0], 0.35 / A4[1], f"{d.title} ／ {d.subtitle} ／ 作成日 {d.date}",
+        fig.text(MARGIN_L / A4[0], 0.35 / A4[1],
+                 t("rep_footer", d.lang, title=d.title, subtitle=d.subtitle, date=fmt_date(d.date, d.lang)),
                  fontsize=6.5, color="#333333", ha="left", va="bottom")
-        fig.text(1 - MARGIN_R / A4[0], 0.35 / A4[1], f"{self.page} ページ", fontsize=6.5, color="#333333",
+        fig.text(1 - MARGIN_R / A4[0], 0.35 / A4[1], t("rep_page", d.lang, n=self.page), fontsize=6.5, color="#333333",
                  ha="right", va="bottom")
         return fig
 
@@ -70,8 +72,8 @@ def _wrap_width(fontsize: float, width_in: float) -> int:
 def _paragraphs(fig, top_in: float, texts: list[str], fontsize: float = 8.5, indent_in: float = 0.0) -> float:
     width = A4[0] - MARGIN_L - MARGIN_R - indent_in
     lines: list[str] = []
-    for t in texts:
-        lines += wrap_text(t, _wrap_width(fontsize, width))
+    for tx in texts:
+        lines += wrap_text(tx, _wrap_width(fontsize, width))
     return _text_block(fig, top_in, lines, fontsize=fontsize, left_in=MARGIN_L + indent_in)
 
 
@@ -204,7 +206,7 @@ def _table_pages(doc: _Doc, table: Table, fig=None, top_in: float | None = None)
     if table.note:
         top_in = _paragraphs(fig, top_in, [table.note], fontsize=7.5)
     if n == 0:
-        top_in = _text_block(fig, top_in, ["（該当なし）"], fontsize=8.5)
+        top_in = _text_block(fig, top_in, [t("rep_none", table.lang)], fontsize=8.5)
         return fig, top_in + 0.1
     heights = [_row_height(_row_cells(f, r, cols, col_in, font, table.formats), font) for r in range(n)]
     header_h = row_h * 1.7
@@ -221,7 +223,7 @@ def _table_pages(doc: _Doc, table: Table, fig=None, top_in: float | None = None)
         if start < n:
             doc.save(fig)
             fig, top_in = doc.new_page(), MARGIN_T
-            top_in = _heading(fig, top_in, f"{table.title}（続き）", size=11)
+            top_in = _heading(fig, top_in, t("rep_continued", table.lang, title=table.title), size=11)
     return fig, top_in + 0.1
 
 
@@ -234,8 +236,8 @@ def _first_page(doc: _Doc, d: ReportData):
     top = MARGIN_T
     fig.text(_x(MARGIN_L), _y(top), d.title, fontsize=17, va="top")
     top += 0.36
-    top = _text_block(fig, top, [f"{d.subtitle}", f"作成日: {d.date}　地域: {d.region_name}　"
-                                 f"移動時間の算出方法: {d.method_label}"], fontsize=9.5)
+    top = _text_block(fig, top, [f"{d.subtitle}", t("rep_meta", d.lang, date=fmt_date(d.date, d.lang), region=d.region_name,
+                                                    method=d.method_label)], fontsize=9.5)
     top += 0.05
     if d.warnings:
         lines = []
@@ -262,7 +264,7 @@ def _first_page(doc: _Doc, d: ReportData):
     h_in = map_bottom - top
     ax = fig.add_axes([_x(MARGIN_L), (A4[1] - map_bottom + 1.0) / A4[1], (A4[0] - MARGIN_L - MARGIN_R) / A4[0],
                        (h_in - 1.0) / A4[1]])
-    draw_map(ax, d.layers, d.thresholds, credit=d.credit_line)
+    draw_map(ax, d.layers, d.thresholds, credit=d.credit_line, lang=d.lang)
     doc.save(fig)
 
 
@@ -271,7 +273,7 @@ def _comparison_page(doc: _Doc, d: ReportData, table: Table | None):
 
     c = d.compare
     fig = doc.new_page()
-    top = _heading(fig, MARGIN_T, f"シナリオ比較: {d.scenario_name} と {c.scenario_name}", size=12)
+    top = _heading(fig, MARGIN_T, t("rep_compare_heading", d.lang, a=d.scenario_name, b=c.scenario_name), size=12)
     if table is not None:
         width = A4[0] - MARGIN_L - MARGIN_R
         f, cols, col_in, font = _table_layout(table, width)
@@ -280,32 +282,43 @@ def _comparison_page(doc: _Doc, d: ReportData, table: Table | None):
     w_in = (A4[0] - MARGIN_L - MARGIN_R - 0.2) / 2
     for i, (dd, name) in enumerate([(d, d.scenario_name), (c, c.scenario_name)]):
         ax = fig.add_axes([_x(MARGIN_L + i * (w_in + 0.2)), (MARGIN_B + 1.3) / A4[1], w_in / A4[0], (h_in - 1.3) / A4[1]])
-        draw_map(ax, dd.layers, dd.thresholds, title=name, label_hubs=False, legend=(i == 0), label_munis=False)
+        draw_map(ax, dd.layers, dd.thresholds, title=name, label_hubs=False, legend=(i == 0), label_munis=False,
+                 lang=d.lang, legend_from_left=True)
     doc.save(fig)
 
 
 def _sources_page(doc: _Doc, d: ReportData, fig=None, top=None):
     if fig is None:
         fig, top = doc.new_page(), MARGIN_T
-    top = _heading(fig, top, "出典と前提", size=12)
-    lines = []
-    for s in d.sources:
-        parts = [s.get("name", "")]
-        if s.get("date"):
-            parts.append(f"（{s['date']}）")
-        line = "・" + "".join(parts)
-        if s.get("licence"):
-            line += f"　ライセンス: {s['licence']}"
-        if s.get("credit"):
-            line += f"　クレジット: {s['credit']}"
-        lines.append(line)
-    top = _paragraphs(fig, top, ["データ出典:"] + lines, fontsize=8)
+    L = d.lang
+    top = _heading(fig, top, t("rep_sources_heading", L), size=12)
+    top = _paragraphs(fig, top, [t("rep_sources", L) + ":"] + source_lines(d), fontsize=8)
     top += 0.1
-    top = _paragraphs(fig, top, ["前提条件:"] + [f"・{k}: {v}" for k, v in d.assumptions], fontsize=8)
+    bullet = "・" if L != "en" else "• "
+    top = _paragraphs(fig, top, [t("rep_assumptions", L) + ":"] + [f"{bullet}{k}: {v}" for k, v in d.assumptions], fontsize=8)
     if d.notes:
         top += 0.1
-        top = _paragraphs(fig, top, ["メモ:", d.notes], fontsize=8)
+        top = _paragraphs(fig, top, [t("rep_notes", L) + ":", d.notes], fontsize=8)
     doc.save(fig)
+
+
+def source_lines(d: ReportData) -> list[str]:
+    """One line per data source: name (date), licence, credit — dates as a person writes them."""
+    from madoguchi.i18n import paren
+
+    L = d.lang
+    gap = "　" if L != "en" else ". "
+    lines = []
+    for s in d.sources:
+        line = ("・" if L != "en" else "• ") + s.get("name", "")
+        if s.get("date"):
+            line += paren(fmt_date(s["date"], L), L)
+        if s.get("licence"):
+            line += f"{gap}{t('rep_licence', L)}: {s['licence']}"
+        if s.get("credit"):
+            line += f"{gap}{t('rep_credit', L)}: {s['credit']}"
+        lines.append(line)
+    return lines
 
 
 def write_pdf(data: ReportData, out) -> None:
@@ -318,10 +331,10 @@ def write_pdf(data: ReportData, out) -> None:
         doc = _Doc(pdf, data)
         _first_page(doc, data)
         fig = top = None
-        for t in data.tables:
-            if t.key == "compare":
+        for tb in data.tables:
+            if tb.key == "compare":
                 continue
-            fig, top = _table_pages(doc, t, fig, top)
+            fig, top = _table_pages(doc, tb, fig, top)
         if fig is not None:
             doc.save(fig)
         if data.compare is not None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from madoguchi.i18n import DEFAULT_LANG, t
 from madoguchi.reports.fonts import setup_matplotlib
 
 # Greys-friendly palette: light (near) -> dark (far); luminance strictly decreasing.
@@ -36,12 +37,13 @@ def time_classes(minutes: np.ndarray, thresholds: list[float]) -> np.ndarray:
     return cls
 
 
-def class_labels(thresholds: list[float]) -> list[str]:
-    t = [int(x) if float(x).is_integer() else x for x in sorted(thresholds)]
-    labels = [f"{t[0]}分以内"]
-    for a, b in zip(t[:-1], t[1:]):
-        labels.append(f"{a}〜{b}分")
-    labels.append(f"{t[-1]}分超")
+def class_labels(thresholds: list[float], lang: str = DEFAULT_LANG) -> list[str]:
+    """Legend words of the time classes: '15分以内', '15〜30分', …, '60分超' (en: 'within 15 min', …)."""
+    th = [f"{float(x):g}" for x in sorted(thresholds)]
+    labels = [t("rep_lg_within", lang, t=th[0])]
+    for a, b in zip(th[:-1], th[1:]):
+        labels.append(t("rep_lg_between", lang, a=a, b=b))
+    labels.append(t("rep_lg_beyond", lang, t=th[-1]))
     return labels
 
 
@@ -153,12 +155,15 @@ def _place_labels(ax, labels: list, obstacles: list | None = None) -> int:
 
 
 def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-             label_hubs: bool = True, legend: bool = True, label_munis: bool = True) -> None:
+             label_hubs: bool = True, legend: bool = True, label_munis: bool = True, lang: str = DEFAULT_LANG,
+             legend_from_left: bool = False) -> None:
     """Draw the report map on a matplotlib axes.
 
     layers: 'municipalities' (GeoDataFrame, optional bool column `in_scope`), 'demand_points'
     (column `minutes`, float, inf = unreachable, NaN = out of scope), 'hubs' (`name`, `fixed`),
-    optional 'routes' (LineStrings). All in EPSG:4326; reprojected here.
+    optional 'routes' (LineStrings). All in EPSG:4326; reprojected here. Legend words in `lang`; the legend
+    sits centred below the map, or from its left edge upward with `legend_from_left` (side-by-side maps, where
+    a centred legend wider than one map would run off the page).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -173,7 +178,7 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
     if (~in_scope).any():
         _polygons(ax, m.geometry[~in_scope], facecolor="#e0e0e0", edgecolor="#9a9a9a", linewidth=0.4, hatch="//", zorder=1)
         _polygons(ax, m.geometry[~in_scope], facecolor="none", edgecolor="#555555", linewidth=0.5, zorder=1.5)
-        handles.append(Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label="福祉事務所設置市（対象外）"))
+        handles.append(Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label=t("rep_lg_out_of_scope", lang)))
 
     # labels are collected and placed at the end without overlaps (hubs first, then by population)
     text_labels: list[tuple[float, float, float, str, dict]] = []  # (priority, x, y, text, annotate kwargs)
@@ -190,7 +195,7 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
     if dp is not None and len(dp):
         d = dp.to_crs(crs)
         cls = time_classes(d["minutes"].to_numpy(dtype=float), thresholds)
-        labels = class_labels(thresholds)
+        labels = class_labels(thresholds, lang)
         xs, ys = d.geometry.x.to_numpy(), d.geometry.y.to_numpy()
         for k, lab in enumerate(labels):
             sel = cls == k
@@ -199,12 +204,12 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
                            edgecolors="#333333", linewidths=0.15, zorder=3)
             handles.append(Line2D([], [], marker="o", linestyle="", markersize=6,
                                   markerfacecolor=_CLASS_COLOURS[k % len(_CLASS_COLOURS)],
-                                  markeredgecolor="#333333", markeredgewidth=0.4, label=f"集落 {lab}"))
+                                  markeredgecolor="#333333", markeredgewidth=0.4, label=t("rep_lg_points", lang, c=lab)))
         sel = cls == -1
         if sel.any():
             ax.scatter(xs[sel], ys[sel], s=22, marker="x", c="black", linewidths=1.0, zorder=4)
             handles.append(Line2D([], [], marker="x", linestyle="", markersize=7, color="black",
-                                  label=f"到達不可 ({int(sel.sum())}地点)"))
+                                  label=t("rep_lg_unreachable", lang, n=int(sel.sum()))))
 
     groups = layers.get("groups")
     if groups is not None and len(groups):
@@ -215,21 +220,21 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         for name, p in zip(g["name"].astype(str), g.geometry.representative_point()):
             ax.annotate(name, (p.x, p.y), fontsize=7, ha="center", zorder=8,
                         path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])
-        handles.append(Line2D([], [], color="black", linewidth=1.8, label="広域連携グループ"))
+        handles.append(Line2D([], [], color="black", linewidth=1.8, label=t("rep_lg_groups", lang)))
 
     routes = layers.get("routes")
     if routes is not None and len(routes):
         from madoguchi.palette import route_style
 
         r = routes.to_crs(crs)
-        names = r["name"].astype(str).tolist() if "name" in r.columns else [f"ルート{k + 1}" for k in range(len(r))]
+        names = r["name"].astype(str).tolist() if "name" in r.columns else [t("rep_route_name", lang, k=k + 1) for k in range(len(r))]
         for k, (geom, name) in enumerate(zip(r.geometry, names)):
             color, dash = route_style(k)
             ls: Any = (0, tuple(float(x) / 3.0 for x in dash.split())) if dash else "-"
             xs, ys = (geom.xy if geom is not None and geom.geom_type == "LineString" else ([], []))
             ax.plot(xs, ys, color=color, linewidth=1.6, linestyle=ls, zorder=5)
             if k < 12:
-                handles.append(Line2D([], [], color=color, linewidth=1.6, linestyle=ls, label=f"{name}（直線表示）"))
+                handles.append(Line2D([], [], color=color, linewidth=1.6, linestyle=ls, label=t("rep_lg_route", lang, name=name)))
 
     hubs = layers.get("hubs")
     if hubs is not None and len(hubs):
@@ -239,12 +244,12 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
             ax.scatter(h.geometry.x[fixed], h.geometry.y[fixed], s=70, marker="s", c="black",
                        edgecolors="white", linewidths=1.0, zorder=7)
             handles.append(Line2D([], [], marker="s", linestyle="", markersize=8, markerfacecolor="black",
-                                  markeredgecolor="white", label="既存拠点（固定）"))
+                                  markeredgecolor="white", label=t("rep_lg_fixed", lang)))
         if (~fixed).any():
             ax.scatter(h.geometry.x[~fixed], h.geometry.y[~fixed], s=90, marker="^", c="white",
                        edgecolors="black", linewidths=1.4, zorder=7)
             handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="white",
-                                  markeredgecolor="black", markeredgewidth=1.4, label="新規拠点"))
+                                  markeredgecolor="black", markeredgewidth=1.4, label=t("rep_lg_new", lang)))
         obstacles += [(x, y, 6.0) for x, y in zip(h.geometry.x, h.geometry.y)]
         if label_hubs and len(h) <= 40:
             for x, y, name in zip(h.geometry.x, h.geometry.y, h["name"].astype(str)):
@@ -269,8 +274,9 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         ax.set_title(title, fontsize=11)
     leg = None
     if legend and handles:
-        leg = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=6.5,
-                        frameon=False, title="凡例", title_fontsize=7.5)
+        leg = ax.legend(handles=handles, loc="upper left" if legend_from_left else "upper center",
+                        bbox_to_anchor=(0.0 if legend_from_left else 0.5, -0.01), ncol=3, fontsize=6.5,
+                        frameon=False, title=t("rep_legend", lang), title_fontsize=7.5)
     if credit:
         from madoguchi.reports.model import wrap_text
 
@@ -285,21 +291,21 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
                         ha="left", va="top", fontsize=5.5)
 
 def map_figure(layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-               figsize=(7.0, 7.5)):
+               figsize=(7.0, 7.5), lang: str = DEFAULT_LANG):
     """A standalone matplotlib Figure (no pyplot: safe inside Streamlit threads)."""
     from matplotlib.figure import Figure
 
     setup_matplotlib()
     fig = Figure(figsize=figsize)
     ax = fig.add_axes((0.03, 0.2, 0.94, 0.75))
-    draw_map(ax, layers, thresholds, title=title, credit=credit)
+    draw_map(ax, layers, thresholds, title=title, credit=credit, lang=lang)
     return fig
 
 
 def map_png(layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-            dpi: int = 150, figsize=(7.0, 7.5)) -> bytes:
+            dpi: int = 150, figsize=(7.0, 7.5), lang: str = DEFAULT_LANG) -> bytes:
     """PNG bytes of the map (for HTML reports and the app)."""
-    fig = map_figure(layers, thresholds, title=title, credit=credit, figsize=figsize)
+    fig = map_figure(layers, thresholds, title=title, credit=credit, figsize=figsize, lang=lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

@@ -1,4 +1,4 @@
-"""XLSX report: one sheet per table, Japanese headers, numbers stored as numbers (openpyxl).
+"""XLSX report: one sheet per table, headers in the report's language, numbers stored as numbers (openpyxl).
 
 Unreachable times (inf) and unknown values (NaN) are written as empty cells, never as a made-up
 number; each table keeps an explicit reachability column so nothing is lost.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from madoguchi.i18n import fmt_date, t
 from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.model import ReportData, display_width
 from madoguchi.safe_text import is_formula_like
@@ -47,22 +48,27 @@ def _clean(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary_frame(d: ReportData) -> pd.DataFrame:
-    rows = [("タイトル", d.title), ("シナリオ", d.scenario_name), ("地域", d.region_name), ("作成日", d.date),
-            ("移動時間の算出方法", d.method_label)]
+    L = d.lang
+    rows = [(t("rep_item_title", L), d.title), (t("rep_item_scenario", L), d.scenario_name),
+            (t("rep_item_region", L), d.region_name), (t("rep_made_on", L), fmt_date(d.date, L)),
+            (t("rep_hl_method", L), d.method_label)]
     rows += list(d.headline)
-    rows += [("注意", w) for w in d.warnings]
-    return pd.DataFrame(rows, columns=["項目", "値"])
+    rows += [(t("rep_item_warning", L), w) for w in d.warnings]
+    return pd.DataFrame(rows, columns=[t("rep_col_item", L), t("rep_col_value", L)])
 
 
 def _sources_frame(d: ReportData) -> pd.DataFrame:
+    L = d.lang
     rows = []
     for s in d.sources:
-        rows.append(("出典", s.get("name", ""), s.get("date", ""), s.get("licence", ""), s.get("credit", "")))
+        rows.append((t("rep_kind_source", L), s.get("name", ""), fmt_date(s.get("date", ""), L), s.get("licence", ""),
+                     s.get("credit", "")))
     for k, v in d.assumptions:
-        rows.append(("前提", k, "", "", v))
+        rows.append((t("rep_kind_assumption", L), k, "", "", v))
     if d.notes:
-        rows.append(("メモ", "", "", "", d.notes))
-    return pd.DataFrame(rows, columns=["種類", "名称", "日付", "ライセンス", "内容・クレジット"])
+        rows.append((t("rep_kind_note", L), "", "", "", d.notes))
+    return pd.DataFrame(rows, columns=[t("rep_col_kind", L), t("rep_col_name", L), t("rep_col_date", L),
+                                       t("rep_col_licence", L), t("rep_col_content", L)])
 
 
 def neutralise_formulas(ws) -> int:
@@ -87,10 +93,10 @@ def write_xlsx(data: ReportData, out) -> None:
     buf = io.BytesIO()
     used: set[str] = set()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        sheets: list[tuple[pd.DataFrame, str, dict]] = [(_summary_frame(data), "概要", {})]
-        for t in data.tables:
-            sheets.append((t.df, t.title, t.formats))
-        sheets.append((_sources_frame(data), "出典と前提", {}))
+        sheets: list[tuple[pd.DataFrame, str, dict]] = [(_summary_frame(data), t("rep_sheet_summary", data.lang), {})]
+        for tb in data.tables:
+            sheets.append((tb.df, tb.title, tb.formats))
+        sheets.append((_sources_frame(data), t("rep_sources_heading", data.lang), {}))
         for df, title, formats in sheets:
             name = sheet_name(title, used)
             _clean(df).to_excel(xw, sheet_name=name, index=False)

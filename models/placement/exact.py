@@ -41,7 +41,18 @@ class ExactSolution(NamedTuple):
     proven: bool
 
     def note(self, time_limit_s: float) -> list[str]:
-        """Notes for the result: empty when proven optimal."""
+        """Notes for the result.
+
+        Parameters
+        ----------
+        time_limit_s : float
+            The solver's time limit (seconds), named when it stopped the search.
+
+        Returns
+        -------
+        list of str
+            Empty when proven optimal.
+        """
         if self.proven and self.status == "Optimal":
             return []
         if self.status == "Optimal":

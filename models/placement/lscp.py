@@ -38,6 +38,7 @@ class LSCP(PlacementModel):
         return cls(minutes, weights, _need_t(time), **kw)
 
     def honest_objective(self, amin: np.ndarray, w: np.ndarray, reach: np.ndarray, new: list[int]) -> float:
+        """See :meth:`models.placement.base.PlacementModel.honest_objective`."""
         return float(len(new))
 
     def solve(self) -> PlacementResult:

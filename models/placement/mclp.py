@@ -36,6 +36,7 @@ class MCLPObjective(SwapObjective):
         self.work = 0
 
     def greedy_next(self, open_: list[int]) -> int:
+        """See :meth:`models.placement.search.SwapObjective.greedy_next`."""
         Af, w = self.Af, self.w
         cnt = Af[:, open_].sum(axis=1) if open_ else np.zeros(Af.shape[0])
         gain = (w * (cnt == 0)) @ Af
@@ -43,9 +44,11 @@ class MCLPObjective(SwapObjective):
         return int(np.argmax(gain))
 
     def value(self, open_: Sequence[int]) -> float:
+        """See :meth:`models.placement.search.SwapObjective.value`."""
         return -float(self.w @ (self.Af[:, list(open_)].sum(axis=1) > 0))
 
     def best_swap(self, open_: list[int], movable: list[int], closed: np.ndarray) -> tuple[int, int] | None:
+        """See :meth:`models.placement.search.SwapObjective.best_swap`."""
         Af, w = self.Af, self.w
         n, m = Af.shape
         self.work += (1 + len(movable)) * n * m
@@ -122,6 +125,7 @@ class MCLP(PlacementModel):
         return cls(minutes, weights, _need_p(p), _need_t(time), **kw)
 
     def honest_objective(self, amin: np.ndarray, w: np.ndarray, reach: np.ndarray, new: list[int]) -> float:
+        """See :meth:`models.placement.base.PlacementModel.honest_objective`."""
         assert self.time is not None
         return float(np.sum(w[amin <= self.time]))
 

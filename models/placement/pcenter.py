@@ -44,6 +44,7 @@ class PCenterObjective(SwapObjective):
         self.work = 0
 
     def greedy_next(self, open_: list[int]) -> int:  # farthest-first
+        """See :meth:`models.placement.search.SwapObjective.greedy_next`."""
         D = self.D
         if not open_:
             return int(np.argmin(D.max(axis=0)))
@@ -51,10 +52,12 @@ class PCenterObjective(SwapObjective):
         return next(int(c) for c in np.argsort(D[far], kind="stable") if c not in open_)
 
     def value(self, open_: Sequence[int]) -> tuple[float, float]:
+        """See :meth:`models.placement.search.SwapObjective.value`."""
         d = self.D[:, list(open_)].min(axis=1)
         return (float(d.max()), float(d.sum()))
 
     def best_swap(self, open_: list[int], movable: list[int], closed: np.ndarray) -> tuple[int, int] | None:
+        """See :meth:`models.placement.search.SwapObjective.best_swap`."""
         D = self.D
         n = D.shape[0]
         cur = self.value(open_)
@@ -153,7 +156,28 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
 def pcenter_heuristic(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: int = SWAP_MAX_ITER,
                       node_budget: int = NODE_BUDGET, time_budget_s: float | None = None, *,
                       swap_work_cells: int = SWAP_WORK_CELLS, cover_work: int = COVER_WORK) -> tuple[list[int], float]:
-    """Fast p-center: ``(new cols, worst minutes)``; see :func:`pcenter_search`."""
+    """Fast p-center (see :func:`pcenter_search` for the method and budgets).
+
+    Parameters
+    ----------
+    D : numpy.ndarray
+        (n, m) minutes, ``inf`` = unreachable.
+    p : int
+        New hubs.
+    fixed : iterable of int
+        Columns always open.
+    max_iter, node_budget, swap_work_cells, cover_work : int
+        Deterministic work budgets (swaps, search nodes, matrix cells).
+    time_budget_s : None
+        Deprecated and ignored (a DeprecationWarning): results never depend on machine load.
+
+    Returns
+    -------
+    new : list of int
+        New hub columns.
+    worst : float
+        Worst minutes to the nearest open hub over reachable demand.
+    """
     _warn_time_budget(time_budget_s)
     cols, obj, _ = pcenter_search(D, p, fixed, max_iter=max_iter, node_budget=node_budget,
                                   swap_work_cells=swap_work_cells, cover_work=cover_work)
@@ -360,6 +384,7 @@ class PCenter(PlacementModel):
         self.swap_work_cells = int(swap_work_cells)
 
     def honest_objective(self, amin: np.ndarray, w: np.ndarray, reach: np.ndarray, new: list[int]) -> float:
+        """See :meth:`models.placement.base.PlacementModel.honest_objective`."""
         pos = self.keep & reach & (self.w > 0)
         return float(amin[pos].max()) if pos.any() else 0.0
 

@@ -39,6 +39,7 @@ class PMedianObjective(SwapObjective):
         self.work = 0
 
     def greedy_next(self, open_: list[int]) -> int:
+        """See :meth:`models.placement.search.SwapObjective.greedy_next`."""
         D, w = self.D, self.w
         if not open_:
             return int(np.argmin(w @ D))
@@ -48,9 +49,11 @@ class PMedianObjective(SwapObjective):
         return int(np.argmax(gain))
 
     def value(self, open_: Sequence[int]) -> float:
+        """See :meth:`models.placement.search.SwapObjective.value`."""
         return float(self.w @ self.D[:, list(open_)].min(axis=1))
 
     def best_swap(self, open_: list[int], movable: list[int], closed: np.ndarray) -> tuple[int, int] | None:
+        """See :meth:`models.placement.search.SwapObjective.best_swap`."""
         D, w, m = self.D, self.w, self.m
         n = D.shape[0]
         if len(open_) == 1:  # single hub: direct evaluation
@@ -240,6 +243,7 @@ class PMedian(PlacementModel):
         self.budget = budget or SearchBudget()
 
     def honest_objective(self, amin: np.ndarray, w: np.ndarray, reach: np.ndarray, new: list[int]) -> float:
+        """See :meth:`models.placement.base.PlacementModel.honest_objective`."""
         ok = reach & self.keep
         return float(np.sum(w[ok] * amin[ok]))
 

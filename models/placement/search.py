@@ -48,7 +48,12 @@ class SearchBudget:
     work_cells: int = 200_000_000
 
     def to_dict(self) -> dict[str, int]:
-        """Plain dict (stored in the result's ``params['budget']``)."""
+        """Plain dict (stored in the result's ``params['budget']``).
+
+        Returns
+        -------
+        dict of str to int
+        """
         return asdict(self)
 
 
@@ -63,15 +68,36 @@ class SwapObjective:
     work: int = 0
 
     def greedy_next(self, open_: list[int]) -> int:
-        """Column the greedy start opens next, given the open ones."""
+        """Column the greedy start opens next, given the open ones.
+
+        Parameters
+        ----------
+        open_ : list of int
+            Open columns so far.
+
+        Returns
+        -------
+        int
+            A closed column.
+        """
         raise NotImplementedError
 
     def value(self, open_: Sequence[int]) -> Any:
-        """Objective of a set of open columns (comparable; lower is better)."""
+        """Objective of a set of open columns.
+
+        Parameters
+        ----------
+        open_ : sequence of int
+
+        Returns
+        -------
+        comparable
+            Lower is better (a number, or a tuple for lexicographic objectives).
+        """
         raise NotImplementedError
 
     def best_swap(self, open_: list[int], movable: list[int], closed: np.ndarray) -> tuple[int, int] | None:
-        """An improving swap ``(open column r, closed column j)``, or None at a local optimum.
+        """An improving swap, or None at a local optimum.
 
         Parameters
         ----------
@@ -81,12 +107,31 @@ class SwapObjective:
             Open columns that may close (not fixed).
         closed : numpy.ndarray
             (m,) bool, column is closed.
+
+        Returns
+        -------
+        tuple of (int, int) or None
+            ``(open column r, closed column j)``.
         """
         raise NotImplementedError
 
 
 def greedy(obj: SwapObjective, fixed: Iterable[int], p: int) -> list[int]:
-    """Greedy add: the fixed columns, then `p` columns chosen one by one by ``obj.greedy_next``."""
+    """Greedy add: the fixed columns, then `p` columns chosen one by one by ``obj.greedy_next``.
+
+    Parameters
+    ----------
+    obj : SwapObjective
+    fixed : iterable of int
+        Columns open from the start.
+    p : int
+        New columns to open.
+
+    Returns
+    -------
+    list of int
+        Fixed columns first, then the new ones in the order opened.
+    """
     fixed = list(fixed)
     open_ = list(fixed)
     while len(open_) < len(fixed) + p:

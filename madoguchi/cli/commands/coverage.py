@@ -37,13 +37,13 @@ def _run(args) -> int:
 
 
 def _f(x, nd=1):
-    from madoguchi.labels import fmt_num
+    from madoguchi.i18n import fmt_num
 
     return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:
-    from madoguchi.labels import scope_label
+    from madoguchi.i18n import scope_label
 
     scope = scope_label(out["demand_scope"])
     print(f"地域 / region: {out['region']}   需要 / demand: {scope}   人口 / population: {_f(out['population'], 0)}")

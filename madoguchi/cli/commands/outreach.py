@@ -46,13 +46,13 @@ def _run(args) -> int:
 
 
 def _f(x, nd=0):
-    from madoguchi.labels import fmt_num
+    from madoguchi.i18n import fmt_num
 
     return fmt_num(x, nd)
 
 
 def _print_plan(p: dict, indent: str = "") -> None:
-    from madoguchi.labels import reason_label
+    from madoguchi.i18n import reason_label
 
     several = len(p.get("bases") or []) > 1
     for i, r in enumerate(p["routes"]):
@@ -69,7 +69,7 @@ def _print_plan(p: dict, indent: str = "") -> None:
 
 
 def _print(out: dict) -> None:
-    from madoguchi.labels import frequency_label
+    from madoguchi.i18n import frequency_label
 
     print(f"地域 / region: {out['region']}   出発拠点 / base: {out['base']['name']}   勤務時間 / day: {out['day']}")
     for s in out.get("stops_at_hubs") or []:

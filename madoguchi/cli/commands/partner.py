@@ -38,13 +38,13 @@ def _run(args) -> int:
 
 
 def _f(x, nd=0):
-    from madoguchi.labels import fmt_num
+    from madoguchi.i18n import fmt_num
 
     return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:
-    from madoguchi.labels import adjacency_label, share_rule_label
+    from madoguchi.i18n import adjacency_label, share_rule_label
 
     print(f"地域 / region: {out['region']}   グループ数 / groups: {out['k']}   最低人口 / min population: {_f(out['min_pop'])}")
     print(f"隣接 / neighbours: {adjacency_label(out['adjacency'])}   所要時間 / travel time: {out['travel_time_method']}"

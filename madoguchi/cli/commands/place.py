@@ -50,14 +50,14 @@ def _run(args) -> int:
 
 
 def _f(x, nd=1):
-    from madoguchi.labels import fmt_num
+    from madoguchi.i18n import fmt_num
 
     return fmt_num(x, nd)
 
 
 def _print(out: dict) -> None:
     pl, cov = out["placement"], out["coverage"]
-    from madoguchi.labels import scope_label, second_desk_label
+    from madoguchi.i18n import scope_label, second_desk_label
 
     scope = scope_label(out["demand_scope"])
     print(f"地域 / region: {out['region']}   需要 / demand: {scope}（人口 {_f(cov['population'], 0)} 人）")
