@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from madoguchi import i18n, maps
-from madoguchi.i18n import fmt_km, fmt_minutes, fmt_people, fmt_pct, fmt_yen, method_label, t
+from madoguchi.i18n import fmt_km, fmt_minutes, fmt_pct, fmt_people, fmt_yen, method_label, t
 
 
 def test_formatting_units_and_separators():

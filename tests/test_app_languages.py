@@ -211,7 +211,7 @@ def test_labels_from_codes_in_both_languages():
     assert i18n.reason_label("日帰り不可", "en") == "too far for a day trip"
     assert i18n.fmt_threshold(30.0, "en") == "30 min" and i18n.fmt_threshold(30.0) == "30分"
     # the English catalogue has no Japanese script, the Japanese one is Japanese text
-    for key, (ja, en) in i18n.STRINGS.items():
+    for key, (_ja, en) in i18n.STRINGS.items():
         if key == "language":
             continue  # the label of the language switch names both languages on purpose
         assert not JP.search(en), (key, en)

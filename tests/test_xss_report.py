@@ -57,8 +57,8 @@ PAYLOADS = [
 
 def _hostile_case(region, tmp: Path):
     """Region copy with hostile municipality names, a scenario with hostile hub/scenario text, report data."""
-    from madoguchi.reports.tables import build_report_data
     from madoguchi.planning.scenario import Hub, Scenario
+    from madoguchi.reports.tables import build_report_data
 
     r = copy.copy(region)
     munis = region.municipalities.copy()

@@ -93,7 +93,7 @@ def _check_point(lon, lat, region) -> None:
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise ParameterError("緯度・経度は数値で入力してください。", "latitude/longitude must be numbers")
+        raise ParameterError("緯度・経度は数値で入力してください。", "latitude/longitude must be numbers") from None
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         raise ParameterError("緯度・経度の値が範囲外です。", "latitude/longitude out of range")
     if region is not None:

@@ -7,6 +7,9 @@ plain Python (tested without a browser), `region_picker` draws the widget.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from madoguchi.i18n import pref_name, t
@@ -60,10 +63,12 @@ def picker_options(regions: list[dict], lang_: str = "ja") -> tuple[list[str], d
     return opts, labels
 
 
-def region_picker(regions: list[dict], current: str | None, lang_: str, key: str) -> str | None:
+def region_picker(regions: list[dict], current: str | None, lang_: str, key: str,
+                  build: Callable[..., Any]) -> str | None:
     """The picker in the sidebar. Returns the chosen built bundle path, or None while an unbuilt
     prefecture is chosen (then a build button with a progress bar is shown under it; after the
-    build the new bundle becomes the current region)."""
+    build the new bundle becomes the current region). `build(pref_code, progress=)` builds and
+    returns the loaded region (the app state's cached builder)."""
     opts, labels = picker_options(regions, lang_)
     if current not in opts:
         current = opts[0] if opts else None
@@ -75,14 +80,12 @@ def region_picker(regions: list[dict], current: str | None, lang_: str, key: str
     name = pref_name(code, lang_)
     st.sidebar.caption(t("region_not_built", lang_, pref=name))
     if st.sidebar.button(t("region_build_missing", lang_, pref=name), key="region_build_btn", type="primary"):
-        from madoguchi.app import state as S
-
         bar = st.sidebar.progress(0.0, text=t("region_building_pref", lang_, pref=name))
 
         def prog(f, msg):
             bar.progress(min(max(float(f), 0.0), 1.0), text=str(msg) if lang_ == "ja" else t("region_building_pref", lang_, pref=name))
 
-        reg = S.build_region_for(code, progress=prog)
+        reg = build(code, progress=prog)
         st.session_state["_region_path"] = str(reg.path)
         for k in ("region_pick", "region_pick_en"):
             st.session_state.pop(k, None)

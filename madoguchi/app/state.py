@@ -357,7 +357,7 @@ def sidebar(region=None) -> None:
         if cur not in paths:
             cur = next((r["path"] for r in regions if r.get("pref_code") == DEFAULT_PREF), paths[0])
         # all 47 prefectures: built bundles, and the others built on demand with a progress bar
-        pick = region_picker(regions, cur, L, key=wkey("region_pick"))
+        pick = region_picker(regions, cur, L, key=wkey("region_pick"), build=build_region_for)
         if pick is not None:
             st.session_state["_region_path"] = pick
     online = check_online()
@@ -394,6 +394,19 @@ def _nav_links(L: str) -> None:
         st.divider()
 
 
+def uploader_style(L: str) -> None:
+    """Scoped CSS for st.file_uploader only: hide Streamlit's English drop-zone hint ("200MB per
+    file • CSV") and show our own button text (Streamlit has no locale option)."""
+    label = t("upload_choose", L).replace('"', "")
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"]{display:none}'
+        '[data-testid="stFileUploaderDropzone"] button > *{display:none}'
+        f'[data-testid="stFileUploaderDropzone"] button::after{{content:"{label}"}}'
+        "</style>"
+    )
+
+
 def page(title_key: str, body, *, needs_region: bool = True) -> None:
     """Common frame: login gate (when the app is served to other machines), sidebar, title, region
     loading, and errors shown in Japanese."""
@@ -411,8 +424,6 @@ def page(title_key: str, body, *, needs_region: bool = True) -> None:
         t0 = time.perf_counter()
         region = current_region() if needs_region else None
         sidebar(region)
-        from madoguchi.app.widgets import uploader_style
-
         uploader_style(lang())
         st.title(t(title_key, lang()))
         body(region) if needs_region else body()

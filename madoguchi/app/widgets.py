@@ -136,23 +136,10 @@ def upload_too_big(f, L) -> bool:
 def uploader(label: str, types: list[str], key: str, L: str):
     """A file box with our own label and hint in the screen's language (file types, the one size
     limit from the config; the region's upload quota as its help). Streamlit's built-in English hint and button text are hidden by the
-    scoped style `uploader_style` adds once per page."""
+    scoped style `state.uploader_style` adds once per page."""
     f = st.file_uploader(label, type=types, key=key, help=t("upload_quota_note", L, mb=f"{upload_quota_mb():g}"))
     st.caption(t("upload_hint", L, types=" / ".join("." + x for x in types), mb=f"{upload_limit_mb():g}"))
     return f
-
-
-def uploader_style(L: str) -> None:
-    """Scoped CSS for st.file_uploader only: hide Streamlit's English drop-zone hint ("200MB per
-    file • CSV") and show our own button text (Streamlit has no locale option)."""
-    label = t("upload_choose", L).replace('"', "")
-    st.html(
-        "<style>"
-        '[data-testid="stFileUploaderDropzoneInstructions"]{display:none}'
-        '[data-testid="stFileUploaderDropzone"] button > *{display:none}'
-        f'[data-testid="stFileUploaderDropzone"] button::after{{content:"{label}"}}'
-        "</style>"
-    )
 
 
 def demand_rule_text(region, L: str) -> str:
