@@ -3,6 +3,7 @@
 Opens on the default region (Ibaraki, built on first start if missing). Pages live in pages/;
 their session state and caching live in madoguchi/app/, the computing in madoguchi/planning (via the app state).
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -51,8 +52,9 @@ def _build_box(L: str) -> None:
     opts = _pref_options(L)
     codes = list(opts)
     with st.expander(t("home_build_region", L), expanded=False):
-        code = st.selectbox(t("home_prefecture", L), codes, index=codes.index("08"), format_func=lambda c: opts[c],
-                            key="build_pref")
+        code = st.selectbox(
+            t("home_prefecture", L), codes, index=codes.index("08"), format_func=lambda c: opts[c], key="build_pref"
+        )
         st.caption(t("home_build_files", L))
         c1, c2 = st.columns(2)
         with c1:
@@ -100,12 +102,18 @@ def _status(region, L: str) -> None:
     cols[3].metric(t("demand_points", L), fmt_int(c.get("demand_points"), L))
     st.caption(
         f"{t('municipalities', L)}: "
-        + t("kinds_count", L, c=fmt_int(c.get("cities"), L), t=fmt_int(c.get("towns"), L), v=fmt_int(c.get("villages"), L))
+        + t(
+            "kinds_count",
+            L,
+            c=fmt_int(c.get("cities"), L),
+            t=fmt_int(c.get("towns"), L),
+            v=fmt_int(c.get("villages"), L),
+        )
         + f" / {t('pop_without_office', L)}: {fmt_people(c.get('population_without_welfare_office'), L)}"
         f" / {t('sites', L)}: {fmt_int(c.get('sites'), L)}"
     )
     st.markdown(f"**{t('demand_rule', L)}:** {W.demand_rule_text(region, L)}")
-    wrule = (mf.get("rules", {}).get("welfare_office", {}) or {})
+    wrule = mf.get("rules", {}).get("welfare_office", {}) or {}
     if wrule:
         st.markdown(f"**{t('legend_welfare', L)}:** {localized(wrule, L)}")
 
@@ -114,9 +122,15 @@ def _status(region, L: str) -> None:
     for key, s in (mf.get("sources") or {}).items():
         if not isinstance(s, dict):
             continue
-        rows.append({t("col_source", L): source_key_label(key, L), t("col_title", L): s.get("title", ""),
-                     t("col_date", L): s.get("date", ""), t("col_licence", L): s.get("licence", ""),
-                     t("col_credit", L): s.get("credit", "")})
+        rows.append(
+            {
+                t("col_source", L): source_key_label(key, L),
+                t("col_title", L): s.get("title", ""),
+                t("col_date", L): s.get("date", ""),
+                t("col_licence", L): s.get("licence", ""),
+                t("col_credit", L): s.get("credit", ""),
+            }
+        )
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
 

@@ -3,6 +3,7 @@
 The CLI prints it and exits 2; the app shows the Japanese text. Code that raises it must name
 the file (or setting) and the problem, so nobody ever needs a traceback to act on it.
 """
+
 from __future__ import annotations
 
 import os

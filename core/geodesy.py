@@ -3,6 +3,7 @@ local equirectangular projection. Degrees in (EPSG:4326 longitude/latitude), met
 
 Every layer may import this module (it depends on numpy only).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -69,8 +70,12 @@ def chord_to_arc_m(chord: ArrayLike) -> np.ndarray:
     return 2 * EARTH_RADIUS_M * np.arcsin(np.clip(np.asarray(chord, dtype=float) / (2 * EARTH_RADIUS_M), 0, 1))
 
 
-def local_projection(lon0: float, lat0: float) -> tuple[Callable[[ArrayLike, ArrayLike], tuple[np.ndarray, np.ndarray]],
-                                                        Callable[[ArrayLike, ArrayLike], tuple[np.ndarray, np.ndarray]]]:
+def local_projection(
+    lon0: float, lat0: float
+) -> tuple[
+    Callable[[ArrayLike, ArrayLike], tuple[np.ndarray, np.ndarray]],
+    Callable[[ArrayLike, ArrayLike], tuple[np.ndarray, np.ndarray]],
+]:
     """Local equirectangular projection around (lon0, lat0): forward and inverse functions.
 
     Good to well under 1 % within a few tens of kilometres of the centre.

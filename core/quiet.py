@@ -5,6 +5,7 @@ file descriptor 1, below Python's ``sys.stdout``, so ``contextlib.redirect_stdou
 them and they corrupt ``--json`` output. `solver_output_to_stderr` points descriptor 1 at
 descriptor 2 while a solver runs: the text stays visible on stderr, stdout stays clean.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -23,6 +23,7 @@ Test hook: environment variable ``MADOGUCHI_TEST_PAUSE_S`` (seconds, float) prin
 ``madoguchi-pause:<step>`` to stderr and sleeps between the steps of a directory swap, so
 tests can ``kill -9`` a build at each instant (tests/test_attack_paths.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,6 +54,7 @@ class WriteError(MadoguchiError, OSError):
 
 
 # ----------------------------------------------------------------------------- helpers
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -146,15 +148,19 @@ def check_replace(path: str | os.PathLike, replace_policy: str = "madoguchi") ->
         raise ValueError(f"replace_policy must be one of {POLICIES}")
     path = Path(path)
     if path.is_dir():
-        raise MadoguchiError("出力先がフォルダです。ファイル名を指定してください。",
-                             "the output path is a folder; give a file name", path=str(path))
+        raise MadoguchiError(
+            "出力先がフォルダです。ファイル名を指定してください。",
+            "the output path is a folder; give a file name",
+            path=str(path),
+        )
     if not (path.exists() or path.is_symlink()) or replace_policy == "any":
         return
     if replace_policy == "never" or not is_madoguchi_file(path):
         raise MadoguchiError(
             "同名のファイルがあり、Madoguchi が作成したものではないため上書きしません。別の名前を指定してください。",
             "a file with this name exists and was not written by Madoguchi; it is kept: choose another name",
-            path=str(path))
+            path=str(path),
+        )
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -175,8 +181,10 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 # ----------------------------------------------------------------------------- files
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, replace_policy: str = "any",
-                       record: bool | None = None) -> None:
+
+def write_bytes_atomic(
+    path: str | os.PathLike, data: bytes, *, replace_policy: str = "any", record: bool | None = None
+) -> None:
     """Write `data` to `path` atomically (temp sibling + fsync + os.replace).
 
     Parameters
@@ -209,8 +217,14 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, replace_policy: 
         _record(path, hashlib.sha256(data).hexdigest())
 
 
-def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8", *,
-                      replace_policy: str = "any", record: bool | None = None) -> None:
+def write_text_atomic(
+    path: str | os.PathLike,
+    text: str,
+    encoding: str = "utf-8",
+    *,
+    replace_policy: str = "any",
+    record: bool | None = None,
+) -> None:
     """Write `text` to `path` atomically (see `write_bytes_atomic`).
 
     Parameters
@@ -229,7 +243,9 @@ def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8
     write_bytes_atomic(path, text.encode(encoding), replace_policy=replace_policy, record=record)
 
 
-def write_json_atomic(path: str | os.PathLike, obj: Any, *, replace_policy: str = "any", record: bool | None = None) -> None:
+def write_json_atomic(
+    path: str | os.PathLike, obj: Any, *, replace_policy: str = "any", record: bool | None = None
+) -> None:
     """Write JSON (UTF-8, Japanese kept readable) atomically (see `write_bytes_atomic`).
 
     Parameters
@@ -244,8 +260,9 @@ def write_json_atomic(path: str | os.PathLike, obj: Any, *, replace_policy: str 
     MadoguchiError
         As `write_bytes_atomic`.
     """
-    write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str),
-                      replace_policy=replace_policy, record=record)
+    write_text_atomic(
+        path, json.dumps(obj, ensure_ascii=False, indent=2, default=str), replace_policy=replace_policy, record=record
+    )
 
 
 def replace_file(tmp: str | os.PathLike, final: str | os.PathLike, *, replace_policy: str = "madoguchi") -> None:
@@ -306,6 +323,7 @@ def remove_file(path: str | os.PathLike) -> bool:
 
 
 # ----------------------------------------------------------------------------- folders (bundles)
+
 
 def is_madoguchi_bundle(path: str | os.PathLike) -> bool:
     """True if `path` is a folder whose manifest.json says it is a Madoguchi region bundle.
@@ -371,12 +389,14 @@ def recover_directory(final: str | os.PathLike) -> str | None:
             if not (final.exists() or final.is_symlink()):
                 os.replace(old, final)  # killed between the two renames: put the old bundle back
                 done = "restored"
-            elif is_madoguchi_bundle(final) and (is_madoguchi_bundle(old) or _is_empty_dir(old) or _partly_removed(old)):
+            elif is_madoguchi_bundle(final) and (
+                is_madoguchi_bundle(old) or _is_empty_dir(old) or _partly_removed(old)
+            ):
                 shutil.rmtree(old, ignore_errors=True)  # the new bundle is in place: finish the removal
                 done = "finished"
         if parent.is_dir():
             for d in parent.glob(f".{final.name}.building-*"):
-                pid = d.name[len(f".{final.name}.building-"):].split("-", 1)[0]
+                pid = d.name[len(f".{final.name}.building-") :].split("-", 1)[0]
                 if d.is_dir() and not d.is_symlink() and pid.isdigit() and not _pid_alive(int(pid)):
                     shutil.rmtree(d, ignore_errors=True)
     except OSError:
@@ -394,23 +414,29 @@ def _check_target(final: Path) -> None:
     try:
         res = final.resolve()
     except (OSError, RuntimeError) as e:
-        raise MadoguchiError("出力先のパスを解決できません。", f"cannot resolve the output path ({e})", path=str(final)) from e
+        raise MadoguchiError(
+            "出力先のパスを解決できません。", f"cannot resolve the output path ({e})", path=str(final)
+        ) from e
     protected = {Path("/"), Path.home().resolve(), Path.cwd().resolve()}
     protected |= set(Path.cwd().resolve().parents) | set(Path.home().resolve().parents)
     if res in protected or final.name in ("", ".", ".."):
         raise MadoguchiError(
             "このフォルダ（ルート・ホーム・作業フォルダまたはその親）は出力先にできません。新しいフォルダ名を指定してください。",
             "this folder (root, home, the working folder or a parent of it) cannot be an output folder; give a new folder name",
-            path=str(final))
+            path=str(final),
+        )
     if final.is_symlink() or (final.exists() and not final.is_dir()):
-        raise MadoguchiError("出力先にフォルダ以外（ファイルまたはリンク）があります。上書きしません。",
-                             "the output path exists and is not a folder (a file or a link); it is kept",
-                             path=str(final))
+        raise MadoguchiError(
+            "出力先にフォルダ以外（ファイルまたはリンク）があります。上書きしません。",
+            "the output path exists and is not a folder (a file or a link); it is kept",
+            path=str(final),
+        )
     if final.is_dir() and not (is_madoguchi_bundle(final) or _is_empty_dir(final)):
         raise MadoguchiError(
             "出力先のフォルダは Madoguchi の地域データではありません。中身を守るため上書きしません。別のフォルダ名を指定してください。",
             "the output folder exists and is not a Madoguchi region bundle; it is kept: choose another folder name",
-            path=str(final))
+            path=str(final),
+        )
 
 
 def check_directory_target(final: str | os.PathLike) -> None:
@@ -434,11 +460,13 @@ def check_directory_target(final: str | os.PathLike) -> None:
     for p in [parent, *parent.parents]:
         if p.exists():
             if not p.is_dir():
-                raise MadoguchiError("出力先の親がファイルです。", "a parent of the output path is a file, not a folder",
-                                     path=str(p))
+                raise MadoguchiError(
+                    "出力先の親がファイルです。", "a parent of the output path is a file, not a folder", path=str(p)
+                )
             if not os.access(p, os.W_OK | os.X_OK):
-                raise MadoguchiError("出力先の親フォルダに書き込めません。", "the output's parent folder is not writable",
-                                     path=str(p))
+                raise MadoguchiError(
+                    "出力先の親フォルダに書き込めません。", "the output's parent folder is not writable", path=str(p)
+                )
             break
 
 

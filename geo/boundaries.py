@@ -5,6 +5,7 @@ their city, which is one municipality with its wards kept for display. Rows with
 (e.g. Okinawa's 所属未定地) are excluded from the analysis and *reported*, never dropped silently.
 Older N03 shapefiles are Shift-JIS: the encoding is detected (or given) and recorded.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,19 @@ from geo.prefectures import PREFECTURES
 
 CODE_COL = "N03_007"
 REQUIRED = ["N03_001", "N03_004", CODE_COL]
-MUNI_COLUMNS = ["code", "pref_code", "pref_name", "county", "name", "kind", "has_welfare_office",
-                "population", "wards", "settlement_source", "geometry"]
+MUNI_COLUMNS = [
+    "code",
+    "pref_code",
+    "pref_name",
+    "county",
+    "name",
+    "kind",
+    "has_welfare_office",
+    "population",
+    "wards",
+    "settlement_source",
+    "geometry",
+]
 _PREF_NAME = re.compile(r"^[\u3400-\u9fff]{1,4}[都道府県]$")
 
 
@@ -72,12 +84,17 @@ def _read_geojson(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, s
         except (UnicodeDecodeError, LookupError):
             continue
     if text is None:
-        raise _err(path, f"文字コードを判別できません（{'、'.join(tries)} を試しました）。--encoding を指定してください。",
-                   f"cannot decode the file (tried {', '.join(tries)}); pass --encoding")
+        raise _err(
+            path,
+            f"文字コードを判別できません（{'、'.join(tries)} を試しました）。--encoding を指定してください。",
+            f"cannot decode the file (tried {', '.join(tries)}); pass --encoding",
+        )
     try:
         obj = json.loads(text)
     except RecursionError:
-        raise _err(path, "GeoJSON として読めません（入れ子が深すぎます）。", "not GeoJSON (nested too deeply)") from None
+        raise _err(
+            path, "GeoJSON として読めません（入れ子が深すぎます）。", "not GeoJSON (nested too deeply)"
+        ) from None
     except ValueError as e:
         raise _err(path, f"GeoJSON として読めません（JSON の誤り: {e}）。", f"not GeoJSON (invalid JSON: {e})") from e
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
@@ -99,7 +116,9 @@ def _ogr_path(path: Path) -> str:
     try:
         names = zipfile.ZipFile(path).namelist()
     except zipfile.BadZipFile:
-        raise _err(path, "zip ファイルとして開けません（壊れているか zip ではありません）。", "not a valid zip file") from None
+        raise _err(
+            path, "zip ファイルとして開けません（壊れているか zip ではありません）。", "not a valid zip file"
+        ) from None
     for ext in (".shp", ".gpkg", ".geojson", ".json"):
         inside = sorted(n for n in names if n.lower().endswith(ext))
         if inside:
@@ -120,8 +139,11 @@ def _read_ogr(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
             gdf = pyogrio.read_dataframe(src, encoding=enc) if enc else pyogrio.read_dataframe(src)
         except UnicodeDecodeError as e:
             if encoding:
-                raise _err(path, f"文字コード {encoding} では読めません（{e.reason}）。Shift-JIS なら --encoding cp932 を指定してください。",
-                           f"cannot decode as {encoding} ({e.reason}); for Shift-JIS pass --encoding cp932") from e
+                raise _err(
+                    path,
+                    f"文字コード {encoding} では読めません（{e.reason}）。Shift-JIS なら --encoding cp932 を指定してください。",
+                    f"cannot decode as {encoding} ({e.reason}); for Shift-JIS pass --encoding cp932",
+                ) from e
             last = e
             continue
         except Exception as e:  # pyogrio DataSourceError etc.
@@ -133,8 +155,11 @@ def _read_ogr(path: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
         last = None
     if last is not None:
         raise _err(path, f"ファイルを読めません: {last}", f"cannot read the file: {last}")
-    raise _err(path, "属性の文字化けを解消できません（UTF-8 / Shift-JIS を試しました）。--encoding を指定してください。",
-               "attribute text is garbled in UTF-8 and Shift-JIS; pass --encoding")
+    raise _err(
+        path,
+        "属性の文字化けを解消できません（UTF-8 / Shift-JIS を試しました）。--encoding を指定してください。",
+        "attribute text is garbled in UTF-8 and Shift-JIS; pass --encoding",
+    )
 
 
 def _cpg_encoding(path: Path) -> str | None:
@@ -150,7 +175,9 @@ def _cpg_encoding(path: Path) -> str | None:
     except (OSError, zipfile.BadZipFile):
         return None
     text = text.strip().lower()
-    return {"cp932": "cp932", "shift_jis": "cp932", "sjis": "cp932", "utf-8": "utf-8", "utf8": "utf-8"}.get(text, text or None)
+    return {"cp932": "cp932", "shift_jis": "cp932", "sjis": "cp932", "utf-8": "utf-8", "utf8": "utf-8"}.get(
+        text, text or None
+    )
 
 
 def _ogr_encoding(src: str) -> str:
@@ -186,7 +213,9 @@ def _declared_crs(obj: dict, path) -> str:
     try:
         crs = CRS.from_user_input(name)
     except CRSError:
-        raise _err(path, f"GeoJSON の座標参照系 {name} を解釈できません。", f"unknown coordinate reference system {name}") from None
+        raise _err(
+            path, f"GeoJSON の座標参照系 {name} を解釈できません。", f"unknown coordinate reference system {name}"
+        ) from None
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
@@ -212,12 +241,20 @@ def check_lonlat_in_japan(gdf: gpd.GeoDataFrame, path: str | Path) -> None:
     if not ok.any():
         return
     b = geoms[ok].total_bounds  # minx, miny, maxx, maxy
-    if not np.all(np.isfinite(b)) or b[0] < JAPAN_LON[0] or b[2] > JAPAN_LON[1] or b[1] < JAPAN_LAT[0] or b[3] > JAPAN_LAT[1]:
-        raise _err(path,
-                   f"座標が日本の経度・緯度ではありません（範囲 {b[0]:.4g},{b[1]:.4g} – {b[2]:.4g},{b[3]:.4g}）。"
-                   "平面直角座標系などの場合は座標参照系 (CRS) を宣言したファイルにしてください。",
-                   f"coordinates are not longitude/latitude in Japan (extent {b[0]:.4g},{b[1]:.4g} – {b[2]:.4g},{b[3]:.4g}); "
-                   "for projected data (e.g. EPSG:6677) the file must declare its CRS")
+    if (
+        not np.all(np.isfinite(b))
+        or b[0] < JAPAN_LON[0]
+        or b[2] > JAPAN_LON[1]
+        or b[1] < JAPAN_LAT[0]
+        or b[3] > JAPAN_LAT[1]
+    ):
+        raise _err(
+            path,
+            f"座標が日本の経度・緯度ではありません（範囲 {b[0]:.4g},{b[1]:.4g} – {b[2]:.4g},{b[3]:.4g}）。"
+            "平面直角座標系などの場合は座標参照系 (CRS) を宣言したファイルにしてください。",
+            f"coordinates are not longitude/latitude in Japan (extent {b[0]:.4g},{b[1]:.4g} – {b[2]:.4g},{b[3]:.4g}); "
+            "for projected data (e.g. EPSG:6677) the file must declare its CRS",
+        )
 
 
 def check_duplicate_codes(raw: gpd.GeoDataFrame, path: str | Path) -> None:
@@ -241,18 +278,29 @@ def check_duplicate_codes(raw: gpd.GeoDataFrame, path: str | Path) -> None:
     if CODE_COL not in raw.columns:
         return
     codes = [_norm_code(v) for v in raw[CODE_COL]]
-    names = ["/".join(_s(raw[c].iloc[i]) for c in ("N03_003", "N03_004", "N03_005") if c in raw.columns)
-             for i in range(len(raw))]
+    names = [
+        "/".join(_s(raw[c].iloc[i]) for c in ("N03_003", "N03_004", "N03_005") if c in raw.columns)
+        for i in range(len(raw))
+    ]
     seen: dict[str, set[str]] = {}
     for c, n in zip(codes, names):
         if c:
             seen.setdefault(c, set()).add(n)
     dup = {c: sorted(ns) for c, ns in seen.items() if len(ns) > 1}
     if dup:
-        items = [f"{c}（{'、'.join(x.strip('/') for x in ns[:4])}{' ほか' if len(ns) > 4 else ''}）" for c, ns in sorted(dup.items())[:5]]
-        items_en = [f"{c} ({', '.join(x.strip('/') for x in ns[:4])}{' ...' if len(ns) > 4 else ''})" for c, ns in sorted(dup.items())[:5]]
-        raise _err(path, f"同じ市区町村コードが別の名称の地物に使われています: {'；'.join(items)}",
-                   f"one municipality code is used by features with different names: {'; '.join(items_en)}")
+        items = [
+            f"{c}（{'、'.join(x.strip('/') for x in ns[:4])}{' ほか' if len(ns) > 4 else ''}）"
+            for c, ns in sorted(dup.items())[:5]
+        ]
+        items_en = [
+            f"{c} ({', '.join(x.strip('/') for x in ns[:4])}{' ...' if len(ns) > 4 else ''})"
+            for c, ns in sorted(dup.items())[:5]
+        ]
+        raise _err(
+            path,
+            f"同じ市区町村コードが別の名称の地物に使われています: {'；'.join(items)}",
+            f"one municipality code is used by features with different names: {'; '.join(items_en)}",
+        )
 
 
 def read_raw(path: str | Path, encoding: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
@@ -287,20 +335,29 @@ def read_raw(path: str | Path, encoding: str | None = None) -> tuple[gpd.GeoData
     elif ext in (".shp", ".zip", ".gpkg"):
         gdf, used = _read_ogr(path, encoding)
     else:
-        raise _err(path, f"対応していない形式です（{ext}）。GeoJSON / Shapefile / zip / GeoPackage を指定してください。",
-                   f"unsupported format {ext}: use GeoJSON, Shapefile, zip or GeoPackage")
+        raise _err(
+            path,
+            f"対応していない形式です（{ext}）。GeoJSON / Shapefile / zip / GeoPackage を指定してください。",
+            f"unsupported format {ext}: use GeoJSON, Shapefile, zip or GeoPackage",
+        )
     missing = [c for c in REQUIRED if c not in gdf.columns]
     if missing:
-        raise _err(path, f"N03 行政区域データの列 {', '.join(missing)} がありません（列: {', '.join(map(str, gdf.columns[:10]))}）。",
-                   f"missing N03 column(s) {', '.join(missing)} (columns: {', '.join(map(str, gdf.columns[:10]))})")
+        raise _err(
+            path,
+            f"N03 行政区域データの列 {', '.join(missing)} がありません（列: {', '.join(map(str, gdf.columns[:10]))}）。",
+            f"missing N03 column(s) {', '.join(missing)} (columns: {', '.join(map(str, gdf.columns[:10]))})",
+        )
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")
     elif gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
     check_lonlat_in_japan(gdf, path)
     if not _looks_right(gdf):
-        raise _err(path, f"都道府県名（N03_001）が読めません（文字化け？ 例: {gdf['N03_001'].dropna().astype(str).head(1).tolist()}）。--encoding を指定してください。",
-                   "prefecture names (N03_001) are unreadable (wrong encoding?); pass --encoding")
+        raise _err(
+            path,
+            f"都道府県名（N03_001）が読めません（文字化け？ 例: {gdf['N03_001'].dropna().astype(str).head(1).tolist()}）。--encoding を指定してください。",
+            "prefecture names (N03_001) are unreadable (wrong encoding?); pass --encoding",
+        )
     return gdf, used
 
 
@@ -379,14 +436,28 @@ def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = Non
             continue
         if not code or not code.isdigit() or len(code) != 5:
             area = _area_km2(geom)
-            excluded.append({"row": i, "name": n4 or n3 or "(名称なし)", "code": code or None,
-                             "reason": "市区町村コード（N03_007）がないため分析対象外",
-                             "reason_en": "no municipality code (N03_007): left out of the analysis",
-                             "area_km2": area})
+            excluded.append(
+                {
+                    "row": i,
+                    "name": n4 or n3 or "(名称なし)",
+                    "code": code or None,
+                    "reason": "市区町村コード（N03_007）がないため分析対象外",
+                    "reason_en": "no municipality code (N03_007): left out of the analysis",
+                    "area_km2": area,
+                }
+            )
             continue
         if geom is None or geom.is_empty:
-            excluded.append({"row": i, "name": n4 or n3, "code": code, "reason": "形状が空のため分析対象外",
-                             "reason_en": "empty geometry: left out", "area_km2": 0.0})
+            excluded.append(
+                {
+                    "row": i,
+                    "name": n4 or n3,
+                    "code": code,
+                    "reason": "形状が空のため分析対象外",
+                    "reason_en": "empty geometry: left out",
+                    "area_km2": 0.0,
+                }
+            )
             continue
         # Designated-city ward: newer N03 puts the city in N03_004 and the ward in N03_005;
         # the 2021 data has the city in N03_003 and the ward in N03_004.
@@ -398,12 +469,26 @@ def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = Non
         county = n3 if n3.endswith("郡") else ""
         if ward:
             ward_rows.append({"code": code, "city": city, "ward": ward, "geometry": geom})
-            rows.append({"code": None, "city_of_ward": city, "ward_code": code, "county": county, "name": city, "geometry": geom})
+            rows.append(
+                {
+                    "code": None,
+                    "city_of_ward": city,
+                    "ward_code": code,
+                    "county": county,
+                    "name": city,
+                    "geometry": geom,
+                }
+            )
         else:
-            rows.append({"code": code, "city_of_ward": "", "ward_code": "", "county": county, "name": n4, "geometry": geom})
+            rows.append(
+                {"code": code, "city_of_ward": "", "ward_code": "", "county": county, "name": n4, "geometry": geom}
+            )
     if not rows:
-        raise _err(path, f"{pref_ja}（{pref_code}）の市区町村が 1 件もありません。別の都道府県のファイルでは？",
-                   f"no municipality of prefecture {pref_code} in this file (wrong prefecture?)")
+        raise _err(
+            path,
+            f"{pref_ja}（{pref_code}）の市区町村が 1 件もありません。別の都道府県のファイルでは？",
+            f"no municipality of prefecture {pref_code} in this file (wrong prefecture?)",
+        )
     df = pd.DataFrame(rows)
     # city code of a designated city = lowest ward code rounded down to a multiple of 10
     city_codes: dict[str, str] = {}
@@ -416,14 +501,29 @@ def read_boundaries(path: str | Path, pref_code: str, encoding: str | None = Non
         geom = shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
         name = g["name"].iloc[0]
         wards = [w["ward"] for w in ward_rows if city_codes.get(w["city"]) == muni_code]
-        out.append({"code": muni_code, "pref_code": pref_code, "pref_name": pref_ja, "county": g["county"].iloc[0],
-                    "name": name, "kind": _kind(name), "has_welfare_office": False, "population": np.nan,
-                    "wards": "、".join(wards), "settlement_source": "file", "geometry": geom})
+        out.append(
+            {
+                "code": muni_code,
+                "pref_code": pref_code,
+                "pref_name": pref_ja,
+                "county": g["county"].iloc[0],
+                "name": name,
+                "kind": _kind(name),
+                "has_welfare_office": False,
+                "population": np.nan,
+                "wards": "、".join(wards),
+                "settlement_source": "file",
+                "geometry": geom,
+            }
+        )
     munis = gpd.GeoDataFrame(out, columns=MUNI_COLUMNS, geometry="geometry", crs="EPSG:4326")
     bad_kind = munis.loc[munis["kind"] == "", "name"].tolist()
     if bad_kind:
-        raise _err(path, f"市・町・村のいずれでもない名称があります: {'、'.join(bad_kind[:5])}",
-                   f"names that are not 市/町/村: {', '.join(bad_kind[:5])}")
+        raise _err(
+            path,
+            f"市・町・村のいずれでもない名称があります: {'、'.join(bad_kind[:5])}",
+            f"names that are not 市/町/村: {', '.join(bad_kind[:5])}",
+        )
     wards_gdf = None
     if ward_rows:
         w = pd.DataFrame(ward_rows)

@@ -9,6 +9,7 @@ it finds the fastest route under the current speed table and records its length 
 - estimate_speed_kmh = median(straight x circuity / route time): the speed that makes the
   estimate formula reproduce the route times at the median.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,9 @@ from geo.roads import RoadGraph
 from geo.settings import Settings
 
 
-def calibrate(roads: RoadGraph, settings: Settings | None = None, pairs: int = 1000, seed: int = 0, min_km: float = 1.0) -> dict:
+def calibrate(
+    roads: RoadGraph, settings: Settings | None = None, pairs: int = 1000, seed: int = 0, min_km: float = 1.0
+) -> dict:
     """Measure circuity and an effective estimate speed on the road graph (see module docstring).
 
     Parameters
@@ -44,7 +47,6 @@ def calibrate(roads: RoadGraph, settings: Settings | None = None, pairs: int = 1
     """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components, dijkstra
-
 
     s = settings or Settings()
     n = roads.n_nodes

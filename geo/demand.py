@@ -4,6 +4,7 @@ Rules are a small registry (name -> function) so a finer rule (census mesh, smal
 can be plugged in later. The rule's name and description go into every manifest and output.
 Municipalities with no settlement points get fallback points inside their polygon, flagged.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,9 +29,11 @@ def _equal(points: pd.DataFrame, muni_pop: pd.Series) -> np.ndarray:
 
 
 RULES: dict[str, tuple[Rule, str, str]] = {
-    "equal": (_equal,
-              "各市町村の人口を大字・町丁目の代表点に均等に配分",
-              "each municipality's population split equally over its 大字・町丁目 representative points"),
+    "equal": (
+        _equal,
+        "各市町村の人口を大字・町丁目の代表点に均等に配分",
+        "each municipality's population split equally over its 大字・町丁目 representative points",
+    ),
 }
 
 
@@ -64,8 +67,10 @@ def describe_rule(name: str, lang: str = "ja") -> str:
     str
     """
     if name not in RULES:
-        raise ParameterError(f"人口配分ルール {name} はありません（{', '.join(RULES)}）。",
-                             f"unknown demand rule {name} (known: {', '.join(RULES)})")
+        raise ParameterError(
+            f"人口配分ルール {name} はありません（{', '.join(RULES)}）。",
+            f"unknown demand rule {name} (known: {', '.join(RULES)})",
+        )
     return RULES[name][1] if lang == "ja" else RULES[name][2]
 
 
@@ -95,8 +100,9 @@ def fallback_points(geom: Any, n_grid: int = 4) -> list[tuple[float, float]]:
     return pts
 
 
-def build_demand(points: pd.DataFrame, munis: gpd.GeoDataFrame, rule: str = "equal",
-                 fallback_codes: list[str] | None = None) -> gpd.GeoDataFrame:
+def build_demand(
+    points: pd.DataFrame, munis: gpd.GeoDataFrame, rule: str = "equal", fallback_codes: list[str] | None = None
+) -> gpd.GeoDataFrame:
     """Demand points (Region.demand columns) from settlement points + fallback points.
 
     Parameters
@@ -123,8 +129,18 @@ def build_demand(points: pd.DataFrame, munis: gpd.GeoDataFrame, rule: str = "equ
     for code in fallback_codes or []:
         geom = munis.loc[munis["code"] == code].geometry.iloc[0]
         for x, y in fallback_points(geom):
-            extra.append({"muni_code": code, "ward": "", "town": "", "koaza": "", "lon": x, "lat": y,
-                          "inside_muni": True, "source": "fallback"})
+            extra.append(
+                {
+                    "muni_code": code,
+                    "ward": "",
+                    "town": "",
+                    "koaza": "",
+                    "lon": x,
+                    "lat": y,
+                    "inside_muni": True,
+                    "source": "fallback",
+                }
+            )
     if extra:
         pts = pd.concat([pts, pd.DataFrame(extra)], ignore_index=True)
     order = {c: i for i, c in enumerate(munis["code"])}

@@ -15,6 +15,7 @@ the UTC date it was fetched, and build_region copies that record into the manife
 CSV is not downloaded (it still comes from the data folder). Offline: one MadoguchiError naming
 the URL, nothing half-written. Standard library only (urllib).
 """
+
 from __future__ import annotations
 
 import json
@@ -98,23 +99,34 @@ def fetch_json(url: str, timeout: float = 30.0) -> tuple[object, bytes]:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             raw = r.read()
     except urllib.error.HTTPError as e:
-        raise MadoguchiError(f"ダウンロードに失敗しました（HTTP {e.code}）: {url}", f"download failed (HTTP {e.code}): {url}") from e
+        raise MadoguchiError(
+            f"ダウンロードに失敗しました（HTTP {e.code}）: {url}", f"download failed (HTTP {e.code}): {url}"
+        ) from e
     except (urllib.error.URLError, OSError, TimeoutError) as e:
         reason = getattr(e, "reason", e)
-        raise MadoguchiError(f"ダウンロードできません（オフラインか接続できません: {reason}）: {url}",
-                             f"cannot download (offline or unreachable: {reason}): {url}") from e
+        raise MadoguchiError(
+            f"ダウンロードできません（オフラインか接続できません: {reason}）: {url}",
+            f"cannot download (offline or unreachable: {reason}): {url}",
+        ) from e
     try:
         return json.loads(raw.decode("utf-8-sig")), raw
     except (ValueError, UnicodeDecodeError) as e:
-        raise MadoguchiError(f"ダウンロードした内容が JSON ではありません（{e}）: {url}", f"downloaded content is not JSON ({e}): {url}") from e
+        raise MadoguchiError(
+            f"ダウンロードした内容が JSON ではありません（{e}）: {url}", f"downloaded content is not JSON ({e}): {url}"
+        ) from e
 
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def download_prefecture(pref_code: str | int, dest: str | Path | None = None, *, timeout: float = 30.0,
-                        progress: Callable[[float, str], None] | None = None) -> dict:
+def download_prefecture(
+    pref_code: str | int,
+    dest: str | Path | None = None,
+    *,
+    timeout: float = 30.0,
+    progress: Callable[[float, str], None] | None = None,
+) -> dict:
     """Fetch N03 boundaries and all Geolonia points of a prefecture into `dest` (default download_dir()).
 
     Parameters
@@ -141,7 +153,9 @@ def download_prefecture(pref_code: str | int, dest: str | Path | None = None, *,
     n03_url = f"{n03_base_url()}/{N03_FILE.format(code=code)}"
     obj, raw = fetch_json(n03_url, timeout)
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":
-        raise MadoguchiError(f"境界データが GeoJSON ではありません: {n03_url}", f"boundary download is not GeoJSON: {n03_url}")
+        raise MadoguchiError(
+            f"境界データが GeoJSON ではありません: {n03_url}", f"boundary download is not GeoJSON: {n03_url}"
+        )
     b_path = dest / "boundaries" / N03_FILE.format(code=code)
     # written as received (bytes decoded as UTF-8), so the fingerprint equals the public file's
     write_text_atomic(b_path, raw.decode("utf-8-sig"))
@@ -151,7 +165,9 @@ def download_prefecture(pref_code: str | int, dest: str | Path | None = None, *,
     index, _ = fetch_json(index_url, timeout)
     names = index.get(pref_ja) if isinstance(index, dict) else None
     if not names:
-        raise MadoguchiError(f"Geolonia の一覧に{pref_ja}がありません: {index_url}", f"{pref_ja} not in the Geolonia index: {index_url}")
+        raise MadoguchiError(
+            f"Geolonia の一覧に{pref_ja}がありません: {index_url}", f"{pref_ja} not in the Geolonia index: {index_url}"
+        )
     s_dir = dest / "settlements" / "geolonia" / pref_ja
     total = 0
     for i, name in enumerate(names):
@@ -159,12 +175,23 @@ def download_prefecture(pref_code: str | int, dest: str | Path | None = None, *,
         url = f"{geolonia_base_url()}/ja/{urllib.parse.quote(pref_ja)}/{urllib.parse.quote(name)}.json"
         pts, raw = fetch_json(url, timeout)
         if not isinstance(pts, list):
-            raise MadoguchiError(f"集落データの形式が違います（リストではない）: {url}", f"settlement download is not a list: {url}")
+            raise MadoguchiError(
+                f"集落データの形式が違います（リストではない）: {url}", f"settlement download is not a list: {url}"
+            )
         write_text_atomic(s_dir / f"{name}.json", raw.decode("utf-8-sig"))
         total += len(raw)
-    record = {"pref_code": code, "fetched": _now(), "n03": files[0],
-              "geolonia": {"index_url": index_url, "base_url": geolonia_base_url(), "files": len(names), "bytes": total,
-                           "fetched": _now()}}
+    record = {
+        "pref_code": code,
+        "fetched": _now(),
+        "n03": files[0],
+        "geolonia": {
+            "index_url": index_url,
+            "base_url": geolonia_base_url(),
+            "files": len(names),
+            "bytes": total,
+            "fetched": _now(),
+        },
+    }
     log = dest / "downloads.json"
     try:
         all_rec = json.loads(log.read_text(encoding="utf-8")) if log.exists() else {}

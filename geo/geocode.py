@@ -4,6 +4,7 @@ No network: the address is matched against the region's own municipality names a
 大字・町丁目 table. Match levels: '大字' (a settlement point), '市町村' (the municipality's
 town-hall stand-in point), '一致なし' (no coordinates; reported, not usable as a site).
 """
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,13 @@ def normalize_address(address: str) -> str:
 class Geocoder:
     """Index of one region's municipality and settlement names (build once, then `geocode`)."""
 
-    def __init__(self, municipalities: pd.DataFrame, settlements: pd.DataFrame, townhall: pd.DataFrame | None = None,
-                 pref_name: str = ""):
+    def __init__(
+        self,
+        municipalities: pd.DataFrame,
+        settlements: pd.DataFrame,
+        townhall: pd.DataFrame | None = None,
+        pref_name: str = "",
+    ):
         """Index the region's names for offline geocoding.
 
         Parameters
@@ -64,8 +70,12 @@ class Geocoder:
         self.pref = norm(pref_name) if pref_name else ""
         self.muni_keys: dict[str, str] = {}
         self.muni_display: dict[str, str] = {}  # key -> name as written in N03
-        wards_col = municipalities["wards"] if "wards" in municipalities.columns else pd.Series([""] * len(municipalities))
-        for code, county, name, wards in zip(municipalities["code"], municipalities["county"], municipalities["name"], wards_col):
+        wards_col = (
+            municipalities["wards"] if "wards" in municipalities.columns else pd.Series([""] * len(municipalities))
+        )
+        for code, county, name, wards in zip(
+            municipalities["code"], municipalities["county"], municipalities["name"], wards_col
+        ):
             for text in (county + name, name):
                 k = norm(text)
                 if k not in self.muni_keys:
@@ -123,7 +133,7 @@ class Geocoder:
         """
         s = normalize_address(address).translate(_HYPHENS)
         if self.pref and s.startswith(self.pref):
-            s = s[len(self.pref):]
+            s = s[len(self.pref) :]
         code, rest, matched = None, "", ""
         for L in self.muni_lens:
             k = s[:L]
@@ -191,7 +201,11 @@ def geocoder_for(region: Any) -> Geocoder:
     cached = getattr(region, "_geocoder", None)
     if cached is not None:
         return cached
-    th = region.sites[region.sites["kind"] == "candidate"][["muni_code", "lon", "lat"]] if region.sites is not None else None
+    th = (
+        region.sites[region.sites["kind"] == "candidate"][["muni_code", "lon", "lat"]]
+        if region.sites is not None
+        else None
+    )
     g = Geocoder(region.municipalities, region.demand, th, region.municipalities["pref_name"].iloc[0])
     try:
         region._geocoder = g

@@ -9,6 +9,7 @@ each other (竹富町) count as one landmass, so times between them are straight
 Straits crossed by bridges between municipalities (Amakusa in Kumamoto) need a link
 (`--links`) or a larger gap; without one they are reported unreachable, never guessed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -127,8 +128,11 @@ class Landmasses:
             ``landmass`` id, ``municipalities`` (names) and ``codes``.
         """
         return [
-            {"landmass": int(k), "municipalities": [str(n) for n in self.muni_names[self.label == k]],
-             "codes": [str(c) for c in self.muni_codes[self.label == k]]}
+            {
+                "landmass": int(k),
+                "municipalities": [str(n) for n in self.muni_names[self.label == k]],
+                "codes": [str(c) for c in self.muni_codes[self.label == k]],
+            }
             for k in range(self.count)
         ]
 

@@ -8,6 +8,7 @@ minutes x estimate_speed / circuity, kept to the site's landmass (no crossing wa
 link; with links, circles continue from the far end of each link with the time left).
 Everything is clipped to `clip` (e.g. the region's land) when given.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,8 +19,16 @@ import numpy as np
 DEFAULT_THRESHOLDS = (15, 30, 45, 60)
 
 
-def isochrones(engine: Any, lon: float, lat: float, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, site_id: str = "",
-               muni_code: str | None = None, clip: Any = None, buffer_m: float = 150.0) -> Any:
+def isochrones(
+    engine: Any,
+    lon: float,
+    lat: float,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    site_id: str = "",
+    muni_code: str | None = None,
+    clip: Any = None,
+    buffer_m: float = 150.0,
+) -> Any:
     """Areas reachable from one site within each threshold.
 
     Parameters
@@ -55,8 +64,11 @@ def isochrones(engine: Any, lon: float, lat: float, thresholds: Sequence[float] 
     else:
         geoms = _estimate_polygons(engine, site, thresholds)
         method = "estimate"
-    gdf = gpd.GeoDataFrame({"site_id": [site_id] * len(thresholds), "minutes": thresholds,
-                            "method": [method] * len(thresholds)}, geometry=geoms, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {"site_id": [site_id] * len(thresholds), "minutes": thresholds, "method": [method] * len(thresholds)},
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
     if clip is not None:
         gdf["geometry"] = gdf.geometry.intersection(clip)
     utm = gdf.estimate_utm_crs() if len(gdf) and not gdf.geometry.is_empty.all() else "EPSG:3099"
@@ -100,8 +112,9 @@ def _road_polygons(engine, site, thresholds, buffer_m):
         new = (t_edge <= T) & ~done
         done |= new
         if new.any():
-            lines = shapely.linestrings(np.stack([np.column_stack([x[a[new]], y[a[new]]]),
-                                                  np.column_stack([x[b[new]], y[b[new]]])], axis=1))
+            lines = shapely.linestrings(
+                np.stack([np.column_stack([x[a[new]], y[a[new]]]), np.column_stack([x[b[new]], y[b[new]]])], axis=1)
+            )
             part = shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=1))
             acc_poly = part if acc_poly is None else shapely.union(acc_poly, part)
         if acc_poly is None:
@@ -128,8 +141,11 @@ def _estimate_polygons(engine, site, thresholds):
         to_p = estimate_minutes(site.lon[0], site.lat[0], engine.portal_lon, engine.portal_lat, s)
         to_p = np.where(engine.portal_lm == lm, to_p, np.inf)
         via = np.min(to_p[:, None] + engine.portal_dist, axis=0)
-        starts = [(engine.portal_lon[q], engine.portal_lat[q], via[q], int(engine.portal_lm[q]))
-                  for q in range(via.size) if np.isfinite(via[q]) and engine.portal_lm[q] != lm]
+        starts = [
+            (engine.portal_lon[q], engine.portal_lat[q], via[q], int(engine.portal_lm[q]))
+            for q in range(via.size)
+            if np.isfinite(via[q]) and engine.portal_lm[q] != lm
+        ]
     out = []
     for T in thresholds:
         parts = []
@@ -153,13 +169,20 @@ def _landmass_geoms(engine) -> dict:
         return {}
     cache = getattr(lm, "_geoms_by_label", None)
     if cache is None:
-        cache = {int(k): shapely.union_all([g for g, lab in zip(lm.geoms, lm.label) if lab == k]) for k in np.unique(lm.label)}
+        cache = {
+            int(k): shapely.union_all([g for g, lab in zip(lm.geoms, lm.label) if lab == k])
+            for k in np.unique(lm.label)
+        }
         lm._geoms_by_label = cache
     return cache
 
 
-def region_isochrones(region: Any, site_ids: Sequence[str] | None = None,
-                      thresholds: Sequence[float] = DEFAULT_THRESHOLDS, links: Any = None) -> Any:
+def region_isochrones(
+    region: Any,
+    site_ids: Sequence[str] | None = None,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    links: Any = None,
+) -> Any:
     """Isochrones for the region's sites (all, or `site_ids`), clipped to the region's land.
 
     Parameters
@@ -185,10 +208,14 @@ def region_isochrones(region: Any, site_ids: Sequence[str] | None = None,
     eng = region_engine(region, links)
     sites = region.sites if site_ids is None else region.sites[region.sites["site_id"].isin(list(site_ids))]
     clip = region.union_polygon()
-    frames = [isochrones(eng, float(r.lon), float(r.lat), thresholds, str(r.site_id), str(r.muni_code or ""), clip)
-              for r in sites.itertuples()]
+    frames = [
+        isochrones(eng, float(r.lon), float(r.lat), thresholds, str(r.site_id), str(r.muni_code or ""), clip)
+        for r in sites.itertuples()
+    ]
     if not frames:
         import geopandas as gpd
 
-        return gpd.GeoDataFrame({"site_id": [], "minutes": [], "method": [], "area_km2": []}, geometry=[], crs="EPSG:4326")
+        return gpd.GeoDataFrame(
+            {"site_id": [], "minutes": [], "method": [], "area_km2": []}, geometry=[], crs="EPSG:4326"
+        )
     return pd.concat(frames, ignore_index=True)

@@ -4,6 +4,7 @@ A link is two-way and costs `minutes` to cross (waiting time included if the use
 it). Links join road components (road mode) or landmasses (estimate mode); any pair whose
 best time uses a link is marked method 2.
 """
+
 from __future__ import annotations
 
 import csv
@@ -148,8 +149,12 @@ def _parse_links(text: str, source: str) -> Links:
     reader.fieldnames = cols
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
-        raise _err(source, None, f"必要な列がありません: {', '.join(missing)}（必要: {','.join(REQUIRED)}[,name]）",
-                   f"missing columns: {', '.join(missing)} (need {','.join(REQUIRED)}[,name])")
+        raise _err(
+            source,
+            None,
+            f"必要な列がありません: {', '.join(missing)}（必要: {','.join(REQUIRED)}[,name]）",
+            f"missing columns: {', '.join(missing)} (need {','.join(REQUIRED)}[,name])",
+        )
     items: list[Link] = []
     for i, row in enumerate(reader, start=2):  # row 1 is the header
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
@@ -172,9 +177,19 @@ def _parse_links(text: str, source: str) -> Links:
         if vals["minutes"] < 0:
             raise _err(source, i, f"minutes が負です: {vals['minutes']}", f"minutes is negative: {vals['minutes']}")
         if len(items) >= MAX_LINKS:
-            raise _err(source, i, f"連絡路が多すぎます（上限 {MAX_LINKS:,} 件）", f"too many links (at most {MAX_LINKS:,})")
-        items.append(Link(vals["from_lon"], vals["from_lat"], vals["to_lon"], vals["to_lat"], vals["minutes"],
-                          (row.get("name") or "").strip()))
+            raise _err(
+                source, i, f"連絡路が多すぎます（上限 {MAX_LINKS:,} 件）", f"too many links (at most {MAX_LINKS:,})"
+            )
+        items.append(
+            Link(
+                vals["from_lon"],
+                vals["from_lat"],
+                vals["to_lon"],
+                vals["to_lat"],
+                vals["minutes"],
+                (row.get("name") or "").strip(),
+            )
+        )
     if not items:
         raise _err(source, None, "連絡路が 1 件もありません。", "no links in the file")
     return Links(items, source)

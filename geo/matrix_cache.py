@@ -11,6 +11,7 @@ This module sits below `geo.traveltime` and imports nothing from it (no import c
 gets the engine version and time settings from ``engine.describe()`` and builds its result
 with ``engine.matrix_type`` (the engine's `TravelMatrix` class).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -42,7 +43,8 @@ def user_cache_dir(cache_dir: str | Path) -> Path:
         sub-folder per bundle path.
     """
     root = os.environ.get("MADOGUCHI_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "madoguchi")
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "madoguchi"
+    )
     tag = hashlib.sha256(str(Path(cache_dir).resolve()).encode()).hexdigest()[:16]
     return Path(root) / "traveltime" / tag
 
@@ -69,7 +71,8 @@ def base_key(engine: Any, origins: Any, cutoff_min: float | None, kind: str) -> 
     desc = engine.describe(cutoff_min)
     h = hashlib.sha256()
     parts = [
-        str(desc["engine_version"]), kind,
+        str(desc["engine_version"]),
+        kind,
         engine.roads.fingerprint() if engine.roads is not None else "no-roads",
         json.dumps(desc["settings"], sort_keys=True),
         engine.links.fingerprint(),
@@ -99,8 +102,14 @@ def dest_keys(dests: Any) -> np.ndarray:
     return np.array([f"{a}_{b}_{c}" for a, b, c in zip(lon, lat, dests.landmass)], dtype=str)
 
 
-def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path | None,
-                  cutoff_min: float | None = None, kind: str = "demand") -> Any:
+def cached_matrix(
+    engine: Any,
+    origins: Any,
+    dests: Any,
+    cache_dir: str | Path | None,
+    cutoff_min: float | None = None,
+    kind: str = "demand",
+) -> Any:
     """``engine.matrix(origins, dests, cutoff_min)``, reading and writing the per-column cache.
 
     Parameters
@@ -155,9 +164,15 @@ def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path |
     computed = 0
     cache_file: Path | None = path  # None: nowhere writable, the matrix is kept in memory only
     if missing.any():
-        sub = dataclasses.replace(dests, lon=dests.lon[missing], lat=dests.lat[missing],
-                                  landmass=dests.landmass[missing], node=dests.node[missing],
-                                  snap_m=dests.snap_m[missing], on_network=dests.on_network[missing])
+        sub = dataclasses.replace(
+            dests,
+            lon=dests.lon[missing],
+            lat=dests.lat[missing],
+            landmass=dests.landmass[missing],
+            node=dests.node[missing],
+            snap_m=dests.snap_m[missing],
+            on_network=dests.on_network[missing],
+        )
         part = engine.matrix(origins, sub, cutoff_min)
         minutes[:, missing] = part.minutes
         method[:, missing] = part.method
@@ -182,13 +197,23 @@ def cached_matrix(engine: Any, origins: Any, dests: Any, cache_dir: str | Path |
         else:
             cache_file = None  # nowhere writable: the matrix is kept in memory only
     meta = engine.describe(cutoff_min)
-    meta["cache"] = {"used": True, "key": key, "file": str(cache_file) if cache_file is not None else None, "columns_read": int((~missing).sum()),
-                     "columns_computed": computed}
+    meta["cache"] = {
+        "used": True,
+        "key": key,
+        "file": str(cache_file) if cache_file is not None else None,
+        "columns_read": int((~missing).sum()),
+        "columns_computed": computed,
+    }
     return TravelMatrix(
-        minutes=minutes, method=method,
-        origin_snap_m=origins.snap_m, dest_snap_m=dests.snap_m,
-        origin_on_network=origins.on_network, dest_on_network=dests.on_network,
-        origin_landmass=origins.landmass, dest_landmass=dests.landmass, meta=meta,
+        minutes=minutes,
+        method=method,
+        origin_snap_m=origins.snap_m,
+        dest_snap_m=dests.snap_m,
+        origin_on_network=origins.on_network,
+        dest_on_network=dests.on_network,
+        origin_landmass=origins.landmass,
+        dest_landmass=dests.landmass,
+        meta=meta,
     )
 
 

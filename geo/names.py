@@ -3,15 +3,34 @@
 N03, the census and Geolonia spell some names differently (龍ケ崎市 vs 龍ヶ崎市, full-width
 digits, spaces, a 郡 prefix on file names). `norm` maps all of them to one comparable form.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 
 # Small-ke and similar variants that different sources use interchangeably in place names.
-_KE_VARIANTS = str.maketrans({"ヶ": "ケ", "ヵ": "ケ", "ケ": "ケ", "ｹ": "ケ", "が": "ケ", "ガ": "ケ", "カ": "ケ", "か": "ケ"})
+_KE_VARIANTS = str.maketrans(
+    {"ヶ": "ケ", "ヵ": "ケ", "ケ": "ケ", "ｹ": "ケ", "が": "ケ", "ガ": "ケ", "カ": "ケ", "か": "ケ"}
+)
 # Old/new kanji forms seen in municipality and 大字 names.
-_KANJI_VARIANTS = str.maketrans({"舘": "館", "髙": "高", "﨑": "崎", "嶋": "島", "檜": "桧", "籠": "篭", "冨": "富", "邊": "辺", "邉": "辺", "澤": "沢", "瀨": "瀬", "藪": "薮", "檮": "梼"})
+_KANJI_VARIANTS = str.maketrans(
+    {
+        "舘": "館",
+        "髙": "高",
+        "﨑": "崎",
+        "嶋": "島",
+        "檜": "桧",
+        "籠": "篭",
+        "冨": "富",
+        "邊": "辺",
+        "邉": "辺",
+        "澤": "沢",
+        "瀨": "瀬",
+        "藪": "薮",
+        "檮": "梼",
+    }
+)
 _SPACE = re.compile(r"[\s\u3000]+")
 
 
@@ -84,6 +103,7 @@ _CHOME = re.compile(r"([0-9〇一二三四五六七八九十]+)丁目")
 
 def norm_chome(s: str) -> str:
     """Write every 丁目 number in Arabic digits: '一丁目' and '1丁目' -> '1丁目'."""
+
     def rep(m: re.Match) -> str:
         n = kanji_to_int(m.group(1))
         return f"{n}丁目" if n is not None else m.group(0)

@@ -8,6 +8,7 @@ ways that touch the region (polygon + margin) stay in memory, never the whole ex
 Output (`WayArrays`): way ids, CSR-style pointers into flat node-ref and fixed-point coordinate
 arrays (1e-7 degrees, as OSM stores them), and the few tags the graph needs.
 """
+
 from __future__ import annotations
 
 import os
@@ -99,8 +100,13 @@ def read_drive_ways(path: str | os.PathLike, clip: Any = None, progress: Progres
 
     p = Path(path)
     size = max(p.stat().st_size, 1)
-    stats = {"ways_read": 0, "ways_drivable": 0, "ways_missing_nodes": 0, "ways_outside_clip": 0,
-             "input_bytes": int(p.stat().st_size)}
+    stats = {
+        "ways_read": 0,
+        "ways_drivable": 0,
+        "ways_missing_nodes": 0,
+        "ways_outside_clip": 0,
+        "input_bytes": int(p.stat().st_size),
+    }
     kept: list[dict] = []
     if clip is not None:
         shapely.prepare(clip)
@@ -124,13 +130,19 @@ def read_drive_ways(path: str | os.PathLike, clip: Any = None, progress: Progres
             keep &= any_in
         node_keep = np.repeat(keep, lens)
         idx = np.flatnonzero(keep)
-        kept.append({
-            "ids": np.asarray(ch.ids, dtype=np.int64)[keep], "lens": lens[keep],
-            "refs": np.asarray(ch.refs, dtype=np.int64)[node_keep],
-            "x": x[node_keep].astype(np.int32), "y": y[node_keep].astype(np.int32),
-            "hw": [ch.hw[i] for i in idx], "ow": [ch.ow[i] for i in idx],
-            "jn": [ch.jn[i] for i in idx], "ms": [ch.ms[i] for i in idx],
-        })
+        kept.append(
+            {
+                "ids": np.asarray(ch.ids, dtype=np.int64)[keep],
+                "lens": lens[keep],
+                "refs": np.asarray(ch.refs, dtype=np.int64)[node_keep],
+                "x": x[node_keep].astype(np.int32),
+                "y": y[node_keep].astype(np.int32),
+                "hw": [ch.hw[i] for i in idx],
+                "ow": [ch.ow[i] for i in idx],
+                "jn": [ch.jn[i] for i in idx],
+                "ms": [ch.ms[i] for i in idx],
+            }
+        )
 
     def report() -> None:
         if progress is None:
@@ -139,13 +151,19 @@ def read_drive_ways(path: str | os.PathLike, clip: Any = None, progress: Progres
         frac = min(0.99, (r - rchar0) / size) if (r is not None and rchar0 is not None) else 0.0
         n_kept = sum(len(k["ids"]) for k in kept)
         mb = (r - rchar0) / 1e6 if (r is not None and rchar0 is not None) else float("nan")
-        progress(frac, f"OSM 読み込み中: {mb:,.0f}/{size / 1e6:,.0f} MB、道路 {stats['ways_drivable']:,} 本（範囲内 {n_kept:,} 本）")
+        progress(
+            frac,
+            f"OSM 読み込み中: {mb:,.0f}/{size / 1e6:,.0f} MB、道路 {stats['ways_drivable']:,} 本（範囲内 {n_kept:,} 本）",
+        )
 
     ch = _Chunk()
     try:
-        fp = (osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY).with_locations()
-              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-              .with_filter(osmium.filter.KeyFilter("highway")))
+        fp = (
+            osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
         for w in fp:
             stats["ways_read"] += 1
             t = w.tags
@@ -192,13 +210,17 @@ def read_drive_ways(path: str | os.PathLike, clip: Any = None, progress: Progres
             way_id=np.concatenate([k["ids"] for k in kept]),
             ptr=np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
             refs=np.concatenate([k["refs"] for k in kept]),
-            x=np.concatenate([k["x"] for k in kept]), y=np.concatenate([k["y"] for k in kept]),
-            highway=[h for k in kept for h in k["hw"]], oneway=[h for k in kept for h in k["ow"]],
-            junction=[h for k in kept for h in k["jn"]], maxspeed=[h for k in kept for h in k["ms"]],
+            x=np.concatenate([k["x"] for k in kept]),
+            y=np.concatenate([k["y"] for k in kept]),
+            highway=[h for k in kept for h in k["hw"]],
+            oneway=[h for k in kept for h in k["ow"]],
+            junction=[h for k in kept for h in k["jn"]],
+            maxspeed=[h for k in kept for h in k["ms"]],
             stats=stats,
         )
     else:
         e64 = np.zeros(0, dtype=np.int64)
-        out = WayArrays(e64, np.zeros(1, dtype=np.int64), e64, np.zeros(0, np.int32), np.zeros(0, np.int32),
-                        [], [], [], [], stats)
+        out = WayArrays(
+            e64, np.zeros(1, dtype=np.int64), e64, np.zeros(0, np.int32), np.zeros(0, np.int32), [], [], [], [], stats
+        )
     return out

@@ -19,6 +19,7 @@ osmnx 2.x), so both engines give the same graph (tested on the real Kumamoto sam
 All parts are kept (retain_all); the travel-time engine picks the largest strongly connected
 core per part at query time (geo.snap.usable_nodes), as for the osmnx engine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -112,8 +113,9 @@ def _parse_maxspeeds(values: list) -> np.ndarray:
     return out
 
 
-def build_graph(ways: WayArrays, meta: dict | None = None,
-                progress: Callable[[float, str], None] | None = None) -> RoadGraph:
+def build_graph(
+    ways: WayArrays, meta: dict | None = None, progress: Callable[[float, str], None] | None = None
+) -> RoadGraph:
     """Simplified drivable RoadGraph from way arrays (see module docstring for the rules).
 
     Parameters
@@ -242,7 +244,13 @@ def build_graph(ways: WayArrays, meta: dict | None = None,
     o = np.lexsort((L, V, U))
     prog(1.0, "道路グラフ作成完了")
     return RoadGraph(
-        node_id=node_ids[keep_n], lon=lon[keep_n], lat=lat[keep_n], u=U[o], v=V[o], length_m=L[o],
-        highway=classes[H[o]], maxspeed_kmh=M[o], meta=dict(meta or {}),
+        node_id=node_ids[keep_n],
+        lon=lon[keep_n],
+        lat=lat[keep_n],
+        u=U[o],
+        v=V[o],
+        length_m=L[o],
+        highway=classes[H[o]],
+        maxspeed_kmh=M[o],
+        meta=dict(meta or {}),
     )
-

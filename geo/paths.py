@@ -3,6 +3,7 @@
 The lookup order is fixed and documented in the README so a planner always knows which files
 a result was built from (the chosen folder is written into each bundle's manifest).
 """
+
 from __future__ import annotations
 
 import os

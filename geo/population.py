@@ -3,6 +3,7 @@
 An *empty* value means unknown (e.g. 07546 双葉町 in 2020): reported, never zero, never a crash.
 Text where a number should be means the file is malformed: an error naming file, row and value.
 """
+
 from __future__ import annotations
 
 import io
@@ -47,8 +48,9 @@ class PopulationTable:
         return self.values.get(code, np.nan)
 
 
-def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファイル",
-                what_en: str = "file") -> tuple[str, str]:
+def decode_text(
+    path: Path, encoding: str | None = None, what_ja: str = "ファイル", what_en: str = "file"
+) -> tuple[str, str]:
     """Read a text file as UTF-8 (BOM or not), else Shift-JIS (cp932).
 
     Parameters
@@ -77,7 +79,9 @@ def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファ�
         try:
             return raw.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as e:
-            raise InputFileError(f"文字コード {encoding} で読めません（{e}）。", f"cannot decode as {encoding} ({e})", path=path) from e
+            raise InputFileError(
+                f"文字コード {encoding} で読めません（{e}）。", f"cannot decode as {encoding} ({e})", path=path
+            ) from e
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     for enc in ("utf-8", "cp932"):
@@ -85,11 +89,16 @@ def decode_text(path: Path, encoding: str | None = None, what_ja: str = "ファ�
             return raw.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise InputFileError("文字コードを判別できません（UTF-8 / Shift-JIS ではありません）。--encoding を指定してください。",
-                         "cannot decode the file as UTF-8 or Shift-JIS; pass --encoding", path=path)
+    raise InputFileError(
+        "文字コードを判別できません（UTF-8 / Shift-JIS ではありません）。--encoding を指定してください。",
+        "cannot decode the file as UTF-8 or Shift-JIS; pass --encoding",
+        path=path,
+    )
 
 
-def read_csv_table(path: str | Path, what_ja: str, what_en: str, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+def read_csv_table(
+    path: str | Path, what_ja: str, what_en: str, encoding: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """Read a user CSV as all-text columns (UTF-8 with/without BOM or Shift-JIS), stripped headers.
 
     Parameters
@@ -146,8 +155,9 @@ def norm_code(v: str) -> str:
     return s
 
 
-def read_population(path: str | Path, code_col: str = DEFAULT_CODE_COL, value_col: str = DEFAULT_VALUE_COL,
-                    encoding: str | None = None) -> PopulationTable:
+def read_population(
+    path: str | Path, code_col: str = DEFAULT_CODE_COL, value_col: str = DEFAULT_VALUE_COL, encoding: str | None = None
+) -> PopulationTable:
     """Read a population CSV (census 2020 layout by default).
 
     Parameters
@@ -178,7 +188,8 @@ def read_population(path: str | Path, code_col: str = DEFAULT_CODE_COL, value_co
         raise InputFileError(
             f"列 {', '.join(missing)} がありません（列: {', '.join(df.columns[:10])}）。--pop-code-col / --pop-value-col で指定できます。",
             f"missing column(s) {', '.join(missing)} (columns: {', '.join(df.columns[:10])}); use --pop-code-col / --pop-value-col",
-            path=path)
+            path=path,
+        )
     name_col = next((c for c in ("area_name", "name", "市区町村名", "地域名") if c in df.columns), None)
     values: dict[str, float] = {}
     names: dict[str, str] = {}
@@ -197,7 +208,8 @@ def read_population(path: str | Path, code_col: str = DEFAULT_CODE_COL, value_co
                 raise InputFileError(
                     f"{i + 2} 行目（コード {code}）の人口が数値ではありません: 「{v}」",
                     f"row {i + 2} (code {code}): population is not a number: '{v}'",
-                    path=path)
+                    path=path,
+                )
             values[code] = float(s)
         if name_col:
             names[code] = str(df[name_col].iloc[i]).strip()

@@ -6,6 +6,7 @@ Builds go to a temp folder that is renamed into place only when complete
 (geo.atomic.atomic_directory): a failed build leaves nothing behind and never harms an
 existing bundle.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,10 @@ GEOLONIA_SOURCE = {
     "credit": "「Geolonia 住所データ」（株式会社Geolonia）, 「位置参照情報」（国土交通省）",
 }
 # Municipalities with N03 boundaries but outside the census (Hokkaido's Northern Territories villages).
-_NT = ("北方領土の村: 境界はあるが国勢調査の人口がないため人口の集計・分析から除外（0 人ではなく不明）",
-       "Northern Territories village: has boundaries but no census population; left out of population figures (unknown, not zero)")
+_NT = (
+    "北方領土の村: 境界はあるが国勢調査の人口がないため人口の集計・分析から除外（0 人ではなく不明）",
+    "Northern Territories village: has boundaries but no census population; left out of population figures (unknown, not zero)",
+)
 NO_CENSUS_CODES = {c: _NT for c in ("01695", "01696", "01697", "01698", "01699", "01700")}
 
 OSM_SOURCE = {
@@ -143,12 +146,17 @@ class Region:
         recover_directory(path)  # a build killed mid-swap: put the old bundle back first
         mf = path / "manifest.json"
         if not mf.exists():
-            raise InputFileError("地域データ（manifest.json）が見つかりません。先に madoguchi region build を実行してください。",
-                                 "no region bundle here (manifest.json missing); run madoguchi region build first", path=path)
+            raise InputFileError(
+                "地域データ（manifest.json）が見つかりません。先に madoguchi region build を実行してください。",
+                "no region bundle here (manifest.json missing); run madoguchi region build first",
+                path=path,
+            )
         try:
             manifest = json.loads(mf.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError) as e:
-            raise InputFileError(f"manifest.json が壊れています: {e}", f"manifest.json is corrupt: {e}", path=mf) from None
+            raise InputFileError(
+                f"manifest.json が壊れています: {e}", f"manifest.json is corrupt: {e}", path=mf
+            ) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InputFileError("地域データの manifest ではありません。", "not a region manifest", path=mf)
         try:
@@ -157,7 +165,9 @@ class Region:
             demand = gpd.read_parquet(path / "demand.parquet")
             sites = gpd.read_parquet(path / "sites.parquet")
         except (OSError, ValueError) as e:
-            raise InputFileError(f"地域データのファイルを読めません: {e}", f"cannot read the region files: {e}", path=path) from e
+            raise InputFileError(
+                f"地域データのファイルを読めません: {e}", f"cannot read the region files: {e}", path=path
+            ) from e
         roads = None
         if (path / "roads").is_dir():
             from geo.roads import RoadGraph
@@ -194,8 +204,18 @@ def region_info(manifest: dict) -> dict:
     c = manifest["counts"]
     out = {"name": manifest.get("name"), "pref_code": manifest["pref_code"], "pref_name": manifest.get("pref_name")}
     out.update(c)
-    for k in ("population_unknown", "excluded", "settlement_fallback", "road_source", "circuity", "estimate_speed_kmh",
-              "demand_rule", "demand_rule_description", "warnings", "built"):
+    for k in (
+        "population_unknown",
+        "excluded",
+        "settlement_fallback",
+        "road_source",
+        "circuity",
+        "estimate_speed_kmh",
+        "demand_rule",
+        "demand_rule_description",
+        "warnings",
+        "built",
+    ):
         if k in manifest:
             out[k] = manifest[k]
     return out
@@ -227,8 +247,15 @@ def list_regions(root: str | Path | None = None) -> list[dict]:
         except ValueError:
             continue
         if m.get("format") == FORMAT:
-            out.append({"path": str(d), "name": m.get("name", d.name), "pref_code": m.get("pref_code"),
-                        "pref_name": m.get("pref_name"), "built": m.get("built")})
+            out.append(
+                {
+                    "path": str(d),
+                    "name": m.get("name", d.name),
+                    "pref_code": m.get("pref_code"),
+                    "pref_name": m.get("pref_name"),
+                    "built": m.get("built"),
+                }
+            )
     return out
 
 
@@ -260,6 +287,7 @@ def ensure_region(pref_code: str = "08", progress: Progress | None = None, root:
 
 
 # ----------------------------------------------------------------------------- sources
+
 
 def find_sources(pref_code: str, root: Path) -> dict:
     """Default source files for a prefecture under a data root.
@@ -312,7 +340,11 @@ def _osm_date(path: Path) -> str | None:
     try:
         import osmium
 
-        ts = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header().get("osmosis_replication_timestamp")
+        ts = (
+            osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+            .header()
+            .get("osmosis_replication_timestamp")
+        )
         return ts[:10] if ts else None
     except Exception:
         return None
@@ -324,14 +356,30 @@ def _now() -> str:
 
 # ----------------------------------------------------------------------------- build
 
-def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None = None,
-                 population: str | Path | None = None, settlements: str | Path | None = None,
-                 roads: str | Path | None = None, download_roads: bool = False, sites: str | Path | None = None,
-                 welfare_overrides: str | Path | None = None, out_dir: str | Path | None = None,
-                 encoding: str | None = None, pop_code_col: str = "area_code", pop_value_col: str = "population",
-                 pop_encoding: str | None = None, settings: Settings | None = None, data: str | Path | None = None,
-                 name: str | None = None, progress: Progress | None = None, road_engine: str = "auto",
-                 download: bool = False, download_dir: str | Path | None = None) -> Path:
+
+def build_region(
+    pref_code: str | int = "08",
+    *,
+    boundaries: str | Path | None = None,
+    population: str | Path | None = None,
+    settlements: str | Path | None = None,
+    roads: str | Path | None = None,
+    download_roads: bool = False,
+    sites: str | Path | None = None,
+    welfare_overrides: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    encoding: str | None = None,
+    pop_code_col: str = "area_code",
+    pop_value_col: str = "population",
+    pop_encoding: str | None = None,
+    settings: Settings | None = None,
+    data: str | Path | None = None,
+    name: str | None = None,
+    progress: Progress | None = None,
+    road_engine: str = "auto",
+    download: bool = False,
+    download_dir: str | Path | None = None,
+) -> Path:
     """Build a region bundle (GeoParquet + manifest; roads if given) and return its folder.
 
     Parameters
@@ -424,11 +472,17 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
 
         s_path = find_settlement_dir(s_path, code) or s_path  # e.g. the settlements/ folder itself
     if b_path is None:
-        raise InputFileError(f"{pref_ja}の境界ファイル（boundaries/N03-*_{code}_*.json 等）が見つかりません。--boundaries で指定してください。",
-                             f"no boundary file for prefecture {code} (boundaries/N03-*_{code}_*); pass --boundaries", path=root)
+        raise InputFileError(
+            f"{pref_ja}の境界ファイル（boundaries/N03-*_{code}_*.json 等）が見つかりません。--boundaries で指定してください。",
+            f"no boundary file for prefecture {code} (boundaries/N03-*_{code}_*); pass --boundaries",
+            path=root,
+        )
     if p_path is None:
-        raise InputFileError("人口 CSV（population/*.csv）が見つかりません。--population で指定してください。",
-                             "no population CSV (population/*.csv); pass --population", path=root)
+        raise InputFileError(
+            "人口 CSV（population/*.csv）が見つかりません。--population で指定してください。",
+            "no population CSV (population/*.csv); pass --population",
+            path=root,
+        )
 
     prog(0.05, "境界データを読み込み中")
     br = read_boundaries(b_path, code, encoding)
@@ -453,8 +507,16 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         warnings.append(f"人口不明: {c} {n}（{why}）")
         if c in NO_CENSUS_CODES:
             # boundaries but no census population: excluded from every population figure, never zero
-            excluded.append({"row": None, "name": n, "code": c, "reason": NO_CENSUS_CODES[c][0],
-                             "reason_en": NO_CENSUS_CODES[c][1], "kept_in_municipalities": True})
+            excluded.append(
+                {
+                    "row": None,
+                    "name": n,
+                    "code": c,
+                    "reason": NO_CENSUS_CODES[c][0],
+                    "reason_en": NO_CENSUS_CODES[c][1],
+                    "kept_in_municipalities": True,
+                }
+            )
     # cross-check against the prefecture total row when the file has one
     pref_total_row = pt.values.get(f"{code}000")
 
@@ -468,7 +530,9 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         warnings.append("集落データが見つからないため、全市町村で境界内の推定点を使用")
         from geo.settlements import SettlementResult
 
-        sr = SettlementResult(points=pd.DataFrame(columns=["muni_code", "ward", "town", "koaza", "lon", "lat", "inside_muni"]))
+        sr = SettlementResult(
+            points=pd.DataFrame(columns=["muni_code", "ward", "town", "koaza", "lon", "lat", "inside_muni"])
+        )
         sr.munis_without_file = munis["code"].tolist()
     else:
         sr = read_settlements(s_path, munis)
@@ -493,8 +557,11 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         user = read_sites_table(_read_csv(Path(sites)), munis, gc, sites)
         clash = set(user["site_id"]) & set(cand["site_id"])
         if clash:
-            raise InputFileError(f"site_id が既定の候補地と重複しています: {', '.join(sorted(clash)[:5])}",
-                                 f"site_id clashes with default candidates: {', '.join(sorted(clash)[:5])}", path=sites)
+            raise InputFileError(
+                f"site_id が既定の候補地と重複しています: {', '.join(sorted(clash)[:5])}",
+                f"site_id clashes with default candidates: {', '.join(sorted(clash)[:5])}",
+                path=sites,
+            )
         sites_rep = sites_report(user)
         # a row with no coordinates (address not matched) cannot be a site: listed, not stored
         site_frames.append(user[user["lon"].notna()])
@@ -512,12 +579,20 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         prog(0.65, "道路網を読み込み中")
         import geo.roads as groads
 
-        graph = (groads.load_roads(roads, clip_polygon=union, engine=road_engine,
-                                   progress=lambda f, m: prog(0.65 + 0.2 * f, m))
-                 if roads else groads.download_roads(union))
+        graph = (
+            groads.load_roads(
+                roads, clip_polygon=union, engine=road_engine, progress=lambda f, m: prog(0.65 + 0.2 * f, m)
+            )
+            if roads
+            else groads.download_roads(union)
+        )
         meta = dict(getattr(graph, "meta", None) or getattr(graph, "source", None) or {})
-        road_meta = {"road_source": str(getattr(graph, "road_source", meta.get("kind", "osm"))),
-                     "road_nodes": int(len(graph.node_id)), "road_edges": int(len(graph.u)), "road": meta}
+        road_meta = {
+            "road_source": str(getattr(graph, "road_source", meta.get("kind", "osm"))),
+            "road_nodes": int(len(graph.node_id)),
+            "road_edges": int(len(graph.u)),
+            "road": meta,
+        }
 
     prog(0.85, "地域データを書き込み中")
     n_wc = int(sum(sr.without_coords.values()))
@@ -530,7 +605,9 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         "with_welfare_office": int(munis["has_welfare_office"].sum()),
         "without_welfare_office": int((~munis["has_welfare_office"]).sum()),
         "population_total": int(np.nansum(munis["population"].to_numpy(float))),
-        "population_without_welfare_office": int(np.nansum(munis.loc[~munis["has_welfare_office"], "population"].to_numpy(float))),
+        "population_without_welfare_office": int(
+            np.nansum(munis.loc[~munis["has_welfare_office"], "population"].to_numpy(float))
+        ),
         "population_unknown": unknown,
         "excluded": excluded,
         "demand_points": int(len(demand)),
@@ -550,32 +627,62 @@ def build_region(pref_code: str | int = "08", *, boundaries: str | Path | None =
         "circuity": settings.circuity,
         "estimate_speed_kmh": settings.estimate_speed_kmh,
     }
-    if pref_total_row is not None and np.isfinite(pref_total_row) and not unknown and int(pref_total_row) != counts["population_total"]:
+    if (
+        pref_total_row is not None
+        and np.isfinite(pref_total_row)
+        and not unknown
+        and int(pref_total_row) != counts["population_total"]
+    ):
         warnings.append(f"人口合計 {counts['population_total']:,} が CSV の県計 {int(pref_total_row):,} と一致しません")
     b_src = dict(N03_SOURCE, path=str(b_path), date=_n03_date(b_path), encoding=br.encoding, rows_read=br.rows_read)
     s_src = dict(GEOLONIA_SOURCE, path=str(s_path) if s_path else None, files=len(sr.files_matched))
-    p_src = dict(CENSUS_SOURCE, path=str(p_path), encoding=pt.encoding, code_column=pop_code_col, value_column=pop_value_col)
+    p_src = dict(
+        CENSUS_SOURCE, path=str(p_path), encoding=pt.encoding, code_column=pop_code_col, value_column=pop_value_col
+    )
     if fetched is not None:
         rec = fetched["record"]
         b_src.update(url=rec["n03"]["url"], fetched=rec["n03"]["fetched"], bytes=rec["n03"]["bytes"])
-        s_src.update(url=rec["geolonia"]["base_url"] + "/ja/<都道府県>/<市区町村>.json", index_url=rec["geolonia"]["index_url"],
-                     fetched=rec["geolonia"]["fetched"], bytes=rec["geolonia"]["bytes"])
+        s_src.update(
+            url=rec["geolonia"]["base_url"] + "/ja/<都道府県>/<市区町村>.json",
+            index_url=rec["geolonia"]["index_url"],
+            fetched=rec["geolonia"]["fetched"],
+            bytes=rec["geolonia"]["bytes"],
+        )
     sources: dict[str, dict[str, Any]] = {"boundaries": b_src, "population": p_src, "settlements": s_src}
     if graph is not None:
-        sources["roads"] = dict(OSM_SOURCE, **{k: v for k, v in road_meta.get("road", {}).items() if isinstance(v, (str, int, float, bool)) or v is None})
+        sources["roads"] = dict(
+            OSM_SOURCE,
+            **{
+                k: v
+                for k, v in road_meta.get("road", {}).items()
+                if isinstance(v, (str, int, float, bool)) or v is None
+            },
+        )
         sources["roads"].setdefault("path", str(roads) if roads else "download")
         sources["roads"]["date"] = _osm_date(Path(roads)) if roads else _now()[:10]
     if sites:
         sources["sites"] = {"path": str(sites), "title": "利用者指定の拠点 CSV", "report": sites_rep}
     manifest = {
-        "format": FORMAT, "version": VERSION,
-        "name": name or out_dir.name, "pref_code": code, "pref_name": pref_ja,
-        "built": _now(), "data_root": str(root) if root else None,
+        "format": FORMAT,
+        "version": VERSION,
+        "name": name or out_dir.name,
+        "pref_code": code,
+        "pref_name": pref_ja,
+        "built": _now(),
+        "data_root": str(root) if root else None,
         "sources": sources,
         "settings": settings.to_dict(),
         "rules": {
-            "welfare_office": {"ja": RULE_JA, "en": RULE_EN, "overrides": str(welfare_overrides) if welfare_overrides else None},
-            "demand": {"name": settings.demand_rule, "ja": describe_rule(settings.demand_rule, "ja"), "en": describe_rule(settings.demand_rule, "en")},
+            "welfare_office": {
+                "ja": RULE_JA,
+                "en": RULE_EN,
+                "overrides": str(welfare_overrides) if welfare_overrides else None,
+            },
+            "demand": {
+                "name": settings.demand_rule,
+                "ja": describe_rule(settings.demand_rule, "ja"),
+                "en": describe_rule(settings.demand_rule, "en"),
+            },
             "townhall_standin": {"ja": TOWNHALL_RULE_JA, "en": TOWNHALL_RULE_EN},
         },
         "demand_rule": settings.demand_rule,

@@ -4,6 +4,7 @@ Kept apart from the loaders in :mod:`geo.roads` so that the array engine (:mod:`
 :mod:`geo.osm_graph`) and the loaders both import it without an import circle. Everything here is
 also importable from :mod:`geo.roads` as before.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,6 @@ DRIVE_EXCLUDE: list[tuple[str, str]] = [
     ("service", "alley|driveway|emergency_access|parking|parking_aisle|private"),
 ]
 _DRIVE_RE = [(k, re.compile(r)) for k, r in DRIVE_EXCLUDE]
-
 
 
 def is_drivable(tags: dict[str, str]) -> bool:
@@ -305,7 +305,10 @@ class RoadGraph:
 
         tt = self.travel_time_s(settings)
         g = nx.MultiDiGraph()
-        g.add_nodes_from((i, {"x": float(x), "y": float(y), "osmid": int(o)}) for i, (x, y, o) in enumerate(zip(self.lon, self.lat, self.node_id)))
+        g.add_nodes_from(
+            (i, {"x": float(x), "y": float(y), "osmid": int(o)})
+            for i, (x, y, o) in enumerate(zip(self.lon, self.lat, self.node_id))
+        )
         g.add_edges_from(
             (int(a), int(b), {"length": float(L), "travel_time": float(t), "highway": str(h)})
             for a, b, L, t, h in zip(self.u, self.v, self.length_m, tt, self.highway)
@@ -343,16 +346,28 @@ class RoadGraph:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        info = {"format": "madoguchi-roads", "version": 2, "fingerprint": self.fingerprint(),
-                "nodes": self.n_nodes, "edges": self.n_edges, "meta": self.meta}
+        info = {
+            "format": "madoguchi-roads",
+            "version": 2,
+            "fingerprint": self.fingerprint(),
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "meta": self.meta,
+        }
         write_json_atomic(folder / "roads.json", info)
         return folder
 
     def _compact_arrays(self) -> dict:
         classes, codes = self._class_codes()
-        out = {"format_version": np.array([2]), "node_id": self.node_id, "u": self.u, "v": self.v,
-               "length_m": self.length_m, "highway_classes": np.asarray(classes, dtype=str),
-               "highway_code": codes.astype(np.uint8 if len(classes) < 256 else np.int32)}
+        out = {
+            "format_version": np.array([2]),
+            "node_id": self.node_id,
+            "u": self.u,
+            "v": self.v,
+            "length_m": self.length_m,
+            "highway_classes": np.asarray(classes, dtype=str),
+            "highway_code": codes.astype(np.uint8 if len(classes) < 256 else np.int32),
+        }
         for name in ("lon", "lat"):
             a = getattr(self, name)
             fixed = np.round(a * 1e7)
@@ -379,8 +394,17 @@ class RoadGraph:
             a = np.full(m, np.nan)
             a[z[name + "_idx"]] = z[name + "_val"]
             extra[name] = a
-        g = cls(node_id=z["node_id"], lon=lon, lat=lat, u=z["u"], v=z["v"], length_m=z["length_m"],
-                highway=classes[codes] if classes.size else np.zeros(m, dtype=str), meta=meta, **extra)
+        g = cls(
+            node_id=z["node_id"],
+            lon=lon,
+            lat=lat,
+            u=z["u"],
+            v=z["v"],
+            length_m=z["length_m"],
+            highway=classes[codes] if classes.size else np.zeros(m, dtype=str),
+            meta=meta,
+            **extra,
+        )
         g.__dict__["_cc"] = (classes, codes)
         return g
 
@@ -405,7 +429,9 @@ class RoadGraph:
         folder = Path(folder)
         npz = folder / "roads.npz"
         if not npz.is_file():
-            raise InputFileError("道路グラフ (roads.npz) が見つかりません。", "road graph roads.npz not found", path=npz)
+            raise InputFileError(
+                "道路グラフ (roads.npz) が見つかりません。", "road graph roads.npz not found", path=npz
+            )
         try:
             with np.load(npz, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}

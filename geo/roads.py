@@ -14,6 +14,7 @@ OSM path, two engines giving the same graph (`meta["engine"]`; `choose_engine`):
   arrays, geo.osm_graph applies osmnx's rules with numpy/scipy (no networkx).
 Both formats give the identical graph. Edges are directed: a two-way street is two edges.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,7 +36,19 @@ from geo.road_graph import is_drivable as is_drivable
 from geo.road_graph import parse_maxspeed_kmh as parse_maxspeed_kmh
 
 # Way tags passed on to osmnx (everything the graph needs; the rest is dropped early).
-_KEEP_WAY_TAGS = ("highway", "oneway", "junction", "maxspeed", "name", "ref", "access", "service", "bridge", "tunnel", "lanes")
+_KEEP_WAY_TAGS = (
+    "highway",
+    "oneway",
+    "junction",
+    "maxspeed",
+    "name",
+    "ref",
+    "access",
+    "service",
+    "bridge",
+    "tunnel",
+    "lanes",
+)
 
 # GSI 道路中心線 (rdCtg) and other Japanese class names -> the OSM class whose speed applies.
 JP_CLASS_TO_OSM: dict[str, str] = {
@@ -59,6 +72,7 @@ LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".zip")
 
 
 # ---- loaders ------------------------------------------------------------------------------
+
 
 def _is_osm_path(p: Path) -> bool:
     name = p.name.lower()
@@ -90,17 +104,26 @@ def choose_engine(path: str | os.PathLike, engine: str = "auto") -> str:
     if engine not in ENGINES:
         from core.errors import ParameterError
 
-        raise ParameterError(f"道路エンジン {engine} は使えません（{', '.join(ENGINES)}）。",
-                             f"unknown road engine {engine} (use {', '.join(ENGINES)})")
+        raise ParameterError(
+            f"道路エンジン {engine} は使えません（{', '.join(ENGINES)}）。",
+            f"unknown road engine {engine} (use {', '.join(ENGINES)})",
+        )
     if engine != "auto":
         return engine
     return "arrays" if Path(path).stat().st_size >= ARRAYS_ENGINE_MIN_BYTES else "osmnx"
 
 
-def load_roads(path: str | os.PathLike, clip_polygon: Any = None, *, class_col: str | None = None,
-               speed_col: str | None = None, oneway_col: str | None = None,
-               clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M, engine: str = "auto",
-               progress: Callable[[float, str], None] | None = None) -> RoadGraph:
+def load_roads(
+    path: str | os.PathLike,
+    clip_polygon: Any = None,
+    *,
+    class_col: str | None = None,
+    speed_col: str | None = None,
+    oneway_col: str | None = None,
+    clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M,
+    engine: str = "auto",
+    progress: Callable[[float, str], None] | None = None,
+) -> RoadGraph:
     """Load a drivable road graph from an OSM file or a road line layer.
 
     Parameters
@@ -295,7 +318,9 @@ def _load_osm_arrays(p: Path, clip, progress=None) -> RoadGraph:
     try:
         graph = build_graph(ways, meta, progress=bg)
     except RuntimeError as e:  # a way pattern osmnx cannot simplify either
-        raise InputFileError(f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p) from e
+        raise InputFileError(
+            f"OSM の道路網を単純化できません: {e}", f"cannot simplify the OSM road network: {e}", path=p
+        ) from e
     return _clip(graph, clip)
 
 
@@ -328,10 +353,15 @@ def graph_from_networkx(g: Any, meta: dict | None = None) -> RoadGraph:
         hw.append(str(h))
         ms.append(parse_maxspeed_kmh(d.get("maxspeed")))
     return RoadGraph(
-        node_id=np.array(nodes, dtype=np.int64), lon=lon, lat=lat,
-        u=np.array(u, dtype=np.int32), v=np.array(v, dtype=np.int32),
-        length_m=np.array(length), highway=np.array(hw, dtype=str),
-        maxspeed_kmh=np.array(ms, dtype=float), meta=dict(meta or {}),
+        node_id=np.array(nodes, dtype=np.int64),
+        lon=lon,
+        lat=lat,
+        u=np.array(u, dtype=np.int32),
+        v=np.array(v, dtype=np.int32),
+        length_m=np.array(length),
+        highway=np.array(hw, dtype=str),
+        maxspeed_kmh=np.array(ms, dtype=float),
+        meta=dict(meta or {}),
     )
 
 
@@ -368,9 +398,15 @@ def subgraph_edges(rg: RoadGraph, keep: np.ndarray) -> RoadGraph:
     used[rg.v[keep]] = True
     new_index = np.cumsum(used) - 1
     return RoadGraph(
-        node_id=rg.node_id[used], lon=rg.lon[used], lat=rg.lat[used],
-        u=new_index[rg.u[keep]], v=new_index[rg.v[keep]], length_m=rg.length_m[keep],
-        highway=rg.highway[keep], maxspeed_kmh=rg.maxspeed_kmh[keep], speed_kmh=rg.explicit_speed_kmh[keep],
+        node_id=rg.node_id[used],
+        lon=rg.lon[used],
+        lat=rg.lat[used],
+        u=new_index[rg.u[keep]],
+        v=new_index[rg.v[keep]],
+        length_m=rg.length_m[keep],
+        highway=rg.highway[keep],
+        maxspeed_kmh=rg.maxspeed_kmh[keep],
+        speed_kmh=rg.explicit_speed_kmh[keep],
         meta=dict(rg.meta),
     )
 
@@ -482,7 +518,9 @@ def _load_lines(p: Path, clip, *, class_col=None, speed_col=None, oneway_col=Non
         gdf = gdf[gdf.intersects(clip)]
     gdf = gdf.explode(index_parts=False).reset_index(drop=True)
     if gdf.empty:
-        raise InputFileError("道路レイヤーに（範囲内の）線がありません。", "road layer has no lines (inside the region)", path=p)
+        raise InputFileError(
+            "道路レイヤーに（範囲内の）線がありません。", "road layer has no lines (inside the region)", path=p
+        )
     coords, idx = shapely.get_coordinates(gdf.geometry.values, return_index=True)
     seg_len = np.zeros(len(coords))
     same = np.r_[idx[1:] == idx[:-1], False]
@@ -494,7 +532,7 @@ def _load_lines(p: Path, clip, *, class_col=None, speed_col=None, oneway_col=Non
     key = np.round(ends * 1e6).astype(np.int64)
     uniq, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.ravel()
-    a, b = inv[: len(gdf)], inv[len(gdf):]
+    a, b = inv[: len(gdf)], inv[len(gdf) :]
     if class_c is not None:
         raw = gdf[class_c].astype("string").fillna("").str.strip()
         hw = raw.map(lambda s: JP_CLASS_TO_OSM.get(s, s)).to_numpy(dtype=str)
@@ -521,13 +559,26 @@ def _load_lines(p: Path, clip, *, class_col=None, speed_col=None, oneway_col=Non
     sel = np.r_[np.flatnonzero(fwd), np.flatnonzero(back)]
     nodes_xy = uniq / 1e6
     rg = RoadGraph(
-        node_id=np.arange(len(uniq), dtype=np.int64), lon=nodes_xy[:, 0], lat=nodes_xy[:, 1],
-        u=u, v=v, length_m=length[sel], highway=hw[sel], maxspeed_kmh=np.full(len(sel), np.nan),
+        node_id=np.arange(len(uniq), dtype=np.int64),
+        lon=nodes_xy[:, 0],
+        lat=nodes_xy[:, 1],
+        u=u,
+        v=v,
+        length_m=length[sel],
+        highway=hw[sel],
+        maxspeed_kmh=np.full(len(sel), np.nan),
         speed_kmh=sp[sel],
         meta={
-            "kind": "lines", "path": str(p.resolve()), "file": p.name, "file_date": _file_date(p),
-            "reader": "geopandas/pyogrio", "class_column": class_c, "speed_column": speed_c,
-            "oneway_column": oneway_c, "features": int(len(gdf)), "loops_dropped": int(loops.sum()),
+            "kind": "lines",
+            "path": str(p.resolve()),
+            "file": p.name,
+            "file_date": _file_date(p),
+            "reader": "geopandas/pyogrio",
+            "class_column": class_c,
+            "speed_column": speed_c,
+            "oneway_column": oneway_c,
+            "features": int(len(gdf)),
+            "loops_dropped": int(loops.sum()),
         },
     )
     return _clip(rg, clip)

@@ -3,6 +3,7 @@
 Every number here is printed in manifests, CLI output, maps and reports, because a planner
 must be able to say in council *why* a time is what it is. Defaults are justified in the README.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,26 +78,41 @@ class Settings:
             Naming the setting.
         """
         if not isinstance(self.speeds_kmh, dict):
-            raise ParameterError("設定 speeds_kmh は {道路種別: 速度} の形にしてください。",
-                                 "setting speeds_kmh must be an object {road class: km/h}")
+            raise ParameterError(
+                "設定 speeds_kmh は {道路種別: 速度} の形にしてください。",
+                "setting speeds_kmh must be an object {road class: km/h}",
+            )
         for k, v in self.speeds_kmh.items():
             if not _in_range(v, 0, 300):
-                raise ParameterError(f"速度表の {k} は 0 より大きく 300 km/h 以下の有限の数にしてください: {v!r}",
-                                     f"speed for {k} must be a finite number in (0, 300] km/h: {v!r}")
-        limits = {"fallback_speed_kmh": 300, "maxspeed_factor": 2, "estimate_speed_kmh": 300, "access_speed_kmh": 300,
-                  "snap_threshold_m": 100_000}
+                raise ParameterError(
+                    f"速度表の {k} は 0 より大きく 300 km/h 以下の有限の数にしてください: {v!r}",
+                    f"speed for {k} must be a finite number in (0, 300] km/h: {v!r}",
+                )
+        limits = {
+            "fallback_speed_kmh": 300,
+            "maxspeed_factor": 2,
+            "estimate_speed_kmh": 300,
+            "access_speed_kmh": 300,
+            "snap_threshold_m": 100_000,
+        }
         for name, hi in limits.items():
             v = getattr(self, name)
             if not _in_range(v, 0, hi):
-                raise ParameterError(f"設定 {name} は 0 より大きく {hi:g} 以下の有限の数にしてください: {v!r}",
-                                     f"setting {name} must be a finite number in (0, {hi:g}]: {v!r}")
+                raise ParameterError(
+                    f"設定 {name} は 0 より大きく {hi:g} 以下の有限の数にしてください: {v!r}",
+                    f"setting {name} must be a finite number in (0, {hi:g}]: {v!r}",
+                )
         c = self.circuity
         if isinstance(c, bool) or not isinstance(c, (int, float)) or not (1.0 <= c <= 10.0):
-            raise ParameterError(f"迂回率 (circuity) は 1 以上 10 以下の数にしてください: {c!r}",
-                                 f"circuity must be a number in [1, 10]: {c!r}")
+            raise ParameterError(
+                f"迂回率 (circuity) は 1 以上 10 以下の数にしてください: {c!r}",
+                f"circuity must be a number in [1, 10]: {c!r}",
+            )
         if not isinstance(self.demand_rule, str):
-            raise ParameterError(f"設定 demand_rule は文字列にしてください: {self.demand_rule!r}",
-                                 f"setting demand_rule must be a string: {self.demand_rule!r}")
+            raise ParameterError(
+                f"設定 demand_rule は文字列にしてください: {self.demand_rule!r}",
+                f"setting demand_rule must be a string: {self.demand_rule!r}",
+            )
         return self
 
     def speed_for(self, highway: str | None) -> float:
@@ -147,13 +163,17 @@ class Settings:
         if not d:
             return cls()
         if not isinstance(d, dict):
-            raise ParameterError("設定は JSON オブジェクト {...} にしてください。", "settings must be a JSON object {...}")
+            raise ParameterError(
+                "設定は JSON オブジェクト {...} にしてください。", "settings must be a JSON object {...}"
+            )
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if "speeds_kmh" in known:
             sp = known["speeds_kmh"]
             if not isinstance(sp, dict):
-                raise ParameterError("設定 speeds_kmh は {道路種別: 速度} の形にしてください。",
-                                     "setting speeds_kmh must be an object {road class: km/h}")
+                raise ParameterError(
+                    "設定 speeds_kmh は {道路種別: 速度} の形にしてください。",
+                    "setting speeds_kmh must be an object {road class: km/h}",
+                )
             merged = dict(DEFAULT_SPEEDS_KMH)
             merged.update({str(k): v for k, v in sp.items()})
             known["speeds_kmh"] = merged
@@ -188,8 +208,11 @@ class Settings:
             data = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
         except (ValueError, RecursionError) as e:
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise InputFileError(f"設定ファイルが正しい JSON ではありません ({msg})", f"settings file is not valid JSON ({msg})",
-                                 path=path) from None
+            raise InputFileError(
+                f"設定ファイルが正しい JSON ではありません ({msg})",
+                f"settings file is not valid JSON ({msg})",
+                path=path,
+            ) from None
         return cls.from_dict(data)
 
     def with_(self, **changes: Any) -> Settings:

@@ -6,6 +6,7 @@ list of {"town", "koaza", "lat", "lng"}. Files are matched to municipalities by 
 coordinates and points outside their own (simplified) municipality polygon are *counted and
 reported*, not dropped.
 """
+
 from __future__ import annotations
 
 import json
@@ -122,10 +123,14 @@ def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementR
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputFileError("集落（大字・町丁目）フォルダが見つかりません。", "settlements folder not found", path=folder)
+        raise InputFileError(
+            "集落（大字・町丁目）フォルダが見つかりません。", "settlements folder not found", path=folder
+        )
     files = sorted(folder.glob("*.json"))
     if not files:
-        raise InputFileError("集落フォルダに JSON ファイルがありません。", "no JSON files in the settlements folder", path=folder)
+        raise InputFileError(
+            "集落フォルダに JSON ファイルがありません。", "no JSON files in the settlements folder", path=folder
+        )
     res = SettlementResult(points=pd.DataFrame())
     frames = []
     for f in files:
@@ -139,31 +144,44 @@ def read_settlements(folder: str | Path, munis: gpd.GeoDataFrame) -> SettlementR
         try:
             data = json.loads(raw.decode("utf-8-sig"))
         except RecursionError:
-            raise InputFileError("集落ファイルの JSON の入れ子が深すぎます。", "settlement file is nested too deeply", path=f) from None
+            raise InputFileError(
+                "集落ファイルの JSON の入れ子が深すぎます。", "settlement file is nested too deeply", path=f
+            ) from None
         except (ValueError, UnicodeDecodeError) as e:
-            raise InputFileError(f"集落ファイルを JSON として読めません: {e}", f"settlement file is not valid JSON: {e}", path=f) from e
+            raise InputFileError(
+                f"集落ファイルを JSON として読めません: {e}", f"settlement file is not valid JSON: {e}", path=f
+            ) from e
         if not isinstance(data, list) or (data and not all(isinstance(x, dict) and "town" in x for x in data)):
-            raise InputFileError("集落ファイルの形式が違います（{town, koaza, lat, lng} のリストが必要）。",
-                                 "settlement file must be a list of {town, koaza, lat, lng}", path=f)
+            raise InputFileError(
+                "集落ファイルの形式が違います（{town, koaza, lat, lng} のリストが必要）。",
+                "settlement file must be a list of {town, koaza, lat, lng}",
+                path=f,
+            )
         res.files_matched[f.name] = code
         res.points_total += len(data)
         if not data:
             continue
-        df = pd.DataFrame({
-            "muni_code": code, "ward": ward,
-            "town": [str(x.get("town") or "") for x in data],
-            "koaza": [str(x.get("koaza") or "") for x in data],
-            "lon": [_num(x.get("lng", x.get("lon"))) for x in data],
-            "lat": [_num(x.get("lat")) for x in data],
-        })
+        df = pd.DataFrame(
+            {
+                "muni_code": code,
+                "ward": ward,
+                "town": [str(x.get("town") or "") for x in data],
+                "koaza": [str(x.get("koaza") or "") for x in data],
+                "lon": [_num(x.get("lng", x.get("lon"))) for x in data],
+                "lat": [_num(x.get("lat")) for x in data],
+            }
+        )
         bad = df["lon"].isna() | df["lat"].isna() | ~df["lon"].between(-180, 180) | ~df["lat"].between(-90, 90)
         if bad.any():
             res.without_coords[code] = res.without_coords.get(code, 0) + int(bad.sum())
             for t, k in zip(df.loc[bad, "town"], df.loc[bad, "koaza"]):
                 res.without_coords_examples.append({"muni_code": code, "file": f.name, "town": t, "koaza": k})
         frames.append(df[~bad])
-    pts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["muni_code", "ward", "town", "koaza", "lon", "lat"])
+    pts = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["muni_code", "ward", "town", "koaza", "lon", "lat"])
+    )
     pts["inside_muni"] = False
     geoms = dict(zip(munis["code"], munis.geometry))
     for key, idx in pts.groupby("muni_code").groups.items():

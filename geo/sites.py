@@ -6,6 +6,7 @@ for the town hall (役場), labelled as such, because no town-hall coordinates s
 User CSVs: `name` plus `lat,lon` or a Japanese `address` (geocoded offline, see geo.geocode);
 optional `kind` (candidate/existing), `capacity`, `site_id`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,21 @@ import shapely
 
 from core.errors import InputFileError
 
-SITE_COLUMNS = ["site_id", "name", "kind", "label", "muni_code", "lon", "lat", "match_level", "inside_region",
-                "address", "matched", "capacity", "geometry"]
+SITE_COLUMNS = [
+    "site_id",
+    "name",
+    "kind",
+    "label",
+    "muni_code",
+    "lon",
+    "lat",
+    "match_level",
+    "inside_region",
+    "address",
+    "matched",
+    "capacity",
+    "geometry",
+]
 TOWNHALL_LABEL = "役場の代替点（大字代表点）"
 TOWNHALL_RULE_JA = "各市町村の大字・町丁目代表点のうち、人口加重重心に最も近い点を役場の代替点とする"
 TOWNHALL_RULE_EN = "the settlement point nearest the population-weighted centroid of the municipality's points stands in for the town hall"
@@ -70,8 +84,9 @@ def distance_outside_km(lon, lat, region) -> np.ndarray:
     return out
 
 
-def check_point_in_region(lon: float, lat: float, region, max_km: float = MAX_OUTSIDE_KM, name: str = "",
-                          path=None) -> float:
+def check_point_in_region(
+    lon: float, lat: float, region, max_km: float = MAX_OUTSIDE_KM, name: str = "", path=None
+) -> float:
     """Refuse a hub/site that lies far outside the region; return its distance outside (km, 0 inside).
 
     Parameters
@@ -101,13 +116,18 @@ def check_point_in_region(lon: float, lat: float, region, max_km: float = MAX_OU
     d = float(distance_outside_km(lon, lat, region)[0])
     label = f"{name} " if name else ""
     if not np.isfinite(d):
-        raise ParameterError(f"{label}の座標が不正です（lon={lon}, lat={lat}）。",
-                             f"{label}has invalid coordinates (lon={lon}, lat={lat})", path=path)
+        raise ParameterError(
+            f"{label}の座標が不正です（lon={lon}, lat={lat}）。",
+            f"{label}has invalid coordinates (lon={lon}, lat={lat})",
+            path=path,
+        )
     if d > max_km:
         raise ParameterError(
             f"{label}（lon={lon}, lat={lat}）は地域から {d:,.0f} km 離れています（上限 {max_km:g} km）。座標か緯度経度の順を確認してください。",
             f"{label}(lon={lon}, lat={lat}) is {d:,.0f} km outside the region (limit {max_km:g} km); check the coordinates "
-            "and their order", path=path)
+            "and their order",
+            path=path,
+        )
     return d
 
 
@@ -144,10 +164,22 @@ def default_candidates(munis: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> gpd
         i = int(np.argmin(((d["lon"].to_numpy() - cx) * k) ** 2 + (d["lat"].to_numpy() - cy) ** 2))
         p = d.iloc[i]
         town = (p["town"] or "") + (p["koaza"] or "")
-        rows.append({"site_id": f"C{code}", "name": f"{name}役場（代替点）", "kind": "candidate", "label": TOWNHALL_LABEL,
-                     "muni_code": code, "lon": float(p["lon"]), "lat": float(p["lat"]), "match_level": "座標",
-                     "inside_region": True, "address": f"{name}{town}", "matched": town or "（推定点）",
-                     "capacity": np.nan})
+        rows.append(
+            {
+                "site_id": f"C{code}",
+                "name": f"{name}役場（代替点）",
+                "kind": "candidate",
+                "label": TOWNHALL_LABEL,
+                "muni_code": code,
+                "lon": float(p["lon"]),
+                "lat": float(p["lat"]),
+                "match_level": "座標",
+                "inside_region": True,
+                "address": f"{name}{town}",
+                "matched": town or "（推定点）",
+                "capacity": np.nan,
+            }
+        )
     df = pd.DataFrame(rows, columns=[c for c in SITE_COLUMNS if c != "geometry"])
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
 
@@ -157,11 +189,22 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
     df, _ = read_csv_table(path, "拠点 CSV ", "sites CSV")
     df.columns = [c.lower() for c in df.columns]
-    ren = {"名称": "name", "住所": "address", "緯度": "lat", "経度": "lon", "lng": "lon", "longitude": "lon", "latitude": "lat", "種別": "kind"}
+    ren = {
+        "名称": "name",
+        "住所": "address",
+        "緯度": "lat",
+        "経度": "lon",
+        "lng": "lon",
+        "longitude": "lon",
+        "latitude": "lat",
+        "種別": "kind",
+    }
     return df.rename(columns={k: v for k, v in ren.items() if k in df.columns})
 
 
-def read_sites_csv(path: str | Path, region: Any, default_kind: str = "candidate", id_prefix: str | None = None) -> gpd.GeoDataFrame:
+def read_sites_csv(
+    path: str | Path, region: Any, default_kind: str = "candidate", id_prefix: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a sites CSV against a built Region: same columns as Region.sites.
 
     Rows with `lat,lon` are validated (numeric, in range, inside the region polygon, else
@@ -190,12 +233,19 @@ def read_sites_csv(path: str | Path, region: Any, default_kind: str = "candidate
     """
     from geo.geocode import geocoder_for
 
-    return read_sites_table(_read_csv(Path(path)), region.municipalities, geocoder_for(region), path,
-                            default_kind, id_prefix)
+    return read_sites_table(
+        _read_csv(Path(path)), region.municipalities, geocoder_for(region), path, default_kind, id_prefix
+    )
 
 
-def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, path: str | Path | None, default_kind: str = "candidate",
-                     id_prefix: str | None = None) -> gpd.GeoDataFrame:
+def read_sites_table(
+    df: pd.DataFrame,
+    munis: gpd.GeoDataFrame,
+    geocoder: Any,
+    path: str | Path | None,
+    default_kind: str = "candidate",
+    id_prefix: str | None = None,
+) -> gpd.GeoDataFrame:
     """Core of :func:`read_sites_csv` on a DataFrame (used by the region build before a Region exists).
 
     Parameters
@@ -218,10 +268,16 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
     geopandas.GeoDataFrame
     """
     if "name" not in df.columns:
-        raise InputFileError(f"列 name がありません（列: {', '.join(df.columns)}）。", f"missing column name (columns: {', '.join(df.columns)})", path=path)
+        raise InputFileError(
+            f"列 name がありません（列: {', '.join(df.columns)}）。",
+            f"missing column name (columns: {', '.join(df.columns)})",
+            path=path,
+        )
     has_xy = "lat" in df.columns and "lon" in df.columns
     if not has_xy and "address" not in df.columns:
-        raise InputFileError("列 lat,lon か address のどちらかが必要です。", "need columns lat,lon or address", path=path)
+        raise InputFileError(
+            "列 lat,lon か address のどちらかが必要です。", "need columns lat,lon or address", path=path
+        )
     if default_kind not in KINDS:
         raise InputFileError(f"kind が不正です: {default_kind}", f"bad kind {default_kind}", path=path)
     union = shapely.union_all(np.asarray(munis.geometry.values))
@@ -235,8 +291,11 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
         kind = str(r.get("kind", "") or default_kind).strip().lower()
         kind = {"候補": "candidate", "既存": "existing"}.get(kind, kind)
         if kind not in KINDS:
-            raise InputFileError(f"{line} 行目: kind は candidate / existing です（「{r.get('kind')}」）。",
-                                 f"row {line}: kind must be candidate or existing, got '{r.get('kind')}'", path=path)
+            raise InputFileError(
+                f"{line} 行目: kind は candidate / existing です（「{r.get('kind')}」）。",
+                f"row {line}: kind must be candidate or existing, got '{r.get('kind')}'",
+                path=path,
+            )
         address = str(r.get("address", "") or "").strip()
         lat_s = str(r.get("lat", "") or "").strip() if has_xy else ""
         lon_s = str(r.get("lon", "") or "").strip() if has_xy else ""
@@ -248,11 +307,17 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
                 if not (np.isfinite(lat) and np.isfinite(lon)):
                     raise ValueError(lat_s)
             except ValueError:
-                raise InputFileError(f"{line} 行目（{name}）: 緯度経度が数値ではありません（lat={lat_s}, lon={lon_s}）。",
-                                     f"row {line} ({name}): lat/lon not numeric (lat={lat_s}, lon={lon_s})", path=path) from None
+                raise InputFileError(
+                    f"{line} 行目（{name}）: 緯度経度が数値ではありません（lat={lat_s}, lon={lon_s}）。",
+                    f"row {line} ({name}): lat/lon not numeric (lat={lat_s}, lon={lon_s})",
+                    path=path,
+                ) from None
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise InputFileError(f"{line} 行目（{name}）: 緯度経度が範囲外です（lat={lat}, lon={lon}。lat と lon が逆では？）。",
-                                     f"row {line} ({name}): lat/lon out of range (lat={lat}, lon={lon}; swapped?)", path=path)
+                raise InputFileError(
+                    f"{line} 行目（{name}）: 緯度経度が範囲外です（lat={lat}, lon={lon}。lat と lon が逆では？）。",
+                    f"row {line} ({name}): lat/lon out of range (lat={lat}, lon={lon}; swapped?)",
+                    path=path,
+                )
             level = "座標"
         elif address:
             lon, lat, level, matched, muni_code = geocoder.geocode(address)
@@ -262,17 +327,36 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
             if cap and not (np.isfinite(capacity) and capacity >= 0):
                 raise ValueError(cap)
         except ValueError:
-            raise InputFileError(f"{line} 行目（{name}）: capacity が数値ではありません: {cap}", f"row {line}: capacity not numeric: {cap}", path=path) from None
+            raise InputFileError(
+                f"{line} 行目（{name}）: capacity が数値ではありません: {cap}",
+                f"row {line}: capacity not numeric: {cap}",
+                path=path,
+            ) from None
         sid = str(r.get("site_id", "") or "").strip()
         if not sid:
             sid = f"{id_prefix or ('E' if kind == 'existing' else 'U')}{i + 1:03d}"
-        rows.append({"site_id": sid, "name": name, "kind": kind, "label": str(r.get("label", "") or ""),
-                     "muni_code": muni_code, "lon": lon, "lat": lat, "match_level": level,
-                     "inside_region": False, "address": address, "matched": matched, "capacity": capacity})
+        rows.append(
+            {
+                "site_id": sid,
+                "name": name,
+                "kind": kind,
+                "label": str(r.get("label", "") or ""),
+                "muni_code": muni_code,
+                "lon": lon,
+                "lat": lat,
+                "match_level": level,
+                "inside_region": False,
+                "address": address,
+                "matched": matched,
+                "capacity": capacity,
+            }
+        )
     out = pd.DataFrame(rows, columns=[c for c in SITE_COLUMNS if c != "geometry"])
     if out["site_id"].duplicated().any():
         dup = out.loc[out["site_id"].duplicated(), "site_id"].tolist()
-        raise InputFileError(f"site_id が重複しています: {', '.join(dup[:5])}", f"duplicate site_id: {', '.join(dup[:5])}", path=path)
+        raise InputFileError(
+            f"site_id が重複しています: {', '.join(dup[:5])}", f"duplicate site_id: {', '.join(dup[:5])}", path=path
+        )
     ok = out["lon"].notna().to_numpy()
     if ok.any():
         lon_a, lat_a = out.loc[ok, "lon"].to_numpy(float), out.loc[ok, "lat"].to_numpy(float)
@@ -293,7 +377,9 @@ def read_sites_table(df: pd.DataFrame, munis: gpd.GeoDataFrame, geocoder: Any, p
                     f"{idx + 2} 行目（{r['name']}）: 座標 lon={r['lon']}, lat={r['lat']} は地域から {dkm:,.0f} km 離れています"
                     f"（上限 {MAX_OUTSIDE_KM:g} km）。座標か緯度経度の順を確認してください。",
                     f"row {idx + 2} ({r['name']}): lon={r['lon']}, lat={r['lat']} is {dkm:,.0f} km outside the region "
-                    f"(limit {MAX_OUTSIDE_KM:g} km); check the coordinates and their order", path=path)
+                    f"(limit {MAX_OUTSIDE_KM:g} km); check the coordinates and their order",
+                    path=path,
+                )
     geom = gpd.points_from_xy(out["lon"].fillna(0), out["lat"].fillna(0))
     geom = [g if has else None for g, has in zip(geom, ok)]  # no coordinates -> no geometry
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geom, crs="EPSG:4326"), crs="EPSG:4326")
@@ -330,5 +416,7 @@ def sites_report(sites: gpd.GeoDataFrame) -> dict:
     return {
         "by_match_level": {k: int(v) for k, v in user["match_level"].value_counts().items()},
         "no_match": user.loc[user["match_level"] == "一致なし", ["site_id", "name", "address"]].to_dict("records"),
-        "outside_region": user.loc[user["lon"].notna() & ~user["inside_region"], ["site_id", "name", "lon", "lat"]].to_dict("records"),
+        "outside_region": user.loc[
+            user["lon"].notna() & ~user["inside_region"], ["site_id", "name", "lon", "lat"]
+        ].to_dict("records"),
     }

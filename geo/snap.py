@@ -8,6 +8,7 @@ core, if that part has at least `min_component_nodes` nodes. So a point never sn
 one-way dead end it cannot leave, or onto a few-node fragment cut off by clipping, while a
 real island network (its own large component) stays usable.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,15 @@ from core.geodesy import EARTH_RADIUS_M, chord_to_arc_m, sphere_xyz
 from geo.roads import RoadGraph
 
 MIN_COMPONENT_NODES = 10
-__all__ = ["EARTH_RADIUS_M", "MIN_COMPONENT_NODES", "SnapResult", "Snapper", "chord_to_arc_m", "sphere_xyz",
-           "usable_nodes"]
+__all__ = [
+    "EARTH_RADIUS_M",
+    "MIN_COMPONENT_NODES",
+    "SnapResult",
+    "Snapper",
+    "chord_to_arc_m",
+    "sphere_xyz",
+    "usable_nodes",
+]
 
 
 def usable_nodes(roads: RoadGraph, min_component_nodes: int = MIN_COMPONENT_NODES) -> np.ndarray:
@@ -105,7 +113,9 @@ class Snapper:
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
         if self.tree is None or lon.size == 0:
-            return SnapResult(np.full(lon.size, -1, dtype=np.int64), np.full(lon.size, np.inf), np.zeros(lon.size, dtype=bool))
+            return SnapResult(
+                np.full(lon.size, -1, dtype=np.int64), np.full(lon.size, np.inf), np.zeros(lon.size, dtype=bool)
+            )
         chord, k = self.tree.query(sphere_xyz(lon, lat))
         dist = chord_to_arc_m(chord)
         node = self.index[k].astype(np.int64)

@@ -16,6 +16,7 @@ How a pair's time is decided (method codes in `TravelMatrix.method`):
   every link also joins landmasses for estimate pairs.
 With `cutoff_min`, pairs slower than the cutoff are inf as well (stated in `meta`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,15 @@ METHOD_NAMES = {METHOD_ROAD: "road", METHOD_ESTIMATE: "estimate", METHOD_LINK: "
 METHOD_LABELS_JA = {METHOD_ROAD: "道路", METHOD_ESTIMATE: "推定", METHOD_LINK: "連絡路経由"}
 ENGINE_VERSION = "1"
 # Settings that change a travel time (the cache key uses exactly these).
-TIME_SETTINGS = ("speeds_kmh", "fallback_speed_kmh", "maxspeed_factor", "circuity", "estimate_speed_kmh",
-                 "access_speed_kmh", "snap_threshold_m")
+TIME_SETTINGS = (
+    "speeds_kmh",
+    "fallback_speed_kmh",
+    "maxspeed_factor",
+    "circuity",
+    "estimate_speed_kmh",
+    "access_speed_kmh",
+    "snap_threshold_m",
+)
 _DIJKSTRA_CELLS = 20_000_000  # sources x nodes per Dijkstra call (~160 MB of float64)
 
 
@@ -63,7 +71,9 @@ def settings_subset(settings: Settings) -> dict:
     return {k: d[k] for k in TIME_SETTINGS}
 
 
-def estimate_minutes(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike, settings: Settings) -> np.ndarray:
+def estimate_minutes(
+    lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike, settings: Settings
+) -> np.ndarray:
     """Straight-line estimate (推定): great-circle metres x circuity / estimate speed.
 
     Parameters
@@ -156,9 +166,17 @@ class TravelMatrix:
         TravelMatrix
         """
         idx = np.asarray(idx, dtype=np.int64)
-        return TravelMatrix(self.minutes[:, idx], self.method[:, idx], self.origin_snap_m, self.dest_snap_m[idx],
-                            self.origin_on_network, self.dest_on_network[idx], self.origin_landmass,
-                            self.dest_landmass[idx], dict(self.meta))
+        return TravelMatrix(
+            self.minutes[:, idx],
+            self.method[:, idx],
+            self.origin_snap_m,
+            self.dest_snap_m[idx],
+            self.origin_on_network,
+            self.dest_on_network[idx],
+            self.origin_landmass,
+            self.dest_landmass[idx],
+            dict(self.meta),
+        )
 
     def road_pairs(self) -> np.ndarray:
         """Pairs whose both ends are on the road network (their time is a road time).
@@ -191,11 +209,28 @@ class TravelMatrix:
 
     def arrays(self) -> dict:
         """The array fields by name (what `save` writes)."""
-        return {k: getattr(self, k) for k in ("minutes", "method", "origin_snap_m", "dest_snap_m", "origin_on_network",
-                                              "dest_on_network", "origin_landmass", "dest_landmass")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "minutes",
+                "method",
+                "origin_snap_m",
+                "dest_snap_m",
+                "origin_on_network",
+                "dest_on_network",
+                "origin_landmass",
+                "dest_landmass",
+            )
+        }
 
-    def save(self, path: str | Path, row_ids: ArrayLike | None = None, col_ids: ArrayLike | None = None, *,
-             replace_policy: str = "any") -> Path:
+    def save(
+        self,
+        path: str | Path,
+        row_ids: ArrayLike | None = None,
+        col_ids: ArrayLike | None = None,
+        *,
+        replace_policy: str = "any",
+    ) -> Path:
         """Write the matrix atomically.
 
         Parameters
@@ -227,8 +262,9 @@ class TravelMatrix:
         except OSError as e:
             from core.errors import MadoguchiError
 
-            raise MadoguchiError(f"出力先に書き込めません（{e.strerror}）", f"cannot write the output ({e.strerror})",
-                                 path=str(path)) from None
+            raise MadoguchiError(
+                f"出力先に書き込めません（{e.strerror}）", f"cannot write the output ({e.strerror})", path=str(path)
+            ) from None
         os.close(fd)
         try:
             if path.suffix.lower() == ".parquet":
@@ -237,11 +273,15 @@ class TravelMatrix:
                 n, m = self.shape
                 rows = np.asarray(row_ids) if row_ids is not None else np.arange(n)
                 cols = np.asarray(col_ids) if col_ids is not None else np.arange(m)
-                df = pd.DataFrame({
-                    "origin": np.repeat(rows, m), "dest": np.tile(cols, n),
-                    "minutes": self.minutes.ravel(), "method": self.method.ravel(),
-                    "method_name": np.array([METHOD_NAMES[k] for k in range(3)])[self.method.ravel()],
-                })
+                df = pd.DataFrame(
+                    {
+                        "origin": np.repeat(rows, m),
+                        "dest": np.tile(cols, n),
+                        "minutes": self.minutes.ravel(),
+                        "method": self.method.ravel(),
+                        "method_name": np.array([METHOD_NAMES[k] for k in range(3)])[self.method.ravel()],
+                    }
+                )
                 df.attrs = {}
                 df.to_parquet(tmp, index=False)
             else:
@@ -251,8 +291,11 @@ class TravelMatrix:
                 if col_ids is not None:
                     extra["dest_ids"] = np.asarray(col_ids).astype(str)
                 with open(tmp, "wb") as f:
-                    payload: dict[str, Any] = {"meta": np.array(json.dumps(self.meta, ensure_ascii=False, default=str)),
-                                               **self.arrays(), **extra}
+                    payload: dict[str, Any] = {
+                        "meta": np.array(json.dumps(self.meta, ensure_ascii=False, default=str)),
+                        **self.arrays(),
+                        **extra,
+                    }
                     np.savez(f, **payload)
             replace_file(tmp, path, replace_policy=replace_policy)
         finally:
@@ -284,7 +327,9 @@ class TravelMatrix:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
         except (OSError, ValueError) as e:
-            raise InputFileError(f"所要時間行列を読めません ({e})", f"cannot read travel matrix ({e})", path=path) from e
+            raise InputFileError(
+                f"所要時間行列を読めません ({e})", f"cannot read travel matrix ({e})", path=path
+            ) from e
         meta = json.loads(str(arrays.pop("meta"))) if "meta" in arrays else {}
         arrays.pop("origin_ids", None)
         arrays.pop("dest_ids", None)
@@ -297,8 +342,15 @@ class TravelTimeEngine:
     #: the result type, also used by `geo.matrix_cache` to assemble cached columns
     matrix_type = TravelMatrix
 
-    def __init__(self, roads: RoadGraph | None, settings: Settings | None = None, *, landmasses: Any = None, links: Any = None,
-                 snap_nodes: np.ndarray | None = None):
+    def __init__(
+        self,
+        roads: RoadGraph | None,
+        settings: Settings | None = None,
+        *,
+        landmasses: Any = None,
+        links: Any = None,
+        snap_nodes: np.ndarray | None = None,
+    ):
         """Build the engine.
 
         Parameters
@@ -473,16 +525,20 @@ class TravelTimeEngine:
         # Through the destinations first: E[p, d] = min_q D[p, q] + est(q, d)  (P x m), then
         # via[o, d] = min_p est(o, p) + E[p, d]; memory O(P^2 + P m + n m), never n x P x P.
         P = self.portal_lon.size
-        qd = estimate_minutes(self.portal_lon[:, None], self.portal_lat[:, None], dests.lon[None, :], dests.lat[None, :], s)
+        qd = estimate_minutes(
+            self.portal_lon[:, None], self.portal_lat[:, None], dests.lon[None, :], dests.lat[None, :], s
+        )
         qd = np.where(self.portal_lm[:, None] == dests.landmass[None, :], qd, np.inf)
         E = np.full((P, len(dests)), np.inf)
         for q in np.flatnonzero(np.isfinite(qd).any(axis=1)):
-            np.minimum(E, self.portal_dist[:, q:q + 1] + qd[q:q + 1, :], out=E)
-        op = estimate_minutes(origins.lon[:, None], origins.lat[:, None], self.portal_lon[None, :], self.portal_lat[None, :], s)
+            np.minimum(E, self.portal_dist[:, q : q + 1] + qd[q : q + 1, :], out=E)
+        op = estimate_minutes(
+            origins.lon[:, None], origins.lat[:, None], self.portal_lon[None, :], self.portal_lat[None, :], s
+        )
         op = np.where(origins.landmass[:, None] == self.portal_lm[None, :], op, np.inf)
         via = np.full(direct.shape, np.inf)
         for p in np.flatnonzero(np.isfinite(E).any(axis=1) & np.isfinite(op).any(axis=0)):
-            np.minimum(via, op[:, p:p + 1] + E[p:p + 1, :], out=via)
+            np.minimum(via, op[:, p : p + 1] + E[p : p + 1, :], out=via)
         use = via < direct - 1e-9
         return np.where(use, via, direct), use
 
@@ -513,7 +569,10 @@ class TravelTimeEngine:
             limit = np.inf if cutoff_min is None else cutoff_min * 60.0
             acc = s.access_speed_kmh * 1000.0 / 60.0  # metres per minute
             road_pair = origins.on_network[:, None] & dests.on_network[None, :]
-            access = np.where(origins.on_network, origins.snap_m, 0)[:, None] / acc + np.where(dests.on_network, dests.snap_m, 0)[None, :] / acc
+            access = (
+                np.where(origins.on_network, origins.snap_m, 0)[:, None] / acc
+                + np.where(dests.on_network, dests.snap_m, 0)[None, :] / acc
+            )
             plain = self._road_seconds(self.graph_t, origins, dests, limit) / 60.0 + access
             if self.graph_link_t is not None:
                 withl = self._road_seconds(self.graph_link_t, origins, dests, limit) / 60.0 + access
@@ -531,10 +590,14 @@ class TravelTimeEngine:
         if cutoff_min is not None:
             minutes = np.where(minutes <= cutoff_min, minutes, np.inf)
         return TravelMatrix(
-            minutes=minutes, method=method,
-            origin_snap_m=origins.snap_m, dest_snap_m=dests.snap_m,
-            origin_on_network=origins.on_network, dest_on_network=dests.on_network,
-            origin_landmass=origins.landmass, dest_landmass=dests.landmass,
+            minutes=minutes,
+            method=method,
+            origin_snap_m=origins.snap_m,
+            dest_snap_m=dests.snap_m,
+            origin_on_network=origins.on_network,
+            dest_on_network=dests.on_network,
+            origin_landmass=origins.landmass,
+            dest_landmass=dests.landmass,
             meta=self.describe(cutoff_min),
         )
 
@@ -551,8 +614,9 @@ class TravelTimeEngine:
         self._origins = origins
         self._last_cutoff = cutoff_min
 
-    def column(self, lon: float, lat: float, muni_code: str | None = None,
-               cutoff_min: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def column(
+        self, lon: float, lat: float, muni_code: str | None = None, cutoff_min: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Minutes from every current origin to one new site, for a moved hub.
 
         One Dijkstra on the reversed graph (milliseconds on a prefecture).
@@ -576,10 +640,14 @@ class TravelTimeEngine:
         if self._origins is None:
             from core.errors import ParameterError
 
-            raise ParameterError("起点（需要点）が設定されていません。", "no origins set: call region_matrix() or set_origins() first")
+            raise ParameterError(
+                "起点（需要点）が設定されていません。", "no origins set: call region_matrix() or set_origins() first"
+            )
         codes = None if muni_code in (None, "") else [muni_code]
         d = self.points([lon], [lat], codes)
-        tm = self.matrix(self._origins, d, cutoff_min if cutoff_min is not None else getattr(self, "_last_cutoff", None))
+        tm = self.matrix(
+            self._origins, d, cutoff_min if cutoff_min is not None else getattr(self, "_last_cutoff", None)
+        )
         return tm.minutes[:, 0], tm.method[:, 0]
 
     def describe(self, cutoff_min: float | None = None) -> dict:
@@ -656,8 +724,8 @@ def _dijkstra_chunked(graph_t, sources, o_nodes, limit_s) -> np.ndarray:
     out = np.empty((sources.size, o_nodes.size))
     chunk = max(1, _DIJKSTRA_CELLS // max(1, graph_t.shape[0]))
     for start in range(0, sources.size, chunk):
-        src = sources[start:start + chunk]
-        out[start:start + src.size] = dijkstra(graph_t, directed=True, indices=src, limit=limit_s)[:, o_nodes]
+        src = sources[start : start + chunk]
+        out[start : start + src.size] = dijkstra(graph_t, directed=True, indices=src, limit=limit_s)[:, o_nodes]
     return out
 
 
@@ -710,9 +778,15 @@ def region_engine(region: Any, links: Any = None) -> TravelTimeEngine:
 
     lk = as_links(links)
     manifest = getattr(region, "manifest", None) or {}
-    key = (str(getattr(region, "path", "")), manifest.get("built"), manifest.get("pref_code"), len(region.municipalities),
-           region.roads.fingerprint() if region.roads is not None else None,
-           json.dumps(settings_subset(region.settings), sort_keys=True), lk.fingerprint())
+    key = (
+        str(getattr(region, "path", "")),
+        manifest.get("built"),
+        manifest.get("pref_code"),
+        len(region.municipalities),
+        region.roads.fingerprint() if region.roads is not None else None,
+        json.dumps(settings_subset(region.settings), sort_keys=True),
+        lk.fingerprint(),
+    )
     eng = _ENGINES.get(key)
     if eng is None:
         if len(_ENGINES) > 8:
@@ -733,16 +807,19 @@ def _site_frame(region, sites):
             from core.errors import ParameterError
 
             names = "、".join(sites.loc[bad, "name"].astype(str).tolist()[:5]) if "name" in sites else ""
-            raise ParameterError(f"座標のない拠点は所要時間を計算できません: {names}",
-                                 f"sites without coordinates cannot get travel times: {names}")
+            raise ParameterError(
+                f"座標のない拠点は所要時間を計算できません: {names}",
+                f"sites without coordinates cannot get travel times: {names}",
+            )
         return sites
     from core.errors import ParameterError
 
     raise ParameterError("拠点は DataFrame（lon, lat 列）で渡してください。", "sites must be a DataFrame with lon, lat")
 
 
-def region_matrix(region: Any, sites: Any = None, links: Any = None, use_cache: bool = True,
-                  cutoff_min: float | None = None) -> TravelMatrix:
+def region_matrix(
+    region: Any, sites: Any = None, links: Any = None, use_cache: bool = True, cutoff_min: float | None = None
+) -> TravelMatrix:
     """Demand points x sites (default `region.sites`) for a Region, cached beside the bundle.
 
     Cache: `<region.path>/cache/traveltime/`, keyed by graph, demand points, settings, links
@@ -823,8 +900,9 @@ def site_matrix(region: Any, sites: Any = None, links: Any = None, use_cache: bo
     return tm
 
 
-def summarize(tm: TravelMatrix, weights: ArrayLike, muni_codes: ArrayLike | None = None,
-              engine: TravelTimeEngine | None = None) -> dict:
+def summarize(
+    tm: TravelMatrix, weights: ArrayLike, muni_codes: ArrayLike | None = None, engine: TravelTimeEngine | None = None
+) -> dict:
     """The CLI/JSON summary of a demand x sites matrix (no NaN: unknowns are None).
 
     `road_share_population`: population of demand points whose time to their nearest
@@ -874,14 +952,16 @@ def summarize(tm: TravelMatrix, weights: ArrayLike, muni_codes: ArrayLike | None
         "demand_points_on_network": int(tm.origin_on_network.sum()),
         "sites_on_network": int(tm.dest_on_network.sum()),
         "max_snap_m": round(float(snaps.max()), 1) if snaps.size else None,
-        "components": engine.components() if engine is not None and engine.roads is not None else
-        (tm.meta.get("landmasses") or 1),
+        "components": engine.components()
+        if engine is not None and engine.roads is not None
+        else (tm.meta.get("landmasses") or 1),
         "road_components": engine.components() if engine is not None else None,
         "landmasses": tm.meta.get("landmasses"),
         "landmasses_without_site": lm_unreach,
         "cutoff_min": tm.meta.get("cutoff_min"),
-        "mean_minutes_to_nearest": (round(float(np.sum(wk[reach] * t[reach]) / wk[reach].sum()), 2)
-                                    if wk[reach].sum() > 0 else None),
+        "mean_minutes_to_nearest": (
+            round(float(np.sum(wk[reach] * t[reach]) / wk[reach].sum()), 2) if wk[reach].sum() > 0 else None
+        ),
         "max_minutes_to_nearest": round(float(t[reach].max()), 2) if reach.any() else None,
     }
     return out
@@ -914,21 +994,30 @@ def municipality_table(tm: TravelMatrix, demand: Any, municipalities: Any = None
     wk = np.where(np.isfinite(w), w, 0.0)
     n = len(t)
     est_nearest = reach & ~tm.road_pairs()[np.arange(n), np.maximum(j, 0)]
-    df = pd.DataFrame({
-        "code": demand["muni_code"].astype(str).to_numpy(), "w": wk, "t": np.where(reach, t, 0.0),
-        "reach": reach, "wt": np.where(reach, wk * np.where(reach, t, 0.0), 0.0),
-        "wr": np.where(reach, wk, 0.0), "tmax": np.where(reach, t, -np.inf),
-        "west": np.where(est_nearest, wk, 0.0),
-    })
+    df = pd.DataFrame(
+        {
+            "code": demand["muni_code"].astype(str).to_numpy(),
+            "w": wk,
+            "t": np.where(reach, t, 0.0),
+            "reach": reach,
+            "wt": np.where(reach, wk * np.where(reach, t, 0.0), 0.0),
+            "wr": np.where(reach, wk, 0.0),
+            "tmax": np.where(reach, t, -np.inf),
+            "west": np.where(est_nearest, wk, 0.0),
+        }
+    )
     g = df.groupby("code", sort=True)
-    out = pd.DataFrame({
-        "population": g["w"].sum(),
-        "demand_points": g.size(),
-        "wt": g["wt"].sum(), "wr": g["wr"].sum(),
-        "max_minutes": g["tmax"].max(),
-        "unreachable_points": g["reach"].apply(lambda s: int((~s).sum())),
-        "west": g["west"].sum(),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "population": g["w"].sum(),
+            "demand_points": g.size(),
+            "wt": g["wt"].sum(),
+            "wr": g["wr"].sum(),
+            "max_minutes": g["tmax"].max(),
+            "unreachable_points": g["reach"].apply(lambda s: int((~s).sum())),
+            "west": g["west"].sum(),
+        }
+    ).reset_index()
     out["unreachable_population"] = out["population"] - out["wr"]
     out["mean_minutes"] = np.where(out["wr"] > 0, out["wt"] / out["wr"].where(out["wr"] > 0, 1), np.nan)
     out["max_minutes"] = out["max_minutes"].where(np.isfinite(out["max_minutes"]), np.nan)

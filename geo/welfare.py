@@ -4,6 +4,7 @@ Default rule (社会福祉法 §14): every 市 (and Tokyo 特別区) must have o
 does not, and is then served by the prefecture's office. An override CSV `code,has_welfare_office`
 states the exceptions (e.g. a town that set up its own office).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,11 +43,15 @@ def read_overrides(path: str | Path) -> dict[str, bool]:
 
     path = Path(path)
     if not path.exists():
-        raise InputFileError("福祉事務所の上書き CSV が見つかりません。", "welfare-office override CSV not found", path=path)
+        raise InputFileError(
+            "福祉事務所の上書き CSV が見つかりません。", "welfare-office override CSV not found", path=path
+        )
     text, _ = decode_text(path)
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or "code" not in rows[0] or "has_welfare_office" not in rows[0]:
-        raise InputFileError("列 code, has_welfare_office が必要です。", "columns code, has_welfare_office are required", path=path)
+        raise InputFileError(
+            "列 code, has_welfare_office が必要です。", "columns code, has_welfare_office are required", path=path
+        )
     out = {}
     for i, r in enumerate(rows):
         v = str(r["has_welfare_office"]).strip().lower()
@@ -55,12 +60,17 @@ def read_overrides(path: str | Path) -> dict[str, bool]:
         elif v in _FALSE:
             out[norm_code(r["code"])] = False
         else:
-            raise InputFileError(f"{i + 2} 行目の has_welfare_office が読めません: 「{r['has_welfare_office']}」（1/0 で指定）",
-                                 f"row {i + 2}: has_welfare_office must be 1/0, got '{r['has_welfare_office']}'", path=path)
+            raise InputFileError(
+                f"{i + 2} 行目の has_welfare_office が読めません: 「{r['has_welfare_office']}」（1/0 で指定）",
+                f"row {i + 2}: has_welfare_office must be 1/0, got '{r['has_welfare_office']}'",
+                path=path,
+            )
     return out
 
 
-def assign_welfare_offices(munis: gpd.GeoDataFrame, overrides: dict[str, bool] | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def assign_welfare_offices(
+    munis: gpd.GeoDataFrame, overrides: dict[str, bool] | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Set ``has_welfare_office`` by the default rule (cities have one), then apply overrides.
 
     Parameters

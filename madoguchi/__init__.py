@@ -1,2 +1,3 @@
 """Madoguchi (窓口): command line, scenarios and shared glue between geo/, models/ and the app."""
+
 __version__ = "0.1.0"

@@ -5,6 +5,7 @@ Japanese legend; a tile basemap is added only when online — offline the map is
 background, never as a grid of broken tiles. Leaflet itself is served from static/leaflet (the
 app) or inlined (`map_html`, for a standalone report), so no CDN is needed.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,12 +37,31 @@ WELFARE_COLORS = {True: "#d9d9d9", False: "#fb8072"}
 POP_COLORS = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
 ISO_COLORS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#7f0000"]
 HUB_COLORS = {"existing": "#08519c", "model": "#cb181d", "manual": "#ff7f00"}
-GROUP_COLORS = ["#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5",
-                "#bc80bd", "#ccebc5", "#ffed6f", "#d9d9d9", "#1f78b4", "#33a02c", "#e31a1c"]
+GROUP_COLORS = [
+    "#8dd3c7",
+    "#fdb462",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#b3de69",
+    "#fccde5",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+    "#d9d9d9",
+    "#1f78b4",
+    "#33a02c",
+    "#e31a1c",
+]
 # ROUTE_COLORS / ROUTE_DASHES / route_style: madoguchi.palette (shared with the static PDF map)
 MAJOR_ROADS = ("motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link", "primary_link")
-ROAD_STYLE = {"motorway": ("#e6550d", 3.0), "trunk": ("#fd8d3c", 2.5), "primary": ("#636363", 2.0),
-              "secondary": ("#969696", 1.5), "tertiary": ("#bdbdbd", 1.0)}
+ROAD_STYLE = {
+    "motorway": ("#e6550d", 3.0),
+    "trunk": ("#fd8d3c", 2.5),
+    "primary": ("#636363", 2.0),
+    "secondary": ("#969696", 1.5),
+    "tertiary": ("#bdbdbd", 1.0),
+}
 
 
 @functools.lru_cache(maxsize=4)
@@ -54,8 +74,9 @@ def check_online(host: str = TILE_HOST, port: int = 443, timeout: float = 0.5) -
         return False
 
 
-def base_map(bounds: Sequence[float], online: bool, *, lang: str = "ja", assets: str = "app",
-             presentation: bool = False) -> folium.Map:
+def base_map(
+    bounds: Sequence[float], online: bool, *, lang: str = "ja", assets: str = "app", presentation: bool = False
+) -> folium.Map:
     """An empty map fitted to `bounds` = (min_lon, min_lat, max_lon, max_lat) in degrees.
 
     The map fits the region to the frame when it opens and again whenever the frame changes size
@@ -66,26 +87,41 @@ def base_map(bounds: Sequence[float], online: bool, *, lang: str = "ja", assets:
     presentation=True: large type for a projector (labels, legends, hub numbers about 1.5x).
     """
     minx, miny, maxx, maxy = (float(b) for b in bounds)
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None,
-                   control_scale=True, prefer_canvas=False, zoom_snap=0.1, zoom_delta=0.5)
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        zoom_snap=0.1,
+        zoom_delta=0.5,
+    )
     if online:
-        folium.TileLayer(TILE_URL, attr=TILE_ATTR, name="地理院タイル（淡色）" if lang != "en" else "GSI pale map",
-                         max_zoom=18, control=False).add_to(m)
+        folium.TileLayer(
+            TILE_URL,
+            attr=TILE_ATTR,
+            name="地理院タイル（淡色）" if lang != "en" else "GSI pale map",
+            max_zoom=18,
+            control=False,
+        ).add_to(m)
     k = 1.5 if presentation else 1.0
     setattr(m, "_madoguchi_label_px", round(11 * k))  # noqa: B010  (read by add_labels)
     # Plain background for the offline case (and under semi-transparent polygons when online).
-    m.get_root().header.add_child(Element(
-        f"<style>.leaflet-container{{background:{OFFLINE_BACKGROUND};font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;}}"
-        ".madoguchi-legend{background:rgba(255,255,255,.94);padding:5px 9px;border-radius:4px;"
-        f"box-shadow:0 0 4px rgba(0,0,0,.3);font-size:{round(13 * k)}px;line-height:1.45;color:#222;max-width:{round(230 * k)}px;"
-        "max-height:45vh;overflow:auto;overflow-wrap:anywhere;}"
-        ".madoguchi-legend summary{cursor:pointer;font-weight:bold;list-style-position:inside;}"
-        ".madoguchi-legend i{display:inline-block;width:14px;height:14px;margin-right:5px;vertical-align:-2px;border:1px solid #555;}"
-        ".madoguchi-legend svg{margin-right:5px;vertical-align:middle;}"
-        ".madoguchi-label div{font-size:inherit;}"
-        ".madoguchi-hub{font-weight:bold;color:#fff;text-align:center;border-radius:50%;border:2px solid #fff;"
-        "box-shadow:0 0 3px rgba(0,0,0,.6);font-size:12px;line-height:20px;width:24px;height:24px;}"
-        "@media print{.leaflet-control-zoom{display:none}.madoguchi-legend details{display:block}}</style>"))
+    m.get_root().header.add_child(
+        Element(
+            f"<style>.leaflet-container{{background:{OFFLINE_BACKGROUND};font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;}}"
+            ".madoguchi-legend{background:rgba(255,255,255,.94);padding:5px 9px;border-radius:4px;"
+            f"box-shadow:0 0 4px rgba(0,0,0,.3);font-size:{round(13 * k)}px;line-height:1.45;color:#222;max-width:{round(230 * k)}px;"
+            "max-height:45vh;overflow:auto;overflow-wrap:anywhere;}"
+            ".madoguchi-legend summary{cursor:pointer;font-weight:bold;list-style-position:inside;}"
+            ".madoguchi-legend i{display:inline-block;width:14px;height:14px;margin-right:5px;vertical-align:-2px;border:1px solid #555;}"
+            ".madoguchi-legend svg{margin-right:5px;vertical-align:middle;}"
+            ".madoguchi-label div{font-size:inherit;}"
+            ".madoguchi-hub{font-weight:bold;color:#fff;text-align:center;border-radius:50%;border:2px solid #fff;"
+            "box-shadow:0 0 3px rgba(0,0,0,.6);font-size:12px;line-height:20px;width:24px;height:24px;}"
+            "@media print{.leaflet-control-zoom{display:none}.madoguchi-legend details{display:block}}</style>"
+        )
+    )
     if assets == "app":
         m.default_js = [("leaflet", f"{APP_STATIC_URL}/leaflet.js")]
         m.default_css = [("leaflet_css", f"{APP_STATIC_URL}/leaflet.css")]
@@ -252,8 +288,14 @@ class _Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, title: str, items: Iterable[Sequence[str]], position: str = "bottomright", kind: str = "box",
-                 collapsed: bool = False):
+    def __init__(
+        self,
+        title: str,
+        items: Iterable[Sequence[str]],
+        position: str = "bottomright",
+        kind: str = "box",
+        collapsed: bool = False,
+    ):
         super().__init__()
         self._name = "Legend"
         rows = []
@@ -261,22 +303,38 @@ class _Legend(MacroElement):
             color, label = css_color(item[0]), item[1]
             dash = item[2] if len(item) > 2 else ""
             if kind == "line":
-                dash_attr = f' stroke-dasharray="{html_text(dash)}"' if dash and all(c in "0123456789 ." for c in dash) else ""
-                sw = (f'<svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" stroke="{color}" '
-                      f'stroke-width="4"{dash_attr}/></svg>')
+                dash_attr = (
+                    f' stroke-dasharray="{html_text(dash)}"' if dash and all(c in "0123456789 ." for c in dash) else ""
+                )
+                sw = (
+                    f'<svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" stroke="{color}" '
+                    f'stroke-width="4"{dash_attr}/></svg>'
+                )
             elif kind == "dot":
                 sw = f'<i style="background:{color};border-radius:50%"></i>'
             else:
                 sw = f'<i style="background:{color}"></i>'
             rows.append(f"{sw}{html_text(label)}")
-        body = f'<details{"" if collapsed else " open"}><summary>{html_text(title)}</summary>' + "<br>".join(rows) + "</details>"
+        body = (
+            f"<details{'' if collapsed else ' open'}><summary>{html_text(title)}</summary>"
+            + "<br>".join(rows)
+            + "</details>"
+        )
         self.html_json = js_literal(body)
-        self.position_json = js_literal(position if position in ("topleft", "topright", "bottomleft", "bottomright")
-                                        else "bottomright")
+        self.position_json = js_literal(
+            position if position in ("topleft", "topright", "bottomleft", "bottomright") else "bottomright"
+        )
 
 
-def add_legend(m: folium.Map, title: str, items: Iterable[Sequence[str]], *, position: str = "bottomright",
-               kind: str = "box", collapsed: bool = False) -> folium.Map:
+def add_legend(
+    m: folium.Map,
+    title: str,
+    items: Iterable[Sequence[str]],
+    *,
+    position: str = "bottomright",
+    kind: str = "box",
+    collapsed: bool = False,
+) -> folium.Map:
     """Add a collapsible legend: `items` = [(css colour, label), ...] or (colour, label, dash) for
     kind='line' (dash = SVG dash pattern such as '12 6'); kind 'box' | 'line' | 'dot'.
 
@@ -316,9 +374,16 @@ def _muni_colors(gdf, color_by: str | None, lang: str):
         pop = gdf["population"].to_numpy(dtype=float)
         edges = population_bins(pop, len(POP_COLORS))
         idx = np.clip(np.searchsorted(edges, pop, side="right") - 1, 0, len(edges) - 2)
-        colors = ["#ffffff" if not np.isfinite(p) else POP_COLORS[min(int(i), len(POP_COLORS) - 1)] for p, i in zip(pop, idx)]
-        items = [(POP_COLORS[min(i, len(POP_COLORS) - 1)], f"{fmt_people(edges[i], lang)} – {fmt_people(edges[i + 1], lang)}")
-                 for i in range(len(edges) - 1)]
+        colors = [
+            "#ffffff" if not np.isfinite(p) else POP_COLORS[min(int(i), len(POP_COLORS) - 1)] for p, i in zip(pop, idx)
+        ]
+        items = [
+            (
+                POP_COLORS[min(i, len(POP_COLORS) - 1)],
+                f"{fmt_people(edges[i], lang)} – {fmt_people(edges[i + 1], lang)}",
+            )
+            for i in range(len(edges) - 1)
+        ]
         if not np.all(np.isfinite(pop)):
             items.append(("#ffffff", t("unknown", lang)))
         return colors, (t("legend_population", lang), items)
@@ -334,9 +399,17 @@ def _props(gdf, cols: Sequence[str]) -> list[dict]:
     return out
 
 
-def add_municipalities(m: folium.Map, gdf, color_by: str | None = "kind", *, lang: str = "ja",
-                       name: str | None = None, fill_opacity: float = 0.6, legend: bool = True,
-                       highlight_codes: Iterable[str] | None = None) -> folium.Map:
+def add_municipalities(
+    m: folium.Map,
+    gdf,
+    color_by: str | None = "kind",
+    *,
+    lang: str = "ja",
+    name: str | None = None,
+    fill_opacity: float = 0.6,
+    legend: bool = True,
+    highlight_codes: Iterable[str] | None = None,
+) -> folium.Map:
     """Municipal boundaries as one GeoJSON layer, filled by `color_by` ('kind' | 'welfare' |
     'population' | a colour column | None), with a tooltip (name, kind, population, welfare office)."""
     colors, leg = _muni_colors(gdf, color_by, lang)
@@ -348,26 +421,37 @@ def add_municipalities(m: folium.Map, gdf, color_by: str | None = "kind", *, lan
         row = props.iloc[i]
         pop = row.get("population", float("nan"))
         welfare = bool(row.get("has_welfare_office", False))
-        feats.append({
-            "type": "Feature",
-            "geometry": geoms[i].__geo_interface__,
-            "properties": {
-                # GeoJsonTooltip puts these values into innerHTML as they are: escape them here
-                "code": leaflet_html(row.get("code", "")),
-                "名称" if lang != "en" else "name": leaflet_html(row.get("name", "")),
-                "種別" if lang != "en" else "kind": leaflet_html(kind_label(str(row.get("kind", "")), lang)),
-                t("population", lang): leaflet_html(fmt_people(pop, lang)),
-                t("legend_welfare", lang): leaflet_html(t("welfare_yes" if welfare else "welfare_no", lang)),
-                "_fill": css_color(colors[i], "#ffffff"),
-                "_hl": str(row.get("code", "")) in hl,
-            },
-        })
-    fields = ["名称" if lang != "en" else "name", "種別" if lang != "en" else "kind", t("population", lang), t("legend_welfare", lang)]
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": geoms[i].__geo_interface__,
+                "properties": {
+                    # GeoJsonTooltip puts these values into innerHTML as they are: escape them here
+                    "code": leaflet_html(row.get("code", "")),
+                    "名称" if lang != "en" else "name": leaflet_html(row.get("name", "")),
+                    "種別" if lang != "en" else "kind": leaflet_html(kind_label(str(row.get("kind", "")), lang)),
+                    t("population", lang): leaflet_html(fmt_people(pop, lang)),
+                    t("legend_welfare", lang): leaflet_html(t("welfare_yes" if welfare else "welfare_no", lang)),
+                    "_fill": css_color(colors[i], "#ffffff"),
+                    "_hl": str(row.get("code", "")) in hl,
+                },
+            }
+        )
+    fields = [
+        "名称" if lang != "en" else "name",
+        "種別" if lang != "en" else "kind",
+        t("population", lang),
+        t("legend_welfare", lang),
+    ]
     folium.GeoJson(
         {"type": "FeatureCollection", "features": feats},
         name=name or t("municipalities", lang),
-        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#d7301f" if f["properties"]["_hl"] else "#444444",
-                                  "weight": 3 if f["properties"]["_hl"] else 1, "fillOpacity": fill_opacity},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#d7301f" if f["properties"]["_hl"] else "#444444",
+            "weight": 3 if f["properties"]["_hl"] else 1,
+            "fillOpacity": fill_opacity,
+        },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=fields, localize=False, sticky=False),
     ).add_to(m)
@@ -448,8 +532,9 @@ class _Labels(MacroElement):
         self.gap = int(gap)
 
 
-def add_labels(m: folium.Map, gdf, *, column: str = "name", priority: str | None = "population",
-               font_px: int | None = None) -> folium.Map:
+def add_labels(
+    m: folium.Map, gdf, *, column: str = "name", priority: str | None = "population", font_px: int | None = None
+) -> folium.Map:
     """Municipality names at representative points, thinned out so no two overlap.
 
     Text only and not clickable, so a click on a name reaches the map (e.g. to place a hub).
@@ -466,16 +551,25 @@ def add_labels(m: folium.Map, gdf, *, column: str = "name", priority: str | None
         pr = np.zeros(len(gdf))
     # ties (equal priority) keep the row order: a tiny decreasing offset makes the sort stable
     pr = pr + (len(pr) - np.arange(len(pr))) * 1e-6
-    rows = [[float(p.y), float(p.x),
-             (f'<div style="font-size:{px}px;color:#222;white-space:nowrap;width:max-content;transform:translate(-50%,-50%);'
-              f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff">{leaflet_html(name)}</div>'), float(w)]
-            for name, p, w in zip(gdf[column], pts, pr)]
+    rows = [
+        [
+            float(p.y),
+            float(p.x),
+            (
+                f'<div style="font-size:{px}px;color:#222;white-space:nowrap;width:max-content;transform:translate(-50%,-50%);'
+                f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff">{leaflet_html(name)}</div>'
+            ),
+            float(w),
+        ]
+        for name, p, w in zip(gdf[column], pts, pr)
+    ]
     _Labels(rows).add_to(m)
     return m
 
 
-def add_roads(m: folium.Map, roads, *, classes: Sequence[str] = MAJOR_ROADS, lang: str = "ja",
-              legend: bool = True) -> folium.Map:
+def add_roads(
+    m: folium.Map, roads, *, classes: Sequence[str] = MAJOR_ROADS, lang: str = "ja", legend: bool = True
+) -> folium.Map:
     """Roads of the given OSM classes as multi-polylines (one layer per class).
 
     `roads` is a geo.roads.RoadGraph (arrays u, v, lon, lat, highway) or a GeoDataFrame of lines
@@ -505,8 +599,11 @@ def add_roads(m: folium.Map, roads, *, classes: Sequence[str] = MAJOR_ROADS, lan
             if len(part) == 0:
                 continue
             color, w = ROAD_STYLE.get(cls.replace("_link", ""), ("#969696", 1.0))
-            folium.GeoJson(part[["geometry"]].__geo_interface__, name=cls,
-                           style_function=lambda f, c=color, w=w: {"color": c, "weight": w}).add_to(m)
+            folium.GeoJson(
+                part[["geometry"]].__geo_interface__,
+                name=cls,
+                style_function=lambda f, c=color, w=w: {"color": c, "weight": w},
+            ).add_to(m)
             used.append((color, cls))
     if legend and used:
         seen: dict[str, str] = {}
@@ -516,15 +613,31 @@ def add_roads(m: folium.Map, roads, *, classes: Sequence[str] = MAJOR_ROADS, lan
     return m
 
 
-def add_sites(m: folium.Map, gdf, *, lang: str = "ja", color: str = "#525252", radius: float = 4,
-              legend: bool = True, name: str | None = None) -> folium.Map:
+def add_sites(
+    m: folium.Map,
+    gdf,
+    *,
+    lang: str = "ja",
+    color: str = "#525252",
+    radius: float = 4,
+    legend: bool = True,
+    name: str | None = None,
+) -> folium.Map:
     """Candidate/existing sites as small circles with the site name as tooltip."""
     if gdf is None or len(gdf) == 0:
         return m
     fg = folium.FeatureGroup(name=name or t("legend_sites", lang))
     for nm, lon, lat in zip(gdf["name"], gdf["lon"], gdf["lat"]):
-        folium.CircleMarker([float(lat), float(lon)], radius=radius, color=color, weight=1, fill=True,
-                            fill_color="#ffffff", fill_opacity=0.9, tooltip=tooltip_for(nm)).add_to(fg)
+        folium.CircleMarker(
+            [float(lat), float(lon)],
+            radius=radius,
+            color=color,
+            weight=1,
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=0.9,
+            tooltip=tooltip_for(nm),
+        ).add_to(fg)
     fg.add_to(m)
     if legend:
         labels = [str(x) for x in gdf["label"].dropna().unique() if str(x)] if "label" in gdf.columns else []
@@ -550,20 +663,36 @@ def add_hubs(m: folium.Map, hubs, *, lang: str = "ja", selected: int | None = No
         folium.Marker(
             [float(get("lat")), float(get("lon"))],
             tooltip=tooltip_for(f"{i + 1}. {get('name', '')}"),
-            icon=folium.DivIcon(html=f'<div class="madoguchi-hub" style="background:{color};border:{border}">{i + 1}</div>',
-                                icon_size=(24, 24), icon_anchor=(12, 12)),
+            icon=folium.DivIcon(
+                html=f'<div class="madoguchi-hub" style="background:{color};border:{border}">{i + 1}</div>',
+                icon_size=(24, 24),
+                icon_anchor=(12, 12),
+            ),
         ).add_to(fg)
     fg.add_to(m)
     if legend and used:
-        labels = {"existing": ("既存拠点", "existing"), "model": ("モデルが選んだ拠点", "chosen by model"),
-                  "manual": ("手動で置いた拠点", "placed by hand")}
-        items = [(HUB_COLORS[s], labels[s][1 if lang == "en" else 0]) for s in ("existing", "model", "manual") if s in used]
+        labels = {
+            "existing": ("既存拠点", "existing"),
+            "model": ("モデルが選んだ拠点", "chosen by model"),
+            "manual": ("手動で置いた拠点", "placed by hand"),
+        }
+        items = [
+            (HUB_COLORS[s], labels[s][1 if lang == "en" else 0]) for s in ("existing", "model", "manual") if s in used
+        ]
         add_legend(m, t("legend_hubs", lang), items, position="topright", kind="dot")
     return m
 
 
-def add_demand(m: folium.Map, gdf, *, lang: str = "ja", minutes: np.ndarray | None = None,
-               threshold: float | None = None, name: str | None = None, radius: float = 2.5) -> folium.Map:
+def add_demand(
+    m: folium.Map,
+    gdf,
+    *,
+    lang: str = "ja",
+    minutes: np.ndarray | None = None,
+    threshold: float | None = None,
+    name: str | None = None,
+    radius: float = 2.5,
+) -> folium.Map:
     """Demand points as one GeoJSON layer; with `minutes` (per point) they are coloured
     green within `threshold`, orange beyond it and black if unreachable (inf)."""
     if gdf is None or len(gdf) == 0:
@@ -573,7 +702,9 @@ def add_demand(m: folium.Map, gdf, *, lang: str = "ja", minutes: np.ndarray | No
         cols = np.full(len(gdf), "#3182bd", dtype=object)
     else:
         mins = np.asarray(minutes, dtype=float)
-        cols = np.where(np.isinf(mins), "#000000", np.where(mins <= (threshold or np.inf), "#1a9850", "#f46d43")).astype(object)
+        cols = np.where(
+            np.isinf(mins), "#000000", np.where(mins <= (threshold or np.inf), "#1a9850", "#f46d43")
+        ).astype(object)
     towns = gdf["town"].astype(str).to_numpy() if "town" in gdf.columns else np.full(len(gdf), "")
     feats = []
     for i in range(len(gdf)):
@@ -582,24 +713,44 @@ def add_demand(m: folium.Map, gdf, *, lang: str = "ja", minutes: np.ndarray | No
         tip = towns[i]
         if minutes is not None:
             tip = f"{tip} {fmt_minutes(minutes[i], lang)}"
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon[i]), float(lat[i])]},
-                      "properties": {"c": cols[i], "tip": leaflet_html(tip)}})
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(lon[i]), float(lat[i])]},
+                "properties": {"c": cols[i], "tip": leaflet_html(tip)},
+            }
+        )
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": feats}, name=name or t("demand_points", lang),
+        {"type": "FeatureCollection", "features": feats},
+        name=name or t("demand_points", lang),
         marker=folium.CircleMarker(radius=radius, weight=0, fill=True, fill_opacity=0.85),
         style_function=lambda f: {"fillColor": f["properties"]["c"], "color": f["properties"]["c"]},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(m)
     if minutes is not None and threshold is not None:
-        add_legend(m, t("demand_points", lang), [
-            ("#1a9850", f"{fmt_minutes(threshold, lang, digits=0)}以内" if lang != "en" else f"within {threshold:g} min"),
-            ("#f46d43", f"{fmt_minutes(threshold, lang, digits=0)}超" if lang != "en" else f"over {threshold:g} min"),
-            ("#000000", t("unreachable", lang))], position="bottomleft", kind="dot")
+        add_legend(
+            m,
+            t("demand_points", lang),
+            [
+                (
+                    "#1a9850",
+                    f"{fmt_minutes(threshold, lang, digits=0)}以内" if lang != "en" else f"within {threshold:g} min",
+                ),
+                (
+                    "#f46d43",
+                    f"{fmt_minutes(threshold, lang, digits=0)}超" if lang != "en" else f"over {threshold:g} min",
+                ),
+                ("#000000", t("unreachable", lang)),
+            ],
+            position="bottomleft",
+            kind="dot",
+        )
     return m
 
 
-def add_isochrones(m: folium.Map, gdf, *, lang: str = "ja", column: str = "minutes", legend: bool = True,
-                   estimate: bool = False) -> folium.Map:
+def add_isochrones(
+    m: folium.Map, gdf, *, lang: str = "ja", column: str = "minutes", legend: bool = True, estimate: bool = False
+) -> folium.Map:
     """Reach areas (polygons) per threshold, largest first so the nearest band stays on top.
 
     `gdf` has a `minutes` column (threshold) and polygon geometry in EPSG:4326.
@@ -611,12 +762,21 @@ def add_isochrones(m: folium.Map, gdf, *, lang: str = "ja", column: str = "minut
     for lv in reversed(levels):
         part = gdf[gdf[column].astype(float) == lv]
         c = color_of[lv]
-        folium.GeoJson(part[["geometry"]].__geo_interface__, name=fmt_minutes(lv, lang, digits=0),
-                       style_function=lambda f, c=c: {"fillColor": c, "color": c, "weight": 1, "fillOpacity": 0.28}).add_to(m)
+        folium.GeoJson(
+            part[["geometry"]].__geo_interface__,
+            name=fmt_minutes(lv, lang, digits=0),
+            style_function=lambda f, c=c: {"fillColor": c, "color": c, "weight": 1, "fillOpacity": 0.28},
+        ).add_to(m)
     if legend:
-        title = t("legend_isochrones", lang) + ("（推定）" if estimate and lang != "en" else (" (estimate)" if estimate else ""))
-        add_legend(m, title, [(color_of[lv], (f"{lv:g}分以内" if lang != "en" else f"within {lv:g} min")) for lv in levels],
-                   position="bottomright")
+        title = t("legend_isochrones", lang) + (
+            "（推定）" if estimate and lang != "en" else (" (estimate)" if estimate else "")
+        )
+        add_legend(
+            m,
+            title,
+            [(color_of[lv], (f"{lv:g}分以内" if lang != "en" else f"within {lv:g} min")) for lv in levels],
+            position="bottomright",
+        )
     return m
 
 
@@ -632,19 +792,41 @@ def add_routes(m: folium.Map, routes, *, lang: str = "ja", legend: bool = True) 
             dash = dash if all(c in "0123456789 ." for c in dash) else ""
         coords = [[float(lat), float(lon)] for lon, lat in r["coords"]]
         if len(coords) >= 2:
-            folium.PolyLine(coords, color=color, weight=4, opacity=0.9, dash_array=dash or None,
-                            tooltip=tooltip_for(r.get("name", ""))).add_to(m)
+            folium.PolyLine(
+                coords,
+                color=color,
+                weight=4,
+                opacity=0.9,
+                dash_array=dash or None,
+                tooltip=tooltip_for(r.get("name", "")),
+            ).add_to(m)
         for j, (la, lo) in enumerate(coords):
-            folium.CircleMarker([la, lo], radius=5, color=color, weight=2, fill=True, fill_color="#ffffff",
-                                fill_opacity=1.0, tooltip=tooltip_for(f"{r.get('name', '')} {j + 1}")).add_to(m)
+            folium.CircleMarker(
+                [la, lo],
+                radius=5,
+                color=color,
+                weight=2,
+                fill=True,
+                fill_color="#ffffff",
+                fill_opacity=1.0,
+                tooltip=tooltip_for(f"{r.get('name', '')} {j + 1}"),
+            ).add_to(m)
         items.append((color, str(r.get("name", f"ルート{k + 1}" if lang != "en" else f"Route {k + 1}")), dash))
     if legend and items:
         add_legend(m, t("legend_routes", lang), items, position="bottomleft", kind="line")
     return m
 
 
-def add_groups(m: folium.Map, muni_gdf, groups: dict, *, lang: str = "ja", hosts=None, legend: bool = True,
-               group_names: dict | None = None) -> folium.Map:
+def add_groups(
+    m: folium.Map,
+    muni_gdf,
+    groups: dict,
+    *,
+    lang: str = "ja",
+    hosts=None,
+    legend: bool = True,
+    group_names: dict | None = None,
+) -> folium.Map:
     """Joint-service groups: municipalities filled by group (`groups` = {muni_code: group id});
     municipalities in no group are left white. `hosts` (list of dicts name/lon/lat/group) are starred."""
     gids = sorted({g for g in groups.values() if g is not None}, key=str)
@@ -653,9 +835,15 @@ def add_groups(m: folium.Map, muni_gdf, groups: dict, *, lang: str = "ja", hosts
     gdf["_group_color"] = [color_of.get(groups.get(str(c)), "#ffffff") for c in gdf["code"].astype(str)]
     add_municipalities(m, gdf, "_group_color", lang=lang, name=t("legend_groups", lang), fill_opacity=0.7, legend=False)
     for h in hosts or []:
-        folium.Marker([float(h["lat"]), float(h["lon"])], tooltip=tooltip_for(h.get("name", "")),
-                      icon=folium.DivIcon(html='<div style="font-size:26px;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;'
-                                               'transform:translate(-50%,-55%)">★</div>', icon_size=(0, 0))).add_to(m)
+        folium.Marker(
+            [float(h["lat"]), float(h["lon"])],
+            tooltip=tooltip_for(h.get("name", "")),
+            icon=folium.DivIcon(
+                html='<div style="font-size:26px;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;'
+                'transform:translate(-50%,-55%)">★</div>',
+                icon_size=(0, 0),
+            ),
+        ).add_to(m)
     if legend and gids:
         names = group_names or {}
         items = [(color_of[g], str(names.get(g, g))) for g in gids]
@@ -690,13 +878,22 @@ def key_figures_html(figures: Sequence[tuple[str, str]]) -> str:
         A <style> block and a <div class="madoguchi-figures">, for ``st.html`` /
         ``st.markdown(..., unsafe_allow_html=True)`` or a standalone page.
     """
-    cells = "".join(f'<div class="fig"><div class="v">{html_text(v)}</div><div class="l">{html_text(lab)}</div></div>'
-                    for lab, v in figures)
-    return f"<style>{PRESENTATION_CSS}</style><div class=\"madoguchi-figures\">{cells}</div>"
+    cells = "".join(
+        f'<div class="fig"><div class="v">{html_text(v)}</div><div class="l">{html_text(lab)}</div></div>'
+        for lab, v in figures
+    )
+    return f'<style>{PRESENTATION_CSS}</style><div class="madoguchi-figures">{cells}</div>'
 
 
-def presentation_html(m: folium.Map, title: str, figures: Sequence[tuple[str, str]], *, subtitle: str = "",
-                      note: str = "", lang: str = "ja") -> str:
+def presentation_html(
+    m: folium.Map,
+    title: str,
+    figures: Sequence[tuple[str, str]],
+    *,
+    subtitle: str = "",
+    note: str = "",
+    lang: str = "ja",
+) -> str:
     """One self-contained page for a council room: title, key figures in large type, a large map.
 
     No sidebar or controls besides zoom; the map fills the rest of the screen (16:9 projector or
@@ -705,19 +902,23 @@ def presentation_html(m: folium.Map, title: str, figures: Sequence[tuple[str, st
     Leaflet is inlined (`map_html`), so the page works offline. All text is escaped.
     """
     mh = map_html(m)
-    css = ("html,body{margin:0;height:100%;font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;color:#111}"
-           ".wrap{display:flex;flex-direction:column;height:100vh;box-sizing:border-box;padding:16px 24px}"
-           "h1{font-size:34px;margin:0 0 2px 0} .sub{font-size:20px;color:#333;margin:0 0 10px 0}"
-           ".map{flex:1;min-height:300px;border:1px solid #999} .map iframe{width:100%;height:100%;border:0}"
-           ".note{font-size:14px;color:#333;margin-top:6px}"
-           "@page{size:A4 landscape;margin:10mm} @media print{.wrap{height:185mm;padding:0}h1{font-size:20pt}"
-           ".sub{font-size:12pt}.map{border:1px solid #666}}")
+    css = (
+        "html,body{margin:0;height:100%;font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;color:#111}"
+        ".wrap{display:flex;flex-direction:column;height:100vh;box-sizing:border-box;padding:16px 24px}"
+        "h1{font-size:34px;margin:0 0 2px 0} .sub{font-size:20px;color:#333;margin:0 0 10px 0}"
+        ".map{flex:1;min-height:300px;border:1px solid #999} .map iframe{width:100%;height:100%;border:0}"
+        ".note{font-size:14px;color:#333;margin-top:6px}"
+        "@page{size:A4 landscape;margin:10mm} @media print{.wrap{height:185mm;padding:0}h1{font-size:20pt}"
+        ".sub{font-size:12pt}.map{border:1px solid #666}}"
+    )
     lang_attr = "en" if lang == "en" else "ja"
-    return (f'<!DOCTYPE html><html lang="{lang_attr}"><head><meta charset="utf-8"><title>{html_text(title)}</title>'
-            f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{css}</style></head><body>'
-            f'<div class="wrap"><h1>{html_text(title)}</h1>'
-            + (f'<p class="sub">{html_text(subtitle)}</p>' if subtitle else "")
-            + key_figures_html(figures)
-            + f'<div class="map"><iframe title="map" srcdoc="{html_text(mh)}"></iframe></div>'
-            + (f'<p class="note">{leaflet_html(note)}</p>' if note else "")
-            + "</div></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="{lang_attr}"><head><meta charset="utf-8"><title>{html_text(title)}</title>'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{css}</style></head><body>'
+        f'<div class="wrap"><h1>{html_text(title)}</h1>'
+        + (f'<p class="sub">{html_text(subtitle)}</p>' if subtitle else "")
+        + key_figures_html(figures)
+        + f'<div class="map"><iframe title="map" srcdoc="{html_text(mh)}"></iframe></div>'
+        + (f'<p class="note">{leaflet_html(note)}</p>' if note else "")
+        + "</div></body></html>"
+    )

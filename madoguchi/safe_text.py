@@ -24,6 +24,7 @@ the place the text lands in, at the moment it lands there (escape late, once):
 XLSX cells are made inert by `madoguchi.reports.xlsx` with `is_formula_like` (string data
 type plus Excel's own quote-prefix flag, so the cell shows the text exactly as typed).
 """
+
 from __future__ import annotations
 
 import html
@@ -48,8 +49,15 @@ __all__ = [
 # injection), plus their full-width forms, which Japanese input methods produce.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
-_JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "{": "\\u007b",
-               "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JS_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "'": "\\u0027",
+    "{": "\\u007b",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 _JS_RE = re.compile("[<>&'\u2028\u2029]|\\{(?=[{%#])")
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character (CommonMark escapable)
 _CSS_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\(\s*[\d.%\s,]+\))$")

@@ -4,6 +4,7 @@ stdin: {"T", "service", "day_min", "time_limit_s", "n_bases", "allowed", "soluti
 stdout: {"routes": [[base node, [node, ...]], ...] | null, "info": {...}} and nothing else: anything
 the solver prints on file descriptor 1 is sent to stderr while it runs.
 """
+
 import json
 import sys
 
@@ -14,8 +15,13 @@ if __name__ == "__main__":
 
     d = json.loads(sys.stdin.read())
     tl = d.get("time_limit_s")
-    routes, info = _vrp_inprocess(np.asarray(d["T"], dtype=float), np.asarray(d["service"], dtype=float),
-                                  float(d["day_min"]), None if tl is None else float(tl),
-                                  n_bases=int(d.get("n_bases", 1)), allowed=d.get("allowed"),
-                                  solution_limit=int(d.get("solution_limit", SOLUTION_LIMIT)))
+    routes, info = _vrp_inprocess(
+        np.asarray(d["T"], dtype=float),
+        np.asarray(d["service"], dtype=float),
+        float(d["day_min"]),
+        None if tl is None else float(tl),
+        n_bases=int(d.get("n_bases", 1)),
+        allowed=d.get("allowed"),
+        solution_limit=int(d.get("solution_limit", SOLUTION_LIMIT)),
+    )
     sys.stdout.write(json.dumps({"routes": routes, "info": info}))

@@ -11,6 +11,7 @@ round trip (its hub area), the requested number of blocks is shared among the ar
 to their stops (largest remainder, at least one per area), and blocks are split within each area:
 a block never mixes two hubs' areas.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,21 +33,30 @@ class Blocks:
     unreachable: list = field(default_factory=list)
     areas: list | None = None  # with several hubs: hub index of each block
 
-
     def to_dict(self) -> dict:
         return {
             "blocks": [
-                {"block": b, "medoid": self.stop_ids[m], "stops": [self.stop_ids[i] for i in np.flatnonzero(self.labels == b)],
-                 "mean_min": round(self.mean_min[b], 1), "max_min": round(self.max_min[b], 1),
-                 **({} if self.areas is None else {"hub": int(self.areas[b])})}
+                {
+                    "block": b,
+                    "medoid": self.stop_ids[m],
+                    "stops": [self.stop_ids[i] for i in np.flatnonzero(self.labels == b)],
+                    "mean_min": round(self.mean_min[b], 1),
+                    "max_min": round(self.max_min[b], 1),
+                    **({} if self.areas is None else {"hub": int(self.areas[b])}),
+                }
                 for b, m in enumerate(self.medoids)
             ],
             "unreachable": list(self.unreachable),
         }
 
 
-def split_blocks(T: np.ndarray, n_blocks: int, weights: ArrayLike | None = None, stop_ids: Sequence[str] | None = None,
-                 method: str = "auto") -> Blocks:
+def split_blocks(
+    T: np.ndarray,
+    n_blocks: int,
+    weights: ArrayLike | None = None,
+    stop_ids: Sequence[str] | None = None,
+    method: str = "auto",
+) -> Blocks:
     """Split stops into `n_blocks` compact blocks (population-weighted k-medoids by p-median).
 
     Parameters
@@ -72,10 +82,14 @@ def split_blocks(T: np.ndarray, n_blocks: int, weights: ArrayLike | None = None,
     T = np.asarray(T, dtype=float)
     k = T.shape[0]
     if T.shape != (k, k) or k == 0:
-        raise ParameterError("訪問先間の所要時間行列が正方行列ではありません。", "stop matrix must be square and non-empty")
+        raise ParameterError(
+            "訪問先間の所要時間行列が正方行列ではありません。", "stop matrix must be square and non-empty"
+        )
     if int(n_blocks) != n_blocks or not 1 <= n_blocks <= k:
-        raise ParameterError(f"ブロック数は 1 から訪問先の数 {k} までです: {n_blocks}",
-                             f"number of blocks must be between 1 and the {k} stops: {n_blocks}")
+        raise ParameterError(
+            f"ブロック数は 1 から訪問先の数 {k} までです: {n_blocks}",
+            f"number of blocks must be between 1 and the {k} stops: {n_blocks}",
+        )
     stop_ids = [str(s) for s in (stop_ids if stop_ids is not None else range(k))]
     w = np.ones(k) if weights is None else np.asarray(weights, dtype=float)
     w = np.where(np.isfinite(w) & (w > 0), w, 1.0)
@@ -96,8 +110,14 @@ def split_blocks(T: np.ndarray, n_blocks: int, weights: ArrayLike | None = None,
         t = S[sel, m]
         means.append(float(np.sum(w[sel] * t) / w[sel].sum()))
         maxs.append(float(t.max()))
-    return Blocks(labels=labels, medoids=med, stop_ids=stop_ids, mean_min=means, max_min=maxs,
-                  unreachable=[stop_ids[i] for i in np.flatnonzero(labels < 0)])
+    return Blocks(
+        labels=labels,
+        medoids=med,
+        stop_ids=stop_ids,
+        mean_min=means,
+        max_min=maxs,
+        unreachable=[stop_ids[i] for i in np.flatnonzero(labels < 0)],
+    )
 
 
 def allocate_blocks(sizes: Sequence[int], n_blocks: int) -> list[int]:
@@ -123,8 +143,10 @@ def allocate_blocks(sizes: Sequence[int], n_blocks: int) -> list[int]:
     live = [i for i, s in enumerate(sizes) if s > 0]
     total = sum(sizes)
     if int(n_blocks) != n_blocks or not len(live) <= n_blocks <= total:
-        raise ParameterError(f"ブロック数は拠点の担当区域の数 {len(live)} から訪問先の数 {total} までです: {n_blocks}",
-                             f"number of blocks must be between the {len(live)} hub areas and the {total} stops: {n_blocks}")
+        raise ParameterError(
+            f"ブロック数は拠点の担当区域の数 {len(live)} から訪問先の数 {total} までです: {n_blocks}",
+            f"number of blocks must be between the {len(live)} hub areas and the {total} stops: {n_blocks}",
+        )
     out = [1 if s > 0 else 0 for s in sizes]
     left = int(n_blocks) - len(live)
     while left > 0:  # give the next block to the area with the most stops per block (ties: lower index)
@@ -152,7 +174,9 @@ def split_blocks_in_areas(T, areas, n_blocks: int, weights=None, stop_ids=None, 
     k = T.shape[0]
     areas = np.asarray(areas, dtype=int)
     if T.shape != (k, k) or k == 0 or areas.shape != (k,):
-        raise ParameterError("訪問先間の所要時間行列と担当区域の長さが合いません。", "stop matrix and areas do not match")
+        raise ParameterError(
+            "訪問先間の所要時間行列と担当区域の長さが合いません。", "stop matrix and areas do not match"
+        )
     stop_ids = [str(s) for s in (stop_ids if stop_ids is not None else range(k))]
     w = np.ones(k) if weights is None else np.asarray(weights, dtype=float)
     hubs = sorted(int(a) for a in set(areas.tolist()) if a >= 0)
@@ -174,5 +198,12 @@ def split_blocks_in_areas(T, areas, n_blocks: int, weights=None, stop_ids=None, 
         maxs += sub.max_min
         block_area += [h] * len(sub.medoids)
         unreachable += list(sub.unreachable)
-    return Blocks(labels=labels, medoids=medoids, stop_ids=stop_ids, mean_min=means, max_min=maxs,
-                  unreachable=unreachable, areas=block_area)
+    return Blocks(
+        labels=labels,
+        medoids=medoids,
+        stop_ids=stop_ids,
+        mean_min=means,
+        max_min=maxs,
+        unreachable=unreachable,
+        areas=block_area,
+    )

@@ -5,6 +5,7 @@ weighted mix {'equal': 0.1, 'population': 0.9} (weights sum to 1). Amounts are w
 add up exactly to the total: the exact shares are floored and the leftover yen go one each to
 the members with the largest remainders (largest-remainder / Hamilton method; ties by order).
 """
+
 from __future__ import annotations
 
 import math
@@ -44,17 +45,23 @@ def parse_rule(rule: str | Mapping[str, float]) -> dict[str, float]:
                 try:
                     d[name.strip()] = float(value)
                 except ValueError:
-                    raise ParameterError(f"負担ルールの書式が不正です: {part}", f"bad rule part {part!r} (use equal:0.1,population:0.9)") from None
+                    raise ParameterError(
+                        f"負担ルールの書式が不正です: {part}", f"bad rule part {part!r} (use equal:0.1,population:0.9)"
+                    ) from None
             rule = d
     weights = {str(k): float(v) for k, v in dict(rule).items()}
     for k, v in weights.items():
         if k not in RULES:
-            raise ParameterError(f"負担ルールは equal / population / use です: {k}", f"unknown cost rule {k!r} (equal, population, use)")
+            raise ParameterError(
+                f"負担ルールは equal / population / use です: {k}", f"unknown cost rule {k!r} (equal, population, use)"
+            )
         if not (v >= 0 and math.isfinite(v)):
             raise ParameterError(f"負担ルールの重みは 0 以上です: {k}={v}", f"rule weight must be >= 0: {k}={v}")
     if not weights or abs(sum(weights.values()) - 1.0) > 1e-9:
-        raise ParameterError(f"負担ルールの重みの合計は 1 にしてください (現在 {sum(weights.values()):g})。",
-                             f"rule weights must sum to 1 (got {sum(weights.values()):g})")
+        raise ParameterError(
+            f"負担ルールの重みの合計は 1 にしてください (現在 {sum(weights.values()):g})。",
+            f"rule weights must sum to 1 (got {sum(weights.values()):g})",
+        )
     return weights
 
 
@@ -73,10 +80,22 @@ class CostShare:
         """
         recs = []
         for r in self.table.to_dict(orient="records"):
-            recs.append({k: (None if isinstance(v, float) and not math.isfinite(v) else (v.item() if hasattr(v, "item") else v))
-                         for k, v in r.items()})
-        return {"total_yen": int(self.total_yen), "rule": self.rule, "rule_ja": {RULES[k]: v for k, v in self.rule.items()},
-                "members": recs}
+            recs.append(
+                {
+                    k: (
+                        None
+                        if isinstance(v, float) and not math.isfinite(v)
+                        else (v.item() if hasattr(v, "item") else v)
+                    )
+                    for k, v in r.items()
+                }
+            )
+        return {
+            "total_yen": int(self.total_yen),
+            "rule": self.rule,
+            "rule_ja": {RULES[k]: v for k, v in self.rule.items()},
+            "members": recs,
+        }
 
 
 def _frac(x) -> Fraction:
@@ -134,12 +153,19 @@ def check_total_yen(total_yen: object) -> int:
             raise ValueError(total_yen)
         total = int(total_yen)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):
-        raise ParameterError(f"総額は円単位の整数にしてください: {total_yen}", f"total must be whole yen: {total_yen}") from None
+        raise ParameterError(
+            f"総額は円単位の整数にしてください: {total_yen}", f"total must be whole yen: {total_yen}"
+        ) from None
     if total != total_yen or total <= 0:
-        raise ParameterError(f"総額は正の整数 (円) にしてください: {total_yen}", f"total must be a positive whole number of yen: {total_yen}")
+        raise ParameterError(
+            f"総額は正の整数 (円) にしてください: {total_yen}",
+            f"total must be a positive whole number of yen: {total_yen}",
+        )
     if total > MAX_TOTAL_YEN:
-        raise ParameterError(f"総額が大きすぎます（上限 {MAX_TOTAL_YEN:,} 円）: {total:,}",
-                             f"total is too large (at most {MAX_TOTAL_YEN:,} yen): {total:,}")
+        raise ParameterError(
+            f"総額が大きすぎます（上限 {MAX_TOTAL_YEN:,} 円）: {total:,}",
+            f"total is too large (at most {MAX_TOTAL_YEN:,} yen): {total:,}",
+        )
     return total
 
 

@@ -17,6 +17,7 @@ Definitions (printed in the README and reports):
 
 Pure numpy; ~a few ms for 4,000 x 50 so the app can recompute on every hub move.
 """
+
 from __future__ import annotations
 
 import math
@@ -91,6 +92,7 @@ class CoverageResult:
     population. `nearest_minutes` is ``inf`` for unreachable points and ``NaN`` for unknown
     population; `nearest_hub` is -1 for unreachable points.
     """
+
     thresholds: list[float]
     population: float
     within: dict  # T -> {"population", "share"}
@@ -127,7 +129,10 @@ class CoverageResult:
         d = {
             "population": _num(self.population),
             "thresholds": [float(t) for t in self.thresholds],
-            "within": {_tkey(t): {"population": _num(v["population"]), "share": _num(v["share"])} for t, v in self.within.items()},
+            "within": {
+                _tkey(t): {"population": _num(v["population"]), "share": _num(v["share"])}
+                for t, v in self.within.items()
+            },
             "mean_min": _num(self.mean_min),
             "p90_min": _num(self.p90_min),
             "max_min": _num(self.max_min),
@@ -142,7 +147,12 @@ class CoverageResult:
         }
         if per_point:
             d["points"] = [
-                {"id": _py(i), "muni_code": str(m), "minutes": _num(t), "hub": (str(self.hub_ids[h]) if h >= 0 and self.hub_ids else None)}
+                {
+                    "id": _py(i),
+                    "muni_code": str(m),
+                    "minutes": _num(t),
+                    "hub": (str(self.hub_ids[h]) if h >= 0 and self.hub_ids else None),
+                }
                 for i, m, t, h in zip(self.demand_ids, self.muni_codes, self.nearest_minutes, self.nearest_hub)
             ]
         return d
@@ -164,10 +174,17 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return out
 
 
-def coverage(weights: ArrayLike, minutes_to_hubs: ArrayLike, muni_codes: ArrayLike | None = None,
-             thresholds: Sequence[float] = DEFAULT_THRESHOLDS, *, demand_ids: ArrayLike | None = None,
-             hub_ids: Sequence[Any] | None = None, method: ArrayLike | None = None,
-             muni_names: dict | None = None) -> CoverageResult:
+def coverage(
+    weights: ArrayLike,
+    minutes_to_hubs: ArrayLike,
+    muni_codes: ArrayLike | None = None,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    *,
+    demand_ids: ArrayLike | None = None,
+    hub_ids: Sequence[Any] | None = None,
+    method: ArrayLike | None = None,
+    muni_names: dict | None = None,
+) -> CoverageResult:
     """Coverage of hubs given as columns of `minutes_to_hubs`.
 
     Parameters
@@ -204,16 +221,23 @@ def coverage(weights: ArrayLike, minutes_to_hubs: ArrayLike, muni_codes: ArrayLi
     if D.ndim == 1:
         D = D.reshape(n, -1)
     if D.shape[0] != n:
-        raise ParameterError(f"所要時間の行数 ({D.shape[0]}) と需要点の数 ({n}) が一致しません。", f"{D.shape[0]} matrix rows for {n} demand points")
+        raise ParameterError(
+            f"所要時間の行数 ({D.shape[0]}) と需要点の数 ({n}) が一致しません。",
+            f"{D.shape[0]} matrix rows for {n} demand points",
+        )
     if D.shape[1] == 0:
         raise ParameterError("拠点が1つもありません。", "no hubs given")
     if np.isnan(D).any():
-        raise ParameterError("所要時間に NaN があります (到達不可は inf)。", "travel times contain NaN (use inf for unreachable)")
+        raise ParameterError(
+            "所要時間に NaN があります (到達不可は inf)。", "travel times contain NaN (use inf for unreachable)"
+        )
     if (D < 0).any():
         raise ParameterError("所要時間に負の値があります。", "negative travel times")
     th = sorted({float(t) for t in thresholds})
     if not th or any(not (t > 0 and math.isfinite(t)) for t in th):
-        raise ParameterError(f"しきい値は正の分数にしてください: {thresholds}", f"thresholds must be positive minutes: {thresholds}")
+        raise ParameterError(
+            f"しきい値は正の分数にしてください: {thresholds}", f"thresholds must be positive minutes: {thresholds}"
+        )
     muni = np.asarray(muni_codes if muni_codes is not None else [""] * n).astype(str)
     ids = np.asarray(demand_ids if demand_ids is not None else np.arange(n))
 
@@ -281,12 +305,25 @@ def coverage(weights: ArrayLike, minutes_to_hubs: ArrayLike, muni_codes: ArrayLi
     per = pd.DataFrame(cols)
 
     return CoverageResult(
-        thresholds=th, population=pop, within=within, mean_min=mean, p90_min=p90, max_min=mx,
-        unreachable_population=float(wk[unreach].sum()), method=label, per_municipality=per,
-        nearest_minutes=np.where(known, t, np.nan), nearest_hub=hub, demand_ids=ids, muni_codes=muni,
-        weights=w, hub_ids=list(hub_ids) if hub_ids is not None else list(range(D.shape[1])),
-        unreachable_ids=list(ids[unreach]), unreachable_munis=sorted(set(muni[unreach].tolist())),
-        unknown_ids=list(ids[~known]), method_population=mpop,
+        thresholds=th,
+        population=pop,
+        within=within,
+        mean_min=mean,
+        p90_min=p90,
+        max_min=mx,
+        unreachable_population=float(wk[unreach].sum()),
+        method=label,
+        per_municipality=per,
+        nearest_minutes=np.where(known, t, np.nan),
+        nearest_hub=hub,
+        demand_ids=ids,
+        muni_codes=muni,
+        weights=w,
+        hub_ids=list(hub_ids) if hub_ids is not None else list(range(D.shape[1])),
+        unreachable_ids=list(ids[unreach]),
+        unreachable_munis=sorted(set(muni[unreach].tolist())),
+        unknown_ids=list(ids[~known]),
+        method_population=mpop,
     )
 
 
@@ -321,14 +358,18 @@ class CoverageComparison:
         """
         d = self._summary_dict()
         if per_point and self.demand_ids is not None and self.minutes_a is not None and self.minutes_b is not None:
-            d["points"] = [{"id": _py(i), "minutes_a": _num(a), "minutes_b": _num(b), "change_min": _num(c)}
-                           for i, a, b, c in zip(self.demand_ids, self.minutes_a, self.minutes_b, self.delta_minutes)]
+            d["points"] = [
+                {"id": _py(i), "minutes_a": _num(a), "minutes_b": _num(b), "change_min": _num(c)}
+                for i, a, b, c in zip(self.demand_ids, self.minutes_a, self.minutes_b, self.delta_minutes)
+            ]
         return d
 
     def _summary_dict(self) -> dict:
         return {
-            "gainers": self.gainers, "losers": self.losers,
-            "gain_population": _num(self.gain_population), "loss_population": _num(self.loss_population),
+            "gainers": self.gainers,
+            "losers": self.losers,
+            "gain_population": _num(self.gain_population),
+            "loss_population": _num(self.loss_population),
             "newly_reachable_population": _num(self.newly_reachable_population),
             "newly_unreachable_population": _num(self.newly_unreachable_population),
             "summary": {k: _num(v) if isinstance(v, float) else v for k, v in self.summary.items()},
@@ -359,8 +400,12 @@ def compare(a: CoverageResult, b: CoverageResult, tol_min: float = 0.5) -> Cover
     ParameterError
         When the demand points differ.
     """
-    if len(a.nearest_minutes) != len(b.nearest_minutes) or not np.array_equal(np.asarray(a.demand_ids), np.asarray(b.demand_ids)):
-        raise ParameterError("比較する2つのシナリオの需要点が一致しません。", "the two scenarios have different demand points")
+    if len(a.nearest_minutes) != len(b.nearest_minutes) or not np.array_equal(
+        np.asarray(a.demand_ids), np.asarray(b.demand_ids)
+    ):
+        raise ParameterError(
+            "比較する2つのシナリオの需要点が一致しません。", "the two scenarios have different demand points"
+        )
     ta, tb = a.nearest_minutes, b.nearest_minutes
     w = np.where(np.isfinite(a.weights), a.weights, 0.0)
     known = np.isfinite(a.weights)
@@ -377,21 +422,33 @@ def compare(a: CoverageResult, b: CoverageResult, tol_min: float = 0.5) -> Cover
     wb = np.where(both, w, 0.0)
     mean_a = np.divide(bc(wb * np.where(both, ta, 0)), bc(wb), out=np.full(k, np.nan), where=bc(wb) > 0)
     mean_b = np.divide(bc(wb * np.where(both, tb, 0)), bc(wb), out=np.full(k, np.nan), where=bc(wb) > 0)
-    per = pd.DataFrame({
-        "muni_code": uniq,
-        "mean_min_a": mean_a, "mean_min_b": mean_b, "mean_change_min": mean_b - mean_a,
-        "gain_population": bc(np.where(gain, w, 0.0)), "loss_population": bc(np.where(loss, w, 0.0)),
-        "gainers": np.bincount(inv, weights=gain.astype(float), minlength=k).astype(int),
-        "losers": np.bincount(inv, weights=loss.astype(float), minlength=k).astype(int),
-    })
+    per = pd.DataFrame(
+        {
+            "muni_code": uniq,
+            "mean_min_a": mean_a,
+            "mean_min_b": mean_b,
+            "mean_change_min": mean_b - mean_a,
+            "gain_population": bc(np.where(gain, w, 0.0)),
+            "loss_population": bc(np.where(loss, w, 0.0)),
+            "gainers": np.bincount(inv, weights=gain.astype(float), minlength=k).astype(int),
+            "losers": np.bincount(inv, weights=loss.astype(float), minlength=k).astype(int),
+        }
+    )
     summary = {"mean_min_a": a.mean_min, "mean_min_b": b.mean_min, "mean_change_min": b.mean_min - a.mean_min}
     for T in a.thresholds:
         if T in b.within:
             summary[f"within_{_tkey(T)}_change"] = b.within[T]["population"] - a.within[T]["population"]
     return CoverageComparison(
-        delta_minutes=delta, gainers=int(gain.sum()), losers=int(loss.sum()),
-        gain_population=float(w[gain].sum()), loss_population=float(w[loss].sum()),
+        delta_minutes=delta,
+        gainers=int(gain.sum()),
+        losers=int(loss.sum()),
+        gain_population=float(w[gain].sum()),
+        loss_population=float(w[loss].sum()),
         newly_reachable_population=float(w[known & ~fa & fb].sum()),
         newly_unreachable_population=float(w[known & fa & ~fb].sum()),
-        per_municipality=per, summary=summary, demand_ids=np.asarray(a.demand_ids), minutes_a=ta, minutes_b=tb,
+        per_municipality=per,
+        summary=summary,
+        demand_ids=np.asarray(a.demand_ids),
+        minutes_a=ta,
+        minutes_b=tb,
     )

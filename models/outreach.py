@@ -22,6 +22,7 @@ Frequency (visits per month): stops of the same frequency share routes; a route 
 driven f times a month on working days spread evenly across the month (weekdays minus the
 national holidays we know; see `working_days`). At most `teams` routes per day.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -106,12 +107,16 @@ def working_days(month: str) -> list[_dt.date]:
 
     mt = re.fullmatch(r"(\d{4})-(\d{2})", str(month).strip())
     if not mt or not 1 <= int(mt.group(2)) <= 12:
-        raise ParameterError(f"月は YYYY-MM の形式で指定してください（例 2026-12）: {month}",
-                             f"month must be YYYY-MM (e.g. 2026-12): {month}")
+        raise ParameterError(
+            f"月は YYYY-MM の形式で指定してください（例 2026-12）: {month}",
+            f"month must be YYYY-MM (e.g. 2026-12): {month}",
+        )
     y, m = int(mt.group(1)), int(mt.group(2))
     if not _FIRST_YEAR <= y <= _LAST_YEAR:
-        raise ParameterError(f"月は {_FIRST_YEAR}〜{_LAST_YEAR} 年で指定してください（祝日を計算できる範囲）: {month}",
-                             f"month must be in {_FIRST_YEAR}-{_LAST_YEAR} (years whose holidays we compute): {month}")
+        raise ParameterError(
+            f"月は {_FIRST_YEAR}〜{_LAST_YEAR} 年で指定してください（祝日を計算できる範囲）: {month}",
+            f"month must be in {_FIRST_YEAR}-{_LAST_YEAR} (years whose holidays we compute): {month}",
+        )
     ndays = calendar.monthrange(y, m)[1]
     hol = _jp_holidays(y)
     return [d for d in (_dt.date(y, m, k) for k in range(1, ndays + 1)) if d.weekday() < 5 and d not in hol]
@@ -140,7 +145,9 @@ def parse_day(day: str) -> tuple[int, int]:
         s = _hm(a)
         e = _hm(b)
     except ValueError:
-        raise ParameterError(f"勤務時間は HH:MM-HH:MM で指定してください: {day}", f"working day must be HH:MM-HH:MM: {day}") from None
+        raise ParameterError(
+            f"勤務時間は HH:MM-HH:MM で指定してください: {day}", f"working day must be HH:MM-HH:MM: {day}"
+        ) from None
     if e <= s:
         raise ParameterError(f"勤務時間の終了が開始より前です: {day}", f"working day ends before it starts: {day}")
     return s, e
@@ -169,7 +176,9 @@ def fmt_hm(minutes: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def frequency_from_cases(cases_per_year: ArrayLike, cases_per_visit: float, max_per_month: int = 4, min_per_month: int = 1) -> np.ndarray:
+def frequency_from_cases(
+    cases_per_year: ArrayLike, cases_per_visit: float, max_per_month: int = 4, min_per_month: int = 1
+) -> np.ndarray:
     """Visits per month = ceil(expected monthly cases / cases handled per visit), clipped.
 
     Parameters
@@ -187,7 +196,10 @@ def frequency_from_cases(cases_per_year: ArrayLike, cases_per_visit: float, max_
         (k,) int visits per month.
     """
     if not cases_per_visit > 0:
-        raise ParameterError(f"1回あたりの相談件数は正の値にしてください: {cases_per_visit}", f"cases per visit must be > 0: {cases_per_visit}")
+        raise ParameterError(
+            f"1回あたりの相談件数は正の値にしてください: {cases_per_visit}",
+            f"cases per visit must be > 0: {cases_per_visit}",
+        )
     c = np.asarray(cases_per_year, dtype=float) / 12.0
     f = np.ceil(np.where(np.isfinite(c), c, 0.0) / cases_per_visit - 1e-9).astype(int)
     return np.clip(f, min_per_month, max_per_month)
@@ -235,7 +247,9 @@ class OutreachPlan:
     solver: str
     solve_s: float
     notes: list = field(default_factory=list)
-    bases: list = field(default_factory=list)  # per base: {"base", "name", "routes", "stops", "route_days", "drive_min", ...}
+    bases: list = field(
+        default_factory=list
+    )  # per base: {"base", "name", "routes", "stops", "route_days", "drive_min", ...}
 
     def to_dict(self) -> dict:
         """The plan (routes, unserved stops with reason codes, calendar) as a JSON-ready dict (numbers as float/int, arrays as lists).
@@ -245,16 +259,33 @@ class OutreachPlan:
         dict
         """
         return {
-            "base": self.base, "day": self.day, "day_min": self.day_min,
+            "base": self.base,
+            "day": self.day,
+            "day_min": self.day_min,
             "routes": [r.to_dict() for r in self.routes],
-            "unserved": self.unserved, "month": self.month, "working_days": self.working_days,
-            "visits": self.visits, "frequency": self.frequency, "calendar": self.calendar,
-            "solver": self.solver, "solve_s": round(self.solve_s, 3), "notes": self.notes, "bases": self.bases,
+            "unserved": self.unserved,
+            "month": self.month,
+            "working_days": self.working_days,
+            "visits": self.visits,
+            "frequency": self.frequency,
+            "calendar": self.calendar,
+            "solver": self.solver,
+            "solve_s": round(self.solve_s, 3),
+            "notes": self.notes,
+            "bases": self.bases,
         }
 
 
-def _vrp(T: np.ndarray, service: np.ndarray, day_min: float, time_limit_s: float | None = None, *,
-         n_bases: int = 1, allowed: list | None = None, solution_limit: int = SOLUTION_LIMIT):
+def _vrp(
+    T: np.ndarray,
+    service: np.ndarray,
+    day_min: float,
+    time_limit_s: float | None = None,
+    *,
+    n_bases: int = 1,
+    allowed: list | None = None,
+    solution_limit: int = SOLUTION_LIMIT,
+):
     """OR-Tools VRP; nodes 0..n_bases-1 are bases, the rest stops. Returns (routes, info).
 
     routes: list of ``(base node, [stop nodes in order])``; None when no solution was found.
@@ -267,10 +298,12 @@ def _vrp(T: np.ndarray, service: np.ndarray, day_min: float, time_limit_s: float
     try:
         from ortools.constraint_solver import pywrapcp  # noqa: F401
     except ImportError:
-        return _vrp_subprocess(T, service, day_min, time_limit_s, n_bases=n_bases, allowed=allowed,
-                               solution_limit=solution_limit)
-    return _vrp_inprocess(T, service, day_min, time_limit_s, n_bases=n_bases, allowed=allowed,
-                          solution_limit=solution_limit)
+        return _vrp_subprocess(
+            T, service, day_min, time_limit_s, n_bases=n_bases, allowed=allowed, solution_limit=solution_limit
+        )
+    return _vrp_inprocess(
+        T, service, day_min, time_limit_s, n_bases=n_bases, allowed=allowed, solution_limit=solution_limit
+    )
 
 
 def _vrp_subprocess(T, service, day_min, time_limit_s=None, *, n_bases=1, allowed=None, solution_limit=SOLUTION_LIMIT):
@@ -278,12 +311,26 @@ def _vrp_subprocess(T, service, day_min, time_limit_s=None, *, n_bases=1, allowe
     import subprocess
     import sys
 
-    payload = json.dumps({"T": np.asarray(T).tolist(), "service": np.asarray(service).tolist(),
-                          "day_min": day_min, "time_limit_s": time_limit_s, "n_bases": n_bases,
-                          "allowed": allowed, "solution_limit": solution_limit})
+    payload = json.dumps(
+        {
+            "T": np.asarray(T).tolist(),
+            "service": np.asarray(service).tolist(),
+            "day_min": day_min,
+            "time_limit_s": time_limit_s,
+            "n_bases": n_bases,
+            "allowed": allowed,
+            "solution_limit": solution_limit,
+        }
+    )
     cap = TIME_CAP_S if time_limit_s is None else time_limit_s
-    r = subprocess.run([sys.executable, "-m", "models._vrp_worker"], input=payload, capture_output=True, text=True,
-                       timeout=60 + 10 * cap, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "models._vrp_worker"],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=60 + 10 * cap,
+        check=False,
+    )
     if r.stderr.strip():  # the worker's solver logs: shown on our stderr, never on stdout
         sys.stderr.write(r.stderr)
     if r.returncode != 0:
@@ -293,8 +340,16 @@ def _vrp_subprocess(T, service, day_min, time_limit_s=None, *, n_bases=1, allowe
     return routes, d["info"]
 
 
-def _vrp_inprocess(T: np.ndarray, service: np.ndarray, day_min: float, time_limit_s: float | None = None, *,
-                   n_bases: int = 1, allowed: list | None = None, solution_limit: int = SOLUTION_LIMIT):
+def _vrp_inprocess(
+    T: np.ndarray,
+    service: np.ndarray,
+    day_min: float,
+    time_limit_s: float | None = None,
+    *,
+    n_bases: int = 1,
+    allowed: list | None = None,
+    solution_limit: int = SOLUTION_LIMIT,
+):
     """Multi-depot VRP with a working-day span: see `_vrp`.
 
     Vehicles: one per (base, stop that base may serve) -- enough for one-stop days everywhere;
@@ -342,7 +397,8 @@ def _vrp_inprocess(T: np.ndarray, service: np.ndarray, day_min: float, time_limi
             if len(a) < n_bases:
                 # (SetAllowedVehiclesForIndex's Python binding rejects lists in OR-Tools 9.15)
                 routing.VehicleVar(mgr.NodeToIndex(n_bases + j)).RemoveValues(
-                    [v for v, b in enumerate(veh_base) if b not in a])
+                    [v for v, b in enumerate(veh_base) if b not in a]
+                )
     p = pywrapcp.DefaultRoutingSearchParameters()
     p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -354,8 +410,12 @@ def _vrp_inprocess(T: np.ndarray, service: np.ndarray, day_min: float, time_limi
     with solver_output_to_stderr():
         sol = routing.SolveWithParameters(p)
     el = time.perf_counter() - t0
-    info = {"solutions": int(solution_limit), "time_cap_s": tcap, "elapsed_s": round(el, 3),
-            "time_cap_hit": bool(el >= 0.95 * tcap)}
+    info = {
+        "solutions": int(solution_limit),
+        "time_cap_s": tcap,
+        "elapsed_s": round(el, 3),
+        "time_cap_hit": bool(el >= 0.95 * tcap),
+    }
     if sol is None:
         return None, info
     out = []
@@ -393,11 +453,22 @@ def hub_areas(T: np.ndarray, n_bases: int) -> np.ndarray:
     return np.where(ok, best, -1)
 
 
-def plan_routes(T: ArrayLike, stop_ids: Sequence[str], *, names: Sequence[str] | None = None, service_min: ArrayLike = 90.0,
-                day: str = "08:30-17:15", frequency: ArrayLike = 1, month: str | None = None,
-                teams: int = 1, time_limit_s: float | None = None, base_name: str | None = None,
-                bases: list | None = None, base_names: list | None = None,
-                solution_limit: int = SOLUTION_LIMIT) -> OutreachPlan:
+def plan_routes(
+    T: ArrayLike,
+    stop_ids: Sequence[str],
+    *,
+    names: Sequence[str] | None = None,
+    service_min: ArrayLike = 90.0,
+    day: str = "08:30-17:15",
+    frequency: ArrayLike = 1,
+    month: str | None = None,
+    teams: int = 1,
+    time_limit_s: float | None = None,
+    base_name: str | None = None,
+    bases: list | None = None,
+    base_names: list | None = None,
+    solution_limit: int = SOLUTION_LIMIT,
+) -> OutreachPlan:
     """Day routes from one or several bases to the stops, and a monthly calendar.
 
     Parameters
@@ -454,11 +525,15 @@ def plan_routes(T: ArrayLike, stop_ids: Sequence[str], *, names: Sequence[str] |
         if len(bname) != len(bid):
             raise ParameterError("拠点の名前の数が拠点の数と合いません。", "base_names must match bases")
         if len(set(bid)) != len(bid):
-            raise ParameterError(f"同じ拠点が2回指定されています: {', '.join(bid)}", f"a base is given twice: {', '.join(bid)}")
+            raise ParameterError(
+                f"同じ拠点が2回指定されています: {', '.join(bid)}", f"a base is given twice: {', '.join(bid)}"
+            )
     nb = len(bid)
     if T.ndim != 2 or T.shape != (nb + k, nb + k):
-        raise ParameterError(f"移動時間行列の形 {T.shape} が拠点 {nb} + 訪問先 {k} と合いません。",
-                             f"matrix shape {T.shape} != {nb} base(s) + {k} stops")
+        raise ParameterError(
+            f"移動時間行列の形 {T.shape} が拠点 {nb} + 訪問先 {k} と合いません。",
+            f"matrix shape {T.shape} != {nb} base(s) + {k} stops",
+        )
     if np.isnan(T).any() or (T < 0).any():
         raise ParameterError("移動時間に負の値か NaN があります。", "travel times contain negative values or NaN")
     if k == 0:
@@ -486,14 +561,22 @@ def plan_routes(T: ArrayLike, stop_ids: Sequence[str], *, names: Sequence[str] |
         go, back = T[:nb, nb + i], T[nb + i, :nb]
         fin = np.isfinite(go) & np.isfinite(back)
         if not fin.any():
-            unserved.append({"stop": stop_ids[i], "name": names[i], "reason_code": UNREACHABLE_CODE,
-                             "reason": UNREACHABLE})
+            unserved.append(
+                {"stop": stop_ids[i], "name": names[i], "reason_code": UNREACHABLE_CODE, "reason": UNREACHABLE}
+            )
             continue
         trip = np.where(fin, go + back, np.inf) + svc[i]
         fits = [b for b in range(nb) if trip[b] <= day_min]
         if not fits:
-            unserved.append({"stop": stop_ids[i], "name": names[i], "reason_code": TOO_FAR_CODE, "reason": TOO_FAR,
-                             "detail_min": round(float(trip.min()), 1)})
+            unserved.append(
+                {
+                    "stop": stop_ids[i],
+                    "name": names[i],
+                    "reason_code": TOO_FAR_CODE,
+                    "reason": TOO_FAR,
+                    "detail_min": round(float(trip.min()), 1),
+                }
+            )
         else:
             ok.append(i)
             allowed[i] = fits
@@ -506,12 +589,21 @@ def plan_routes(T: ArrayLike, stop_ids: Sequence[str], *, names: Sequence[str] |
         sub = T[np.ix_(nodes, nodes)]
         sub = np.where(np.isfinite(sub), sub, BIG)  # stop-to-stop without road: never used in a feasible route
         s = np.concatenate([np.zeros(nb), svc[group]])
-        res, info = _vrp(sub, s, day_min, time_limit_s, n_bases=nb, allowed=[allowed[i] for i in group],
-                         solution_limit=solution_limit)
+        res, info = _vrp(
+            sub,
+            s,
+            day_min,
+            time_limit_s,
+            n_bases=nb,
+            allowed=[allowed[i] for i in group],
+            solution_limit=solution_limit,
+        )
         infos.append(info)
         if res is None:
-            raise ParameterError("巡回ルートが見つかりませんでした (勤務時間・滞在時間を見直してください)。",
-                                 "no feasible routes found (check the working day and time on site)")
+            raise ParameterError(
+                "巡回ルートが見つかりませんでした (勤務時間・滞在時間を見直してください)。",
+                "no feasible routes found (check the working day and time on site)",
+            )
         for b, r in res:
             stops = [group[x - nb] for x in r]
             rt = _describe(T, svc, stops, stop_ids, names, start, f, base=b, n_bases=nb)
@@ -522,14 +614,26 @@ def plan_routes(T: ArrayLike, stop_ids: Sequence[str], *, names: Sequence[str] |
 
     notes = []
     if any(i["time_cap_hit"] for i in infos):
-        notes.append("探索が時間の上限で止まりました（同じ入力でも結果が変わることがあります）。/ the search stopped at "
-                     "the time cap, not the solution budget: results may vary between runs")
-    plan = OutreachPlan(base="・".join(bname), day=day, day_min=day_min, routes=routes, unserved=unserved,
-                        month=month, working_days=[], visits={s: 0 for s in stop_ids},
-                        frequency={stop_ids[i]: int(freq[i]) for i in range(k)}, calendar={},
-                        solver=f"OR-Tools routing ({'multiple depots, ' if nb > 1 else ''}guided local search, "
-                               f"{int(solution_limit)} solutions)",
-                        solve_s=0.0, notes=notes)
+        notes.append(
+            "探索が時間の上限で止まりました（同じ入力でも結果が変わることがあります）。/ the search stopped at "
+            "the time cap, not the solution budget: results may vary between runs"
+        )
+    plan = OutreachPlan(
+        base="・".join(bname),
+        day=day,
+        day_min=day_min,
+        routes=routes,
+        unserved=unserved,
+        month=month,
+        working_days=[],
+        visits={s: 0 for s in stop_ids},
+        frequency={stop_ids[i]: int(freq[i]) for i in range(k)},
+        calendar={},
+        solver=f"OR-Tools routing ({'multiple depots, ' if nb > 1 else ''}guided local search, "
+        f"{int(solution_limit)} solutions)",
+        solve_s=0.0,
+        notes=notes,
+    )
     if days is not None:
         schedule(plan, days, teams)
     plan.bases = _base_summary(plan, bid, bname)
@@ -541,12 +645,19 @@ def _base_summary(plan: OutreachPlan, bid: list, bname: list) -> list[dict]:
     out = []
     for b, nm in zip(bid, bname):
         rs = [j for j, r in enumerate(plan.routes) if r.base == b]
-        out.append({"base": b, "name": nm, "routes": rs,
-                    "stops": [s for j in rs for s in plan.routes[j].stops],
-                    "route_days": int(sum(plan.routes[j].frequency for j in rs)),
-                    "drive_min": round(float(sum(plan.routes[j].drive_min for j in rs)), 1),
-                    "drive_min_month": round(float(sum(plan.routes[j].drive_min * plan.routes[j].frequency
-                                                       for j in rs)), 1)})
+        out.append(
+            {
+                "base": b,
+                "name": nm,
+                "routes": rs,
+                "stops": [s for j in rs for s in plan.routes[j].stops],
+                "route_days": int(sum(plan.routes[j].frequency for j in rs)),
+                "drive_min": round(float(sum(plan.routes[j].drive_min for j in rs)), 1),
+                "drive_min_month": round(
+                    float(sum(plan.routes[j].drive_min * plan.routes[j].frequency for j in rs)), 1
+                ),
+            }
+        )
     return out
 
 
@@ -567,9 +678,18 @@ def _describe(T, svc, stops, stop_ids, names, start, f, base: int = 0, n_bases: 
     drive += back
     t += back
     service = float(svc[stops].sum())
-    return Route(frequency=int(f), stops=[stop_ids[i] for i in stops], names=[names[i] for i in stops],
-                 arrive=arrive, depart=depart, leave_base=fmt_hm(start), return_base=fmt_hm(t),
-                 drive_min=float(drive), service_min=service, total_min=float(drive + service))
+    return Route(
+        frequency=int(f),
+        stops=[stop_ids[i] for i in stops],
+        names=[names[i] for i in stops],
+        arrive=arrive,
+        depart=depart,
+        leave_base=fmt_hm(start),
+        return_base=fmt_hm(t),
+        drive_min=float(drive),
+        service_min=service,
+        total_min=float(drive + service),
+    )
 
 
 def schedule(plan: OutreachPlan, days: list[_dt.date], teams: int = 1) -> None:
@@ -599,8 +719,10 @@ def schedule(plan: OutreachPlan, days: list[_dt.date], teams: int = 1) -> None:
                 f"team(s): lower frequencies or add teams",
             )
     if any(r.frequency > nd for r in plan.routes):
-        raise ParameterError(f"月 {max(r.frequency for r in plan.routes)} 回の訪問は勤務日 {nd} 日を超えます。",
-                             f"a frequency above the {nd} working days of the month")
+        raise ParameterError(
+            f"月 {max(r.frequency for r in plan.routes)} 回の訪問は勤務日 {nd} 日を超えます。",
+            f"a frequency above the {nd} working days of the month",
+        )
     loads: dict = {}
     for r in sorted(range(len(plan.routes)), key=lambda i: -plan.routes[i].frequency):
         route = plan.routes[r]

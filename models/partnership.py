@@ -21,6 +21,7 @@ the floor but chooses the number of regions itself):
 `evaluate` checks any grouping (ours or a user's 広域市町村圏 / 保健福祉圏域 table): connected?,
 population, host, mean/worst member time.
 """
+
 from __future__ import annotations
 
 import math
@@ -178,8 +179,17 @@ def _group_cost(members, pop, S):
 
 
 # ---------------------------------------------------------------------------- search
-def regionalize(T: np.ndarray, pop: ArrayLike, adj: dict[int, set[int]], k: int, min_pop: float, *, starts: int = 12,
-                seed: int = 0, names: Sequence[str] | None = None) -> np.ndarray:
+def regionalize(
+    T: np.ndarray,
+    pop: ArrayLike,
+    adj: dict[int, set[int]],
+    k: int,
+    min_pop: float,
+    *,
+    starts: int = 12,
+    seed: int = 0,
+    names: Sequence[str] | None = None,
+) -> np.ndarray:
     """k connected groups, each with population >= `min_pop`, compact in travel time.
 
     Parameters
@@ -214,7 +224,9 @@ def regionalize(T: np.ndarray, pop: ArrayLike, adj: dict[int, set[int]], k: int,
         raise ParameterError(f"グループ数 k は 1 から市町村数 {n} までです: {k}", f"k must be between 1 and {n}: {k}")
     if not np.isfinite(pop).all():
         bad = [names[i] for i in np.flatnonzero(~np.isfinite(pop))]
-        raise ParameterError(f"人口が不明の市町村があります: {'、'.join(bad)}", f"unknown population for: {', '.join(bad)}")
+        raise ParameterError(
+            f"人口が不明の市町村があります: {'、'.join(bad)}", f"unknown population for: {', '.join(bad)}"
+        )
     if not (min_pop >= 0 and math.isfinite(min_pop)):
         raise ParameterError(f"最低人口は 0 以上です: {min_pop}", f"minimum population must be >= 0: {min_pop}")
     if pop.sum() < k * min_pop:
@@ -231,8 +243,10 @@ def regionalize(T: np.ndarray, pop: ArrayLike, adj: dict[int, set[int]], k: int,
     for c in comps:
         if pop[list(c)].sum() < min_pop:
             who = "、".join(names[i] for i in sorted(c))
-            raise ParameterError(f"他とつながらない {who} の人口が最低人口に届きません。",
-                                 f"the isolated part ({who}) is below the minimum population")
+            raise ParameterError(
+                f"他とつながらない {who} の人口が最低人口に届きません。",
+                f"the isolated part ({who}) is below the minimum population",
+            )
     S = np.minimum(T, T.T)
     fin = S[np.isfinite(S)]
     S = np.where(np.isfinite(S), S, (fin.max() if fin.size else 0) * 10 + 1000)
@@ -375,6 +389,7 @@ class Group:
         -------
         dict
         """
+
         def num(x):
             return None if x is None or not math.isfinite(float(x)) else round(float(x), 2)
 
@@ -405,14 +420,32 @@ class PartnershipResult:
         -------
         dict
         """
-        return {"k": self.k, "min_pop": self.min_pop, "method": self.method, "adjacency": self.adjacency,
-                "groups": [g.to_dict() for g in self.groups], "labels": self.labels,
-                "islands_linked": self.islands_linked, "notes": self.notes}
+        return {
+            "k": self.k,
+            "min_pop": self.min_pop,
+            "method": self.method,
+            "adjacency": self.adjacency,
+            "groups": [g.to_dict() for g in self.groups],
+            "labels": self.labels,
+            "islands_linked": self.islands_linked,
+            "notes": self.notes,
+        }
 
 
-def evaluate(labels: ArrayLike, codes: Sequence[str], names: Sequence[str], pop: ArrayLike, adj: dict[int, set[int]],
-             demand_minutes: np.ndarray, demand_weights: ArrayLike, demand_muni: ArrayLike, site_ids: Sequence[str],
-             site_names: Sequence[str], site_muni: ArrayLike, min_pop: float = 0.0) -> list[Group]:
+def evaluate(
+    labels: ArrayLike,
+    codes: Sequence[str],
+    names: Sequence[str],
+    pop: ArrayLike,
+    adj: dict[int, set[int]],
+    demand_minutes: np.ndarray,
+    demand_weights: ArrayLike,
+    demand_muni: ArrayLike,
+    site_ids: Sequence[str],
+    site_names: Sequence[str],
+    site_muni: ArrayLike,
+    min_pop: float = 0.0,
+) -> list[Group]:
     """Per group: population, connected?, host and travel minutes to it.
 
     The host is the 1-median over the members' sites, weighted by the members' demand points;
@@ -481,14 +514,23 @@ def evaluate(labels: ArrayLike, codes: Sequence[str], names: Sequence[str], pop:
                 s_ok = sel & ok
                 member_mean[c] = float(ww[s_ok] @ t[s_ok] / ww[s_ok].sum()) if ww[s_ok].sum() > 0 else float("nan")
         gp = float(pop[idx].sum())
-        out.append(Group(
-            group=str(g), codes=gcodes, names=[str(names[int(i)]) for i in idx], population=gp,
-            connected=_connected(set(idx.tolist()), adj), meets_min=bool(gp >= min_pop),
-            host_site_id=None if host is None else str(site_ids[host]),
-            host_name=None if host is None else str(site_names[host]),
-            host_muni_code=None if host is None else str(sm[host]),
-            mean_min=mean, worst_min=worst, unreachable_population=unreach, member_mean_min=member_mean,
-        ))
+        out.append(
+            Group(
+                group=str(g),
+                codes=gcodes,
+                names=[str(names[int(i)]) for i in idx],
+                population=gp,
+                connected=_connected(set(idx.tolist()), adj),
+                meets_min=bool(gp >= min_pop),
+                host_site_id=None if host is None else str(site_ids[host]),
+                host_name=None if host is None else str(site_names[host]),
+                host_muni_code=None if host is None else str(sm[host]),
+                mean_min=mean,
+                worst_min=worst,
+                unreachable_population=unreach,
+                member_mean_min=member_mean,
+            )
+        )
     return out
 
 
@@ -518,12 +560,18 @@ def read_groups(df: pd.DataFrame, codes: Sequence[str], path: Any = None) -> np.
 
     cols = {c.strip().lower(): c for c in df.columns}
     if "code" not in cols or "group" not in cols:
-        raise InputFileError("グループ表には code と group の列が必要です。", "the grouping table needs columns code and group", path=path)
+        raise InputFileError(
+            "グループ表には code と group の列が必要です。",
+            "the grouping table needs columns code and group",
+            path=path,
+        )
     c = df[cols["code"]].astype(str).str.strip().str.zfill(5)
     g = df[cols["group"]].astype(str).str.strip()
     dup = c[c.duplicated()].tolist()
     if dup:
-        raise InputFileError(f"同じ市町村コードが複数回あります: {', '.join(dup)}", f"codes listed twice: {', '.join(dup)}", path=path)
+        raise InputFileError(
+            f"同じ市町村コードが複数回あります: {', '.join(dup)}", f"codes listed twice: {', '.join(dup)}", path=path
+        )
     m = dict(zip(c, g))
     codes = [str(x) for x in codes]
     missing = [x for x in codes if x not in m]

@@ -6,6 +6,7 @@ assignment). A hub's capacity is cases per year (e.g. consultants x cases per co
 Utilisation = load / capacity; a hub is overloaded when utilisation > 1
 (「一つの相談機関等に過剰な負担が生じていないか」).
 """
+
 from __future__ import annotations
 
 import math
@@ -35,16 +36,30 @@ class WorkloadResult:
         -------
         dict
         """
+
         def num(x):
             return None if x is None or not math.isfinite(float(x)) else float(x)
 
         recs = []
         for r in self.hubs.to_dict(orient="records"):
-            recs.append({k: (num(v) if isinstance(v, (float, np.floating)) else (bool(v) if isinstance(v, (bool, np.bool_)) else v))
-                         for k, v in r.items()})
-        return {"case_rate_per_1000": self.case_rate_per_1000, "total_cases": num(self.total_cases),
-                "total_capacity": num(self.total_capacity), "unassigned_cases": num(self.unassigned_cases),
-                "overloaded": list(self.overloaded), "hubs": recs}
+            recs.append(
+                {
+                    k: (
+                        num(v)
+                        if isinstance(v, (float, np.floating))
+                        else (bool(v) if isinstance(v, (bool, np.bool_)) else v)
+                    )
+                    for k, v in r.items()
+                }
+            )
+        return {
+            "case_rate_per_1000": self.case_rate_per_1000,
+            "total_cases": num(self.total_cases),
+            "total_capacity": num(self.total_capacity),
+            "unassigned_cases": num(self.unassigned_cases),
+            "overloaded": list(self.overloaded),
+            "hubs": recs,
+        }
 
 
 def check_case_rate(case_rate_per_1000: object) -> float:
@@ -65,8 +80,10 @@ def check_case_rate(case_rate_per_1000: object) -> float:
     except (TypeError, ValueError):
         v = math.nan
     if not (v >= 0 and math.isfinite(v)):
-        raise ParameterError(f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
-                             f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}")
+        raise ParameterError(
+            f"相談発生率 (人口千人あたり件数) は 0 以上にしてください: {case_rate_per_1000}",
+            f"case rate per 1,000 residents must be >= 0: {case_rate_per_1000}",
+        )
     return v
 
 
@@ -89,9 +106,14 @@ def expected_cases(population: ArrayLike, case_rate_per_1000: float) -> np.ndarr
     return np.asarray(population, dtype=float) * rate / 1000.0
 
 
-def hub_loads(weights: ArrayLike, assignment: ArrayLike, hub_ids: Sequence[str], case_rate_per_1000: float,
-              capacity: ArrayLike | None = None,
-              check_feasible: bool = True) -> WorkloadResult:
+def hub_loads(
+    weights: ArrayLike,
+    assignment: ArrayLike,
+    hub_ids: Sequence[str],
+    case_rate_per_1000: float,
+    capacity: ArrayLike | None = None,
+    check_feasible: bool = True,
+) -> WorkloadResult:
     """Expected yearly cases per hub.
 
     With `check_feasible`, a total capacity below the total expected cases raises
@@ -149,6 +171,16 @@ def hub_loads(weights: ArrayLike, assignment: ArrayLike, hub_ids: Sequence[str],
             util = np.where(cap > 0, load / cap, np.where(load > 0, np.inf, 0.0))
         df["utilisation"] = np.where(np.isfinite(cap), util, np.nan)
         df["overloaded"] = np.isfinite(cap) & (load > cap + 1e-9)
-    over = df.loc[df.get("overloaded", pd.Series(False, index=df.index)).astype(bool), "hub_id"].tolist() if capacity is not None else []
-    return WorkloadResult(case_rate_per_1000=float(case_rate_per_1000), total_cases=total, total_capacity=total_cap,
-                          hubs=df, unassigned_cases=float(cases[~ok].sum()), overloaded=over)
+    over = (
+        df.loc[df.get("overloaded", pd.Series(False, index=df.index)).astype(bool), "hub_id"].tolist()
+        if capacity is not None
+        else []
+    )
+    return WorkloadResult(
+        case_rate_per_1000=float(case_rate_per_1000),
+        total_cases=total,
+        total_capacity=total_cap,
+        hubs=df,
+        unassigned_cases=float(cases[~ok].sum()),
+        overloaded=over,
+    )

@@ -1,4 +1,5 @@
 """地図: municipalities coloured by kind / welfare office / population, roads and sites."""
+
 import streamlit as st
 from streamlit_folium import st_folium
 

@@ -1,4 +1,5 @@
 """拠点配置: run placement models; add, move or remove hubs on the map or in a table; coverage updates at once."""
+
 import functools
 import time
 
@@ -19,31 +20,66 @@ from madoguchi.safe_text import markdown_text
 def model_box(region, sc, L):
     with st.expander(t("run_model", L), expanded=not sc.hubs):
         c1, c2, c3, c4 = st.columns([3, 1, 1, 2])
-        model = c1.selectbox(t("model", L), list(S.MODEL_KEYS), format_func=lambda k: t(S.MODEL_KEYS[k], L),
-                             key=S.wkey("pl_model"))
-        p = c2.number_input(t("n_hubs", L), min_value=1, max_value=min(30, len(region.sites)), value=3, step=1,
-                            key="pl_p", disabled=model == "lscp")
-        th = c3.selectbox(t("threshold", L), [15.0, 30.0, 45.0, 60.0], index=1, format_func=lambda x: fmt_threshold(x, L),
-                          key="pl_time", disabled=model in ("pmedian", "pcenter"))
-        scope = c4.radio(t("demand_scope", L), ["without_welfare_office", "all"], key=S.wkey("pl_scope"),
-                         format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L))
+        model = c1.selectbox(
+            t("model", L), list(S.MODEL_KEYS), format_func=lambda k: t(S.MODEL_KEYS[k], L), key=S.wkey("pl_model")
+        )
+        p = c2.number_input(
+            t("n_hubs", L),
+            min_value=1,
+            max_value=min(30, len(region.sites)),
+            value=3,
+            step=1,
+            key="pl_p",
+            disabled=model == "lscp",
+        )
+        th = c3.selectbox(
+            t("threshold", L),
+            [15.0, 30.0, 45.0, 60.0],
+            index=1,
+            format_func=lambda x: fmt_threshold(x, L),
+            key="pl_time",
+            disabled=model in ("pmedian", "pcenter"),
+        )
+        scope = c4.radio(
+            t("demand_scope", L),
+            ["without_welfare_office", "all"],
+            key=S.wkey("pl_scope"),
+            format_func=lambda s: t("scope_without" if s == "without_welfare_office" else "scope_all", L),
+        )
         c1, c2 = st.columns([1, 2])
         keep = c1.checkbox(t("keep_manual", L), value=True, key="pl_keep")
-        method = c2.radio(t("solve_method", L), ["auto", "exact", "heuristic"], horizontal=True, key=S.wkey("pl_method"),
-                          format_func=lambda k: t("method_" + k, L))
+        method = c2.radio(
+            t("solve_method", L),
+            ["auto", "exact", "heuristic"],
+            horizontal=True,
+            key=S.wkey("pl_method"),
+            format_func=lambda k: t("method_" + k, L),
+        )
         if st.button(t("run_model", L), type="primary", key="pl_run"):
             bar = st.progress(0.1, text=t("model_running", L))
             S.site_matrix(region)
             bar.progress(0.4, text=t("model_running", L))
             with st.spinner(t("model_running", L)):  # the exact solver can take several seconds
-                res = S.run_placement(region, sc, model, p=int(p) if model != "lscp" else None,
-                                      time_min=float(th) if model in ("mclp", "lscp") else None, scope=scope,
-                                      keep_manual=keep, method=method,
-                                      extra_candidates=st.session_state.get("extra_sites"))
+                res = S.run_placement(
+                    region,
+                    sc,
+                    model,
+                    p=int(p) if model != "lscp" else None,
+                    time_min=float(th) if model in ("mclp", "lscp") else None,
+                    scope=scope,
+                    keep_manual=keep,
+                    method=method,
+                    extra_candidates=st.session_state.get("extra_sites"),
+                )
             bar.progress(1.0)
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
-            st.session_state["pl_msg"] = W.message("model_done", model=("t", S.MODEL_KEYS[model]), n=len(res.new),
-                                                   method=("t", "method_" + res.method), s=f"{res.solve_s:.2f}")
+            st.session_state["pl_msg"] = W.message(
+                "model_done",
+                model=("t", S.MODEL_KEYS[model]),
+                n=len(res.new),
+                method=("t", "method_" + res.method),
+                s=f"{res.solve_s:.2f}",
+            )
             notes = list(res.notes)  # the model's own notes (solver status), as the model words them
             if res.uncoverable_ids:
                 notes.append(W.message("uncoverable", n=len(res.uncoverable_ids)))
@@ -75,8 +111,9 @@ def upload_box(region, sc, L):
             st.session_state["_upload_no"] = k
             st.session_state["_pl_upload_done"] = (f.name, f.size)
             prev = st.session_state.get("extra_sites")
-            st.session_state["extra_sites"] = res["candidates"] if prev is None else pd.concat(
-                [prev, res["candidates"]], ignore_index=True)
+            st.session_state["extra_sites"] = (
+                res["candidates"] if prev is None else pd.concat([prev, res["candidates"]], ignore_index=True)
+            )
             st.session_state["_pl_upload_result"] = res
             st.session_state["hub_ver"] = st.session_state.get("hub_ver", 0) + 1
         res = st.session_state.get("_pl_upload_result")
@@ -175,18 +212,29 @@ def hub_table(region, sc, L):
     st.markdown(f"#### {t('hub_table', L)}")
     ver = st.session_state.get("hub_ver", 0)
     # the table is shown under headers in the screen's language; edits are read back by code
-    heads = {"site_id": t("col_id", L), "name": t("col_name", L), "lat": t("col_lat", L), "lon": t("col_lon", L),
-             "source": t("col_origin", L), "fixed": t("col_existing", L)}
+    heads = {
+        "site_id": t("col_id", L),
+        "name": t("col_name", L),
+        "lat": t("col_lat", L),
+        "lon": t("col_lon", L),
+        "source": t("col_origin", L),
+        "fixed": t("col_existing", L),
+    }
     df = H.hubs_table(sc.hubs, L).rename(columns=heads)
     edited = st.data_editor(
-        df, key=f"hub_editor_{ver}", num_rows="dynamic", hide_index=False, width="stretch",
+        df,
+        key=f"hub_editor_{ver}",
+        num_rows="dynamic",
+        hide_index=False,
+        width="stretch",
         column_config={
             heads["site_id"]: st.column_config.TextColumn(disabled=True),
             heads["lat"]: st.column_config.NumberColumn(format="%.5f"),
             heads["lon"]: st.column_config.NumberColumn(format="%.5f"),
             heads["source"]: st.column_config.TextColumn(disabled=True),
             heads["fixed"]: st.column_config.CheckboxColumn(disabled=True),
-        })
+        },
+    )
     if not edited.reset_index(drop=True).equals(df.reset_index(drop=True)):
         back = edited.rename(columns={v: k for k, v in heads.items()})
         sc.hubs = H.hubs_from_table(back, sc.hubs, region, lang_=L)
@@ -212,9 +260,15 @@ def body(region):
         st.info(t("no_hubs", L))
 
     c1, c2, c3 = st.columns([2, 2, 1])
-    c1.radio(t("click_mode", L), ["add", "move", "remove", "none"], key=S.wkey("pl_click"), horizontal=True,
-             format_func=lambda k: t({"add": "click_add", "move": "click_move", "remove": "click_remove",
-                                      "none": "click_none"}[k], L))
+    c1.radio(
+        t("click_mode", L),
+        ["add", "move", "remove", "none"],
+        key=S.wkey("pl_click"),
+        horizontal=True,
+        format_func=lambda k: t(
+            {"add": "click_add", "move": "click_move", "remove": "click_remove", "none": "click_none"}[k], L
+        ),
+    )
     if sc.hubs:
         # Streamlit keeps a choice by its shown label: when hubs are renamed or removed, a new key
         # makes a fresh widget that starts from the remembered index (_pl_sel)
@@ -224,10 +278,19 @@ def body(region):
         cur = st.session_state.get("_pl_sel", 0) or 0
         cur = cur if 0 <= cur < len(sc.hubs) else 0
         st.session_state["_pl_sel"] = c2.selectbox(
-            t("selected_hub", L), list(range(len(sc.hubs))), index=cur, key=f"pl_selected_{sig}",
-            format_func=lambda i: f"{i + 1}. {sc.hubs[i].name}" if i < len(sc.hubs) else str(i))
-    th_map = c3.selectbox(t("threshold", L), sc.thresholds, index=min(1, len(sc.thresholds) - 1),
-                          format_func=lambda x: fmt_threshold(x, L), key="pl_map_th")
+            t("selected_hub", L),
+            list(range(len(sc.hubs))),
+            index=cur,
+            key=f"pl_selected_{sig}",
+            format_func=lambda i: f"{i + 1}. {sc.hubs[i].name}" if i < len(sc.hubs) else str(i),
+        )
+    th_map = c3.selectbox(
+        t("threshold", L),
+        sc.thresholds,
+        index=min(1, len(sc.thresholds) - 1),
+        format_func=lambda x: fmt_threshold(x, L),
+        key="pl_map_th",
+    )
 
     t1 = time.perf_counter()
     m = maps.base_map(region.municipalities.total_bounds, S.online_basemap(), lang=L)
@@ -241,8 +304,14 @@ def body(region):
     maps.add_hubs(m, sc.hubs, lang=L, selected=sel)
     t_map = time.perf_counter() - t1
     st.caption(t("map_click_hint", L) + "　" + t("recompute_time", L, ms=f"{(t_cov + t_map) * 1000:.0f}"))
-    out = st_folium(m, height=560, use_container_width=True, returned_objects=["last_clicked", "last_object_clicked"],
-                    key="placement_map", on_change=functools.partial(on_map_change, str(region.path)))
+    out = st_folium(
+        m,
+        height=560,
+        use_container_width=True,
+        returned_objects=["last_clicked", "last_object_clicked"],
+        key="placement_map",
+        on_change=functools.partial(on_map_change, str(region.path)),
+    )
     apply_click(region, sc, out, L)
     warn = st.session_state.pop("pl_warn", None)
     if warn:

@@ -1,4 +1,5 @@
 """レポート: export the current (or a saved) scenario as PDF / HTML / Excel / GeoPackage."""
+
 import streamlit as st
 
 from madoguchi.app import state as S
@@ -15,18 +16,36 @@ def body(region):
     st.caption(t("page_report_desc", L))
     names = store.names()
     CUR = "__current__"
-    src = st.selectbox(t("scenario", L), [CUR] + names, key=S.wkey("rep_src"),
-                       format_func=lambda n: f"{sc.name} {t('current', L)}" if n == CUR else n)
-    cmp = st.selectbox(t("compare", L), ["__none__"] + names, key=S.wkey("rep_cmp"),
-                       format_func=lambda n: t("none", L) if n == "__none__" else n)
-    fmt = st.radio(t("report_format", L), FORMATS, format_func=lambda f: t("fmt_" + f, L), key=S.wkey("rep_fmt"),
-                   horizontal=True)
+    src = st.selectbox(
+        t("scenario", L),
+        [CUR] + names,
+        key=S.wkey("rep_src"),
+        format_func=lambda n: f"{sc.name} {t('current', L)}" if n == CUR else n,
+    )
+    cmp = st.selectbox(
+        t("compare", L),
+        ["__none__"] + names,
+        key=S.wkey("rep_cmp"),
+        format_func=lambda n: t("none", L) if n == "__none__" else n,
+    )
+    fmt = st.radio(
+        t("report_format", L), FORMATS, format_func=lambda f: t("fmt_" + f, L), key=S.wkey("rep_fmt"), horizontal=True
+    )
     scenario = sc if src == CUR else store.load(src)
     if not scenario.hubs:
         st.info(t("no_hubs", L))
         return
-    sig = (region.name, src, cmp, fmt, scenario.name, tuple((h.site_id, h.lon, h.lat) for h in scenario.hubs),
-           tuple(scenario.thresholds), scenario.demand_scope, L)
+    sig = (
+        region.name,
+        src,
+        cmp,
+        fmt,
+        scenario.name,
+        tuple((h.site_id, h.lon, h.lat) for h in scenario.hubs),
+        tuple(scenario.thresholds),
+        scenario.demand_scope,
+        L,
+    )
     if st.button(t("build_report", L), type="primary", key="rep_build"):
         from madoguchi.reports import MIME, report_bytes
 

@@ -5,6 +5,7 @@ Every number comes from the same coverage path as the coverage page and the repo
 (`madoguchi.planning.coverage.coverage_view` via the app state); the map is the scenario's hubs,
 their reach areas at the chosen time and the municipalities, fitted to the region.
 """
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -69,8 +70,13 @@ def figure_list(region, cv, th: float, L: str) -> list[tuple[str, str]]:
 def presentation_map(region, sc, th: float, L: str, *, standalone: bool = False):
     """The council-room map (large type): municipalities, reach areas at `th` minutes, hubs and names,
     fitted to the region. `standalone`: for the downloadable page (no tiles, Leaflet inlined later)."""
-    m = maps.base_map(region.municipalities.total_bounds, S.online_basemap() and not standalone, lang=L,
-                      presentation=True, assets="cdn" if standalone else "app")
+    m = maps.base_map(
+        region.municipalities.total_bounds,
+        S.online_basemap() and not standalone,
+        lang=L,
+        presentation=True,
+        assets="cdn" if standalone else "app",
+    )
     maps.add_municipalities(m, region.municipalities, "welfare", lang=L, fill_opacity=0.25)
     if sc.hubs:
         iso, est = S.isochrones(region, sc.hubs, [th])
@@ -102,9 +108,13 @@ def body(region):
         st.info(t("presentation_no_hubs", L))
         _link(c3, "pages/2_placement.py", t("page_placement", L), ":material/add_location_alt:")
         return
-    th = c2.selectbox(t("presentation_threshold", L), sorted(float(x) for x in sc.thresholds),
-                      index=sorted(float(x) for x in sc.thresholds).index(main_threshold(sc.thresholds)),
-                      format_func=lambda x: fmt_threshold(x, L), key="pr_threshold")
+    th = c2.selectbox(
+        t("presentation_threshold", L),
+        sorted(float(x) for x in sc.thresholds),
+        index=sorted(float(x) for x in sc.thresholds).index(main_threshold(sc.thresholds)),
+        format_func=lambda x: fmt_threshold(x, L),
+        key="pr_threshold",
+    )
     _link(c3, "pages/3_coverage.py", t("presentation_back", L), ":material/arrow_back:")
     with st.spinner(t("computing_matrix", L)):
         cv = S.coverage_view(region, sc.hubs, sc.thresholds, sc.demand_scope)
@@ -112,12 +122,24 @@ def body(region):
         m = presentation_map(region, sc, th, L)
     st.html(maps.key_figures_html(figs))
     st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key="presentation_map")
-    st.caption(W.basis_caption(region, cv, sc.demand_scope, L) + ("　" if L == "ja" else "  ") + t("presentation_print", L))
+    st.caption(
+        W.basis_caption(region, cv, sc.demand_scope, L) + ("　" if L == "ja" else "  ") + t("presentation_print", L)
+    )
     title = f"{sc.name} — {t('presentation_region', L, pref=pref, n=len(sc.hubs))}"
-    page = maps.presentation_html(presentation_map(region, sc, th, L, standalone=True), title, figs,
-                                  subtitle=W.basis_caption(region, cv, sc.demand_scope, L), lang=L)
-    st.download_button(t("presentation_download", L), data=page.encode("utf-8"), mime="text/html",
-                       file_name=f"{region.name}_{sc.name}_presentation.html", key="pr_download")
+    page = maps.presentation_html(
+        presentation_map(region, sc, th, L, standalone=True),
+        title,
+        figs,
+        subtitle=W.basis_caption(region, cv, sc.demand_scope, L),
+        lang=L,
+    )
+    st.download_button(
+        t("presentation_download", L),
+        data=page.encode("utf-8"),
+        mime="text/html",
+        file_name=f"{region.name}_{sc.name}_presentation.html",
+        key="pr_download",
+    )
 
 
 S.page("page_presentation", body)

@@ -5,6 +5,7 @@ never starts a run); the prefectures still missing are computed only when the us
 button (`run_national` on Dask, a progress bar fed by its per-prefecture callback). The table and
 the map of Japan mark the current prefecture.
 """
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -18,13 +19,22 @@ def _pick(region, L) -> list[str]:
     from geo.prefectures import PREFECTURES
 
     c1, c2 = st.columns([1, 3])
-    scope = c1.radio(t("national_scope", L), ["all", "pick"], key=S.wkey("nat_scope"),
-                     format_func=lambda k: t("national_scope_all" if k == "all" else "national_scope_pick", L))
+    scope = c1.radio(
+        t("national_scope", L),
+        ["all", "pick"],
+        key=S.wkey("nat_scope"),
+        format_func=lambda k: t("national_scope_all" if k == "all" else "national_scope_pick", L),
+    )
     if scope == "all":
         return sorted(PREFECTURES)
     cur = str(region.manifest.get("pref_code", "")) if region is not None else ""
-    chosen = c2.multiselect(t("national_pick", L), sorted(PREFECTURES), default=[cur] if cur in PREFECTURES else [],
-                            format_func=lambda c: pref_name(c, L), key=S.wkey("nat_pick"))
+    chosen = c2.multiselect(
+        t("national_pick", L),
+        sorted(PREFECTURES),
+        default=[cur] if cur in PREFECTURES else [],
+        format_func=lambda c: pref_name(c, L),
+        key=S.wkey("nat_pick"),
+    )
     return sorted(chosen)
 
 
@@ -58,8 +68,12 @@ def body(region):
         return
     if current:
         st.caption(t("national_current", L, pref=pref_name(current, L)))
-    color_by = st.selectbox(t("national_color_by", L), list(N.COLOR_KEYS), format_func=lambda c: N.column_label(c, L),
-                            key=S.wkey("nat_color"))
+    color_by = st.selectbox(
+        t("national_color_by", L),
+        list(N.COLOR_KEYS),
+        format_func=lambda c: N.column_label(c, L),
+        key=S.wkey("nat_color"),
+    )
     m = N.national_map(result, color_by, current, L, online=S.online_basemap())
     st_folium(m, height=620, use_container_width=True, returned_objects=[], key="national_map")
     st.markdown(f"#### {t('national_table', L)}")

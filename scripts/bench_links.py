@@ -7,6 +7,7 @@ crossing time of straight-line minutes x 0.8. The region, its points and its lan
 Usage: python scripts/bench_links.py BUNDLE [N_LINKS ...]
 Prints, per N: wall seconds and peak RSS (MB) of `madoguchi traveltime --links` in a child process.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,8 +46,24 @@ def run(bundle: Path, n: int) -> tuple[float, float]:
         make_links(bundle, n, f)
         env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "madoguchi", "traveltime", "--region", str(bundle), "--links", str(f), "--no-cache",
-                            "--json"], check=False, env=env, capture_output=True, text=True)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "madoguchi",
+                "traveltime",
+                "--region",
+                str(bundle),
+                "--links",
+                str(f),
+                "--no-cache",
+                "--json",
+            ],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         secs = time.perf_counter() - t0
         if r.returncode != 0:
             raise SystemExit(f"failed ({r.returncode}): {r.stderr.strip().splitlines()[-1:]}")

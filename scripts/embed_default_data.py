@@ -7,6 +7,7 @@ CREDITS.md, and checks the total stays well under 2 MB.
 
     .venv/bin/python scripts/embed_default_data.py [--src ../shared/geodata] [--pref 08]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,16 +59,24 @@ def main(argv=None) -> int:
     shutil.copy2(boundary, tmp / "boundaries" / boundary.name)
     raw = pop_src.read_bytes()
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-    lines = raw[len(bom):].decode("utf-8").splitlines()
+    lines = raw[len(bom) :].decode("utf-8").splitlines()
     keep = [lines[0]] + [ln for ln in lines[1:] if ln.startswith(code)]
     (tmp / "population" / pop_src.name).write_bytes(bom + ("\n".join(keep) + "\n").encode("utf-8"))
     files = sorted(sett_src.glob("*.json"))
     for f in files:
         shutil.copy2(f, tmp / "settlements" / "geolonia" / pref_ja / f.name)
     size = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
-    (tmp / "CREDITS.md").write_text(CREDITS.format(pref_ja=pref_ja, code=code, boundary=boundary.name,
-                                                   population=pop_src.name, n_settlements=len(files), size=size),
-                                    encoding="utf-8")
+    (tmp / "CREDITS.md").write_text(
+        CREDITS.format(
+            pref_ja=pref_ja,
+            code=code,
+            boundary=boundary.name,
+            population=pop_src.name,
+            n_settlements=len(files),
+            size=size,
+        ),
+        encoding="utf-8",
+    )
     size = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     if size > LIMIT_BYTES:
         shutil.rmtree(tmp)

@@ -3,6 +3,7 @@
 Region bundles are built once per session into a temp folder from the real shared data
 (../shared/geodata via geo.paths.data_root). Building Ibaraki takes about half a second.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -96,6 +97,7 @@ def run_cli():
 
     return _run
 
+
 # ------------------------------------------------------------------ end of region area
 
 
@@ -109,5 +111,6 @@ def app_env(ibaraki_region, regions_tmp, tmp_path, monkeypatch):
     monkeypatch.setenv("MADOGUCHI_SCENARIOS_DIR", str(tmp_path / "scenarios"))
     monkeypatch.setenv("MADOGUCHI_UPLOADS_DIR", str(tmp_path / "uploads"))
     return {"region": ibaraki_region, "scenarios": tmp_path / "scenarios", "uploads": tmp_path / "uploads"}
+
 
 # ------------------------------------------------------------------ end of app area

@@ -3,6 +3,7 @@
 Not a test module: imported by tests/test_roads_*.py and tests/test_traveltime_*.py so the
 real Kumamoto graph is parsed once per test session.
 """
+
 from __future__ import annotations
 
 from functools import cache

@@ -1,4 +1,5 @@
 """`madoguchi app` starts the Streamlit server on app.py."""
+
 from __future__ import annotations
 
 import os
@@ -21,13 +22,20 @@ def test_app_command_serves_the_app(app_env):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "madoguchi", "app", "--port", str(port), "--address", "127.0.0.1"],
-                            cwd=PROJECT_ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "madoguchi", "app", "--port", str(port), "--address", "127.0.0.1"],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         ok = False
         for _ in range(120):
             try:
-                ok = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read().strip() == b"ok"
+                ok = (
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read().strip() == b"ok"
+                )
                 if ok:
                     break
             except OSError:

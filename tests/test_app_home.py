@@ -1,4 +1,5 @@
 """Home page (app.py) and the map page with Streamlit's AppTest: load, interact, assert on what is shown."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """i18n formatting and folium map layers (no browser): Japanese legends, vector layers, no tiles offline."""
+
 from __future__ import annotations
 
 import math
@@ -78,13 +79,20 @@ def test_layers_isochrones_routes_groups(ibaraki_region):
 
     r = ibaraki_region
     m = maps.base_map(r.municipalities.total_bounds, online=False)
-    iso = gpd.GeoDataFrame({"minutes": [15.0, 30.0]},
-                           geometry=[Point(140.45, 36.37).buffer(0.1), Point(140.45, 36.37).buffer(0.2)], crs="EPSG:4326")
+    iso = gpd.GeoDataFrame(
+        {"minutes": [15.0, 30.0]},
+        geometry=[Point(140.45, 36.37).buffer(0.1), Point(140.45, 36.37).buffer(0.2)],
+        crs="EPSG:4326",
+    )
     maps.add_isochrones(m, iso, estimate=True)
     maps.add_routes(m, [{"name": "ルート1", "coords": [(140.3, 36.7), (140.4, 36.6), (140.45, 36.37)]}])
     codes = list(r.municipalities["code"])
-    maps.add_groups(m, r.municipalities, {codes[0]: "A", codes[1]: "A", codes[2]: "B"},
-                    hosts=[{"name": "会場", "lon": 140.45, "lat": 36.37, "group": "A"}])
+    maps.add_groups(
+        m,
+        r.municipalities,
+        {codes[0]: "A", codes[1]: "A", codes[2]: "B"},
+        hosts=[{"name": "会場", "lon": 140.45, "lat": 36.37, "group": "A"}],
+    )
     html = maps.map_html(m)
     assert "到達圏（所要時間）（推定）" in html and "15分以内" in html and "30分以内" in html
     assert "出張相談ルート" in html and "ルート1" in html

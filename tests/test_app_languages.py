@@ -7,6 +7,7 @@ folder name) and the words each language's own catalogue in madoguchi/i18n.py de
 (format names such as PDF or CSV in Japanese text). The allow-list is built from those, not by hand.
 The language switch itself ("日本語" / "English") is the one widget shown in both languages.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,17 @@ from streamlit.testing.v1 import AppTest
 from madoguchi import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["app.py", "pages/1_map.py", "pages/2_placement.py", "pages/3_coverage.py", "pages/4_outreach.py",
-         "pages/5_partnership.py", "pages/6_report.py", "pages/7_presentation.py",
-         "pages/8_national.py"]
+PAGES = [
+    "app.py",
+    "pages/1_map.py",
+    "pages/2_placement.py",
+    "pages/3_coverage.py",
+    "pages/4_outreach.py",
+    "pages/5_partnership.py",
+    "pages/6_report.py",
+    "pages/7_presentation.py",
+    "pages/8_national.py",
+]
 JP = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e、。「」『』・〜]")
 WORD = re.compile(r"[A-Za-z][A-Za-z]+")
 
@@ -176,7 +185,10 @@ def other_language_on_pages(lang: str, names, pages: list[str]) -> dict:
 
     # every bundle in the regions folder is offered in the region picker: its folder name is a file name
     bundles = {str(r["name"]) for r in list_regions(regions_dir())}
-    names = (sorted(set(names[0]) | bundles, key=len, reverse=True), names[1] | {w for b in bundles for w in WORD.findall(b)})
+    names = (
+        sorted(set(names[0]) | bundles, key=len, reverse=True),
+        names[1] | {w for b in bundles for w in WORD.findall(b)},
+    )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.run()
     if lang == "en":

@@ -4,6 +4,7 @@ Opening the page never starts a run (only cached rows are read); the button comp
 prefectures on Dask with a progress bar; the table and the map mark the current prefecture (Ibaraki);
 the numbers are the census facts of the region bundle. Both languages.
 """
+
 from __future__ import annotations
 
 import re
@@ -86,8 +87,11 @@ def test_opening_never_runs_and_button_computes_missing(national_env, ibaraki_re
     args = _map_args(at)
     assert "現在の都道府県: 茨城県" in args  # the outline's legend
     props = re.findall(r"\"properties\": \{([^{}]*)\}", args.replace('\\"', '"'))
-    flags = sorted((re.search(r'"pref_code": "(\d\d)"', p).group(1), re.search(r'"current": (true|false)', p).group(1))
-                   for p in props if '"pref_code"' in p)
+    flags = sorted(
+        (re.search(r'"pref_code": "(\d\d)"', p).group(1), re.search(r'"current": (true|false)', p).group(1))
+        for p in props
+        if '"pref_code"' in p
+    )
     assert flags == [("08", "true"), ("31", "false")], flags
     # opened again: read from the cache, no run
     at2 = _page()

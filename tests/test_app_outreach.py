@@ -4,6 +4,7 @@ The two-hub scenario of issue 12 (那珂市 C08226, 阿見町 C08443): the page 
 them together (each hub its own routes, legend and calendar, lines drawn from each route's own hub)
 and serves every town without a welfare office; the block split K works from the page too.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,10 @@ def _two_hub_page(region) -> AppTest:
     at.run()
     sites = region.sites.set_index(region.sites["site_id"].astype(str))
     sc = new_scenario(region)
-    sc.hubs = [Hub(s, str(sites.loc[s, "name"]), float(sites.loc[s, "lon"]), float(sites.loc[s, "lat"]),
-                   source="manual") for s in HUBS]
+    sc.hubs = [
+        Hub(s, str(sites.loc[s, "name"]), float(sites.loc[s, "lon"]), float(sites.loc[s, "lat"]), source="manual")
+        for s in HUBS
+    ]
     at.session_state["scenario"] = sc
     at.switch_page("pages/4_outreach.py").run()
     assert not at.exception, [e.value for e in at.exception]

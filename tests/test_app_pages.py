@@ -1,4 +1,5 @@
 """拠点配置 and カバー率 pages with AppTest on the real Ibaraki bundle: models, hub editing, scenarios, comparison."""
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,13 @@ def test_placement_runs_model_and_shows_coverage(placed):
     assert sc.placement["model"] == "pmedian" and len(sc.placement["new_site_ids"]) == 3
     assert any("新しい拠点 3 か所（高速（近似解）" in s.value for s in at.success)
     m = _metrics(at)
-    assert set(m) >= {"15分以内に行ける住民", "30分以内に行ける住民", "平均所要時間（推定）", "最長所要時間（推定）",
-                      "90%の住民が行ける時間（推定）"}  # Ibaraki has no roads: every time is labelled an estimate
+    assert set(m) >= {
+        "15分以内に行ける住民",
+        "30分以内に行ける住民",
+        "平均所要時間（推定）",
+        "最長所要時間（推定）",
+        "90%の住民が行ける時間（推定）",
+    }  # Ibaraki has no roads: every time is labelled an estimate
     shares = [float(m[f"{x}分以内に行ける住民"].rstrip("%")) for x in (15, 30, 45, 60)]
     assert shares == sorted(shares) and 0 < shares[-1] <= 100
     # the basis of the numbers is shown next to them
@@ -129,8 +135,10 @@ def test_recompute_under_a_second(ibaraki_region):
     r = ibaraki_region
     S.site_matrix(r)  # warm cache, as the app does once
     sites = r.sites
-    hubs = [Hub(str(s), str(n), float(lo), float(la)) for s, n, lo, la in
-            zip(sites["site_id"][:3], sites["name"][:3], sites["lon"][:3], sites["lat"][:3])]
+    hubs = [
+        Hub(str(s), str(n), float(lo), float(la))
+        for s, n, lo, la in zip(sites["site_id"][:3], sites["name"][:3], sites["lon"][:3], sites["lat"][:3])
+    ]
     cache = {}
     times = []
     for k in range(5):

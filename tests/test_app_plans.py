@@ -1,4 +1,5 @@
 """出張相談ルート, 広域連携 and レポート pages with AppTest on the real Ibaraki bundle."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,7 +63,11 @@ def test_partnership_groups_and_cost_share(app_env):
     shares = at.table[1].value
     assert shares["分担額"].str.endswith("円").all()
     # each group's shares add up to the cost exactly (largest remainder rounding)
-    amounts = shares.assign(yen=shares["分担額"].str.replace(",", "").str.rstrip("円").astype(int)).groupby("グループ")["yen"].sum()
+    amounts = (
+        shares.assign(yen=shares["分担額"].str.replace(",", "").str.rstrip("円").astype(int))
+        .groupby("グループ")["yen"]
+        .sum()
+    )
     assert set(amounts) == {12_000_000}
     assert any("境界が接する" in c.value and "推定" in c.value for c in at.caption)
 
@@ -99,8 +104,18 @@ def test_calendar_grid_shape():
     assert "3日 休" in g.iloc[0]["木"]
 
 
-@pytest.mark.parametrize("page", ["app.py", "pages/1_map.py", "pages/2_placement.py", "pages/3_coverage.py",
-                                  "pages/4_outreach.py", "pages/5_partnership.py", "pages/6_report.py"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "app.py",
+        "pages/1_map.py",
+        "pages/2_placement.py",
+        "pages/3_coverage.py",
+        "pages/4_outreach.py",
+        "pages/5_partnership.py",
+        "pages/6_report.py",
+    ],
+)
 def test_every_page_in_english(app_env, page):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()

@@ -4,6 +4,7 @@ One screen: the key figures in large type are the coverage path's own numbers fo
 hubs, the map is drawn, the sidebar and Streamlit's chrome are hidden, and the print layout is
 A4 landscape without the chrome. Both languages.
 """
+
 from __future__ import annotations
 
 import html
@@ -59,8 +60,10 @@ def _components(at) -> list[str]:
 def _figures(at) -> dict[str, str]:
     """{label: value} of the key figures in large type (maps.key_figures_html on the page)."""
     body = "".join(h.proto.body for h in at.get("html"))
-    return {html.unescape(lab): html.unescape(v)
-            for v, lab in re.findall(r'<div class="v">(.*?)</div><div class="l">(.*?)</div>', body)}
+    return {
+        html.unescape(lab): html.unescape(v)
+        for v, lab in re.findall(r'<div class="v">(.*?)</div><div class="l">(.*?)</div>', body)
+    }
 
 
 def _style(at) -> str:
@@ -74,7 +77,9 @@ def test_key_figures_are_the_coverage_numbers(app_env, ibaraki_region, lang):
     cv = coverage_view(ibaraki_region, sc.hubs, sc.thresholds, sc.demand_scope)
     assert at.selectbox(key="pr_threshold").value == 30.0
     figs = _figures(at)
-    label = ("30分以内に住む人" if lang == "ja" else "Residents within 30 min") + paren(fmt_people(cv.covered[30.0], lang), lang)
+    label = ("30分以内に住む人" if lang == "ja" else "Residents within 30 min") + paren(
+        fmt_people(cv.covered[30.0], lang), lang
+    )
     assert figs[label] == fmt_pct(cv.share[30.0], lang)
     assert 0 < cv.share[30.0] < 1
     est = paren(t("estimate", lang), lang)  # no roads in this bundle: every time is an estimate, and says so
@@ -84,7 +89,9 @@ def test_key_figures_are_the_coverage_numbers(app_env, ibaraki_region, lang):
     assert len(figs) == 4
     # another time: the figure follows
     at.selectbox(key="pr_threshold").set_value(60.0).run()
-    label = ("60分以内に住む人" if lang == "ja" else "Residents within 60 min") + paren(fmt_people(cv.covered[60.0], lang), lang)
+    label = ("60分以内に住む人" if lang == "ja" else "Residents within 60 min") + paren(
+        fmt_people(cv.covered[60.0], lang), lang
+    )
     assert _figures(at)[label] == fmt_pct(cv.share[60.0], lang)
     assert any(b.label == t("presentation_download", lang) for b in at.get("download_button"))
 

@@ -1,5 +1,6 @@
 """The sidebar's prefecture picker with AppTest: all 47 prefectures, a missing one built on demand
 from the real shared data with a progress bar fed by build_region's progress callback."""
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,7 @@ def test_picker_lists_all_47(one_region_dir, lang):
     regions = list_regions(one_region_dir)
     opts, labels = picker_options(regions, lang)
     unbuilt = [o for o in opts if o.startswith(UNBUILT)]
-    assert sorted(o[len(UNBUILT):] for o in unbuilt) == sorted(set(PREFECTURES) - {"08"})
+    assert sorted(o[len(UNBUILT) :] for o in unbuilt) == sorted(set(PREFECTURES) - {"08"})
     assert len(opts) == 47 and regions[0]["path"] in opts
     assert opts.index(regions[0]["path"]) == 7  # JIS order: 茨城県 is the 8th
     if lang == "ja":

@@ -1,6 +1,7 @@
 """A shared office server: the app listens on this machine only unless told otherwise, another
 address needs a login (streamlit-authenticator, bcrypt-hashed users outside the project), and
 start-up is quiet. Real server processes for the listening sockets; AppTest for the login gate."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -52,7 +53,7 @@ def _listening(port: int) -> list[str]:
                 continue
             raw = bytes.fromhex(hexip)
             if v6:  # four little-endian 32-bit words
-                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
                 out.append(str(ipaddress.IPv6Address(raw)))
             else:
                 out.append(str(ipaddress.IPv4Address(raw[::-1])))
@@ -115,8 +116,19 @@ def test_real_server_binds_loopback_only_and_starts_quietly(how, app_env, auth_d
     if how == "madoguchi app":
         cmd = [sys.executable, "-m", "madoguchi", "app", "--port", str(port)]
     else:
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.fileWatcherType", "none"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+        ]
     proc, log, ok = _serve(cmd, port, _env(app_env, auth_dir), tmp_path)
     try:
         assert ok, (tmp_path / f"server-{port}.log").read_text()
@@ -178,7 +190,9 @@ def test_users_add_stores_only_a_bcrypt_hash(run_cli, auth_dir, monkeypatch):
     assert "kaunta-2026!" not in text
     rec = yaml.safe_load(text)["credentials"]["usernames"]["tanaka"]
     assert rec["name"] == "田中"
-    assert bcrypt.checkpw(b"kaunta-2026!", rec["password"].encode()) and not bcrypt.checkpw(b"x", rec["password"].encode())
+    assert bcrypt.checkpw(b"kaunta-2026!", rec["password"].encode()) and not bcrypt.checkpw(
+        b"x", rec["password"].encode()
+    )
     from streamlit_authenticator import Hasher  # the library that checks the login accepts our hash
 
     assert Hasher.is_hash(rec["password"]) and Hasher.check_pw("kaunta-2026!", rec["password"])
@@ -195,8 +209,12 @@ def test_users_add_stores_only_a_bcrypt_hash(run_cli, auth_dir, monkeypatch):
     assert code == 0 and "tanaka" in out and "$2" not in out
     # bad input: one line, exit 2, the file unchanged
     before = f.read_bytes()
-    for name, pw in (("tanaka", "short"), ("bad name!", "long-enough-1"), ("sato", " spaced-password "),
-                     ("sato", "x" * 73)):
+    for name, pw in (
+        ("tanaka", "short"),
+        ("bad name!", "long-enough-1"),
+        ("sato", " spaced-password "),
+        ("sato", "x" * 73),
+    ):
         code, _o, err = _add(run_cli, monkeypatch, name, pw)
         assert code == 2 and len(err.strip().splitlines()) == 1, (name, pw, err)
     assert f.read_bytes() == before
@@ -210,7 +228,9 @@ def test_users_add_stores_only_a_bcrypt_hash(run_cli, auth_dir, monkeypatch):
 
 def test_plain_password_in_the_users_file_is_refused(run_cli, auth_dir):
     auth_dir.mkdir(mode=0o700)
-    (auth_dir / "users.yaml").write_text("credentials:\n  usernames:\n    bob:\n      name: Bob\n      password: hunter22\n")
+    (auth_dir / "users.yaml").write_text(
+        "credentials:\n  usernames:\n    bob:\n      name: Bob\n      password: hunter22\n"
+    )
     code, out, err = run_cli("app", "--address", "0.0.0.0", "--print-command")
     assert code == 2 and out == "" and "bcrypt" in err and len(err.strip().splitlines()) == 1
     (auth_dir / "users.yaml").write_text("credentials: [1, 2\n")
@@ -223,9 +243,16 @@ def test_plain_password_in_the_users_file_is_refused(run_cli, auth_dir):
 
 def _content(at) -> list[str]:
     """Everything a page shows beyond the login form: titles, headers, text, tables, maps, metrics."""
-    return ([x.value for x in at.title] + [x.value for x in at.header] + [x.value for x in at.subheader]
-            + [x.value for x in at.markdown] + [str(x.value) for x in at.metric] + [str(i) for i in range(len(at.dataframe))]
-            + [str(x.label) for x in at.selectbox] + [str(x.label) for x in at.radio])
+    return (
+        [x.value for x in at.title]
+        + [x.value for x in at.header]
+        + [x.value for x in at.subheader]
+        + [x.value for x in at.markdown]
+        + [str(x.value) for x in at.metric]
+        + [str(i) for i in range(len(at.dataframe))]
+        + [str(x.label) for x in at.selectbox]
+        + [str(x.label) for x in at.radio]
+    )
 
 
 @pytest.fixture
@@ -312,15 +339,20 @@ def test_served_to_other_machines_without_users_shows_nothing(app_env, auth_dir)
     assert any("madoguchi app users add" in e.value for e in at.error)
 
 
-def test_every_interface_is_an_explicit_choice_with_login_and_a_quiet_start(run_cli, app_env, auth_dir, monkeypatch,
-                                                                             tmp_path):
+def test_every_interface_is_an_explicit_choice_with_login_and_a_quiet_start(
+    run_cli, app_env, auth_dir, monkeypatch, tmp_path
+):
     """`madoguchi app --address 0.0.0.0` with a user: the server really listens on every interface
     (the choice was explicit, the login is on) and starts without the external-IP lookup noise."""
     code, _o, err = _add(run_cli, monkeypatch, "planner", "madoguchi-pass-1")
     assert code == 0, err
     port = _free_port()
-    proc, log, ok = _serve([sys.executable, "-m", "madoguchi", "app", "--address", "0.0.0.0", "--port", str(port)],
-                           port, _env(app_env, auth_dir), tmp_path)
+    proc, log, ok = _serve(
+        [sys.executable, "-m", "madoguchi", "app", "--address", "0.0.0.0", "--port", str(port)],
+        port,
+        _env(app_env, auth_dir),
+        tmp_path,
+    )
     try:
         assert ok, (tmp_path / f"server-{port}.log").read_text()
         assert "0.0.0.0" in _listening(port)

@@ -1,6 +1,7 @@
 """Uploads on a shared server: one size limit everywhere, a per-region quota that removes only the
 oldest files Madoguchi stored, and a re-upload that fails validation never replaces a good file.
 Real files: the shared Kumamoto OSM extract, real Ibaraki settlement coordinates, real boundaries."""
+
 from __future__ import annotations
 
 import json
@@ -86,8 +87,10 @@ def test_links_reupload_validated_first(okinawa_region, app_env):
     r = okinawa_region
     s = r.sites.set_index("site_id")
     naha, kume = s.loc["C47201"], s.loc["C47361"]
-    good = (f"from_lat,from_lon,to_lat,to_lon,minutes,name\n"
-            f"{naha['lat']},{naha['lon']},{kume['lat']},{kume['lon']},180,試験用リンク\n")
+    good = (
+        f"from_lat,from_lon,to_lat,to_lon,minutes,name\n"
+        f"{naha['lat']},{naha['lon']},{kume['lat']},{kume['lon']},180,試験用リンク\n"
+    )
     bad = good.replace(",180,", ",-5,")
 
     def app(region_path, good, bad):

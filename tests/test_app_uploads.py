@@ -1,4 +1,5 @@
 """Uploads: size-limited, stored only inside the data folder under safe names, validated by geo.sites."""
+
 from __future__ import annotations
 
 import math
@@ -29,10 +30,12 @@ def test_import_sites_csv_real_places(app_env):
     # one row by coordinates (a real settlement point of 大子町 from the region data), one by a real
     # address (geocoded offline), one that matches nothing (listed as unusable, not hidden)
     d = r.demand[r.demand["muni_code"] == "08364"].iloc[0]
-    csv = ("name,kind,lat,lon,address\n"
-           f"大子町の既存窓口,existing,{d['lat']},{d['lon']},\n"
-           "常陸大宮市の候補,candidate,,,常陸大宮市中富町\n"
-           "不明な会場,candidate,,,存在しない村無番地\n").encode()
+    csv = (
+        "name,kind,lat,lon,address\n"
+        f"大子町の既存窓口,existing,{d['lat']},{d['lon']},\n"
+        "常陸大宮市の候補,candidate,,,常陸大宮市中富町\n"
+        "不明な会場,candidate,,,存在しない村無番地\n"
+    ).encode()
     res = U.import_sites(r, sc, "../sites.csv", csv, upload_no=1)
     assert res["path"].parent == app_env["uploads"] / "ibaraki-08"
     assert res["existing"] == 1
@@ -40,8 +43,16 @@ def test_import_sites_csv_real_places(app_env):
     assert list(res["candidates"]["name"]) == ["常陸大宮市の候補"]
     assert list(res["unusable"]["name"]) == ["不明な会場"]
     # an uploaded candidate can be chosen by a model (it is a column of the model's matrix)
-    res2 = S.run_placement(r, sc, "pmedian", p=1, scope="without_welfare_office", method="heuristic",
-                           extra_candidates=res["candidates"], cache={})
+    res2 = S.run_placement(
+        r,
+        sc,
+        "pmedian",
+        p=1,
+        scope="without_welfare_office",
+        method="heuristic",
+        extra_candidates=res["candidates"],
+        cache={},
+    )
     assert "大子町の既存窓口" in [h.name for h in sc.hubs]  # existing desk kept as fixed
     assert res2.params["n_candidates"] == len(r.sites) + 1 + 1  # sites + uploaded candidate + fixed desk
 
@@ -73,8 +84,10 @@ def test_links_make_an_island_reachable_and_are_labelled(okinawa_region, app_env
     un = S.unreachable_points(r, cv)
     assert "久米島町" in set(un["municipality"])
 
-    csv = (f"from_lat,from_lon,to_lat,to_lon,minutes,name\n"
-           f"{naha['lat']},{naha['lon']},{kume['lat']},{kume['lon']},180,試験用リンク（実在の航路ではない）\n").encode()
+    csv = (
+        f"from_lat,from_lon,to_lat,to_lon,minutes,name\n"
+        f"{naha['lat']},{naha['lon']},{kume['lat']},{kume['lon']},180,試験用リンク（実在の航路ではない）\n"
+    ).encode()
     path = U.store_upload(r.name, "ferry.csv", csv, allowed={".csv"})
 
     def app(links_path, region_path):

@@ -3,6 +3,7 @@
 Every case gets a correct answer or exit 2 with one line (never a traceback), on real data:
 Ibaraki (08) and Okinawa (47) from ../shared/geodata.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -53,15 +54,31 @@ def ibaraki_raw(data_root):
 
 # ----------------------------------------------------------------------------- boundaries
 
+
 def test_projected_boundaries_with_declared_crs_are_reprojected(tmp_path, data_root, ibaraki_raw):
     ref = tmp_path / "ref"
-    rc, out_ref, err = run_cli(["region", "build", "--pref", "08", "--data", str(data_root), "--out", str(ref), "--json"])
+    rc, out_ref, err = run_cli(
+        ["region", "build", "--pref", "08", "--data", str(data_root), "--out", str(ref), "--json"]
+    )
     assert rc == 0, err
     for ext, driver in ((".geojson", "GeoJSON"), (".gpkg", "GPKG")):
         f = tmp_path / f"ib6677{ext}"
         ibaraki_raw.to_crs(6677).to_file(f, driver=driver)
-        rc, out, err = run_cli(["region", "build", "--pref", "08", "--data", str(data_root), "--boundaries", str(f),
-                                "--out", str(tmp_path / f"b{ext}"), "--json"])
+        rc, out, err = run_cli(
+            [
+                "region",
+                "build",
+                "--pref",
+                "08",
+                "--data",
+                str(data_root),
+                "--boundaries",
+                str(f),
+                "--out",
+                str(tmp_path / f"b{ext}"),
+                "--json",
+            ]
+        )
         assert rc == 0, err
         a, b = json.loads(out_ref), json.loads(out)
         for k in ("municipalities", "population_total", "demand_points", "settlement_points_outside_muni"):
@@ -74,8 +91,20 @@ def test_projected_boundaries_without_crs_are_refused(tmp_path, data_root, ibara
     obj = json.loads(f.read_text(encoding="utf-8"))
     obj.pop("crs")
     f.write_text(json.dumps(obj), encoding="utf-8")
-    msg = one_line_exit_2(["region", "build", "--pref", "08", "--data", str(data_root), "--boundaries", str(f),
-                           "--out", str(tmp_path / "b")])
+    msg = one_line_exit_2(
+        [
+            "region",
+            "build",
+            "--pref",
+            "08",
+            "--data",
+            str(data_root),
+            "--boundaries",
+            str(f),
+            "--out",
+            str(tmp_path / "b"),
+        ]
+    )
     assert "経度" in msg
     assert not (tmp_path / "b").exists()
 
@@ -85,8 +114,20 @@ def test_duplicate_codes_with_different_names_are_refused(tmp_path, data_root, i
     d.loc[d.index[:10], "N03_007"] = "08201"
     f = tmp_path / "dup.geojson"
     d.to_file(f, driver="GeoJSON")
-    msg = one_line_exit_2(["region", "build", "--pref", "08", "--data", str(data_root), "--boundaries", str(f),
-                           "--out", str(tmp_path / "b")])
+    msg = one_line_exit_2(
+        [
+            "region",
+            "build",
+            "--pref",
+            "08",
+            "--data",
+            str(data_root),
+            "--boundaries",
+            str(f),
+            "--out",
+            str(tmp_path / "b"),
+        ]
+    )
     assert "08201" in msg
 
 
@@ -96,13 +137,27 @@ def test_parts_of_one_municipality_are_merged_not_refused(tmp_path, data_root, i
     assert len(d) > len(ibaraki_raw)
     f = tmp_path / "parts.geojson"
     d.to_file(f, driver="GeoJSON")
-    rc, out, err = run_cli(["region", "build", "--pref", "08", "--data", str(data_root), "--boundaries", str(f),
-                            "--out", str(tmp_path / "b"), "--json"])
+    rc, out, err = run_cli(
+        [
+            "region",
+            "build",
+            "--pref",
+            "08",
+            "--data",
+            str(data_root),
+            "--boundaries",
+            str(f),
+            "--out",
+            str(tmp_path / "b"),
+            "--json",
+        ]
+    )
     assert rc == 0, err
     assert json.loads(out)["municipalities"] == 44
 
 
 # ----------------------------------------------------------------------------- files where CSVs belong
+
 
 @pytest.mark.parametrize("flag", ["--population", "--sites", "--welfare-overrides", "--settings", "--boundaries"])
 def test_folder_fifo_binary_empty_where_a_file_belongs(tmp_path, data_root, flag):
@@ -113,8 +168,20 @@ def test_folder_fifo_binary_empty_where_a_file_belongs(tmp_path, data_root, flag
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     for bad in (tmp_path, fifo, binary, empty, tmp_path / "missing.csv"):
-        one_line_exit_2(["region", "build", "--pref", "47", "--data", str(data_root), flag, str(bad),
-                         "--out", str(tmp_path / "out")])
+        one_line_exit_2(
+            [
+                "region",
+                "build",
+                "--pref",
+                "47",
+                "--data",
+                str(data_root),
+                flag,
+                str(bad),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
         assert not (tmp_path / "out").exists()
 
 
@@ -132,8 +199,20 @@ def test_unreadable_file_is_one_line(tmp_path, data_root, monkeypatch):
         return real_open(p, *a, **k)
 
     monkeypatch.setattr(builtins, "open", deny)
-    msg = one_line_exit_2(["region", "build", "--pref", "47", "--data", str(data_root), "--population", str(f),
-                           "--out", str(tmp_path / "out")])
+    msg = one_line_exit_2(
+        [
+            "region",
+            "build",
+            "--pref",
+            "47",
+            "--data",
+            str(data_root),
+            "--population",
+            str(f),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert "Permission denied" in msg or "pop.csv" in msg
 
 
@@ -146,6 +225,7 @@ def test_links_and_sites_folder_or_fifo(tmp_path, oki):
 
 
 # ----------------------------------------------------------------------------- numbers
+
 
 def test_sites_far_outside_are_refused(tmp_path, oki):
     from geo.sites import check_point_in_region
@@ -167,11 +247,25 @@ def test_scenario_hub_far_outside_is_refused_by_every_command(tmp_path, oki, lon
     import json
 
     f = tmp_path / "far.json"
-    f.write_text(json.dumps({"format": "madoguchi-scenario", "version": 2, "name": "far", "region": oki.name,
-                             "hubs": [{"site_id": "X", "name": "遠い拠点", "lon": lon, "lat": lat, "fixed": True,
-                                       "source": "manual"}]}, ensure_ascii=False), encoding="utf-8")
-    for argv in (["coverage", "--region", str(oki.path), "--scenario", str(f)],
-                 ["report", "--region", str(oki.path), "--scenario", str(f), "--out", str(tmp_path / "r.html")]):
+    f.write_text(
+        json.dumps(
+            {
+                "format": "madoguchi-scenario",
+                "version": 2,
+                "name": "far",
+                "region": oki.name,
+                "hubs": [
+                    {"site_id": "X", "name": "遠い拠点", "lon": lon, "lat": lat, "fixed": True, "source": "manual"}
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    for argv in (
+        ["coverage", "--region", str(oki.path), "--scenario", str(f)],
+        ["report", "--region", str(oki.path), "--scenario", str(f), "--out", str(tmp_path / "r.html")],
+    ):
         line = one_line_exit_2(argv)
         assert "遠い拠点" in line or "hubs.0.lon" in line  # named by the region check or by the schema
     assert not (tmp_path / "r.html").exists()
@@ -189,9 +283,19 @@ def test_point_on_no_landmass_is_unreachable_not_a_straight_line(tmp_path, oki):
     import geopandas as gpd
     import pandas as pd
 
-    sites = gpd.GeoDataFrame(pd.DataFrame({"site_id": ["SEA", "NAHA"], "name": ["sea", "naha"], "muni_code": ["", ""],
-                                           "lon": [sea[0], naha[0]], "lat": [sea[1], naha[1]]}),
-                             geometry=gpd.points_from_xy([sea[0], naha[0]], [sea[1], naha[1]]), crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(
+        pd.DataFrame(
+            {
+                "site_id": ["SEA", "NAHA"],
+                "name": ["sea", "naha"],
+                "muni_code": ["", ""],
+                "lon": [sea[0], naha[0]],
+                "lat": [sea[1], naha[1]],
+            }
+        ),
+        geometry=gpd.points_from_xy([sea[0], naha[0]], [sea[1], naha[1]]),
+        crs="EPSG:4326",
+    )
     tm = region_matrix(oki, sites=sites, use_cache=False)
     assert np.isinf(tm.minutes[:, 0]).all()
     assert np.isfinite(tm.minutes[:, 1]).sum() > 0.5 * len(oki.demand)
@@ -205,8 +309,9 @@ def test_numbers_out_of_range(oki, data_root, tmp_path):
     one_line_exit_2(["partner", "--region", str(ib), "--k", "4", "--min-pop", "-1"])
     one_line_exit_2(["partner", "--region", str(ib), "--k", "4", "--cost", str(10**15 + 1)])
     one_line_exit_2(["place", "--region", str(ib), "--model", "pmedian", "--p", "3", "--case-rate", "-1"])
-    one_line_exit_2(["outreach", "--region", str(oki.path), "--base", "C47201", "--case-rate", "-0.5",
-                     "--frequency", "cases"])
+    one_line_exit_2(
+        ["outreach", "--region", str(oki.path), "--base", "C47201", "--case-rate", "-0.5", "--frequency", "cases"]
+    )
 
 
 def test_cost_shares_exact_up_to_10_15():
@@ -214,8 +319,13 @@ def test_cost_shares_exact_up_to_10_15():
 
     from models.costshare import split_cost
 
-    members = pd.DataFrame({"code": ["47201", "47205", "47382"], "name": ["那覇市", "宜野湾市", "与那国町"],
-                            "population": [317625, 100125, 1676]})  # census 2020
+    members = pd.DataFrame(
+        {
+            "code": ["47201", "47205", "47382"],
+            "name": ["那覇市", "宜野湾市", "与那国町"],
+            "population": [317625, 100125, 1676],
+        }
+    )  # census 2020
     for total in (10**15, 10**15 - 1, 999_999_999_999_937, 7):
         cs = split_cost(total, members, "equal:0.1,population:0.9")
         amounts = [int(x) for x in cs.table["amount_yen"]]
@@ -234,22 +344,30 @@ def test_cost_shares_exact_up_to_10_15():
 
 # ----------------------------------------------------------------------------- links (bounded resources)
 
+
 def _brute_estimate(eng, origins, dests):
     """Reference: all-pairs over portals with explicit loops (small cases only)."""
     from geo.traveltime import estimate_minutes
 
     s = eng.settings
-    direct = np.where(origins.landmass[:, None] == dests.landmass[None, :],
-                      estimate_minutes(origins.lon[:, None], origins.lat[:, None], dests.lon[None, :], dests.lat[None, :], s), np.inf)
+    direct = np.where(
+        origins.landmass[:, None] == dests.landmass[None, :],
+        estimate_minutes(origins.lon[:, None], origins.lat[:, None], dests.lon[None, :], dests.lat[None, :], s),
+        np.inf,
+    )
     a = eng.links.arrays()
     plon, plat = np.r_[a["from_lon"], a["to_lon"]], np.r_[a["from_lat"], a["to_lat"]]
     plm = eng._landmass_of(plon, plat)
     k, P = len(eng.links), plon.size
-    d = np.where(plm[:, None] == plm[None, :], estimate_minutes(plon[:, None], plat[:, None], plon[None, :], plat[None, :], s), np.inf)
+    d = np.where(
+        plm[:, None] == plm[None, :],
+        estimate_minutes(plon[:, None], plat[:, None], plon[None, :], plat[None, :], s),
+        np.inf,
+    )
     for i in range(k):
         d[i, i + k] = d[i + k, i] = min(d[i, i + k], a["minutes"][i])
     for m in range(P):
-        d = np.minimum(d, d[:, m:m + 1] + d[m:m + 1, :])
+        d = np.minimum(d, d[:, m : m + 1] + d[m : m + 1, :])
     best = direct.copy()
     for i in range(len(origins)):
         for j in range(len(dests)):
@@ -259,7 +377,9 @@ def _brute_estimate(eng, origins, dests):
                 op = estimate_minutes(origins.lon[i], origins.lat[i], plon[p], plat[p], s)
                 for q in range(P):
                     if plm[q] == dests.landmass[j]:
-                        best[i, j] = min(best[i, j], op + d[p, q] + estimate_minutes(plon[q], plat[q], dests.lon[j], dests.lat[j], s))
+                        best[i, j] = min(
+                            best[i, j], op + d[p, q] + estimate_minutes(plon[q], plat[q], dests.lon[j], dests.lat[j], s)
+                        )
     return best
 
 
@@ -273,7 +393,9 @@ def test_links_match_a_brute_force_reference_on_real_points(oki):
     rng = np.random.default_rng(3)
     i, j = rng.integers(0, len(d), 12), rng.integers(0, len(d), 12)
     lon, lat = d["lon"].to_numpy(float), d["lat"].to_numpy(float)
-    links = Links([Link(lon[a], lat[a], lon[b], lat[b], 30.0 + 5 * n, f"synthetic-{n}") for n, (a, b) in enumerate(zip(i, j))])
+    links = Links(
+        [Link(lon[a], lat[a], lon[b], lat[b], 30.0 + 5 * n, f"synthetic-{n}") for n, (a, b) in enumerate(zip(i, j))]
+    )
     links.items.append(links.items[0])  # a duplicate row: same portals
     eng = TravelTimeEngine(None, oki.settings, landmasses=region_landmasses(oki), links=links)
     o = eng.points(lon[::40], lat[::40], d["muni_code"].astype(str).to_numpy()[::40])
@@ -297,8 +419,25 @@ def test_many_links_run_in_a_subprocess(tmp_path, oki):
     f = tmp_path / "links.csv"
     make_links(oki.path, 500, f)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "madoguchi", "traveltime", "--region", str(oki.path), "--links", str(f),
-                        "--no-cache", "--json"], env=env, capture_output=True, text=True, timeout=300, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "madoguchi",
+            "traveltime",
+            "--region",
+            str(oki.path),
+            "--links",
+            str(f),
+            "--no-cache",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["links"] == 500 and out["pairs_link"] > 0
@@ -315,6 +454,7 @@ def test_too_many_links_refused(tmp_path):
 
 
 # ----------------------------------------------------------------------------- read-only bundle
+
 
 def test_read_only_bundle_keeps_cache_elsewhere(tmp_path, oki, monkeypatch):
     """A bundle whose cache folder cannot be created (a file named `cache` stands there; as root,
@@ -336,6 +476,7 @@ def test_read_only_bundle_keeps_cache_elsewhere(tmp_path, oki, monkeypatch):
 
 # ----------------------------------------------------------------------------- settlements folder, bundle manifest
 
+
 @pytest.mark.parametrize("kind", ["fifo", "folder", "binary", "deep"])
 def test_bad_file_inside_the_settlements_folder(tmp_path, data_root, kind):
     src = data_root / "settlements" / "geolonia" / "沖縄県"
@@ -351,8 +492,20 @@ def test_bad_file_inside_the_settlements_folder(tmp_path, data_root, kind):
         victim.write_bytes(b"\x00\x01\x02")
     else:
         victim.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
-    msg = one_line_exit_2(["region", "build", "--pref", "47", "--data", str(data_root), "--settlements", str(sx),
-                           "--out", str(tmp_path / "out")])
+    msg = one_line_exit_2(
+        [
+            "region",
+            "build",
+            "--pref",
+            "47",
+            "--data",
+            str(data_root),
+            "--settlements",
+            str(sx),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert victim.name in msg
     assert not (tmp_path / "out").exists()
 

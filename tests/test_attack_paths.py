@@ -4,6 +4,7 @@ Real data: the Okinawa (47) bundle is built from ../shared/geodata. The kill -9 
 real CLI in a subprocess and SIGKILL it at every step of the bundle swap (geo.atomic's
 MADOGUCHI_TEST_PAUSE_S hook announces each step on stderr) and at several instants of the build.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,6 +56,7 @@ def oki_bundle(okinawa_region) -> Path:
 
 
 # ----------------------------------------------------------------------------- region build --out
+
 
 def test_out_folder_that_is_not_a_bundle_is_kept(tmp_path, data_root):
     notes = tmp_path / "notes"
@@ -122,11 +124,20 @@ def test_bad_settings_never_replace_a_good_bundle(tmp_path, data_root, oki_bundl
     b = tmp_path / "b"
     shutil.copytree(oki_bundle, b)
     before = snapshot(b)
-    for bad in ('{"estimate_speed_kmh": Infinity}', '{"circuity": NaN}', '{"speeds_kmh": {"primary": -1}}',
-                '{"speeds_kmh": [1, 2]}', '{"circuity": "1.3"}', '[1, 2]', '{"access_speed_kmh": 1e309}'):
+    for bad in (
+        '{"estimate_speed_kmh": Infinity}',
+        '{"circuity": NaN}',
+        '{"speeds_kmh": {"primary": -1}}',
+        '{"speeds_kmh": [1, 2]}',
+        '{"circuity": "1.3"}',
+        "[1, 2]",
+        '{"access_speed_kmh": 1e309}',
+    ):
         s = tmp_path / "settings.json"
         s.write_text(bad, encoding="utf-8")
-        one_line_exit_2(["region", "build", "--pref", "47", "--data", str(data_root), "--settings", str(s), "--out", str(b)])
+        one_line_exit_2(
+            ["region", "build", "--pref", "47", "--data", str(data_root), "--settings", str(s), "--out", str(b)]
+        )
         assert snapshot(b) == before
     from geo.region import Region
 
@@ -149,14 +160,32 @@ def test_real_process_exit_code_and_one_line(tmp_path, data_root):
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "thesis.txt").write_text("keep", encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "madoguchi", "region", "build", "--pref", "47", "--data", str(data_root),
-                        "--out", str(notes)], env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
-                       timeout=120, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "madoguchi",
+            "region",
+            "build",
+            "--pref",
+            "47",
+            "--data",
+            str(data_root),
+            "--out",
+            str(notes),
+        ],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert (notes / "thesis.txt").read_text(encoding="utf-8") == "keep"
 
 
 # ----------------------------------------------------------------------------- file replace policy
+
 
 def test_write_bytes_policy(tmp_path):
     mine = tmp_path / "plan.pdf"
@@ -233,11 +262,28 @@ def test_write_into_a_path_under_a_file_is_one_line(tmp_path):
 
 # ----------------------------------------------------------------------------- kill -9 during a bundle swap
 
+
 def _spawn_build(out: Path, data_root: Path, pause: float) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), MADOGUCHI_TEST_PAUSE_S=str(pause))
-    return subprocess.Popen([sys.executable, "-m", "madoguchi", "region", "build", "--pref", "47", "--data",
-                             str(data_root), "--out", str(out)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "madoguchi",
+            "region",
+            "build",
+            "--pref",
+            "47",
+            "--data",
+            str(data_root),
+            "--out",
+            str(out),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(proc: subprocess.Popen, marker: str, nth: int = 1) -> bool:
@@ -262,8 +308,10 @@ def _assert_invariant(out: Path, old_manifest: bytes) -> None:
     assert leftovers(out.parent) == []
 
 
-@pytest.mark.parametrize("step,nth", [("before-old", 1), ("between", 1), ("after-new", 1),
-                                      ("removing-old", 1), ("removing-old", 3), ("removed-old", 1)])
+@pytest.mark.parametrize(
+    "step,nth",
+    [("before-old", 1), ("between", 1), ("after-new", 1), ("removing-old", 1), ("removing-old", 3), ("removed-old", 1)],
+)
 def test_kill_9_at_each_swap_step(tmp_path, data_root, oki_bundle, step, nth):
     import shutil
 

@@ -5,6 +5,7 @@ moves a hub by clicking the map, saves two scenarios, reloads one, compares them
 screenshots under test-output/screenshots/. Asserts on page text and on the map itself:
 boundaries are SVG vector paths and, offline, there is no tile image at all (no broken grid).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,10 @@ DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
-    pytest.skip("Debian chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+    pytest.skip(
+        "Debian chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
@@ -54,13 +57,38 @@ def server(ibaraki_region, regions_tmp, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     port = _free_port()
     env = dict(os.environ)
-    env.update({"MADOGUCHI_REGIONS_DIR": str(regions_tmp), "MADOGUCHI_SCENARIOS_DIR": str(tmp / "scenarios"),
-                "MADOGUCHI_UPLOADS_DIR": str(tmp / "uploads"), "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "MADOGUCHI_REGIONS_DIR": str(regions_tmp),
+            "MADOGUCHI_SCENARIOS_DIR": str(tmp / "scenarios"),
+            "MADOGUCHI_UPLOADS_DIR": str(tmp / "uploads"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     log = open(tmp / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -90,9 +118,19 @@ def driver(tmp_path_factory):
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
     prof = tmp_path_factory.mktemp("chrome-profile")
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--window-size=1400,1000", "--lang=ja", f"--user-data-dir={prof}"]:
+    for a in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        "--lang=ja",
+        f"--user-data-dir={prof}",
+    ]:
         o.add_argument(a)
     d = webdriver.Chrome(service=Service(DRIVER), options=o)
     d.set_page_load_timeout(60)
@@ -105,6 +143,7 @@ def driver(tmp_path_factory):
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def body_text(d) -> str:
     d.switch_to.default_content()
     return d.find_element(By.TAG_NAME, "body").text
@@ -115,22 +154,26 @@ def wait_text(d, text: str, timeout: float = WAIT) -> None:
         WebDriverWait(d, timeout, poll_frequency=0.3, ignored_exceptions=IGNORED).until(lambda x: text in body_text(x))
     except TimeoutException:
         shot(d, "FAILED_wait")
-        raise AssertionError(f"text not shown within {timeout}s: {text!r}\n--- page ---\n{body_text(d)[:3000]}") from None
+        raise AssertionError(
+            f"text not shown within {timeout}s: {text!r}\n--- page ---\n{body_text(d)[:3000]}"
+        ) from None
 
 
 def wait_idle(d, timeout: float = WAIT) -> None:
     """Wait until Streamlit has finished the current run (no 'running' status widget)."""
     time.sleep(0.4)
     WebDriverWait(d, timeout, poll_frequency=0.3, ignored_exceptions=IGNORED).until(
-        lambda x: not x.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
+        lambda x: not x.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
+    )
     time.sleep(0.3)
 
 
 def shot(d, name: str, top: bool = False) -> Path:
     d.switch_to.default_content()
     if top:
-        d.execute_script("var m = document.querySelector('[data-testid=\"stMain\"]'); if (m) m.scrollTo(0, 0);"
-                         "window.scrollTo(0, 0);")
+        d.execute_script(
+            "var m = document.querySelector('[data-testid=\"stMain\"]'); if (m) m.scrollTo(0, 0);window.scrollTo(0, 0);"
+        )
         time.sleep(0.3)
     try:  # move the pointer off the maps so no tooltip covers them
         ActionChains(d).move_to_element(d.find_element(By.CSS_SELECTOR, '[data-testid="stSidebar"]')).perform()
@@ -147,17 +190,24 @@ def nav(d, label: str, title: str) -> None:
     links = d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] a')
     link = next(a for a in links if a.text.strip().endswith(label))
     link.click()
-    WebDriverWait(d, WAIT, ignored_exceptions=IGNORED).until(lambda x: any(h.text.strip() == title for h in x.find_elements(By.TAG_NAME, "h1")))
+    WebDriverWait(d, WAIT, ignored_exceptions=IGNORED).until(
+        lambda x: any(h.text.strip() == title for h in x.find_elements(By.TAG_NAME, "h1"))
+    )
     wait_idle(d)
 
 
 def click_button(d, label: str) -> None:
     d.switch_to.default_content()
-    sel = '[data-testid="stButton"] button, [data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"]'
+    sel = (
+        '[data-testid="stButton"] button, [data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"]'
+    )
     try:
         btns = WebDriverWait(d, 30, ignored_exceptions=IGNORED).until(
-            lambda x: [b for b in x.find_elements(By.CSS_SELECTOR, sel) if b.text.strip() == label and b.is_displayed()]
-            or False)
+            lambda x: (
+                [b for b in x.find_elements(By.CSS_SELECTOR, sel) if b.text.strip() == label and b.is_displayed()]
+                or False
+            )
+        )
     except TimeoutException:
         shot(d, "FAILED_button")
         raise AssertionError(f"no button {label!r}\n--- page ---\n{body_text(d)[:3000]}") from None
@@ -167,7 +217,9 @@ def click_button(d, label: str) -> None:
 
 def click_radio(d, option: str) -> None:
     d.switch_to.default_content()
-    labels = [lb for lb in d.find_elements(By.CSS_SELECTOR, '[data-testid="stRadio"] label') if lb.text.strip() == option]
+    labels = [
+        lb for lb in d.find_elements(By.CSS_SELECTOR, '[data-testid="stRadio"] label') if lb.text.strip() == option
+    ]
     assert labels, f"no radio option {option!r}"
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", labels[0])
     labels[0].click()
@@ -177,21 +229,28 @@ def click_radio(d, option: str) -> None:
 def choose(d, widget_label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox identified by its label."""
     d.switch_to.default_content()
-    boxes = [b for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
-             if b.find_element(By.TAG_NAME, "label").text.strip() == widget_label]
+    boxes = [
+        b
+        for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
+        if b.find_element(By.TAG_NAME, "label").text.strip() == widget_label
+    ]
     assert boxes, f"no selectbox {widget_label!r}"
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", boxes[0])
     boxes[0].find_element(By.CSS_SELECTOR, "button[aria-haspopup='listbox'], input[role='combobox']").click()
-    opts = WebDriverWait(d, 20, ignored_exceptions=IGNORED).until(lambda x: [o for o in x.find_elements(By.CSS_SELECTOR, "[role='option']")
-                                                 if o.text.strip() == option] or False)
+    opts = WebDriverWait(d, 20, ignored_exceptions=IGNORED).until(
+        lambda x: [o for o in x.find_elements(By.CSS_SELECTOR, "[role='option']") if o.text.strip() == option] or False
+    )
     opts[0].click()
     wait_idle(d)
 
 
 def type_into(d, widget_label: str, text: str) -> None:
     d.switch_to.default_content()
-    boxes = [b for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stTextInput"]')
-             if b.find_element(By.TAG_NAME, "label").text.strip() == widget_label]
+    boxes = [
+        b
+        for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stTextInput"]')
+        if b.find_element(By.TAG_NAME, "label").text.strip() == widget_label
+    ]
     assert boxes, f"no text input {widget_label!r}"
     inp = boxes[0].find_element(By.TAG_NAME, "input")
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", inp)
@@ -220,8 +279,12 @@ def expand(d, label: str) -> None:
 
 def map_frames(d):
     d.switch_to.default_content()
-    return [f for f in d.find_elements(By.TAG_NAME, "iframe") if "streamlit_folium" in (f.get_attribute("src") or "")
-            or f.get_attribute("title") == "streamlit_folium.st_folium"]
+    return [
+        f
+        for f in d.find_elements(By.TAG_NAME, "iframe")
+        if "streamlit_folium" in (f.get_attribute("src") or "")
+        or f.get_attribute("title") == "streamlit_folium.st_folium"
+    ]
 
 
 _LAYOUT = """
@@ -255,7 +318,8 @@ def check_map(d, frame, min_paths: int, bounds=None, min_fill: float = 0.8) -> d
     try:
         try:
             WebDriverWait(d, WAIT, ignored_exceptions=IGNORED).until(
-                lambda x: len(x.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) >= min_paths)
+                lambda x: len(x.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) >= min_paths
+            )
         except TimeoutException:
             logs = [e["message"] for e in d.get_log("browser")][-10:]
             html = d.execute_script("return document.body ? document.body.innerHTML.slice(0, 1500) : ''")
@@ -269,11 +333,16 @@ def check_map(d, frame, min_paths: int, bounds=None, min_fill: float = 0.8) -> d
         if bounds is not None:
             try:
                 WebDriverWait(d, 30, ignored_exceptions=IGNORED).until(
-                    lambda x: x.execute_script("return !!(window.map_div && window.map_div.getSize && "
-                                               "window.map_div.getContainer().getAttribute('data-fit-count'));"))
+                    lambda x: x.execute_script(
+                        "return !!(window.map_div && window.map_div.getSize && "
+                        "window.map_div.getContainer().getAttribute('data-fit-count'));"
+                    )
+                )
             except TimeoutException:
-                state = d.execute_script("var m = window.map_div; return m ? [m.getSize().x, m.getSize().y, "
-                                         "!!m._animatingZoom, m.getZoom(), !!m._loaded] : 'no map_div';")
+                state = d.execute_script(
+                    "var m = window.map_div; return m ? [m.getSize().x, m.getSize().y, "
+                    "!!m._animatingZoom, m.getZoom(), !!m._loaded] : 'no map_div';"
+                )
                 logs = [e["message"] for e in d.get_log("browser")][-10:]
                 raise AssertionError(f"map never fitted: {state} {logs}") from None
             time.sleep(0.5)  # let the fit and the label layout settle
@@ -307,8 +376,10 @@ def click_map_at(d, frame, lon: float, lat: float) -> None:
         last, stable_since = None, time.time()
         deadline = time.time() + 20
         while time.time() < deadline:
-            n = d.execute_script("var e = document.querySelector('#map_div'); return e && window.map_div ? "
-                                 "e.getAttribute('data-fit-count') : null;")
+            n = d.execute_script(
+                "var e = document.querySelector('#map_div'); return e && window.map_div ? "
+                "e.getAttribute('data-fit-count') : null;"
+            )
             if n != last:
                 last, stable_since = n, time.time()
             elif n is not None and time.time() - stable_since > 0.6:
@@ -321,8 +392,11 @@ def click_map_at(d, frame, lon: float, lat: float) -> None:
         time.sleep(0.2)
         d.switch_to.frame(frame)
         mp = d.find_element(By.CSS_SELECTOR, "#map_div")
-        pt = d.execute_script("var p = window.map_div.latLngToContainerPoint(L.latLng(arguments[0], arguments[1]));"
-                              "return [p.x, p.y];", lat, lon)
+        pt = d.execute_script(
+            "var p = window.map_div.latLngToContainerPoint(L.latLng(arguments[0], arguments[1]));return [p.x, p.y];",
+            lat,
+            lon,
+        )
         w, h = mp.size["width"], mp.size["height"]
         assert 0 < pt[0] < w and 0 < pt[1] < h, (pt, w, h)
         ActionChains(d).move_to_element_with_offset(mp, int(pt[0] - w / 2), int(pt[1] - h / 2)).click().perform()
@@ -340,6 +414,7 @@ def metric_value(d, label_start: str) -> str:
 
 
 # ----------------------------------------------------------------------------- the journey
+
 
 def test_browser_end_to_end(server, driver, ibaraki_region):
     d = driver
@@ -405,7 +480,9 @@ def test_browser_end_to_end(server, driver, ibaraki_region):
     server_ms = re.search(r"この画面の計算: ([\d,]+) ミリ秒", body_text(d)).group(1)
     (SHOTS.parent / "timings.txt").write_text(
         f"hub move by map click: server run {server_ms} ms; result text in the browser after {t_text:.2f} s, "
-        f"page idle after {t_idle:.2f} s (both include the test's 0.3 s polling and idle waits)\n", encoding="utf-8")
+        f"page idle after {t_idle:.2f} s (both include the test's 0.3 s polling and idle waits)\n",
+        encoding="utf-8",
+    )
     # recorded above, not asserted: on a shared 2-core machine wall-clock limits fail for reasons that are not ours
     # (the README's click figures come from this record on a quiet machine)
     mean_after = metric_value(d, "平均所要時間")
@@ -426,8 +503,11 @@ def test_browser_end_to_end(server, driver, ibaraki_region):
     expand(d, "モデルを実行")
     d.switch_to.default_content()
     nin = WebDriverWait(d, 20, ignored_exceptions=IGNORED).until(
-        lambda x: next((e for e in x.find_elements(By.CSS_SELECTOR, '[data-testid="stNumberInput"] input')
-                        if e.is_displayed()), False))
+        lambda x: next(
+            (e for e in x.find_elements(By.CSS_SELECTOR, '[data-testid="stNumberInput"] input') if e.is_displayed()),
+            False,
+        )
+    )
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", nin)
     time.sleep(0.5)
     nin.click()
@@ -504,8 +584,11 @@ def test_browser_end_to_end(server, driver, ibaraki_region):
 
     # English switch
     d.switch_to.default_content()
-    eng = [lb for lb in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] [data-testid="stRadio"] label')
-           if lb.text.strip() == "English"]
+    eng = [
+        lb
+        for lb in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] [data-testid="stRadio"] label')
+        if lb.text.strip() == "English"
+    ]
     eng[0].click()
     wait_text(d, "Report")
     wait_idle(d)

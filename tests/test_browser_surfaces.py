@@ -5,6 +5,7 @@ On the real Ibaraki bundle: a placement run leaves 3 hubs; the outreach page pla
 fits the map and prints to exactly one A4-landscape page. Screenshots and the printed PDF go to
 test-output/ (look at them).
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,9 +44,19 @@ def driver(tmp_path_factory):
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
     prof = tmp_path_factory.mktemp("chrome-profile-surfaces")
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--window-size=1920,1080", "--lang=ja", f"--user-data-dir={prof}"]:
+    for a in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1920,1080",
+        "--lang=ja",
+        f"--user-data-dir={prof}",
+    ]:
         o.add_argument(a)
     d = webdriver.Chrome(service=Service(DRIVER), options=o)
     d.set_page_load_timeout(60)
@@ -89,11 +100,15 @@ def test_outreach_from_every_hub_and_presentation(server, driver, ibaraki_region
     wait_idle(d)
     side = d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"]')
     assert not side or not side[0].is_displayed()
-    size = d.execute_script("var v = document.querySelector('.madoguchi-figures .v');"
-                            "return v ? parseFloat(getComputedStyle(v).fontSize) : 0;")
+    size = d.execute_script(
+        "var v = document.querySelector('.madoguchi-figures .v');"
+        "return v ? parseFloat(getComputedStyle(v).fontSize) : 0;"
+    )
     assert size >= 40, size  # key figures in large type
-    tops = d.execute_script("return Array.from(document.querySelectorAll('.madoguchi-figures .fig'))"
-                            ".map(function(e){ return Math.round(e.getBoundingClientRect().top); });")
+    tops = d.execute_script(
+        "return Array.from(document.querySelectorAll('.madoguchi-figures .fig'))"
+        ".map(function(e){ return Math.round(e.getBoundingClientRect().top); });"
+    )
     assert len(tops) == 4 and len(set(tops)) == 1, tops  # the four figures on one line
     frame = map_frames(d)[0]
     info = check_map(d, frame, 44, bounds=B)
@@ -101,7 +116,9 @@ def test_outreach_from_every_hub_and_presentation(server, driver, ibaraki_region
     bottom, inner = d.execute_script("return [arguments[0].getBoundingClientRect().bottom, window.innerHeight];", frame)
     assert bottom <= inner + 1, (bottom, inner)
     shot(d, "s2_presentation", top=True)
-    pdf = base64.b64decode(d.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"])
+    pdf = base64.b64decode(
+        d.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"]
+    )
     out = SHOTS.parent / "presentation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "presentation.pdf").write_bytes(pdf)
@@ -109,15 +126,19 @@ def test_outreach_from_every_hub_and_presentation(server, driver, ibaraki_region
     assert re.search(r"^Pages:\s+1$", info, re.M), info
     w, h = (float(x) for x in re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
     assert w == pytest.approx(842, abs=3) and h == pytest.approx(595, abs=3), (w, h)  # A4 landscape, points
-    text = subprocess.run(["pdftotext", str(out / "presentation.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out / "presentation.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "30分以内に住む人" in text and "出張相談ルート" not in text  # the figures; no sidebar links printed
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "presentation.pdf"), str(out / "page")], check=True)
 
     # back to the normal view: the sidebar is there again
-    link = next(a for a in d.find_elements(By.CSS_SELECTOR, '[data-testid="stPageLink"] a') if "通常の表示に戻る" in a.text)
+    link = next(
+        a for a in d.find_elements(By.CSS_SELECTOR, '[data-testid="stPageLink"] a') if "通常の表示に戻る" in a.text
+    )
     link.click()
     WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda x: any(h.text.strip() == "カバー率" for h in x.find_elements(By.TAG_NAME, "h1")))
+        lambda x: any(h.text.strip() == "カバー率" for h in x.find_elements(By.TAG_NAME, "h1"))
+    )
     wait_idle(d)
     assert d.find_element(By.CSS_SELECTOR, '[data-testid="stSidebar"]').is_displayed()

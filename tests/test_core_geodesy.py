@@ -1,4 +1,5 @@
 """core.geodesy: the one haversine agrees with the sphere embedding and with the copy it replaces."""
+
 import numpy as np
 import pytest
 

@@ -5,6 +5,7 @@ exception; the input file is left as it was. Examples are derandomized and modes
 Inputs are mutations of real rows (census 2020 population of Okinawa, real settlement points)
 plus arbitrary text and bytes.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,40 @@ from hypothesis import strategies as st
 
 from core.errors import MadoguchiError
 
-FUZZ = settings(max_examples=120, derandomize=True, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=120,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-cell = st.one_of(st.text(max_size=12), st.sampled_from(["", "nan", "NaN", "inf", "-inf", "Infinity", "1e309", "-1",
-                                                        "0", "26.2", "127.7", "47201", "1,234", "=HYPERLINK(\"x\")",
-                                                        "\x00", "\"", "'", "\r\n", "４７２０１", "-"]))
+cell = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "",
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "Infinity",
+            "1e309",
+            "-1",
+            "0",
+            "26.2",
+            "127.7",
+            "47201",
+            "1,234",
+            '=HYPERLINK("x")',
+            "\x00",
+            '"',
+            "'",
+            "\r\n",
+            "４７２０１",
+            "-",
+        ]
+    ),
+)
 
 
 def _check(fn, path: Path):
@@ -67,6 +96,7 @@ def pop_rows(data_root) -> list[list[str]]:
 
 # ----------------------------------------------------------------------------- population CSV
 
+
 @FUZZ
 @given(data=st.data())
 def test_population_csv(tmp_path, pop_rows, data):
@@ -99,6 +129,7 @@ def test_population_csv_bytes(tmp_path, raw):
 
 # ----------------------------------------------------------------------------- sites CSV
 
+
 @FUZZ
 @given(data=st.data())
 def test_sites_csv(tmp_path, oki, data):
@@ -106,7 +137,9 @@ def test_sites_csv(tmp_path, oki, data):
 
     pts = oki.demand.iloc[::97]
     rows = [["name", "lat", "lon", "kind", "capacity"]]
-    rows += [[f"s{i}", f"{la:.6f}", f"{lo:.6f}", "candidate", "10"] for i, (lo, la) in enumerate(zip(pts["lon"], pts["lat"]))]
+    rows += [
+        [f"s{i}", f"{la:.6f}", f"{lo:.6f}", "candidate", "10"] for i, (lo, la) in enumerate(zip(pts["lon"], pts["lat"]))
+    ]
     for _ in range(data.draw(st.integers(0, 3))):
         i = data.draw(st.integers(0, len(rows) - 1))
         rows[i][data.draw(st.integers(0, 4))] = data.draw(cell)
@@ -123,14 +156,17 @@ def test_sites_csv(tmp_path, oki, data):
 
 # ----------------------------------------------------------------------------- links CSV
 
+
 @FUZZ
 @given(data=st.data())
 def test_links_csv(tmp_path, data):
     from geo.links import read_links
 
-    rows = [["from_lat", "from_lon", "to_lat", "to_lon", "minutes", "name"],
-            ["26.2124", "127.6792", "26.3344", "126.8047", "120", "那覇-久米島 (synthetic)"],
-            ["24.3448", "124.1572", "24.8054", "125.2811", "60", "石垣-宮古 (synthetic)"]]
+    rows = [
+        ["from_lat", "from_lon", "to_lat", "to_lon", "minutes", "name"],
+        ["26.2124", "127.6792", "26.3344", "126.8047", "120", "那覇-久米島 (synthetic)"],
+        ["24.3448", "124.1572", "24.8054", "125.2811", "60", "石垣-宮古 (synthetic)"],
+    ]
     for _ in range(data.draw(st.integers(0, 4))):
         i = data.draw(st.integers(0, 2))
         rows[i][data.draw(st.integers(0, 5))] = data.draw(cell)
@@ -157,6 +193,7 @@ def test_links_text(tmp_path, text):
 
 # ----------------------------------------------------------------------------- groups / use CSV (partner)
 
+
 @FUZZ
 @given(data=st.data())
 def test_groups_and_use_csv(tmp_path, oki, data):
@@ -182,13 +219,18 @@ def test_groups_and_use_csv(tmp_path, oki, data):
 
 # ----------------------------------------------------------------------------- GeoJSON boundaries
 
+
 @pytest.fixture(scope="module")
 def oki_features(data_root) -> dict:
     return json.loads((data_root / "boundaries" / "N03-21_47_210101.json").read_text(encoding="utf-8"))
 
 
-@settings(max_examples=60, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_geojson_boundaries(tmp_path, oki_features, data):
     from geo.boundaries import read_boundaries
@@ -203,13 +245,24 @@ def test_geojson_boundaries(tmp_path, oki_features, data):
         elif what == "name":
             feats[i]["properties"]["N03_004"] = data.draw(cell)
         elif what == "geom":
-            feats[i]["geometry"] = data.draw(st.sampled_from([None, {}, {"type": "Point", "coordinates": [0, 0]},
-                                                              {"type": "Polygon", "coordinates": []}, "x"]))
+            feats[i]["geometry"] = data.draw(
+                st.sampled_from(
+                    [None, {}, {"type": "Point", "coordinates": [0, 0]}, {"type": "Polygon", "coordinates": []}, "x"]
+                )
+            )
         elif what == "drop":
             feats[i]["properties"].pop(data.draw(st.sampled_from(["N03_001", "N03_004", "N03_007"])), None)
         elif what == "crs":
-            obj["crs"] = data.draw(st.sampled_from([{"type": "name", "properties": {"name": "EPSG:6677"}}, "x", {},
-                                                    {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::9999999"}}]))
+            obj["crs"] = data.draw(
+                st.sampled_from(
+                    [
+                        {"type": "name", "properties": {"name": "EPSG:6677"}},
+                        "x",
+                        {},
+                        {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::9999999"}},
+                    ]
+                )
+            )
         elif what == "coords" and feats[i].get("geometry") and isinstance(feats[i]["geometry"], dict):
             feats[i]["geometry"] = {"type": "Point", "coordinates": [data.draw(st.floats(allow_nan=True)), 26.0]}
         else:
@@ -226,15 +279,37 @@ def test_geojson_boundaries(tmp_path, oki_features, data):
 
 # ----------------------------------------------------------------------------- settings
 
-settings_value = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10**6), st.text(max_size=5),
-                           st.none(), st.booleans(), st.lists(st.integers(), max_size=2),
-                           st.dictionaries(st.text(max_size=4), st.floats(), max_size=2))
+settings_value = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-10, 10**6),
+    st.text(max_size=5),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=4), st.floats(), max_size=2),
+)
 
 
 @FUZZ
-@given(d=st.dictionaries(st.sampled_from(["speeds_kmh", "fallback_speed_kmh", "maxspeed_factor", "circuity",
-                                          "estimate_speed_kmh", "access_speed_kmh", "snap_threshold_m", "demand_rule",
-                                          "unknown"]), settings_value, max_size=4))
+@given(
+    d=st.dictionaries(
+        st.sampled_from(
+            [
+                "speeds_kmh",
+                "fallback_speed_kmh",
+                "maxspeed_factor",
+                "circuity",
+                "estimate_speed_kmh",
+                "access_speed_kmh",
+                "snap_threshold_m",
+                "demand_rule",
+                "unknown",
+            ]
+        ),
+        settings_value,
+        max_size=4,
+    )
+)
 def test_settings_file(tmp_path, d):
     from geo.settings import Settings
 

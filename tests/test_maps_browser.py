@@ -11,6 +11,7 @@ of a side-by-side comparison map (640 px). The test measures, in the page itself
 
 Screenshots go to test-output/maps/ (look at them). Plus plain unit checks of the helpers.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -23,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "maps"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-needs_browser = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
-                                   reason="needs Debian chromium + chromedriver")
+needs_browser = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(DRIVER).exists()), reason="needs Debian chromium + chromedriver"
+)
 
 
 def test_route_styles_distinct():
@@ -51,7 +53,7 @@ def test_safe_text_contexts():
     )
 
     assert js_literal("</script>{{7*7}}\u2028") == '"\\u003c/script\\u003e\\u007b{7*7}}\\u2028"'
-    assert html_text("<b a=\"x\">{{") == "&lt;b a=&quot;x&quot;&gt;&#123;&#123;"
+    assert html_text('<b a="x">{{') == "&lt;b a=&quot;x&quot;&gt;&#123;&#123;"
     assert leaflet_html("a\nb") == "a<br>b"
     assert markdown_text("**x** $y$ :red[z] <b>") == r"\*\*x\*\* \$y\$ \:red\[z\] \<b\>"
     for s in ("=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "＝1"):
@@ -71,8 +73,13 @@ def _council_map(region, *, presentation: bool = False):
     pts = list(zip(sites["lon"].astype(float), sites["lat"].astype(float)))
     routes = [{"name": f"ルート{k + 1}", "coords": [pts[0], pts[k + 2], pts[k + 3], pts[0]]} for k in range(10)]
     maps.add_routes(m, routes)
-    maps.add_hubs(m, [{"name": str(sites.iloc[0]["name"]), "lon": pts[0][0], "lat": pts[0][1], "source": "existing"},
-                      {"name": str(sites.iloc[5]["name"]), "lon": pts[5][0], "lat": pts[5][1], "source": "manual"}])
+    maps.add_hubs(
+        m,
+        [
+            {"name": str(sites.iloc[0]["name"]), "lon": pts[0][0], "lat": pts[0][1], "source": "existing"},
+            {"name": str(sites.iloc[5]["name"]), "lon": pts[5][0], "lat": pts[5][1], "source": "manual"},
+        ],
+    )
     return m
 
 
@@ -103,9 +110,18 @@ def chrome(tmp_path_factory):
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
     prof = tmp_path_factory.mktemp("chrome-maps")
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--lang=ja", f"--user-data-dir={prof}"]:
+    for a in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--lang=ja",
+        f"--user-data-dir={prof}",
+    ]:
         o.add_argument(a)
     d = webdriver.Chrome(service=Service(DRIVER), options=o)
     d.set_page_load_timeout(60)
@@ -174,8 +190,16 @@ def test_presentation_page(ibaraki_region, chrome, tmp_path):
 
     figures = [("対象人口", "259,011 人"), ("拠点数", "2"), ("30分以内の人口", "109,104 人（42.1 %）")]
     page = tmp_path / "present.html"
-    page.write_text(presentation_html(_council_map(ibaraki_region, presentation=True), "茨城県 相談窓口の配置案", figures,
-                                      subtitle="シナリオ「2拠点」", note="移動時間はすべて推定値です。"), encoding="utf-8")
+    page.write_text(
+        presentation_html(
+            _council_map(ibaraki_region, presentation=True),
+            "茨城県 相談窓口の配置案",
+            figures,
+            subtitle="シナリオ「2拠点」",
+            note="移動時間はすべて推定値です。",
+        ),
+        encoding="utf-8",
+    )
     chrome.set_window_size(1600, 900)
     chrome.get(page.as_uri())
     time.sleep(2.0)
@@ -186,8 +210,10 @@ def test_presentation_page(ibaraki_region, chrome, tmp_path):
     assert frame.size["height"] >= 450 and frame.size["width"] >= 1400
     chrome.switch_to.frame(frame)
     try:
-        fs = chrome.execute_script("var e = document.querySelector('.madoguchi-label div');"
-                                   "return e ? parseFloat(getComputedStyle(e).fontSize) : 0;")
+        fs = chrome.execute_script(
+            "var e = document.querySelector('.madoguchi-label div');"
+            "return e ? parseFloat(getComputedStyle(e).fontSize) : 0;"
+        )
         assert fs >= 16  # large labels on a projector
     finally:
         chrome.switch_to.default_content()

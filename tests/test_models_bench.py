@@ -1,4 +1,5 @@
 """`madoguchi bench placement --quick`: heuristic within 1% of the Lagrangian lower bound."""
+
 import types
 
 from madoguchi.bench import placement as bench_placement

@@ -1,4 +1,5 @@
 """Cost sharing rounds to yen and sums exactly; workload loads, capacity and overload flags."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,8 +10,14 @@ from models.workload import hub_loads
 
 
 def _members():
-    return pd.DataFrame({"code": ["08364", "08442", "08443"], "name": ["大子町", "美浦村", "阿見町"],
-                         "population": [16500.0, 14400.0, 47600.0], "use": [30.0, 12.0, 41.0]})
+    return pd.DataFrame(
+        {
+            "code": ["08364", "08442", "08443"],
+            "name": ["大子町", "美浦村", "阿見町"],
+            "population": [16500.0, 14400.0, 47600.0],
+            "use": [30.0, 12.0, 41.0],
+        }
+    )
 
 
 @pytest.mark.parametrize("total", [1, 2, 10_000_001, 123_456_789])
@@ -66,4 +73,5 @@ def test_hub_loads_and_overload():
     with pytest.raises(ParameterError):
         hub_loads(w, a, ["h1", "h2"], -1.0)
     import json
+
     json.dumps(r.to_dict(), allow_nan=False)

@@ -1,4 +1,5 @@
 """Coverage: every number against a brute-force recomputation from the matrix; speed; compare."""
+
 import json
 import time
 
@@ -67,7 +68,16 @@ def test_matches_brute_force():
     assert r.method == "mixed"
     d = r.to_dict(per_point=True)
     s = json.dumps(d, allow_nan=False)
-    for key in ("population", "within", "mean_min", "p90_min", "max_min", "unreachable_population", "method", "municipalities"):
+    for key in (
+        "population",
+        "within",
+        "mean_min",
+        "p90_min",
+        "max_min",
+        "unreachable_population",
+        "method",
+        "municipalities",
+    ):
         assert key in d
     assert d["within"]["30"]["population"] == pytest.approx(within[30])
     assert "NaN" not in s

@@ -1,4 +1,5 @@
 """Planning models end to end on the real regions (Ibaraki, Kumamoto, Okinawa) and via the CLI."""
+
 import json
 import time
 
@@ -20,8 +21,10 @@ def _setup(region, fixed_csv=None):
 def fixed_csv(tmp_path_factory):
     p = tmp_path_factory.mktemp("fixed") / "desks.csv"
     # two existing desks given by Japanese address (geocoded offline against the region)
-    p.write_text("name,address,capacity\n大子町社協,茨城県久慈郡大子町大字大子,10\n美浦村社協,茨城県稲敷郡美浦村大字受領,500\n",
-                 encoding="utf-8")
+    p.write_text(
+        "name,address,capacity\n大子町社協,茨城県久慈郡大子町大字大子,10\n美浦村社協,茨城県稲敷郡美浦村大字受領,500\n",
+        encoding="utf-8",
+    )
     return p
 
 
@@ -41,7 +44,9 @@ def _agree(D, w, fixed, capsys, label):
     with capsys.disabled():
         print(f"\n{label}")
         for r in rows:
-            print(f"  {r[0]:8s} p={r[1]} exact={r[2]:,.1f} heuristic={r[3]:,.1f} exact {r[4]:.2f} s ({r[6]}), heuristic {r[5]:.3f} s")
+            print(
+                f"  {r[0]:8s} p={r[1]} exact={r[2]:,.1f} heuristic={r[3]:,.1f} exact {r[4]:.2f} s ({r[6]}), heuristic {r[5]:.3f} s"
+            )
 
 
 @pytest.mark.slow
@@ -79,7 +84,9 @@ def test_ibaraki_pcenter_heuristic_equals_exact(ibaraki_region, fixed_csv, capsy
     with capsys.disabled():
         print("\nIbaraki 12 towns/villages, p-center")
         for r in rows:
-            print(f"  {r[0]:14s} p={r[1]} exact={r[2]:.2f} heuristic={r[3]:.2f} min, exact {r[4]:.2f} s, heuristic {r[5]:.3f} s")
+            print(
+                f"  {r[0]:14s} p={r[1]} exact={r[2]:.2f} heuristic={r[3]:.2f} min, exact {r[4]:.2f} s, heuristic {r[5]:.3f} s"
+            )
 
 
 @pytest.mark.slow
@@ -93,7 +100,16 @@ def test_coverage_cli_matches_brute_force(ibaraki_region, run_cli):
     code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201,C08443,C08364", "--json")
     assert code == 0, err
     d = json.loads(out)
-    for key in ("population", "within", "mean_min", "p90_min", "max_min", "unreachable_population", "method", "municipalities"):
+    for key in (
+        "population",
+        "within",
+        "mean_min",
+        "p90_min",
+        "max_min",
+        "unreachable_population",
+        "method",
+        "municipalities",
+    ):
         assert key in d
     assert d["method"] in ("road", "mixed", "estimate") and d["method"] == "estimate"  # Ibaraki has no road data
     # brute force from the matrix
@@ -114,8 +130,24 @@ def test_coverage_cli_matches_brute_force(ibaraki_region, run_cli):
 
 def test_place_cli_with_fixed_desks_and_scenario(ibaraki_region, fixed_csv, run_cli, tmp_path):
     sc = tmp_path / "plan.json"
-    code, out, err = run_cli("place", "--region", ibaraki_region.path, "--model", "pmedian", "--p", "2",
-                             "--fixed", fixed_csv, "--capacity", "200", "--case-rate", "1.5", "--scenario-out", sc, "--json")
+    code, out, err = run_cli(
+        "place",
+        "--region",
+        ibaraki_region.path,
+        "--model",
+        "pmedian",
+        "--p",
+        "2",
+        "--fixed",
+        fixed_csv,
+        "--capacity",
+        "200",
+        "--case-rate",
+        "1.5",
+        "--scenario-out",
+        sc,
+        "--json",
+    )
     assert code == 0, err
     d = json.loads(out)
     assert len(d["hubs"]) == 4 and sum(h["fixed"] for h in d["hubs"]) == 2
@@ -145,14 +177,35 @@ def test_place_cli_bad_parameters(ibaraki_region, run_cli):
     assert code == 2 and "p=99" in err and "Traceback" not in err
     code, out, err = run_cli("place", "--region", ibaraki_region.path, "--model", "mclp", "--p", "2")
     assert code == 2 and "--time" in err
-    code, out, err = run_cli("place", "--region", ibaraki_region.path, "--model", "pmedian", "--p", "1",
-                             "--capacity", "10", "--case-rate", "2")
+    code, out, err = run_cli(
+        "place",
+        "--region",
+        ibaraki_region.path,
+        "--model",
+        "pmedian",
+        "--p",
+        "1",
+        "--capacity",
+        "10",
+        "--case-rate",
+        "2",
+    )
     assert code == 2 and "受入能力" in err
 
 
 def test_outreach_12_towns_villages(ibaraki_region, run_cli):
-    code, out, err = run_cli("outreach", "--region", ibaraki_region.path, "--base", "C08201", "--month", "2026-12",
-                             "--frequency", "cases", "--json")
+    code, out, err = run_cli(
+        "outreach",
+        "--region",
+        ibaraki_region.path,
+        "--base",
+        "C08201",
+        "--month",
+        "2026-12",
+        "--frequency",
+        "cases",
+        "--json",
+    )
     assert code == 0, err
     d = json.loads(out)
     plan = d["plan"]
@@ -173,8 +226,16 @@ def test_outreach_12_towns_villages(ibaraki_region, run_cli):
 
 def test_outreach_unreachable_island_stop(okinawa_region, run_cli):
     # 渡嘉敷村, 座間味村 and 南大東村 have no road link to Naha: reported, not routed
-    code, out, err = run_cli("outreach", "--region", okinawa_region.path, "--base", "C47201",
-                             "--stops", "C47324,C47353,C47354,C47357", "--json")
+    code, out, err = run_cli(
+        "outreach",
+        "--region",
+        okinawa_region.path,
+        "--base",
+        "C47201",
+        "--stops",
+        "C47324,C47353,C47354,C47357",
+        "--json",
+    )
     assert code == 0, err
     plan = json.loads(out)["plan"]
     reasons = {u["stop"]: u["reason"] for u in plan["unserved"]}
@@ -184,8 +245,20 @@ def test_outreach_unreachable_island_stop(okinawa_region, run_cli):
 
 def test_partner_ibaraki_44(ibaraki_region, run_cli, tmp_path):
     t = time.perf_counter()
-    code, out, err = run_cli("partner", "--region", ibaraki_region.path, "--k", "6", "--min-pop", "200000",
-                             "--cost", "30000001", "--rule", "equal:0.1,population:0.9", "--json")
+    code, out, err = run_cli(
+        "partner",
+        "--region",
+        ibaraki_region.path,
+        "--k",
+        "6",
+        "--min-pop",
+        "200000",
+        "--cost",
+        "30000001",
+        "--rule",
+        "equal:0.1,population:0.9",
+        "--json",
+    )
     assert code == 0, err
     assert time.perf_counter() - t < 20
     d = json.loads(out)
@@ -198,19 +271,36 @@ def test_partner_ibaraki_44(ibaraki_region, run_cli, tmp_path):
     # evaluate a user grouping: our own labels back as CSV
     csv = tmp_path / "groups.csv"
     csv.write_text("code,group\n" + "\n".join(f"{c},{g}" for c, g in d["labels"].items()), encoding="utf-8")
-    code, out2, err = run_cli("partner", "--region", ibaraki_region.path, "--groups", csv, "--min-pop", "200000", "--json")
+    code, out2, err = run_cli(
+        "partner", "--region", ibaraki_region.path, "--groups", csv, "--min-pop", "200000", "--json"
+    )
     assert code == 0, err
     d2 = json.loads(out2)
     assert d2["method"] == "user" and [g["population"] for g in d2["groups"]] == [g["population"] for g in d["groups"]]
     # the same grouping saved by Excel as Shift-JIS with Japanese group names reads the same
     sjis = tmp_path / "groups_sjis.csv"
     sjis.write_bytes(("code,group\n" + "\n".join(f"{c},圏域{g}" for c, g in d["labels"].items())).encode("cp932"))
-    code, out_s, err = run_cli("partner", "--region", ibaraki_region.path, "--groups", sjis, "--min-pop", "200000", "--json")
+    code, out_s, err = run_cli(
+        "partner", "--region", ibaraki_region.path, "--groups", sjis, "--min-pop", "200000", "--json"
+    )
     assert code == 0, err
     assert [g["population"] for g in json.loads(out_s)["groups"]] == [g["population"] for g in d["groups"]]
     # a missing use CSV is one clear line, exit 2 (no traceback)
-    code, _, err = run_cli("partner", "--region", ibaraki_region.path, "--groups", csv, "--min-pop", "200000",
-                           "--cost", "1000000", "--rule", "use", "--use", tmp_path / "nope.csv")
+    code, _, err = run_cli(
+        "partner",
+        "--region",
+        ibaraki_region.path,
+        "--groups",
+        csv,
+        "--min-pop",
+        "200000",
+        "--cost",
+        "1000000",
+        "--rule",
+        "use",
+        "--use",
+        tmp_path / "nope.csv",
+    )
     assert code == 2 and "nope.csv" in err and "Traceback" not in err
     code, out3, err = run_cli("partner", "--region", ibaraki_region.path, "--k", "20", "--min-pop", "200000")
     assert code == 2 and "cannot give 20 groups" in err or "20 グループ" in err
@@ -220,7 +310,9 @@ def test_coverage_cli_compare_nested_scenarios(ibaraki_region, run_cli, tmp_path
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201", "--scenario-out", a)[0] == 0
     assert run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201,C08443", "--scenario-out", b)[0] == 0
-    code, out, err = run_cli("coverage", "--region", ibaraki_region.path, "--scenario", a, "--compare", b, "--points", "--json")
+    code, out, err = run_cli(
+        "coverage", "--region", ibaraki_region.path, "--scenario", a, "--compare", b, "--points", "--json"
+    )
     assert code == 0, err
     c = json.loads(out)["comparison"]
     assert c["losers"] == 0 and c["gainers"] > 0  # adding a hub never makes anyone worse off

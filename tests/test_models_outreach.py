@@ -1,4 +1,5 @@
 """Outreach routes: day limit respected, frequencies met, infeasible stops reported; blocks."""
+
 import datetime as dt
 import itertools
 
@@ -199,7 +200,9 @@ def test_several_bases_parameters():
         plan_routes(T, ["a", "b", "c", "d"], bases=["A", "B"], base_names=["x"])
 
 
-@pytest.mark.parametrize("bad", ["0000-01", "2026-00", "2026-13", "2026-1", "26-12", "abcd-ef", "2100-01", "1979-12", ""])
+@pytest.mark.parametrize(
+    "bad", ["0000-01", "2026-00", "2026-13", "2026-1", "26-12", "abcd-ef", "2100-01", "1979-12", ""]
+)
 def test_impossible_months_are_parameter_errors(bad):
     with pytest.raises(ParameterError):
         working_days(bad)

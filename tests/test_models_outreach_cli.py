@@ -4,6 +4,7 @@ Two hubs at 那珂市 (C08226) and 阿見町 (C08443): routes planned from both 
 town without a welfare office, with shorter days than from 那珂市 alone. `--json` stdout is JSON and
 nothing else in every mode (solver banners go to stderr), and impossible months exit 2 on one line.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,15 @@ HUBS = ["C08226", "C08443"]  # 那珂市役場, 阿見町役場 (candidate sites
 
 def _cli(*args, check_json=True):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.run([sys.executable, "-m", "madoguchi", *map(str, args)], cwd=ROOT, env=env, capture_output=True,
-                       text=True, timeout=600, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "madoguchi", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if not check_json:
         return p
     assert p.returncode == 0, p.stderr[-3000:]
@@ -75,9 +83,11 @@ def test_two_hubs_serve_every_town_with_shorter_days(single, two, towns):
     for rs in p2["calendar"].values():
         hubs = [p2["routes"][i]["base"] for i in rs]
         assert len(hubs) == len(set(hubs))
-    print(f"\none base: {len(p1['routes'])} routes, {_drive(p1):.0f} min driving, longest "
-          f"{max(r['drive_min'] for r in p1['routes']):.0f} | two hubs: {len(p2['routes'])} routes, {_drive(p2):.0f} min, "
-          f"longest {max(r['drive_min'] for r in p2['routes']):.0f}")
+    print(
+        f"\none base: {len(p1['routes'])} routes, {_drive(p1):.0f} min driving, longest "
+        f"{max(r['drive_min'] for r in p1['routes']):.0f} | two hubs: {len(p2['routes'])} routes, {_drive(p2):.0f} min, "
+        f"longest {max(r['drive_min'] for r in p2['routes']):.0f}"
+    )
 
 
 def test_json_parses_in_every_mode(ibaraki_region, tmp_path, towns):
@@ -100,14 +110,24 @@ def test_json_parses_in_every_mode(ibaraki_region, tmp_path, towns):
     from_sc = _cli("outreach", "--region", r, "--scenario", sc, "--json")
     assert [b["site_id"] for b in from_sc["bases"]] == HUBS
     strip = ("solve_s",)
-    assert ({k: v for k, v in from_sc["plan"].items() if k not in strip}
-            == {k: v for k, v in by_name["plan"].items() if k not in strip})  # same input, same routes
+    assert {k: v for k, v in from_sc["plan"].items() if k not in strip} == {
+        k: v for k, v in by_name["plan"].items() if k not in strip
+    }  # same input, same routes
 
 
 @pytest.mark.parametrize("month", ["0000-01", "2026-13", "2026-1", "2101-04"])
 def test_impossible_month_exits_2_on_one_line(ibaraki_region, month):
-    p = _cli("outreach", "--region", ibaraki_region.path, "--bases", ",".join(HUBS), "--month", month, "--json",
-             check_json=False)
+    p = _cli(
+        "outreach",
+        "--region",
+        ibaraki_region.path,
+        "--bases",
+        ",".join(HUBS),
+        "--month",
+        month,
+        "--json",
+        check_json=False,
+    )
     assert p.returncode == 2 and p.stdout == ""
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr and month in p.stderr
 

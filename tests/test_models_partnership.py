@@ -1,4 +1,5 @@
 """Partnerships: contiguity, k connected groups above a population floor, evaluation, user groups."""
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -88,8 +89,20 @@ def test_evaluate_host_and_times():
     # 3 demand points: two in A, one in B; sites: one in A, one in B
     D = np.array([[5.0, 30.0], [10.0, 20.0], [40.0, 2.0]])
     w = np.array([100.0, 100.0, 10.0])
-    gs = evaluate(["g", "g"], codes, ["a", "b"], [200, 10], {0: {1}, 1: {0}}, D, w, ["A", "A", "B"],
-                  ["sA", "sB"], ["site A", "site B"], ["A", "B"], min_pop=100)
+    gs = evaluate(
+        ["g", "g"],
+        codes,
+        ["a", "b"],
+        [200, 10],
+        {0: {1}, 1: {0}},
+        D,
+        w,
+        ["A", "A", "B"],
+        ["sA", "sB"],
+        ["site A", "site B"],
+        ["A", "B"],
+        min_pop=100,
+    )
     (grp,) = gs
     assert grp.host_site_id == "sA" and grp.connected and grp.meets_min
     assert grp.mean_min == pytest.approx((500 + 1000 + 400) / 210)

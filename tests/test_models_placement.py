@@ -1,4 +1,5 @@
 """Placement models: exact (spopt + HiGHS) vs numpy heuristic, fixed hubs, unreachable, errors."""
+
 import numpy as np
 import pytest
 
@@ -30,6 +31,7 @@ def _instance(seed, n=120, m=20, holes=0.0):
 
 def _brute_pmedian(D, w, p, fixed=()):
     from itertools import combinations
+
     free = [j for j in range(D.shape[1]) if j not in fixed]
     best = np.inf
     for c in combinations(free, p):
@@ -77,7 +79,7 @@ def test_mclp_exact_vs_heuristic(seed):
             assert he.objective >= ex.objective * 0.99
             assert he.objective <= ex.objective + 1e-6  # exact is optimal
             # objective = population within 20 min of the chosen hubs, recomputed by hand
-            within = (D[:, ex.chosen].min(axis=1) <= 20)
+            within = D[:, ex.chosen].min(axis=1) <= 20
             assert ex.objective == pytest.approx(w[within].sum())
 
 
@@ -102,6 +104,7 @@ def test_pcenter_exact_beats_or_equals_heuristic():
         assert ex.objective <= he.objective + 1e-9
         # brute force optimum of the max
         from itertools import combinations
+
         best = min(D[:, list(c)].min(axis=1).max() for c in combinations(range(15), p))
         assert ex.objective == pytest.approx(best)
 
@@ -157,6 +160,7 @@ def test_unreachable_and_unknown_are_reported_never_timed():
     assert np.isfinite(r.objective) and r.objective < 1e6  # big-M never leaks into the objective
     d = r.to_dict()
     import json
+
     json.dumps(d, allow_nan=False)
 
 
@@ -171,6 +175,7 @@ def test_lagrangian_bound_is_valid_and_tight():
 
 def test_heuristic_is_fast_at_scale():
     import time
+
     D, w = _instance(9, n=4000, m=100)
     t = time.perf_counter()
     cols, obj = pmedian_heuristic(D, w, 10)
@@ -210,6 +215,7 @@ def test_second_desk_outside_own_municipality():
 
 def test_demand_scope_mask():
     import pandas as pd
+
     munis = pd.DataFrame({"code": ["1", "2", "3"], "has_welfare_office": [True, False, False]})
     m = demand_scope_mask(["1", "2", "3", "3"], munis)
     assert m.tolist() == [False, True, True, True]

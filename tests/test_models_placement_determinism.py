@@ -6,6 +6,7 @@ Real data: every demand point of Ibaraki (scope 'all') against its candidate sit
 desks. The budgets are also made to bind (tight budgets) so that the cut-off paths are the ones
 being repeated, not only runs that end at a local optimum.
 """
+
 import contextlib
 import subprocess
 import sys
@@ -30,8 +31,19 @@ def _busy_core():
 
 def _answer(r):
     """Everything a council report would show from a placement result."""
-    return (list(r.chosen), list(r.site_ids), r.objective, r.solver_objective, r.lower_bound, r.gap,
-            r.covered_population, r.mean_min, r.assignment.tolist(), list(r.notes), r.params)
+    return (
+        list(r.chosen),
+        list(r.site_ids),
+        r.objective,
+        r.solver_objective,
+        r.lower_bound,
+        r.gap,
+        r.covered_population,
+        r.mean_min,
+        r.assignment.tolist(),
+        list(r.notes),
+        r.params,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +102,9 @@ def test_tight_budgets_really_bind(ibaraki_all):
     full = PMedian(D, w, 10, fixed=fixed, method="heuristic").solve()
     assert full.params["budget"]["starts_run"] >= r.params["budget"]["starts_run"]
     assert full.solver_objective <= r.solver_objective * (1 + 1e-12)
-    pc = PCenter(D, w, 10, fixed=fixed, method="heuristic", node_budget=30, cover_work=50_000_000,
-                 swap_work_cells=2_000_000).solve()
+    pc = PCenter(
+        D, w, 10, fixed=fixed, method="heuristic", node_budget=30, cover_work=50_000_000, swap_work_cells=2_000_000
+    ).solve()
     assert pc.lower_bound < pc.solver_objective
     assert not any("proven optimal" in n for n in pc.notes)
 
@@ -114,6 +127,7 @@ def test_pcenter_swap_phase_is_budgeted():
     # at most 5 cells' worth of removals were tried, plus the one that crossed the line
     obj = PCenterObjective(D)
     from models.placement.search import interchange
+
     interchange(obj, start, [], 10_000, work_limit=5 * cells)
     assert obj.work <= 5 * cells + 12 * cells
 
@@ -160,8 +174,9 @@ def test_exact_time_limit_hit_is_reported_not_called_optimal():
 
 @pytest.mark.parametrize("limit", ["-1", "0", "nan"])
 def test_cli_negative_time_limit_is_one_line_exit_2(ibaraki_region, run_cli, limit):
-    code, out, err = run_cli("place", "--region", ibaraki_region.path, "--model", "pmedian", "--p", "1",
-                             "--time-limit", limit)
+    code, out, err = run_cli(
+        "place", "--region", ibaraki_region.path, "--model", "pmedian", "--p", "1", "--time-limit", limit
+    )
     assert code == 2 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "time-limit" in err
 
@@ -172,8 +187,19 @@ def test_cli_place_twice_same_hubs(ibaraki_region, run_cli):
 
     outs = []
     for _ in range(2):
-        code, out, err = run_cli("place", "--region", ibaraki_region.path, "--model", "pcenter", "--p", "3",
-                                 "--scope", "all", "--heuristic", "--json")
+        code, out, err = run_cli(
+            "place",
+            "--region",
+            ibaraki_region.path,
+            "--model",
+            "pcenter",
+            "--p",
+            "3",
+            "--scope",
+            "all",
+            "--heuristic",
+            "--json",
+        )
         assert code == 0, err
         d = json.loads(out)
         outs.append(d)

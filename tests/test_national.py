@@ -4,6 +4,7 @@ scheduler and workers are separate `dask scheduler` / `dask worker` processes ta
 Prefectures: 13 東京都 (island towns and villages with no city on their island), 25 滋賀県, 42 長崎県
 (islands). All facts are checked against the region builds and the census CSV of ../shared/geodata.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,20 @@ from madoguchi.planning.national import default_settings, run_national
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFS = ["13", "25", "42"]
-REQUIRED = ("pref_code", "pref_name", "municipalities", "population_total", "towns_villages_without_welfare_office",
-            "population_without_welfare_office", "lscp_hubs", "unreachable_population", "method", "baseline_within",
-            "baseline_share", "pmedian")
+REQUIRED = (
+    "pref_code",
+    "pref_name",
+    "municipalities",
+    "population_total",
+    "towns_villages_without_welfare_office",
+    "population_without_welfare_office",
+    "lscp_hubs",
+    "unreachable_population",
+    "method",
+    "baseline_within",
+    "baseline_share",
+    "pmedian",
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +76,12 @@ def test_local_cluster_two_workers_rows_match_census(first_run, regions):
         h = r["lscp_hubs"]
         assert 1 <= h["60"] <= h["45"] <= h["30"] <= r["candidate_sites"]
         b = r["baseline_within"]
-        assert b["30"] <= b["45"] <= b["60"] <= r["population_without_welfare_office"] - r["baseline_unreachable_population"]
+        assert (
+            b["30"]
+            <= b["45"]
+            <= b["60"]
+            <= r["population_without_welfare_office"] - r["baseline_unreachable_population"]
+        )
         assert set(r["pmedian"]) == {"1", "2", "3"}
         for p, v in r["pmedian"].items():
             assert len(v["hubs"]) == int(p) and v["mean_min"] <= v["max_min"]
@@ -157,12 +174,35 @@ def test_separate_scheduler_and_worker_processes(tmp_path, first_run):
     procs = []
     with open(logs / "scheduler.log", "w") as slog, open(logs / "worker.log", "w") as wlog:
         try:
-            procs.append(subprocess.Popen([str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                           "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=slog,
-                                          cwd=tmp_path))
-            procs.append(subprocess.Popen([str(dask_bin), "worker", addr, "--nworkers", "2", "--nthreads", "1",
-                                           "--no-dashboard", "--local-directory", str(tmp_path / "w")], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=wlog, cwd=tmp_path))
+            procs.append(
+                subprocess.Popen(
+                    [str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=slog,
+                    cwd=tmp_path,
+                )
+            )
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(dask_bin),
+                        "worker",
+                        addr,
+                        "--nworkers",
+                        "2",
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--local-directory",
+                        str(tmp_path / "w"),
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=wlog,
+                    cwd=tmp_path,
+                )
+            )
             _check_cluster(addr, logs, first_run, tmp_path, env)
         finally:
             for p in reversed(procs):
@@ -188,9 +228,27 @@ def _check_cluster(addr, logs, first_run, tmp_path, env):
             pass
         assert time.monotonic() < deadline, (logs / "worker.log").read_text()
         time.sleep(1)
-    out = subprocess.run([sys.executable, "-m", "madoguchi", "national", "--pref", "25,42", "--scheduler", addr,
-                          "--cache-dir", str(tmp_path / "cache"), "--json"], env=env, capture_output=True, check=False,
-                         text=True, cwd=ROOT, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "madoguchi",
+            "national",
+            "--pref",
+            "25,42",
+            "--scheduler",
+            addr,
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        check=False,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     obj = json.loads(out.stdout)
     assert obj["meta"]["workers"] == 2 and obj["meta"]["scheduler"] == addr and obj["meta"]["computed"] == 2
@@ -198,8 +256,16 @@ def _check_cluster(addr, logs, first_run, tmp_path, env):
 
 
 def test_unreachable_scheduler_is_one_line(run_cli, tmp_path):
-    code, _out, err = run_cli("national", "--pref", "25", "--scheduler", f"tcp://127.0.0.1:{_free_port()}",
-                             "--cache-dir", tmp_path, "--no-cache")
+    code, _out, err = run_cli(
+        "national",
+        "--pref",
+        "25",
+        "--scheduler",
+        f"tcp://127.0.0.1:{_free_port()}",
+        "--cache-dir",
+        tmp_path,
+        "--no-cache",
+    )
     assert code == 2 and "Dask スケジューラ" in err and "Traceback" not in err
     assert not list(Path(tmp_path).glob("*.json"))
 
@@ -222,8 +288,11 @@ def test_code_version_covers_the_modules_that_decide_a_row():
     missing = [rel for rel in national._CODE_MODULES if not (national._ROOT / rel).exists()]
     assert not missing, missing
     covered = {rel.removesuffix(".py").replace("/", ".") for rel in national._CODE_MODULES}
-    used = {n.module for n in ast.walk(ast.parse(inspect.getsource(national.prefecture_row)))
-            if isinstance(n, ast.ImportFrom) and n.module and n.module.split(".")[0] in ("geo", "models", "madoguchi")}
+    used = {
+        n.module
+        for n in ast.walk(ast.parse(inspect.getsource(national.prefecture_row)))
+        if isinstance(n, ast.ImportFrom) and n.module and n.module.split(".")[0] in ("geo", "models", "madoguchi")
+    }
     assert used and used <= covered, used - covered
     before = national.code_version()
     assert len(before) == 16 and national.code_version() == before  # stable within a process

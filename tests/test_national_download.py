@@ -4,6 +4,7 @@ public URL layouts (N03 GeoJSON folder, Geolonia api/ja.json + api/ja/<県>/<市
 The Geolonia index ja.json is derived from the shared folder's own file names (the public index
 lists the same names per prefecture); every served file is the shared file itself (symlinked).
 """
+
 from __future__ import annotations
 
 import functools

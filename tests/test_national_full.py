@@ -1,6 +1,7 @@
 """The whole national comparison, as the issue asks it to be shown: `madoguchi national --json` over all 47
 prefectures on a 2-worker LocalCluster, then again from the cache. Facts come from the census CSV and the
 N03 boundaries of ../shared/geodata (1,747 municipalities after merging wards; 126,226,568 people)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -38,9 +39,17 @@ def test_all_47_rows_with_census_totals(national_json):
     rows = first["rows"]
     assert len(rows) == 47 and [r["pref_code"] for r in rows] == [f"{i:02d}" for i in range(1, 48)]
     for r in rows:
-        for key in ("pref_code", "pref_name", "municipalities", "population_total",
-                    "towns_villages_without_welfare_office", "population_without_welfare_office", "lscp_hubs",
-                    "unreachable_population", "method"):
+        for key in (
+            "pref_code",
+            "pref_name",
+            "municipalities",
+            "population_total",
+            "towns_villages_without_welfare_office",
+            "population_without_welfare_office",
+            "lscp_hubs",
+            "unreachable_population",
+            "method",
+        ):
             assert key in r, (r["pref_code"], key)
         assert set(r["lscp_hubs"]) == {"30", "45", "60"}
     assert sum(r["municipalities"] for r in rows) == 1747

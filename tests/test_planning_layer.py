@@ -1,5 +1,6 @@
 """The planning layer's contract: import direction, no circles, one travel-time provider, and the
 app's coverage path equal to the CLI's (the same function), on the real Ibaraki and Kumamoto bundles."""
+
 from __future__ import annotations
 
 import ast
@@ -13,11 +14,22 @@ ROOT = Path(__file__).resolve().parents[1]
 # docs/ARCHITECTURE.md's picture: core <- geo | models <- planning (+ display helpers) <- cli | app | reports | bench
 # <- pages + app.py. Display helpers (i18n, palette, safe_text, maps) sit with planning: they import
 # only lower layers, and planning itself imports none of them (checked below).
-LAYER = {"core": 0, "geo": 1, "models": 1,
-         "madoguchi.planning": 2, "madoguchi.i18n": 2, "madoguchi.palette": 2,
-         "madoguchi.safe_text": 2, "madoguchi.maps": 2,
-         "madoguchi.cli": 3, "madoguchi.reports": 3, "madoguchi.bench": 3, "madoguchi.app": 3,
-         "pages": 4, "app": 4}
+LAYER = {
+    "core": 0,
+    "geo": 1,
+    "models": 1,
+    "madoguchi.planning": 2,
+    "madoguchi.i18n": 2,
+    "madoguchi.palette": 2,
+    "madoguchi.safe_text": 2,
+    "madoguchi.maps": 2,
+    "madoguchi.cli": 3,
+    "madoguchi.reports": 3,
+    "madoguchi.bench": 3,
+    "madoguchi.app": 3,
+    "pages": 4,
+    "app": 4,
+}
 ALL_CODE = ("core", "geo", "models", "madoguchi", "pages", "app.py")
 
 
@@ -57,8 +69,11 @@ def _files(*pkgs):
 
 def test_every_module_has_a_layer():
     """A new top-level module must be placed in the picture (else the direction test would skip it)."""
-    missing = [_module(f) for f in _files(*ALL_CODE) if _layer(_module(f)) is None
-               and _module(f) not in ("madoguchi", "madoguchi.__main__")]
+    missing = [
+        _module(f)
+        for f in _files(*ALL_CODE)
+        if _layer(_module(f)) is None and _module(f) not in ("madoguchi", "madoguchi.__main__")
+    ]
     assert not missing, missing
 
 
@@ -88,9 +103,20 @@ def test_models_import_nothing_from_geo_and_planning_has_no_ui():
     for f in _files("core"):
         bad += [f"{_module(f)} -> {i}" for i in _imports_package(f, "geo", "models", "madoguchi")]
     for f in _files("madoguchi/planning"):
-        bad += [f"{_module(f)} -> {i}" for i in _imports_package(
-            f, "streamlit", "argparse", "folium", "madoguchi.cli", "madoguchi.app", "madoguchi.reports",
-            "madoguchi.maps", "madoguchi.i18n")]
+        bad += [
+            f"{_module(f)} -> {i}"
+            for i in _imports_package(
+                f,
+                "streamlit",
+                "argparse",
+                "folium",
+                "madoguchi.cli",
+                "madoguchi.app",
+                "madoguchi.reports",
+                "madoguchi.maps",
+                "madoguchi.i18n",
+            )
+        ]
     assert not bad, bad
 
 
@@ -131,8 +157,11 @@ def test_no_import_circle():
     """core, geo, models, planning, cli, reports, bench and the display helpers (imports inside functions
     included): no cycle. (geo.roads <-> geo.osm_extract/osm_graph was one: RoadGraph now lives in geo.road_graph.)"""
     app = ROOT / "madoguchi" / "app"
-    pkgs = ["core", "geo", "models"] + [str(p.relative_to(ROOT)) for p in sorted((ROOT / "madoguchi").iterdir())
-                                        if p != app and (p.suffix == ".py" or p.is_dir())]
+    pkgs = ["core", "geo", "models"] + [
+        str(p.relative_to(ROOT))
+        for p in sorted((ROOT / "madoguchi").iterdir())
+        if p != app and (p.suffix == ".py" or p.is_dir())
+    ]
     assert not _cycles(*pkgs)
 
 
@@ -146,7 +175,18 @@ def test_console_script_and_module_entry_point():
     from madoguchi.cli import build_parser
 
     names = set(build_parser()._subparsers._group_actions[0].choices)
-    assert {"region", "roads", "traveltime", "place", "coverage", "outreach", "partner", "report", "bench", "app"} <= names
+    assert {
+        "region",
+        "roads",
+        "traveltime",
+        "place",
+        "coverage",
+        "outreach",
+        "partner",
+        "report",
+        "bench",
+        "app",
+    } <= names
 
 
 def test_one_provider_per_region_and_links(ibaraki_region):
@@ -163,9 +203,23 @@ def test_app_and_cli_coverage_are_one_function(ibaraki_region, tmp_path, run_cli
     from madoguchi.planning import Hub, coverage_json, coverage_view
 
     s = ibaraki_region.sites.set_index("site_id")
-    hubs = [Hub("C08201", str(s.loc["C08201", "name"]), float(s.loc["C08201", "lon"]), float(s.loc["C08201", "lat"]),
-                fixed=True, source="existing"),
-            Hub("moved", "移動した窓口", float(s.loc["C08443", "lon"]) + 0.03, float(s.loc["C08443", "lat"]), source="manual")]
+    hubs = [
+        Hub(
+            "C08201",
+            str(s.loc["C08201", "name"]),
+            float(s.loc["C08201", "lon"]),
+            float(s.loc["C08201", "lat"]),
+            fixed=True,
+            source="existing",
+        ),
+        Hub(
+            "moved",
+            "移動した窓口",
+            float(s.loc["C08443", "lon"]) + 0.03,
+            float(s.loc["C08443", "lat"]),
+            source="manual",
+        ),
+    ]
     from madoguchi.planning import Scenario, update_scenario_file
 
     sc_path = tmp_path / "moved.json"

@@ -6,6 +6,7 @@ tests/data/scenario_v1_ibaraki.json, a version-1 file written by the CLI before 
 (`place --model pmedian --p 3 --heuristic --case-rate 1.5 --capacity 300`, `outreach --base C08302
 --month 2026-12`, `partner --k 4 --min-pop 300000 --cost 12000000`, all with --scenario-out).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,12 +33,19 @@ def _v1() -> dict:
     return json.loads(V1.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("field,value,named", [
-    ("version", "abc", "version"), ("hubs", {}, "hubs"), ("thresholds", ["a"], "thresholds"),
-    ("coverage", "x", "coverage"), ("demand_scope", "everyone", "demand_scope"),
-    ("thresholds", [-5], "thresholds"), ("outreach", {"plan": {"unserved": [{"stop": "a", "reason": 3}]}}, "outreach"),
-    ("partnership", {"adjacency": {"kind": "teleport"}}, "partnership.adjacency"),
-])
+@pytest.mark.parametrize(
+    "field,value,named",
+    [
+        ("version", "abc", "version"),
+        ("hubs", {}, "hubs"),
+        ("thresholds", ["a"], "thresholds"),
+        ("coverage", "x", "coverage"),
+        ("demand_scope", "everyone", "demand_scope"),
+        ("thresholds", [-5], "thresholds"),
+        ("outreach", {"plan": {"unserved": [{"stop": "a", "reason": 3}]}}, "outreach"),
+        ("partnership", {"adjacency": {"kind": "teleport"}}, "partnership.adjacency"),
+    ],
+)
 def test_wrong_type_names_the_field(field, value, named):
     d = _v1()
     d[field] = value
@@ -68,8 +76,9 @@ def test_version1_file_migrates_to_codes():
         assert "rule_ja" not in g["cost_share"] and set(g["cost_share"]["rule"]) == {"equal", "population"}
     # numbers are kept exactly
     assert sc.coverage["within"] == old["coverage"]["within"]
-    assert [g["cost_share"]["members"] for g in sc.partnership["groups"]] == \
-        [g["cost_share"]["members"] for g in old["partnership"]["groups"]]
+    assert [g["cost_share"]["members"] for g in sc.partnership["groups"]] == [
+        g["cost_share"]["members"] for g in old["partnership"]["groups"]
+    ]
     d = sc.to_dict()
     assert d["version"] == VERSION
     text = json.dumps(d, ensure_ascii=False)
@@ -120,7 +129,9 @@ def test_symlinked_scenario_updates_its_target(ibaraki_region, tmp_path, run_cli
     shutil.copy(V1, target)
     link = tmp_path / "link.json"
     link.symlink_to(target)
-    assert run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201,C08443", "--scenario-out", link)[0] == 0
+    assert (
+        run_cli("coverage", "--region", ibaraki_region.path, "--hubs", "C08201,C08443", "--scenario-out", link)[0] == 0
+    )
     assert link.is_symlink()
     d = json.loads(target.read_text(encoding="utf-8"))
     assert d["coverage"]["hub_ids"] == ["C08201", "C08443"] and d["partnership"]["groups"]  # other sections kept
@@ -131,13 +142,23 @@ def test_concurrent_writers_keep_every_section(ibaraki_region, tmp_path):
     r = str(ibaraki_region.path)
     for rnd in range(3):
         s = tmp_path / f"shared{rnd}.json"
-        cmds = [["place", "--region", r, "--model", "pmedian", "--p", "2", "--heuristic"],
-                ["coverage", "--region", r, "--hubs", "C08201"],
-                ["outreach", "--region", r, "--base", "C08302", "--month", "2026-12"],
-                ["partner", "--region", r, "--k", "3", "--starts", "2"]]
+        cmds = [
+            ["place", "--region", r, "--model", "pmedian", "--p", "2", "--heuristic"],
+            ["coverage", "--region", r, "--hubs", "C08201"],
+            ["outreach", "--region", r, "--base", "C08302", "--month", "2026-12"],
+            ["partner", "--region", r, "--k", "3", "--starts", "2"],
+        ]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        procs = [subprocess.Popen([sys.executable, "-m", "madoguchi", *c, "--scenario-out", str(s)], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "madoguchi", *c, "--scenario-out", str(s)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for c in cmds
+        ]
         for p in procs:
             _out, err = p.communicate(timeout=600)
             assert p.returncode == 0, err
@@ -166,16 +187,36 @@ def test_report_reads_an_old_scenario(ibaraki_region, tmp_path, run_cli):
     assert set(rd.table("cost_shares").df["ルール"]) == {"均等割 0.1・人口割 0.9"}
 
 
-
-FIELDS = ["version", "name", "region", "demand_scope", "thresholds", "hubs", "placement", "coverage", "outreach",
-          "partnership", "settings", "notes"]
+FIELDS = [
+    "version",
+    "name",
+    "region",
+    "demand_scope",
+    "thresholds",
+    "hubs",
+    "placement",
+    "coverage",
+    "outreach",
+    "partnership",
+    "settings",
+    "notes",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(field=st.sampled_from(FIELDS), value=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=8),
-    hub_field=st.sampled_from(["site_id", "name", "lon", "lat", "fixed", "source", "capacity"]))
+@given(
+    field=st.sampled_from(FIELDS),
+    value=st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=8),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3),
+        max_leaves=8,
+    ),
+    hub_field=st.sampled_from(["site_id", "name", "lon", "lat", "fixed", "source", "capacity"]),
+)
 def test_fuzz_reader_gives_a_scenario_or_a_named_error(field, value, hub_field):
     """Property: any value in any field (or in a hub's field) gives a valid Scenario or an InputFileError
     naming a field; never another exception. Accepted documents write back and read again equal."""
@@ -209,12 +250,22 @@ def test_concurrent_read_modify_write_loses_no_update(ibaraki_region, tmp_path):
     its last value. (Measured without the lock: 3 of 3 rounds lost an update; with it: none.)"""
     s = tmp_path / "hammer.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", _HAMMER, str(ibaraki_region.path), sec, "25", str(s)], env=env,
-                              stderr=subprocess.PIPE, text=True)
-             for sec in ("placement", "coverage", "outreach", "partnership")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _HAMMER, str(ibaraki_region.path), sec, "25", str(s)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for sec in ("placement", "coverage", "outreach", "partnership")
+    ]
     for p in procs:
         _out, err = p.communicate(timeout=600)
         assert p.returncode == 0, err
     d = json.loads(s.read_text(encoding="utf-8"))
-    assert (d["placement"]["solve_s"], d["coverage"]["population"], d["outreach"]["teams"], d["partnership"]["k"]) == \
-        (24.0, 24.0, 24, 24)
+    assert (d["placement"]["solve_s"], d["coverage"]["population"], d["outreach"]["teams"], d["partnership"]["k"]) == (
+        24.0,
+        24.0,
+        24,
+        24,
+    )

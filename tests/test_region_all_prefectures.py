@@ -5,6 +5,7 @@ designated cities (1,741 with census population + Hokkaido's 6 Northern Territor
 126,226,568 people over all known municipalities, 07546 双葉町 unknown, Tokyo's 23 special wards
 are municipalities with their own welfare office.
 """
+
 from __future__ import annotations
 
 import json

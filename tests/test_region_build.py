@@ -1,4 +1,5 @@
 """Region bundle on the real shared data: Ibaraki, Okinawa, Kumamoto counts, columns, load time."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,19 @@ def test_ibaraki_counts(ibaraki_region):
 
 def test_ibaraki_columns_follow_architecture(ibaraki_region):
     m = ibaraki_region.municipalities
-    for c in ["code", "pref_code", "pref_name", "county", "name", "kind", "has_welfare_office", "population",
-              "wards", "settlement_source", "geometry"]:
+    for c in [
+        "code",
+        "pref_code",
+        "pref_name",
+        "county",
+        "name",
+        "kind",
+        "has_welfare_office",
+        "population",
+        "wards",
+        "settlement_source",
+        "geometry",
+    ]:
         assert c in m.columns, c
     assert m.crs.to_epsg() == 4326
     assert m["code"].str.fullmatch(r"08\d{3}").all()
@@ -44,7 +56,18 @@ def test_ibaraki_columns_follow_architecture(ibaraki_region):
     ryu = m[m["name"] == "龍ケ崎市"]
     assert len(ryu) == 1 and ryu["has_welfare_office"].iloc[0]
     d = ibaraki_region.demand
-    for c in ["point_id", "muni_code", "town", "koaza", "lon", "lat", "population", "inside_muni", "source", "geometry"]:
+    for c in [
+        "point_id",
+        "muni_code",
+        "town",
+        "koaza",
+        "lon",
+        "lat",
+        "population",
+        "inside_muni",
+        "source",
+        "geometry",
+    ]:
         assert c in d.columns, c
     assert (d["point_id"].to_numpy() == np.arange(len(d))).all()
     # equal rule: population of each municipality is exactly spread over its points
@@ -56,7 +79,18 @@ def test_ibaraki_columns_follow_architecture(ibaraki_region):
     # points outside their (simplified) municipality are kept and flagged
     assert (~d["inside_muni"]).sum() == ibaraki_region.manifest["counts"]["settlement_points_outside_muni"] > 0
     s = ibaraki_region.sites
-    for c in ["site_id", "name", "kind", "label", "muni_code", "lon", "lat", "match_level", "inside_region", "geometry"]:
+    for c in [
+        "site_id",
+        "name",
+        "kind",
+        "label",
+        "muni_code",
+        "lon",
+        "lat",
+        "match_level",
+        "inside_region",
+        "geometry",
+    ]:
         assert c in s.columns, c
     assert s["site_id"].is_unique
     assert (s["label"] == "役場の代替点（大字代表点）").all() and (s["match_level"] == "座標").all()
@@ -74,7 +108,9 @@ def test_manifest_sources_and_rule(ibaraki_region):
     assert mf["rules"]["demand"]["ja"] == "各市町村の人口を大字・町丁目の代表点に均等に配分"
     assert sum(mf["settlement_points_without_coords_by_muni"].values()) == 18
     # manifest is strict JSON (no NaN)
-    json.loads((ibaraki_region.path / "manifest.json").read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(c))
+    json.loads(
+        (ibaraki_region.path / "manifest.json").read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(c)
+    )
 
 
 def test_load_under_two_seconds(ibaraki_region):

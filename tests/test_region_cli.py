@@ -1,4 +1,5 @@
 """`madoguchi region build|info|list` end to end, the embedded default data, and roads in a bundle."""
+
 from __future__ import annotations
 
 import json
@@ -8,15 +9,32 @@ import pytest
 from geo.paths import EMBEDDED_DATA
 from geo.region import Region, build_region, ensure_region
 
-INFO_KEYS = ["pref_code", "municipalities", "cities", "towns_villages", "with_welfare_office", "without_welfare_office",
-             "population_total", "population_unknown", "excluded", "demand_points", "settlement_points_without_coords",
-             "candidate_sites", "road_source", "road_nodes", "road_edges", "circuity", "estimate_speed_kmh"]
+INFO_KEYS = [
+    "pref_code",
+    "municipalities",
+    "cities",
+    "towns_villages",
+    "with_welfare_office",
+    "without_welfare_office",
+    "population_total",
+    "population_unknown",
+    "excluded",
+    "demand_points",
+    "settlement_points_without_coords",
+    "candidate_sites",
+    "road_source",
+    "road_nodes",
+    "road_edges",
+    "circuity",
+    "estimate_speed_kmh",
+]
 
 
 def test_cli_build_and_info_json(tmp_path, run_cli, data_root):
     out = tmp_path / "ibaraki-08"
-    code, stdout, stderr = run_cli("region", "build", "--pref", "08", "--out", out, "--json",
-                                   env={"MADOGUCHI_DATA": str(data_root)})
+    code, stdout, stderr = run_cli(
+        "region", "build", "--pref", "08", "--out", out, "--json", env={"MADOGUCHI_DATA": str(data_root)}
+    )
     assert code == 0, stderr
     built = json.loads(stdout)
     code, stdout, stderr = run_cli("region", "info", out, "--json")
@@ -47,7 +65,9 @@ def test_cli_bad_pref(run_cli, tmp_path):
 
 
 def test_cli_okinawa(tmp_path, run_cli, data_root):
-    code, stdout, stderr = run_cli("region", "build", "--pref", "47", "--data", data_root, "--out", tmp_path / "o", "--json")
+    code, stdout, stderr = run_cli(
+        "region", "build", "--pref", "47", "--data", data_root, "--out", tmp_path / "o", "--json"
+    )
     assert code == 0, stderr
     info = json.loads(stdout)
     assert info["municipalities"] == 41
@@ -108,8 +128,9 @@ def test_download_flag_calls_roads_downloader(tmp_path, run_cli, data_root, kuma
         return kumamoto_region.roads
 
     monkeypatch.setattr(groads, "download_roads", fake_download)
-    code, stdout, stderr = run_cli("region", "build", "--pref", "43", "--data", data_root, "--download-roads",
-                                   "--out", tmp_path / "k", "--json")
+    code, stdout, stderr = run_cli(
+        "region", "build", "--pref", "43", "--data", data_root, "--download-roads", "--out", tmp_path / "k", "--json"
+    )
     assert code == 0, stderr
     assert len(seen) == 1 and seen[0].contains(kumamoto_region.municipalities.geometry.iloc[0].representative_point())
     assert json.loads(stdout)["road_nodes"] == kumamoto_region.roads.n_nodes

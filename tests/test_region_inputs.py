@@ -3,6 +3,7 @@
 Bad input must give one clear message naming the file, exit code 2, no traceback, and no
 (partial) bundle; an existing bundle must survive a failed rebuild untouched.
 """
+
 from __future__ import annotations
 
 import json
@@ -106,8 +107,11 @@ def test_population_shared_file(pop_csv):
 
 def test_population_shiftjis_commas_and_other_columns(tmp_path, pop_csv):
     lines = pop_csv.read_text(encoding="utf-8-sig").splitlines()
-    rows = ["コード,名称,人口"] + [f'{c.lstrip("0") if c.startswith("08") else c},{n},"{int(v):,}"' for c, n, v in
-                                   (ln.split(",") for ln in lines[1:]) if v]
+    rows = ["コード,名称,人口"] + [
+        f'{c.lstrip("0") if c.startswith("08") else c},{n},"{int(v):,}"'
+        for c, n, v in (ln.split(",") for ln in lines[1:])
+        if v
+    ]
     p = tmp_path / "pop_sjis.csv"
     p.write_text("\n".join(rows) + "\n", encoding="cp932")
     t = read_population(p, "コード", "人口")
@@ -144,8 +148,16 @@ def _bad_cases(tmp: Path, n03: Path, pop: Path, data_root: Path) -> dict[str, tu
     }
 
 
-CASES = ["not_geojson", "empty_boundaries", "missing_n03_007", "text_in_population", "shiftjis_read_as_utf8",
-         "empty_population", "truncated_pbf", "missing_file"]
+CASES = [
+    "not_geojson",
+    "empty_boundaries",
+    "missing_n03_007",
+    "text_in_population",
+    "shiftjis_read_as_utf8",
+    "empty_population",
+    "truncated_pbf",
+    "missing_file",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -180,7 +192,9 @@ def test_empty_population_value_is_unknown_not_error(tmp_path, pop_csv, data_roo
     from geo.region import Region, build_region
 
     p = tmp_path / "pop.csv"
-    p.write_text(pop_csv.read_text(encoding="utf-8-sig").replace("08364,大子町,15744", "08364,大子町,"), encoding="utf-8")
+    p.write_text(
+        pop_csv.read_text(encoding="utf-8-sig").replace("08364,大子町,15744", "08364,大子町,"), encoding="utf-8"
+    )
     r = Region.load(build_region("08", data=data_root, population=p, out_dir=tmp_path / "b"))
     assert r.manifest["population_unknown"] == ["08364"]
     assert np.isnan(r.municipalities.set_index("code").loc["08364", "population"])

@@ -1,4 +1,5 @@
 """Names, settlement matching, fallback points, demand rules, sites and the offline geocoder."""
+
 from __future__ import annotations
 
 import shutil
@@ -61,8 +62,12 @@ def test_demand_rule_registry_and_description():
     with pytest.raises(ParameterError):
         describe_rule("no-such-rule")
 
-    register_rule("first_point", lambda pts, pop: np.where(~pts["muni_code"].duplicated(), pts["muni_code"].map(pop), 0.0),
-                  "人口を最初の点に集中（テスト用）", "all on the first point (test)")
+    register_rule(
+        "first_point",
+        lambda pts, pop: np.where(~pts["muni_code"].duplicated(), pts["muni_code"].map(pop), 0.0),
+        "人口を最初の点に集中（テスト用）",
+        "all on the first point (test)",
+    )
     try:
         assert "first_point" in RULES
     finally:
@@ -105,7 +110,9 @@ def test_read_sites_csv(tmp_path, ibaraki_region):
         "つくば窓口,つくば市研究学園1-1-1,,,candidate\n"
         "不明,東京都千代田区霞が関1-1,,,candidate\n"
         "座標,,36.3418,140.4468,existing\n"
-        "海上,,36.0,141.5,candidate\n", encoding="utf-8")
+        "海上,,36.0,141.5,candidate\n",
+        encoding="utf-8",
+    )
     s = read_sites_csv(p, ibaraki_region)
     assert list(s["match_level"]) == ["大字", "大字", "一致なし", "座標", "座標"]
     assert list(s["kind"]) == ["existing", "candidate", "candidate", "existing", "candidate"]
@@ -117,12 +124,15 @@ def test_read_sites_csv(tmp_path, ibaraki_region):
         assert c in s.columns
 
 
-@pytest.mark.parametrize("body,msg", [
-    ("name,lat,lon\nA,abc,140\n", "数値"),
-    ("name,lat,lon\nA,140.1,36.2\n", "範囲外"),
-    ("title,lat\nA,1\n", "name"),
-    ("name,note\nA,x\n", "lat,lon"),
-])
+@pytest.mark.parametrize(
+    "body,msg",
+    [
+        ("name,lat,lon\nA,abc,140\n", "数値"),
+        ("name,lat,lon\nA,140.1,36.2\n", "範囲外"),
+        ("title,lat\nA,1\n", "name"),
+        ("name,note\nA,x\n", "lat,lon"),
+    ],
+)
 def test_read_sites_csv_bad(tmp_path, ibaraki_region, body, msg):
     p = tmp_path / "bad.csv"
     p.write_text(body, encoding="utf-8")
@@ -133,8 +143,9 @@ def test_read_sites_csv_bad(tmp_path, ibaraki_region, body, msg):
 
 def test_build_with_sites_csv(tmp_path, data_root):
     p = tmp_path / "desks.csv"
-    p.write_text("name,address,kind\n大子町社協,久慈郡大子町大字大子866,existing\n不明,どこでもない,existing\n",
-                 encoding="cp932")
+    p.write_text(
+        "name,address,kind\n大子町社協,久慈郡大子町大字大子866,existing\n不明,どこでもない,existing\n", encoding="cp932"
+    )
     r = Region.load(build_region("08", data=data_root, sites=p, out_dir=tmp_path / "b"))
     assert r.info()["existing_sites"] == 1  # the unmatched one is listed, not stored
     rep = r.manifest["sources"]["sites"]["report"]
@@ -157,8 +168,11 @@ def test_geocoder_kumamoto_wards_and_okinawa_aza(kumamoto_region_noroads, okinaw
 def test_welfare_override_and_settlements_parent_folder(tmp_path, data_root):
     ov = tmp_path / "welfare.csv"
     ov.write_text("code,has_welfare_office\n08364,1\n08201,0\n99999,1\n", encoding="utf-8")
-    r = Region.load(build_region("08", data=data_root, welfare_overrides=ov, settlements=data_root / "settlements",
-                                 out_dir=tmp_path / "b"))
+    r = Region.load(
+        build_region(
+            "08", data=data_root, welfare_overrides=ov, settlements=data_root / "settlements", out_dir=tmp_path / "b"
+        )
+    )
     m = r.municipalities.set_index("code")
     assert m.loc["08364", "has_welfare_office"] and not m.loc["08201", "has_welfare_office"]
     assert r.info()["without_welfare_office"] == 12  # one town gained, one city lost
@@ -169,8 +183,10 @@ def test_welfare_override_and_settlements_parent_folder(tmp_path, data_root):
 def test_designated_city_population_from_wards_when_city_row_missing(tmp_path, data_root):
     pop = data_root / "population" / "municipality_population_2020.csv"
     p = tmp_path / "pop.csv"
-    p.write_text("\n".join(ln for ln in pop.read_text(encoding="utf-8-sig").splitlines() if not ln.startswith("43100")),
-                 encoding="utf-8")
+    p.write_text(
+        "\n".join(ln for ln in pop.read_text(encoding="utf-8-sig").splitlines() if not ln.startswith("43100")),
+        encoding="utf-8",
+    )
     r = Region.load(build_region("43", data=data_root, population=p, out_dir=tmp_path / "k"))
     assert r.municipalities.set_index("code").loc["43100", "population"] == 738_744
     assert r.info()["population_total"] == 1_739_211

@@ -5,6 +5,7 @@ the town-hall stand-in points of four towns/villages; Okinawa with hubs on the m
 so the outer islands are unreachable and the first page must say so.
 Rendered PDF pages go to test-output/report/ (look at them).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,15 +23,21 @@ OUT = Path(__file__).resolve().parent.parent / "test-output" / "report"
 IBARAKI_HUB_MUNIS = ["08302", "08341", "08364", "08564"]  # 茨城町, 東海村, 大子町, 利根町
 OKINAWA_HUB_MUNIS = ["47201", "47308", "47301"]  # 那覇市, 本部町, 国頭村 (main island only)
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-                                   reason="needs poppler-utils (scripts/system-deps.sh)")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+    reason="needs poppler-utils (scripts/system-deps.sh)",
+)
 
 
 def _scenario(region, codes, name) -> Scenario:
     sites = region.sites.set_index("muni_code").loc[codes]
-    hubs = [Hub(r.site_id, r.name, float(r.lon), float(r.lat), fixed=(i == 0), source="existing" if i == 0 else "manual")
-            for i, r in enumerate(sites.itertuples())]
-    return Scenario(name=name, region=region.path.name, hubs=hubs, notes="テスト用シナリオ（町村役場の代替点に拠点）").touch()
+    hubs = [
+        Hub(r.site_id, r.name, float(r.lon), float(r.lat), fixed=(i == 0), source="existing" if i == 0 else "manual")
+        for i, r in enumerate(sites.itertuples())
+    ]
+    return Scenario(
+        name=name, region=region.path.name, hubs=hubs, notes="テスト用シナリオ（町村役場の代替点に拠点）"
+    ).touch()
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +101,17 @@ def test_pdf_report_ibaraki_matches_coverage_cli(ibaraki_case, run_cli):
         line = next(ln for ln in text.splitlines() if ln.strip().startswith(name + " "))
         assert f"{round(m['population']):,}" in line, line
         assert f"{100 * m['share_30']:.1f}" in line, line
-    for s in ("市町村別", "到達不可", "拠点", "出典と前提", "国土数値情報", "CC BY 4.0", "迂回率 1.35",
-              "推定速度 32 km/h", "各市町村の人口を大字・町丁目の代表点に均等に配分"):
+    for s in (
+        "市町村別",
+        "到達不可",
+        "拠点",
+        "出典と前提",
+        "国土数値情報",
+        "CC BY 4.0",
+        "迂回率 1.35",
+        "推定速度 32 km/h",
+        "各市町村の人口を大字・町丁目の代表点に均等に配分",
+    ):
         assert s in text, s
     pages = _render_pages(pdf, "ibaraki")
     assert len(pages) >= 3 and all(p.stat().st_size > 10_000 for p in pages)
@@ -245,8 +261,9 @@ def test_bad_inputs_exit_2(ibaraki_case, run_cli, tmp_path):
 def test_mixed_method_is_labelled_next_to_the_numbers(kumamoto_region, tmp_path, run_cli):
     """Kumamoto with the real central-Kumamoto OSM roads: road times in 熊本市, estimates elsewhere."""
     s = tmp_path / "kumamoto.json"
-    code, out, err = run_cli("coverage", "--region", kumamoto_region.path, "--hubs", "C43100,C43443", "--scope", "all",
-                             "--scenario-out", s)
+    code, out, err = run_cli(
+        "coverage", "--region", kumamoto_region.path, "--hubs", "C43100,C43443", "--scope", "all", "--scenario-out", s
+    )
     assert code == 0, err
     x = tmp_path / "kumamoto.xlsx"
     code, out, err = run_cli("report", "--region", kumamoto_region.path, "--scenario", s, "--out", x)

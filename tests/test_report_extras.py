@@ -4,6 +4,7 @@ The scenario is made by the real commands on real Ibaraki data, exactly as a pla
 `madoguchi coverage --hubs C08302 --scenario-out`, `madoguchi outreach --scenario-out`,
 `madoguchi partner --cost --scenario-out`, then `madoguchi report` in every format.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -78,8 +79,15 @@ def test_outreach_and_partnership_in_all_formats(cli_scenario):
     for ext in ("pdf", "xlsx", "gpkg", "html"):
         _cli("report", "--region", region.path, "--scenario", s, "--out", d / f"x.{ext}")
     text = subprocess.run(["pdftotext", "-layout", str(d / "x.pdf"), "-"], capture_output=True, text=True).stdout
-    for t in ("出張相談ルート", "訪問カレンダー", "広域連携", "費用負担", "12,000,000", "2026-12-01",
-              sc["outreach"]["plan"]["routes"][0]["names"][0]):
+    for t in (
+        "出張相談ルート",
+        "訪問カレンダー",
+        "広域連携",
+        "費用負担",
+        "12,000,000",
+        "2026-12-01",
+        sc["outreach"]["plan"]["routes"][0]["names"][0],
+    ):
         assert t in text, t
     for g in sc["partnership"]["groups"]:
         for m in g["cost_share"]["members"]:

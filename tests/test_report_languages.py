@@ -11,6 +11,7 @@ then written in Japanese and in English. Checked:
 - dates are written as a person writes them, in Japan time.
 The English PDF's first page is rendered to test-output/report/en-ibaraki-1.png (look at it).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -30,8 +31,10 @@ OUT = Path(__file__).resolve().parent.parent / "test-output" / "report"
 HUBS = "C08302,C08341,C08364,C08564"  # 茨城町, 東海村, 大子町, 利根町 town-hall stand-ins
 JP = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e、。「」『』・〜]+")
 FIGURE = re.compile(r"\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+")  # formatted figures: 1,234 or 12.3
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-                                   reason="needs poppler-utils (scripts/system-deps.sh)")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+    reason="needs poppler-utils (scripts/system-deps.sh)",
+)
 
 
 def _cli(*args) -> str:
@@ -52,8 +55,11 @@ def proper_names(region) -> list[str]:
     for col in ("town", "koaza"):
         found |= {str(x) for x in region.demand[col] if str(x) and str(x) != "nan"}
     found |= {str(x) for x in region.sites["name"]}
-    found |= {str(s["credit"]) for s in (region.manifest.get("sources") or {}).values()
-              if isinstance(s, dict) and s.get("credit")}
+    found |= {
+        str(s["credit"])
+        for s in (region.manifest.get("sources") or {}).values()
+        if isinstance(s, dict) and s.get("credit")
+    }
     return sorted((s for s in found if s), key=len, reverse=True)
 
 
@@ -100,11 +106,28 @@ def test_english_pdf_has_only_names_in_japanese_and_the_same_figures(case):
     en, ja = _pdf_text(files["en", "pdf"][0]), _pdf_text(files["ja", "pdf"][0])
     assert japanese_runs_not_in_names(en, names) == []
     assert "市町村別" in japanese_runs_not_in_names(ja, names)  # the check does catch Japanese words
-    for s_ in ("Consultation desk coverage report", "Travel-time method: estimate", "Population in scope", "By municipality",
-               "Unreachable", "Hubs", "Itinerant routes", "Visit calendar", "Joint services", "Cost shares",
-               "Scenario comparison", "Sources and assumptions", "Legend", "Settlements within 15 min",
-               "Existing hub (fixed)", "All travel times are estimates", "circuity 1.35", "estimated speed 32 km/h",
-               "CC BY 4.0", "(Processed from National Land Numerical Information"):
+    for s_ in (
+        "Consultation desk coverage report",
+        "Travel-time method: estimate",
+        "Population in scope",
+        "By municipality",
+        "Unreachable",
+        "Hubs",
+        "Itinerant routes",
+        "Visit calendar",
+        "Joint services",
+        "Cost shares",
+        "Scenario comparison",
+        "Sources and assumptions",
+        "Legend",
+        "Settlements within 15 min",
+        "Existing hub (fixed)",
+        "All travel times are estimates",
+        "circuity 1.35",
+        "estimated speed 32 km/h",
+        "CC BY 4.0",
+        "(Processed from National Land Numerical Information",
+    ):
         assert s_ in en, s_
     # the official credit stays in Japanese beside its gloss
     assert "国土数値情報" in en and "総務省統計局" in en
@@ -117,8 +140,10 @@ def test_english_pdf_has_only_names_in_japanese_and_the_same_figures(case):
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("en-ibaraki-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(files["en", "pdf"][0]),
-                    str(OUT / "en-ibaraki")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(files["en", "pdf"][0]), str(OUT / "en-ibaraki")],
+        check=True,
+    )
     assert [p.stat().st_size > 30_000 for p in OUT.glob("en-ibaraki-*.png")] == [True]
 
 
@@ -132,8 +157,15 @@ def test_english_html_has_only_names_in_japanese(case):
         texts[lang] = _html.unescape(_html.unescape(h))  # the interactive map is an escaped srcdoc
     assert japanese_left(texts["en"], names) == []
     assert "主な数値" in japanese_left(texts["ja"], names)
-    for s_ in ("Key figures", "Map (interactive)", "Map (for print)", "By municipality", "Cost shares",
-               "Sources and assumptions", "Difference (B−A)"):
+    for s_ in (
+        "Key figures",
+        "Map (interactive)",
+        "Map (for print)",
+        "By municipality",
+        "Cost shares",
+        "Sources and assumptions",
+        "Difference (B−A)",
+    ):
         assert s_ in texts["en"], s_
     fe, fj = Counter(FIGURE.findall(texts["en"])), Counter(FIGURE.findall(texts["ja"]))
     # the static map's PNG and the map's script differ only in words, the tables and figures not at all
@@ -157,7 +189,9 @@ def test_english_xlsx_has_only_names_in_japanese_and_equal_numbers(case):
         assert de.shape == dj.shape, (ne, nj)
         for ce, cj in zip(de.columns, dj.columns):
             if pd.api.types.is_numeric_dtype(dj[cj]):
-                np.testing.assert_array_equal(de[ce].to_numpy(dtype=float), dj[cj].to_numpy(dtype=float), err_msg=f"{ne}/{ce}")
+                np.testing.assert_array_equal(
+                    de[ce].to_numpy(dtype=float), dj[cj].to_numpy(dtype=float), err_msg=f"{ne}/{ce}"
+                )
     m = en["By municipality"].set_index("Code")
     assert set(m["Kind"]) <= {"town", "village"} and set(m["Method"]) == {"estimate"}
     assert set(en["Visit calendar"]["Day"]) <= {"Mon", "Tue", "Wed", "Thu", "Fri"}
@@ -197,8 +231,11 @@ def test_report_data_equal_numbers_and_english_warnings_on_okinawa(okinawa_regio
     from madoguchi.reports.tables import build_report_data
 
     sites = okinawa_region.sites.set_index("muni_code").loc[["47201", "47308", "47301"]]
-    sc = Scenario(name="Okinawa main island", region=okinawa_region.path.name,
-                  hubs=[Hub(r.site_id, r.name, float(r.lon), float(r.lat)) for r in sites.itertuples()])
+    sc = Scenario(
+        name="Okinawa main island",
+        region=okinawa_region.path.name,
+        hubs=[Hub(r.site_id, r.name, float(r.lon), float(r.lat)) for r in sites.itertuples()],
+    )
     ja = build_report_data(okinawa_region, sc, isochrones=False, lang="ja", today="2026-11-24")
     en = build_report_data(okinawa_region, sc, isochrones=False, lang="en", today="2026-11-24")
     assert en.summary["unreachable_population"] == ja.summary["unreachable_population"] > 0
@@ -213,8 +250,10 @@ def test_report_data_equal_numbers_and_english_warnings_on_okinawa(okinawa_regio
         for ce, cj in zip(te.df.columns, tj.df.columns):
             if pd.api.types.is_numeric_dtype(tj.df[cj]):
                 np.testing.assert_array_equal(te.df[ce].to_numpy(dtype=float), tj.df[cj].to_numpy(dtype=float))
-        assert (te.formatted().map(lambda v: v == "unreachable").to_numpy().sum()
-                == tj.formatted().map(lambda v: v == "到達不可").to_numpy().sum())
+        assert (
+            te.formatted().map(lambda v: v == "unreachable").to_numpy().sum()
+            == tj.formatted().map(lambda v: v == "到達不可").to_numpy().sum()
+        )
     for (_, ve), (_, vj) in zip(en.headline, ja.headline):
         assert FIGURE.findall(ve) == FIGURE.findall(vj)
 
@@ -232,5 +271,7 @@ def test_one_i18n_place():
     assert i18n.method_name_label("estimate", "ja", short=True) == "推定"
     assert i18n.method_codes_label([0, 1], "en") == "mixed" and i18n.method_codes_label([], "en") == "—"
     assert i18n.share_rule_label({"equal": 0.1, "population": 0.9}, "ja") == {"均等割": 0.1, "人口割": 0.9}
-    assert i18n.credit_text("総務省統計局「令和2年国勢調査 人口速報集計」", "en").startswith("総務省統計局「令和2年国勢調査")
+    assert i18n.credit_text("総務省統計局「令和2年国勢調査 人口速報集計」", "en").startswith(
+        "総務省統計局「令和2年国勢調査"
+    )
     assert "Statistics Bureau" in i18n.credit_text("総務省統計局「令和2年国勢調査 人口速報集計」", "en")

@@ -2,6 +2,7 @@
 
 The end-to-end tests through the coverage model are in test_report_e2e.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -58,25 +59,57 @@ def _layers(region):
     munis = region.municipalities.copy()
     munis["in_scope"] = ~munis["has_welfare_office"]
     d = region.demand
-    dp = gpd.GeoDataFrame({"minutes": np.full(len(d), np.nan), "in_scope": munis.set_index("code").loc[
-        d["muni_code"], "in_scope"].to_numpy()}, geometry=d.geometry.values, crs=4326)
+    dp = gpd.GeoDataFrame(
+        {
+            "minutes": np.full(len(d), np.nan),
+            "in_scope": munis.set_index("code").loc[d["muni_code"], "in_scope"].to_numpy(),
+        },
+        geometry=d.geometry.values,
+        crs=4326,
+    )
     s = region.sites.head(3)
-    hubs = gpd.GeoDataFrame({"name": s["name"].to_numpy(), "fixed": [True, False, False], "source": "model",
-                             "lon": s["lon"].to_numpy(), "lat": s["lat"].to_numpy()}, geometry=s.geometry.values, crs=4326)
+    hubs = gpd.GeoDataFrame(
+        {
+            "name": s["name"].to_numpy(),
+            "fixed": [True, False, False],
+            "source": "model",
+            "lon": s["lon"].to_numpy(),
+            "lat": s["lat"].to_numpy(),
+        },
+        geometry=s.geometry.values,
+        crs=4326,
+    )
     return {"municipalities": munis, "demand_points": dp, "hubs": hubs}
 
 
 def _data(region, warnings=()):
     # A tiny hand-made table (not a model result): checks layout and text extraction only.
-    df = pd.DataFrame({"市町村": ["大子町", "東海村"], "人口": [15744.0, 37900.0], "30分以内 (%)": [95.04, 100.0],
-                       "最大時間 (分)": [32.8, float("inf")]})
+    df = pd.DataFrame(
+        {
+            "市町村": ["大子町", "東海村"],
+            "人口": [15744.0, 37900.0],
+            "30分以内 (%)": [95.04, 100.0],
+            "最大時間 (分)": [32.8, float("inf")],
+        }
+    )
     t = Table("municipalities", "市町村別", df, {"人口": "int", "30分以内 (%)": "pct", "最大時間 (分)": "min"})
     return ReportData(
-        title="相談窓口 カバー率レポート", subtitle="書式テスト", date="2026-11-23", region_name="茨城県",
-        scenario_name="書式テスト", method_label="推定", headline=[("対象人口", "53,644 人")], warnings=list(warnings),
-        unreachable_population=0.0, tables=[t], sources=[{"name": "国土数値情報", "date": "2021-01-01", "licence": "x", "credit": "c"}],
-        assumptions=[("推定の前提", "迂回率 1.35")], credit_line="出典: テスト", thresholds=[15.0, 30.0, 45.0, 60.0],
-        layers=_layers(region))
+        title="相談窓口 カバー率レポート",
+        subtitle="書式テスト",
+        date="2026-11-23",
+        region_name="茨城県",
+        scenario_name="書式テスト",
+        method_label="推定",
+        headline=[("対象人口", "53,644 人")],
+        warnings=list(warnings),
+        unreachable_population=0.0,
+        tables=[t],
+        sources=[{"name": "国土数値情報", "date": "2021-01-01", "licence": "x", "credit": "c"}],
+        assumptions=[("推定の前提", "迂回率 1.35")],
+        credit_line="出典: テスト",
+        thresholds=[15.0, 30.0, 45.0, 60.0],
+        layers=_layers(region),
+    )
 
 
 def test_static_map_of_real_ibaraki_renders_offline(ibaraki_region):
@@ -97,8 +130,16 @@ def test_pdf_embeds_japanese_font_and_text_is_extractable(ibaraki_region, tmp_pa
     out = tmp_path / "r.pdf"
     write_pdf(_data(ibaraki_region, warnings=["到達不可の人口があります: 12 人"]), out)
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
-    for s in ("相談窓口 カバー率レポート", "大子町", "15,744", "95.0", "到達不可", "到達不可の人口があります: 12 人",
-              "出典と前提", "迂回率 1.35"):
+    for s in (
+        "相談窓口 カバー率レポート",
+        "大子町",
+        "15,744",
+        "95.0",
+        "到達不可",
+        "到達不可の人口があります: 12 人",
+        "出典と前提",
+        "迂回率 1.35",
+    ):
         assert s in text, s
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
     assert "CID TrueType" in fonts or "Type 0C" in fonts  # embedded, not Type 3 bitmaps

@@ -1,5 +1,6 @@
 """Array road engine (geo.osm_extract + geo.osm_graph) against the osmnx engine on the REAL
 Kumamoto sample, compact bundle storage, progress, clipping, and the SYNTHETIC tiled input."""
+
 from __future__ import annotations
 
 import json
@@ -95,14 +96,25 @@ def test_one_way_rules_and_simplification_unit():
     from geo.osm_extract import WayArrays
 
     # nodes 1-2-3-4 two-way residential chain; 4-5 oneway=-1 (travel 5->4); ring 5-6-7-5 roundabout
-    ways = [(10, [1, 2, 3, 4], "residential", None, None), (11, [4, 5], "tertiary", "-1", None),
-            (12, [5, 6, 7, 5], "tertiary", None, "roundabout")]
+    ways = [
+        (10, [1, 2, 3, 4], "residential", None, None),
+        (11, [4, 5], "tertiary", "-1", None),
+        (12, [5, 6, 7, 5], "tertiary", None, "roundabout"),
+    ]
     refs = [r for w in ways for r in w[1]]
     xs = np.array([1307000000 + r * 10000 for r in refs], dtype=np.int32)
     ys = np.array([327900000 + (r % 3) * 10000 for r in refs], dtype=np.int32)
-    wa = WayArrays(way_id=np.array([w[0] for w in ways]), ptr=np.r_[0, np.cumsum([len(w[1]) for w in ways])],
-                   refs=np.array(refs, dtype=np.int64), x=xs, y=ys, highway=[w[2] for w in ways],
-                   oneway=[w[3] for w in ways], junction=[w[4] for w in ways], maxspeed=[None, "40", None])
+    wa = WayArrays(
+        way_id=np.array([w[0] for w in ways]),
+        ptr=np.r_[0, np.cumsum([len(w[1]) for w in ways])],
+        refs=np.array(refs, dtype=np.int64),
+        x=xs,
+        y=ys,
+        highway=[w[2] for w in ways],
+        oneway=[w[3] for w in ways],
+        junction=[w[4] for w in ways],
+        maxspeed=[None, "40", None],
+    )
     g = build_graph(wa)
     pairs = {(int(g.node_id[a]), int(g.node_id[b])) for a, b in zip(g.u, g.v)}
     assert (1, 4) in pairs and (4, 1) in pairs  # chain 1-2-3-4 became one edge each way
@@ -156,8 +168,18 @@ def test_old_format_v1_still_loads(tmp_path):
     g = kumamoto_graph(".osm.pbf")
     d = tmp_path / "old"
     d.mkdir()
-    np.savez_compressed(d / "roads.npz", node_id=g.node_id, lon=g.lon, lat=g.lat, u=g.u, v=g.v,
-                        length_m=g.length_m, highway=g.highway, maxspeed_kmh=g.maxspeed_kmh, speed_kmh=g.speed_kmh)
+    np.savez_compressed(
+        d / "roads.npz",
+        node_id=g.node_id,
+        lon=g.lon,
+        lat=g.lat,
+        u=g.u,
+        v=g.v,
+        length_m=g.length_m,
+        highway=g.highway,
+        maxspeed_kmh=g.maxspeed_kmh,
+        speed_kmh=g.speed_kmh,
+    )
     assert RoadGraph.load(d).fingerprint() == g.fingerprint()
 
 
@@ -187,9 +209,26 @@ def test_synthetic_tiles_are_stitched_and_labelled(tmp_path):
 
 
 def test_bench_roads_quick_prints_valid_rows(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "madoguchi", "bench", "roads", "--quick", "--json",
-                        "--folder", str(tmp_path), "--points", "200", "--sites", "10"],
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "madoguchi",
+            "bench",
+            "roads",
+            "--quick",
+            "--json",
+            "--folder",
+            str(tmp_path),
+            "--points",
+            "200",
+            "--sites",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
     assert out["synthetic"] is True and "SYNTHETIC" in out["note"]
@@ -211,8 +250,11 @@ def test_region_build_with_array_engine_keeps_mixed_labelling(data_root, regions
     from geo.region import Region, build_region
     from geo.traveltime import region_matrix
 
-    r = Region.load(build_region("43", data=data_root, roads=kumamoto_pbf, out_dir=regions_tmp / "kumamoto-43-arrays",
-                                 road_engine="arrays"))
+    r = Region.load(
+        build_region(
+            "43", data=data_root, roads=kumamoto_pbf, out_dir=regions_tmp / "kumamoto-43-arrays", road_engine="arrays"
+        )
+    )
     assert r.manifest["sources"]["roads"]["engine"] == "arrays"
     assert kumamoto_region.manifest["sources"]["roads"]["engine"] == "osmnx"  # small file: auto -> osmnx
     assert _edges(r.roads) == _edges(kumamoto_region.roads)
@@ -243,7 +285,9 @@ def test_array_engine_errors_are_clear(tmp_path):
         '<node id="3" lat="32.802" lon="130.701"/>\n'
         '<way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>\n'
         '<way id="11"><nd ref="3"/><nd ref="99"/><tag k="highway" v="residential"/></way>\n'
-        '<way id="12"><nd ref="3"/><nd ref="1"/><tag k="highway" v="footway"/></way>\n</osm>\n', encoding="utf-8")
+        '<way id="12"><nd ref="3"/><nd ref="1"/><tag k="highway" v="footway"/></way>\n</osm>\n',
+        encoding="utf-8",
+    )
     a, b = load_roads(xml, engine="arrays"), load_roads(xml, engine="osmnx")
     assert a.meta["ways_missing_nodes"] == b.meta["ways_missing_nodes"] == 1
     assert a.meta["ways_drivable"] == 2  # the footway is not in the drive network

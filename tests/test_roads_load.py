@@ -1,4 +1,5 @@
 """Road graph loading on the real Kumamoto OSM extract (XML and PBF), line layers, errors."""
+
 from __future__ import annotations
 
 import math
@@ -133,8 +134,13 @@ def test_line_layer_from_real_edges(tmp_path):
         two_way = (b, a) in pairs
         if two_way and a > b:
             continue
-        rows.append({"highway": g.highway[i], "oneway": "no" if two_way else "yes",
-                     "geometry": LineString([(g.lon[a], g.lat[a]), (g.lon[b], g.lat[b])])})
+        rows.append(
+            {
+                "highway": g.highway[i],
+                "oneway": "no" if two_way else "yes",
+                "geometry": LineString([(g.lon[a], g.lat[a]), (g.lon[b], g.lat[b])]),
+            }
+        )
     gdf = gpd.GeoDataFrame(rows, crs="EPSG:4326")
     path = tmp_path / "lines.gpkg"
     gdf.to_file(path)

@@ -1,4 +1,5 @@
 """Scenario store: atomic save/load/rename/duplicate/delete; broken or foreign files refused, never overwritten."""
+
 from __future__ import annotations
 
 import json

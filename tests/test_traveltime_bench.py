@@ -1,4 +1,5 @@
 """Smoke test of the benchmark machinery (not a timing test): engine and networkx agree."""
+
 from __future__ import annotations
 
 import numpy as np

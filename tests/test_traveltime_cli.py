@@ -1,4 +1,5 @@
 """`madoguchi traveltime` and `madoguchi roads` on real data: JSON fields, outputs, clear errors."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-FIELDS = ("method", "demand_points", "sites", "seconds", "unreachable_population", "unreachable_demand_points",
-          "road_share_population", "max_snap_m", "components")
+FIELDS = (
+    "method",
+    "demand_points",
+    "sites",
+    "seconds",
+    "unreachable_population",
+    "unreachable_demand_points",
+    "road_share_population",
+    "max_snap_m",
+    "components",
+)
 
 
 def test_traveltime_cli_kumamoto_json_and_out(kumamoto_region, run_cli, tmp_path):
@@ -51,13 +61,16 @@ def test_traveltime_cli_okinawa_reports_islands(okinawa_region, run_cli, tmp_pat
     assert code == 0 and "到達できる拠点なし: 宮古島市" in stdout
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("from_lat,from_lon,to_lat,minutes\n26.2,127.6,26.3,60\n", "to_lon"),
-    ("from_lat,from_lon,to_lat,to_lon,minutes\n26.2,127.6,26.3,126.8,abc\n", "row 2"),
-    ("from_lat,from_lon,to_lat,to_lon,minutes\n26.2,127.6,26.3,126.8,60\n26.2,127.6,26.3,126.8,-5\n", "row 3"),
-    ("from_lat,from_lon,to_lat,to_lon,minutes\n126.2,127.6,26.3,126.8,60\n", "out of range"),
-    ("from_lat,from_lon,to_lat,to_lon,minutes\n", "no links"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("from_lat,from_lon,to_lat,minutes\n26.2,127.6,26.3,60\n", "to_lon"),
+        ("from_lat,from_lon,to_lat,to_lon,minutes\n26.2,127.6,26.3,126.8,abc\n", "row 2"),
+        ("from_lat,from_lon,to_lat,to_lon,minutes\n26.2,127.6,26.3,126.8,60\n26.2,127.6,26.3,126.8,-5\n", "row 3"),
+        ("from_lat,from_lon,to_lat,to_lon,minutes\n126.2,127.6,26.3,126.8,60\n", "out of range"),
+        ("from_lat,from_lon,to_lat,to_lon,minutes\n", "no links"),
+    ],
+)
 def test_bad_links_file_is_a_clear_error(okinawa_region, run_cli, tmp_path, text, needle):
     p = tmp_path / "links.csv"
     p.write_text(text, encoding="utf-8")
@@ -76,8 +89,12 @@ def test_links_cli_joins_kumejima(okinawa_region, run_cli, tmp_path):
     sites = tmp_path / "naha.csv"
     sites.write_text(f"name,lat,lon\n那覇,{a.lat},{a.lon}\n", encoding="utf-8")
     links = tmp_path / "ferry.csv"
-    links.write_text(f"from_lat,from_lon,to_lat,to_lon,minutes,name\n{a.lat},{a.lon},{b.lat},{b.lon},180,test\n", encoding="utf-8")
-    code, stdout, err = run_cli("traveltime", "--region", okinawa_region.path, "--sites", sites, "--links", links, "--json")
+    links.write_text(
+        f"from_lat,from_lon,to_lat,to_lon,minutes,name\n{a.lat},{a.lon},{b.lat},{b.lon},180,test\n", encoding="utf-8"
+    )
+    code, stdout, err = run_cli(
+        "traveltime", "--region", okinawa_region.path, "--sites", sites, "--links", links, "--json"
+    )
     assert code == 0, err
     o = json.loads(stdout)
     assert "久米島町" not in {m["name"] for m in o["unreachable_municipalities"]}
@@ -107,7 +124,9 @@ def test_roads_cli_info_and_calibrate_on_kumamoto(run_cli, kumamoto_pbf, kumamot
     assert code == 0, err
     info = json.loads(out)
     assert info["road_source"] == "osm" and info["nodes"] > 5000
-    code, out, err = run_cli("roads", "calibrate", "--roads", kumamoto_region.path / "roads", "--pairs", "400", "--json")
+    code, out, err = run_cli(
+        "roads", "calibrate", "--roads", kumamoto_region.path / "roads", "--pairs", "400", "--json"
+    )
     assert code == 0, err
     c = json.loads(out)
     assert c["pairs"] == 400
@@ -121,10 +140,22 @@ def test_traveltime_cli_writes_isochrones(okinawa_region, run_cli, tmp_path):
 
     s = okinawa_region.sites[okinawa_region.sites.muni_code.isin(["47201", "47361"])]
     sites = tmp_path / "two.csv"
-    sites.write_text("name,lat,lon\n" + "".join(f"{r.name},{r.lat},{r.lon}\n" for r in s.itertuples()), encoding="utf-8")
+    sites.write_text(
+        "name,lat,lon\n" + "".join(f"{r.name},{r.lat},{r.lon}\n" for r in s.itertuples()), encoding="utf-8"
+    )
     out = tmp_path / "iso.geojson"
-    code, stdout, err = run_cli("traveltime", "--region", okinawa_region.path, "--sites", sites, "--isochrones", out,
-                                "--thresholds", "15,30", "--json")
+    code, stdout, err = run_cli(
+        "traveltime",
+        "--region",
+        okinawa_region.path,
+        "--sites",
+        sites,
+        "--isochrones",
+        out,
+        "--thresholds",
+        "15,30",
+        "--json",
+    )
     assert code == 0, err
     iso = gpd.read_file(out)
     assert len(iso) == 4 and set(iso["method"]) == {"estimate"}

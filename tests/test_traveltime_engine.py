@@ -1,4 +1,5 @@
 """Travel-time engine on a hand-made graph (one-way, unreachable, links) and on real Kumamoto roads."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,16 @@ def tiny_graph() -> RoadGraph:
     u = np.array([0, 1, 2, 3, 4, 5])
     v = np.array([1, 2, 3, 2, 5, 4])
     length = np.array([1000.0, 1000.0, 1000.0, 1000.0, 500.0, 500.0])
-    return RoadGraph(node_id=np.arange(6), lon=LON, lat=LAT, u=u, v=v, length_m=length,
-                     highway=np.array(["residential"] * 6), maxspeed_kmh=np.full(6, np.nan))
+    return RoadGraph(
+        node_id=np.arange(6),
+        lon=LON,
+        lat=LAT,
+        u=u,
+        v=v,
+        length_m=length,
+        highway=np.array(["residential"] * 6),
+        maxspeed_kmh=np.full(6, np.nan),
+    )
 
 
 SETTINGS = Settings(speeds_kmh={"residential": 36.0}, snap_threshold_m=300.0)  # 36 km/h = 100 s per km
@@ -134,8 +143,11 @@ def test_kumamoto_times_equal_networkx_shortest_paths():
 def test_speed_table_change_changes_times():
     g = kumamoto_graph(".osm.pbf")
     s = Settings()
-    fast = s.with_(speeds_kmh={k: 2 * v for k, v in s.speeds_kmh.items()}, fallback_speed_kmh=2 * s.fallback_speed_kmh,
-                  maxspeed_factor=2 * s.maxspeed_factor)
+    fast = s.with_(
+        speeds_kmh={k: 2 * v for k, v in s.speeds_kmh.items()},
+        fallback_speed_kmh=2 * s.fallback_speed_kmh,
+        maxspeed_factor=2 * s.maxspeed_factor,
+    )
     idx = np.array([10, 2000, 5000])
     e1, e2 = TravelTimeEngine(g, s), TravelTimeEngine(g, fast)
     p1 = e1.points(g.lon[idx], g.lat[idx])

@@ -1,4 +1,5 @@
 """Travel times on real region bundles: Ibaraki (estimate), Kumamoto (mixed, real OSM), Okinawa (islands)."""
+
 from __future__ import annotations
 
 import dataclasses

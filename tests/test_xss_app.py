@@ -14,6 +14,7 @@
 
 Screenshots: test-output/xss/app_*.png.
 """
+
 from __future__ import annotations
 
 import csv
@@ -75,12 +76,24 @@ def server(ibaraki_region, regions_tmp, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("xss-app")
     env = dict(os.environ)
-    env.update({"MADOGUCHI_REGIONS_DIR": str(regions_tmp), "MADOGUCHI_SCENARIOS_DIR": str(tmp / "scenarios"),
-                "MADOGUCHI_UPLOADS_DIR": str(tmp / "uploads"), "MADOGUCHI_AUTH_DIR": str(tmp / "auth"),
-                "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "MADOGUCHI_REGIONS_DIR": str(regions_tmp),
+            "MADOGUCHI_SCENARIOS_DIR": str(tmp / "scenarios"),
+            "MADOGUCHI_UPLOADS_DIR": str(tmp / "uploads"),
+            "MADOGUCHI_AUTH_DIR": str(tmp / "auth"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.pop("MADOGUCHI_LOGIN", None)
-    add = subprocess.run([sys.executable, "-m", "madoguchi", "app", "users", "add", USER, "--password-stdin"],
-                         input=PASSWORD + "\n", text=True, capture_output=True, env=env, cwd=ROOT)
+    add = subprocess.run(
+        [sys.executable, "-m", "madoguchi", "app", "users", "add", USER, "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert add.returncode == 0, add.stderr
     # a saved scenario with hostile names on real candidate sites
     r = ibaraki_region
@@ -88,14 +101,21 @@ def server(ibaraki_region, regions_tmp, tmp_path_factory):
     from madoguchi.app.state import new_scenario
 
     sc = new_scenario(r, name=PAYLOADS[7])
-    sc.hubs += [Hub(str(s.site_id), p, float(s.lon), float(s.lat), source="manual")
-                for p, s in zip(PAYLOADS, sites.itertuples())]
+    sc.hubs += [
+        Hub(str(s.site_id), p, float(s.lon), float(s.lat), source="manual")
+        for p, s in zip(PAYLOADS, sites.itertuples())
+    ]
     sc.notes = "\n".join(PAYLOADS + MD_PAYLOADS)
     ScenarioStore(r.name, root=tmp / "scenarios" / r.name).save(sc)
     port = _free_port()
     log = open(tmp / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "madoguchi", "app", "--login", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "madoguchi", "app", "--login", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline and proc.poll() is None:
@@ -121,9 +141,19 @@ def driver(tmp_path_factory):
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
     prof = tmp_path_factory.mktemp("chrome-xss-app")
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--window-size=1400,1000", "--lang=ja", f"--user-data-dir={prof}"]:
+    for a in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        "--lang=ja",
+        f"--user-data-dir={prof}",
+    ]:
         o.add_argument(a)
     d = webdriver.Chrome(service=Service(DRIVER), options=o)
     d.set_page_load_timeout(60)
@@ -202,7 +232,10 @@ def _check_page(d, where: str) -> None:
           // name is still there literally; markup made *from* a name no longer contains the name as typed
           if (names.some(function(n){ return e.textContent.indexOf(n) >= 0; })) return;
           if (hit(e.textContent)) out.push(e.tagName + ':' + e.outerHTML.slice(0, 120)); });
-        return out;""", MARKERS, PAYLOADS + MD_PAYLOADS)
+        return out;""",
+        MARKERS,
+        PAYLOADS + MD_PAYLOADS,
+    )
     assert made == [], f"{where}: markup made from user text: {made}"
 
 
@@ -268,8 +301,11 @@ def _sites_csv(region, tmp: Path) -> Path:
 
 def _set_text(d, label: str, text: str) -> None:
     d.switch_to.default_content()
-    boxes = [b for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stTextInput"]')
-             if b.find_element(By.TAG_NAME, "label").text.strip() == label]
+    boxes = [
+        b
+        for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stTextInput"]')
+        if b.find_element(By.TAG_NAME, "label").text.strip() == label
+    ]
     assert boxes, f"no text input {label!r}"
     inp = boxes[0].find_element(By.TAG_NAME, "input")
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", inp)
@@ -326,8 +362,9 @@ def test_hostile_names_never_run_in_the_app(server, driver):
     _check_page(d, "placement (start)")
     # (a) a sites CSV whose names are the payloads, through the page's own upload box
     d.switch_to.default_content()
-    exp = next(e for e in d.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"]')
-               if "拠点・候補地 CSV" in e.text)
+    exp = next(
+        e for e in d.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"]') if "拠点・候補地 CSV" in e.text
+    )
     exp.find_element(By.TAG_NAME, "summary").click()
     time.sleep(0.5)
     exp.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(_sites_csv(server["region"], server["tmp"])))
@@ -368,8 +405,11 @@ def test_hostile_names_never_run_in_the_app(server, driver):
     _shot(d, "coverage_compare")
     # (d) the presentation page: the scenario name as a large heading, the hubs on a large map
     d.switch_to.default_content()
-    link = next(a for a in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] a')
-                if (a.get_attribute("textContent") or "").strip().endswith("発表用表示"))
+    link = next(
+        a
+        for a in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] a')
+        if (a.get_attribute("textContent") or "").strip().endswith("発表用表示")
+    )
     d.execute_script("arguments[0].click();", link)  # the page hides the sidebar itself
     WebDriverWait(d, 120, ignored_exceptions=IGNORED).until(lambda x: len(map_frames(x)) >= 1)
     wait_idle(d)

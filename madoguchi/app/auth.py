@@ -17,6 +17,7 @@ Policy (README "Security and data safety"):
 
 The file half (paths, users, loopback check) has no Streamlit import, so the CLI uses it too.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -63,8 +64,9 @@ def _private_dir() -> Path:
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(d, 0o700)
     except OSError as e:
-        raise MadoguchiError("ログイン設定のフォルダを作れません。", f"cannot create the login settings folder ({e.strerror})",
-                             path=d) from None
+        raise MadoguchiError(
+            "ログイン設定のフォルダを作れません。", f"cannot create the login settings folder ({e.strerror})", path=d
+        ) from None
     return d
 
 
@@ -76,8 +78,9 @@ def _write_private(path: Path, text: str) -> None:
         write_text_atomic(path, text)
         os.chmod(path, 0o600)
     except OSError as e:
-        raise MadoguchiError("ログイン設定を書き込めません。", f"cannot write the login settings ({e.strerror})",
-                             path=path) from None
+        raise MadoguchiError(
+            "ログイン設定を書き込めません。", f"cannot write the login settings ({e.strerror})", path=path
+        ) from None
 
 
 def read_users() -> dict[str, dict[str, Any]]:
@@ -97,12 +100,16 @@ def read_users() -> dict[str, dict[str, Any]]:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise MadoguchiError("ログインの利用者ファイルを読めません。", f"cannot read the login users file ({type(e).__name__})",
-                             path=p) from None
+        raise MadoguchiError(
+            "ログインの利用者ファイルを読めません。", f"cannot read the login users file ({type(e).__name__})", path=p
+        ) from None
     users = ((data.get("credentials") or {}).get("usernames") if isinstance(data, dict) else None) or {}
     if not isinstance(users, dict):
-        raise MadoguchiError("ログインの利用者ファイルの形式が違います（credentials.usernames）。",
-                             "the login users file is not in the expected layout (credentials.usernames)", path=p)
+        raise MadoguchiError(
+            "ログインの利用者ファイルの形式が違います（credentials.usernames）。",
+            "the login users file is not in the expected layout (credentials.usernames)",
+            path=p,
+        )
     out: dict[str, dict[str, Any]] = {}
     for name, rec in users.items():
         pw = rec.get("password") if isinstance(rec, dict) else None
@@ -110,7 +117,8 @@ def read_users() -> dict[str, dict[str, Any]]:
             raise MadoguchiError(
                 f"利用者 {name} のパスワードが bcrypt ハッシュではありません。`madoguchi app users add {name}` で設定し直してください。",
                 f"user {name}: the password is not a bcrypt hash; set it again with `madoguchi app users add {name}`",
-                path=p)
+                path=p,
+            )
         out[str(name).lower()] = {"name": str(rec.get("name") or name), "password": pw}
     return out
 
@@ -144,8 +152,11 @@ def check_username(name: str) -> str:
     """The user name as stored (lower case); ParameterError unless 1-64 of a-z 0-9 . _ -."""
     n = str(name).strip().lower()
     if not _USERNAME.match(n):
-        raise ParameterError("利用者名は半角英数字と . _ - の 1〜64 文字にしてください。",
-                             "a user name is 1-64 characters of a-z, 0-9, '.', '_', '-'", path=str(name))
+        raise ParameterError(
+            "利用者名は半角英数字と . _ - の 1〜64 文字にしてください。",
+            "a user name is 1-64 characters of a-z, 0-9, '.', '_', '-'",
+            path=str(name),
+        )
     return n
 
 
@@ -154,8 +165,10 @@ def check_password(password: str) -> None:
     if password != password.strip():
         raise ParameterError("パスワードの先頭と末尾に空白は使えません。", "a password cannot start or end with spaces")
     if len(password) < MIN_PASSWORD_LEN:
-        raise ParameterError(f"パスワードは {MIN_PASSWORD_LEN} 文字以上にしてください。",
-                             f"a password needs at least {MIN_PASSWORD_LEN} characters")
+        raise ParameterError(
+            f"パスワードは {MIN_PASSWORD_LEN} 文字以上にしてください。",
+            f"a password needs at least {MIN_PASSWORD_LEN} characters",
+        )
     if len(password.encode()) > 72:  # bcrypt uses 72 bytes at most
         raise ParameterError("パスワードは 72 バイト以内にしてください。", "a password can have at most 72 bytes")
 
@@ -208,8 +221,9 @@ def cookie_key(create: bool = True) -> str | None:
     except FileNotFoundError:
         pass
     except (OSError, UnicodeDecodeError) as e:
-        raise MadoguchiError("ログインの鍵ファイルを読めません。", f"cannot read the login key file ({type(e).__name__})",
-                             path=p) from None
+        raise MadoguchiError(
+            "ログインの鍵ファイルを読めません。", f"cannot read the login key file ({type(e).__name__})", path=p
+        ) from None
     if not create:
         return None
     _private_dir()
@@ -267,7 +281,8 @@ def require_credentials(address: str | None) -> None:
             "先に `madoguchi app users add 名前` を実行してください。",
             f"{'--address ' + address if address else 'no server.address (every interface)'} lets other machines "
             "connect, which needs a login, but there are no users: run `madoguchi app users add NAME` first",
-            path=users_path())
+            path=users_path(),
+        )
     cookie_key()
 
 
@@ -333,8 +348,12 @@ def gate(lang: Callable[[], str] | str = "ja", language_picker: Callable[[], Non
             st.info(t("logged_out", lang))
             st.stop()
         return
-    fields = {"Form name": t("login_title", lang), "Username": t("login_user", lang),
-              "Password": t("login_password", lang), "Login": t("login_button", lang)}
+    fields = {
+        "Form name": t("login_title", lang),
+        "Username": t("login_user", lang),
+        "Password": t("login_password", lang),
+        "Login": t("login_button", lang),
+    }
     try:
         auth.login("main", fields=fields, key="madoguchi_login_form")
     except Exception as e:  # noqa: BLE001  (streamlit-authenticator's LoginError & co: refuse, say why)

@@ -4,6 +4,7 @@ the editable hub table, and the check that a point lies in the region.
 Default names of hand-placed hubs are made in the language of the screen that placed them
 (`madoguchi.i18n.t("manual_hub_name")`); a name the user typed is kept as typed.
 """
+
 from __future__ import annotations
 
 import math
@@ -100,8 +101,10 @@ def _check_point(lon, lat, region) -> None:
         import shapely
 
         if not shapely.contains_xy(_land_tolerant(str(region.path)), lon, lat):
-            raise ParameterError("地域の外の地点です。地図上の地域内（市町村の境界の内側）をクリックしてください。",
-                                 "the point is outside the region; click inside the municipal boundaries on the map")
+            raise ParameterError(
+                "地域の外の地点です。地図上の地域内（市町村の境界の内側）をクリックしてください。",
+                "the point is outside the region; click inside the municipal boundaries on the map",
+            )
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -121,19 +124,36 @@ def hubs_from_table(df: pd.DataFrame, old: list[Hub], region=None, *, lang_: str
     by_id = {h.site_id: h for h in old}
     for i, row in enumerate(df.to_dict("records")):
         lon, lat = row.get("lon"), row.get("lat")
-        if lon is None or lat is None or (isinstance(lon, float) and math.isnan(lon)) or (isinstance(lat, float) and math.isnan(lat)):
+        if (
+            lon is None
+            or lat is None
+            or (isinstance(lon, float) and math.isnan(lon))
+            or (isinstance(lat, float) and math.isnan(lat))
+        ):
             continue  # a half-filled new row: wait until both are entered
         _check_point(lon, lat, region)
         sid = str(row.get("site_id") or "")
         prev = by_id.get(sid)
         if prev is None:
-            h = Hub(site_id=sid or f"manual-table-{i}", name=str(row.get("name") or t("manual_hub_name_bare", lang_, k=i + 1)), lon=float(lon),
-                    lat=float(lat), fixed=False, source="manual")
+            h = Hub(
+                site_id=sid or f"manual-table-{i}",
+                name=str(row.get("name") or t("manual_hub_name_bare", lang_, k=i + 1)),
+                lon=float(lon),
+                lat=float(lat),
+                fixed=False,
+                source="manual",
+            )
         else:
             moved = abs(prev.lon - float(lon)) > 1e-9 or abs(prev.lat - float(lat)) > 1e-9
-            h = Hub(site_id=prev.site_id, name=str(row.get("name") or prev.name), lon=float(lon), lat=float(lat),
-                    fixed=prev.fixed, source=("manual" if moved and prev.source != "existing" else prev.source),
-                    capacity=prev.capacity)
+            h = Hub(
+                site_id=prev.site_id,
+                name=str(row.get("name") or prev.name),
+                lon=float(lon),
+                lat=float(lat),
+                fixed=prev.fixed,
+                source=("manual" if moved and prev.source != "existing" else prev.source),
+                capacity=prev.capacity,
+            )
         out.append(h)
     return out
 
@@ -143,10 +163,20 @@ def hubs_table(hubs: list[Hub], lang_: str | None = None) -> pd.DataFrame:
     With `lang_`, `source` holds the label shown ('手動' / 'by hand') instead of the code."""
     from madoguchi.i18n import hub_source_label
 
-    return pd.DataFrame([{"site_id": h.site_id, "name": h.name, "lat": h.lat, "lon": h.lon,
-                          "source": hub_source_label(h.source, lang_) if lang_ else h.source,
-                          "fixed": h.fixed} for h in hubs],
-                        columns=["site_id", "name", "lat", "lon", "source", "fixed"])
+    return pd.DataFrame(
+        [
+            {
+                "site_id": h.site_id,
+                "name": h.name,
+                "lat": h.lat,
+                "lon": h.lon,
+                "source": hub_source_label(h.source, lang_) if lang_ else h.source,
+                "fixed": h.fixed,
+            }
+            for h in hubs
+        ],
+        columns=["site_id", "name", "lat", "lon", "source", "fixed"],
+    )
 
 
 # --------------------------------------------------------------------------- uploads

@@ -6,6 +6,7 @@ Every number comes from `madoguchi.planning.national` (rows as `madoguchi nation
 them, read from its per-prefecture cache); the class breaks and palette are the national report's
 (`madoguchi.reports.national`), so the page and the PDF colour the same way. Plain Python.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -69,32 +70,38 @@ def table(result, current: str | None, lang_: str = "ja") -> pd.DataFrame:
     for f in flat:
         est = f.get("method") != "road"
         name = pref_name(f["pref_code"], lang_, fallback=str(f.get("pref_name") or ""))
-        rows.append({
-            t("nat_pref", lang_): t("nat_current_mark", lang_, pref=name) if f["pref_code"] == current else name,
-            t("nat_municipalities", lang_): fmt_int(f["municipalities"], lang_),
-            t("nat_towns", lang_): fmt_int(f["towns_villages_without_welfare_office"], lang_),
-            t("nat_towns_population", lang_): fmt_people(f["population_without_welfare_office"], lang_),
-            t("nat_towns_share", lang_): _value("share", f.get("share_without_welfare_office"), lang_),
-            t("nat_baseline_30", lang_): _value("share", f.get("baseline_share_30"), lang_),
-            t("nat_baseline_60", lang_): _value("share", f.get("baseline_share_60"), lang_),
-            t("nat_lscp", lang_, t=30): _value("n", f.get("lscp_hubs_30"), lang_),
-            t("nat_lscp", lang_, t=45): _value("n", f.get("lscp_hubs_45"), lang_),
-            t("nat_lscp", lang_, t=60): _value("n", f.get("lscp_hubs_60"), lang_),
-            t("nat_pmedian_mean", lang_, p=1): _value("min", f.get("pmedian_mean_min_1"), lang_, est),
-            t("nat_pmedian_max", lang_, p=1): _value("min", f.get("pmedian_max_min_1"), lang_, est),
-            t("nat_unreachable", lang_): fmt_people(f.get("unreachable_population") or 0, lang_),
-            t("nat_method", lang_): method_name_label(str(f.get("method", "")), lang_),
-        })
+        rows.append(
+            {
+                t("nat_pref", lang_): t("nat_current_mark", lang_, pref=name) if f["pref_code"] == current else name,
+                t("nat_municipalities", lang_): fmt_int(f["municipalities"], lang_),
+                t("nat_towns", lang_): fmt_int(f["towns_villages_without_welfare_office"], lang_),
+                t("nat_towns_population", lang_): fmt_people(f["population_without_welfare_office"], lang_),
+                t("nat_towns_share", lang_): _value("share", f.get("share_without_welfare_office"), lang_),
+                t("nat_baseline_30", lang_): _value("share", f.get("baseline_share_30"), lang_),
+                t("nat_baseline_60", lang_): _value("share", f.get("baseline_share_60"), lang_),
+                t("nat_lscp", lang_, t=30): _value("n", f.get("lscp_hubs_30"), lang_),
+                t("nat_lscp", lang_, t=45): _value("n", f.get("lscp_hubs_45"), lang_),
+                t("nat_lscp", lang_, t=60): _value("n", f.get("lscp_hubs_60"), lang_),
+                t("nat_pmedian_mean", lang_, p=1): _value("min", f.get("pmedian_mean_min_1"), lang_, est),
+                t("nat_pmedian_max", lang_, p=1): _value("min", f.get("pmedian_max_min_1"), lang_, est),
+                t("nat_unreachable", lang_): fmt_people(f.get("unreachable_population") or 0, lang_),
+                t("nat_method", lang_): method_name_label(str(f.get("method", "")), lang_),
+            }
+        )
     if flat:
         tot = result.totals()
         pw, pt = float(tot["population_without_welfare_office"]), float(tot["population_total"])
         row = {k: "" for k in rows[0]}
-        row.update({t("nat_pref", lang_): t("nat_total", lang_),
-                    t("nat_municipalities", lang_): fmt_int(tot["municipalities"], lang_),
-                    t("nat_towns", lang_): fmt_int(tot["towns_villages_without_welfare_office"], lang_),
-                    t("nat_towns_population", lang_): fmt_people(pw, lang_),
-                    t("nat_towns_share", lang_): fmt_pct(pw / pt, lang_) if pt else "—",
-                    t("nat_unreachable", lang_): fmt_people(tot["unreachable_population"], lang_)})
+        row.update(
+            {
+                t("nat_pref", lang_): t("nat_total", lang_),
+                t("nat_municipalities", lang_): fmt_int(tot["municipalities"], lang_),
+                t("nat_towns", lang_): fmt_int(tot["towns_villages_without_welfare_office"], lang_),
+                t("nat_towns_population", lang_): fmt_people(pw, lang_),
+                t("nat_towns_share", lang_): fmt_pct(pw / pt, lang_) if pt else "—",
+                t("nat_unreachable", lang_): fmt_people(tot["unreachable_population"], lang_),
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -127,35 +134,59 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
         return min(int(np.searchsorted(breaks, x, side="right")) - 1, len(breaks) - 2)
 
     g["name"] = [pref_name(c, lang_) for c in g["pref_code"]]
-    g["fill"] = ["#ffffff" if klass(vals.get(c, np.nan)) < 0 else PALETTE[min(klass(vals[c]), len(PALETTE) - 1)]
-                 for c in g["pref_code"]]
+    g["fill"] = [
+        "#ffffff" if klass(vals.get(c, np.nan)) < 0 else PALETTE[min(klass(vals[c]), len(PALETTE) - 1)]
+        for c in g["pref_code"]
+    ]
     g["value"] = [_value(color_by, vals.get(c), lang_) for c in g["pref_code"]]
-    g["towns"] = [f"{fmt_int(flat[c]['towns_villages_without_welfare_office'], lang_)}"
-                  f" / {fmt_people(flat[c]['population_without_welfare_office'], lang_)}" for c in g["pref_code"]]
-    g["hubs"] = [" / ".join(_value("n", flat[c].get(f"lscp_hubs_{x}"), lang_) for x in (30, 45, 60)) for c in g["pref_code"]]
+    g["towns"] = [
+        f"{fmt_int(flat[c]['towns_villages_without_welfare_office'], lang_)}"
+        f" / {fmt_people(flat[c]['population_without_welfare_office'], lang_)}"
+        for c in g["pref_code"]
+    ]
+    g["hubs"] = [
+        " / ".join(_value("n", flat[c].get(f"lscp_hubs_{x}"), lang_) for x in (30, 45, 60)) for c in g["pref_code"]
+    ]
     g["current"] = g["pref_code"] == (current or "")
     bounds = g.total_bounds if len(g) else (122.0, 24.0, 146.0, 46.0)
     m = maps.base_map(bounds, online, lang=lang_)
     folium.GeoJson(
         g[["pref_code", "name", "fill", "value", "towns", "hubs", "current", "geometry"]].to_json(),
         name="prefectures",
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.8,
-                                  "color": "#d7301f" if f["properties"]["current"] else "#333333",
-                                  "weight": 3.5 if f["properties"]["current"] else 0.6},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "value", "towns", "hubs"],
-                                      aliases=[t("nat_pref", lang_), column_label(color_by, lang_),
-                                               t("nat_towns", lang_) + " / " + t("nat_towns_population", lang_),
-                                               t("nat_lscp", lang_, t="30/45/60")]),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.8,
+            "color": "#d7301f" if f["properties"]["current"] else "#333333",
+            "weight": 3.5 if f["properties"]["current"] else 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "value", "towns", "hubs"],
+            aliases=[
+                t("nat_pref", lang_),
+                column_label(color_by, lang_),
+                t("nat_towns", lang_) + " / " + t("nat_towns_population", lang_),
+                t("nat_lscp", lang_, t="30/45/60"),
+            ],
+        ),
     ).add_to(m)
     items = []
     if len(breaks) == 1:
         items = [(PALETTE[0], _value(color_by, breaks[0], lang_))]
     for i in range(len(breaks) - 1):
-        items.append((PALETTE[min(i, len(PALETTE) - 1)],
-                      f"{_value(color_by, breaks[i], lang_)} – {_value(color_by, breaks[i + 1], lang_)}"))
+        items.append(
+            (
+                PALETTE[min(i, len(PALETTE) - 1)],
+                f"{_value(color_by, breaks[i], lang_)} – {_value(color_by, breaks[i + 1], lang_)}",
+            )
+        )
     if items:
         maps.add_legend(m, column_label(color_by, lang_), items)
     if current and current in set(g["pref_code"]):
-        maps.add_legend(m, t("national_current", lang_, pref=pref_name(current, lang_)), [("#d7301f", pref_name(current, lang_))],
-                        position="topright", kind="line")
+        maps.add_legend(
+            m,
+            t("national_current", lang_, pref=pref_name(current, lang_)),
+            [("#d7301f", pref_name(current, lang_))],
+            position="topright",
+            kind="line",
+        )
     return m

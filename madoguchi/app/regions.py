@@ -5,6 +5,7 @@ progress callback feeding `st.progress`).
 Choice values are bundle folder paths (built) or ``pref:NN`` (not built yet); `picker_options` is
 plain Python (tested without a browser), `region_picker` draws the widget.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -63,8 +64,9 @@ def picker_options(regions: list[dict], lang_: str = "ja") -> tuple[list[str], d
     return opts, labels
 
 
-def region_picker(regions: list[dict], current: str | None, lang_: str, key: str,
-                  build: Callable[..., Any]) -> str | None:
+def region_picker(
+    regions: list[dict], current: str | None, lang_: str, key: str, build: Callable[..., Any]
+) -> str | None:
     """The picker in the sidebar. Returns the chosen built bundle path, or None while an unbuilt
     prefecture is chosen (then a build button with a progress bar is shown under it; after the
     build the new bundle becomes the current region). `build(pref_code, progress=)` builds and
@@ -72,18 +74,26 @@ def region_picker(regions: list[dict], current: str | None, lang_: str, key: str
     opts, labels = picker_options(regions, lang_)
     if current not in opts:
         current = opts[0] if opts else None
-    pick = st.sidebar.selectbox(t("region_pick_all", lang_), opts, index=opts.index(current) if current in opts else 0,
-                                format_func=lambda o: labels.get(o, o), key=key)
+    pick = st.sidebar.selectbox(
+        t("region_pick_all", lang_),
+        opts,
+        index=opts.index(current) if current in opts else 0,
+        format_func=lambda o: labels.get(o, o),
+        key=key,
+    )
     if not str(pick).startswith(UNBUILT):
         return pick
-    code = str(pick)[len(UNBUILT):]
+    code = str(pick)[len(UNBUILT) :]
     name = pref_name(code, lang_)
     st.sidebar.caption(t("region_not_built", lang_, pref=name))
     if st.sidebar.button(t("region_build_missing", lang_, pref=name), key="region_build_btn", type="primary"):
         bar = st.sidebar.progress(0.0, text=t("region_building_pref", lang_, pref=name))
 
         def prog(f, msg):
-            bar.progress(min(max(float(f), 0.0), 1.0), text=str(msg) if lang_ == "ja" else t("region_building_pref", lang_, pref=name))
+            bar.progress(
+                min(max(float(f), 0.0), 1.0),
+                text=str(msg) if lang_ == "ja" else t("region_building_pref", lang_, pref=name),
+            )
 
         reg = build(code, progress=prog)
         st.session_state["_region_path"] = str(reg.path)

@@ -5,6 +5,7 @@ Every computation is a call into `madoguchi.planning` (the one path of CLI, app 
 this module only adds `st.session_state` and `st.cache_resource` around it. Pages draw widgets
 and call these functions.
 """
+
 from __future__ import annotations
 
 import logging
@@ -218,17 +219,36 @@ def isochrones(region, hubs: list[Hub], thresholds, cache: dict | None = None) -
 MODEL_KEYS = {"pmedian": "model_pmedian", "mclp": "model_mclp", "lscp": "model_lscp", "pcenter": "model_pcenter"}
 
 
-def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, time_min: float | None = None,
-                  scope: str = "without_welfare_office", keep_manual: bool = True, method: str = "auto",
-                  cache: dict | None = None, extra_candidates=None):
+def run_placement(
+    region,
+    sc: Scenario,
+    model: str,
+    *,
+    p: int | None = None,
+    time_min: float | None = None,
+    scope: str = "without_welfare_office",
+    keep_manual: bool = True,
+    method: str = "auto",
+    cache: dict | None = None,
+    extra_candidates=None,
+):
     """Run a placement model and put its hubs into the scenario
     (`madoguchi.planning.place.place_in_scenario`; existing and, if `keep_manual`, hand-placed
     hubs stay fixed). Returns the PlacementResult. `cache` is accepted for older callers, not used."""
     from madoguchi.planning.place import place_in_scenario
 
-    return place_in_scenario(region, sc, model, p=p, time_min=time_min, scope=scope, keep_manual=keep_manual,
-                             method=method, extra_candidates=extra_candidates, links=current_links(region))
-
+    return place_in_scenario(
+        region,
+        sc,
+        model,
+        p=p,
+        time_min=time_min,
+        scope=scope,
+        keep_manual=keep_manual,
+        method=method,
+        extra_candidates=extra_candidates,
+        links=current_links(region),
+    )
 
 
 # --------------------------------------------------------------------------- scenario in session
@@ -237,11 +257,17 @@ def run_placement(region, sc: Scenario, model: str, *, p: int | None = None, tim
 def new_scenario(region, name: str | None = None, *, lang_: str = "ja") -> Scenario:
     """An empty scenario for a region, with existing sites as fixed hubs; named in `lang_`
     ("新しいシナリオ" / "New scenario") unless `name` is given."""
-    sc = Scenario(name=name or t("new_scenario_name", lang_), region=region.name, pref_code=region.pref_code,
-                  settings=region.settings.to_dict())
+    sc = Scenario(
+        name=name or t("new_scenario_name", lang_),
+        region=region.name,
+        pref_code=region.pref_code,
+        settings=region.settings.to_dict(),
+    )
     ex = region.sites[region.sites["kind"].astype(str) == "existing"]
     for sid, nm, lon, lat in zip(ex["site_id"], ex["name"], ex["lon"], ex["lat"]):
-        sc.hubs.append(Hub(site_id=str(sid), name=str(nm), lon=float(lon), lat=float(lat), fixed=True, source="existing"))
+        sc.hubs.append(
+            Hub(site_id=str(sid), name=str(nm), lon=float(lon), lat=float(lat), fixed=True, source="existing")
+        )
     return sc
 
 
@@ -276,8 +302,19 @@ def outreach_bases(region, sc: Scenario) -> list[str]:
     return list(dict.fromkeys(on_site + ids))
 
 
-def plan_outreach(region, sc: Scenario, *, base: str | None = None, service_min: float, day: str, frequency: str,
-                  month: str | None, teams: int, bases: list[str] | None = None, blocks: int | None = None) -> dict:
+def plan_outreach(
+    region,
+    sc: Scenario,
+    *,
+    base: str | None = None,
+    service_min: float,
+    day: str,
+    frequency: str,
+    month: str | None,
+    teams: int,
+    bases: list[str] | None = None,
+    blocks: int | None = None,
+) -> dict:
     """The scenario's outreach section for these options (`madoguchi.planning.outreach`): routes
     and monthly calendar to the towns and villages without a welfare office; codes and numbers
     only, worded by the page in either language.
@@ -289,14 +326,25 @@ def plan_outreach(region, sc: Scenario, *, base: str | None = None, service_min:
     from madoguchi.planning.outreach import outreach_section, run_outreach
     from madoguchi.planning.store import json_clean
 
-    kw = dict(service_min=service_min, day=day, frequency=frequency, month=month, teams=teams,
-              blocks=int(blocks) if blocks else None, time_limit_s=None, links=current_links(region))
+    kw = dict(
+        service_min=service_min,
+        day=day,
+        frequency=frequency,
+        month=month,
+        teams=teams,
+        blocks=int(blocks) if blocks else None,
+        time_limit_s=None,
+        links=current_links(region),
+    )
     if bases:
         by_id = {h.site_id: h for h in sc.hubs}
         hubs = [by_id[b] for b in bases if b in by_id]
         rest = [b for b in bases if b not in by_id]  # a site id that is not a hub of the scenario
-        out = (run_outreach(region, hubs=hubs, **kw) if not rest
-               else run_outreach(region, bases=[h.site_id for h in hubs] + rest, **kw))
+        out = (
+            run_outreach(region, hubs=hubs, **kw)
+            if not rest
+            else run_outreach(region, bases=[h.site_id for h in hubs] + rest, **kw)
+        )
     else:
         out = run_outreach(region, base, **kw)
         if out.get("plan"):
@@ -363,8 +411,9 @@ def sidebar(region=None) -> None:
     online = check_online()
     if "_basemap" not in st.session_state:
         st.session_state["_basemap"] = online
-    st.session_state["_basemap"] = st.sidebar.toggle(t("basemap_toggle", L), value=st.session_state["_basemap"],
-                                                     key=wkey("basemap_on"))
+    st.session_state["_basemap"] = st.sidebar.toggle(
+        t("basemap_toggle", L), value=st.session_state["_basemap"], key=wkey("basemap_on")
+    )
     if not online:
         st.sidebar.caption(t("basemap_offline", L))
     sc = st.session_state.get("scenario")
@@ -376,8 +425,9 @@ def language_picker() -> None:
     """The language switch ("日本語" / "English") in the sidebar; also shown above the login form."""
     langs = list(LANG_OPTIONS)
     cur_lang = st.session_state.get("_lang", "日本語")
-    st.session_state["_lang"] = st.sidebar.radio("言語 / Language", langs, index=langs.index(cur_lang),
-                                                 key="lang_choice", horizontal=True)
+    st.session_state["_lang"] = st.sidebar.radio(
+        "言語 / Language", langs, index=langs.index(cur_lang), key="lang_choice", horizontal=True
+    )
 
 
 def _nav_links(L: str) -> None:

@@ -2,6 +2,7 @@
 takes its name, stored atomically under data/uploads/<region>/ through geo.atomic's policy (only
 files Madoguchi stored are ever replaced or removed); and the sites CSV read into hubs and
 candidates (plain Python, tested without a browser)."""
+
 from __future__ import annotations
 
 import re
@@ -105,7 +106,12 @@ def _remove_stale_temps(folder: Path) -> None:
     now = time.time()
     for p in folder.iterdir():
         try:
-            if _STALE_TMP.match(p.name) and p.is_file() and not p.is_symlink() and now - p.stat().st_mtime > STALE_TMP_S:
+            if (
+                _STALE_TMP.match(p.name)
+                and p.is_file()
+                and not p.is_symlink()
+                and now - p.stat().st_mtime > STALE_TMP_S
+            ):
                 p.unlink()
         except OSError:
             pass
@@ -129,20 +135,36 @@ def _make_room(folder: Path, dest: Path, new_bytes: int, quota_mb: float, name: 
             f"この地域の取り込みフォルダが上限 {quota_mb:g} MB を超えるため保存できません"
             "（Madoguchi が保存したものでないファイルは削除しません）。",
             f"the region's upload folder would exceed its {quota_mb:g} MB quota (files Madoguchi did not "
-            "store are never removed)", path=name)
+            "store are never removed)",
+            path=name,
+        )
     return drop
 
 
-def store_upload(region_name: str, name: str, data: bytes, allowed: set[str] = UPLOAD_EXTS,
-                 max_mb: float | None = None, *, validate: Callable[[Path], Any] | None = None,
-                 quota_mb: float | None = None) -> Path:
+def store_upload(
+    region_name: str,
+    name: str,
+    data: bytes,
+    allowed: set[str] = UPLOAD_EXTS,
+    max_mb: float | None = None,
+    *,
+    validate: Callable[[Path], Any] | None = None,
+    quota_mb: float | None = None,
+) -> Path:
     """Keep an uploaded file under <uploads>/<region>/ with a safe name (see `store_upload_checked`)."""
     return store_upload_checked(region_name, name, data, allowed, max_mb, validate=validate, quota_mb=quota_mb)[0]
 
 
-def store_upload_checked(region_name: str, name: str, data: bytes, allowed: set[str] = UPLOAD_EXTS,
-                         max_mb: float | None = None, *, validate: Callable[[Path], T] | None = None,
-                         quota_mb: float | None = None) -> tuple[Path, T | None]:
+def store_upload_checked(
+    region_name: str,
+    name: str,
+    data: bytes,
+    allowed: set[str] = UPLOAD_EXTS,
+    max_mb: float | None = None,
+    *,
+    validate: Callable[[Path], T] | None = None,
+    quota_mb: float | None = None,
+) -> tuple[Path, T | None]:
     """Store an upload safely: size and type checked, validated before it replaces anything.
 
     The bytes go to a hidden temp file in the region's upload folder; `validate(temp_path)` (a
@@ -188,18 +210,24 @@ def store_upload_checked(region_name: str, name: str, data: bytes, allowed: set[
     max_mb = upload_limit_mb() if max_mb is None else float(max_mb)
     quota_mb = upload_quota_mb() if quota_mb is None else float(quota_mb)
     if len(data) > max_mb * 1024 * 1024:
-        raise InputFileError(f"ファイルが大きすぎます（上限 {max_mb:g} MB）。", f"file too large (limit {max_mb:g} MB)", path=name)
+        raise InputFileError(
+            f"ファイルが大きすぎます（上限 {max_mb:g} MB）。", f"file too large (limit {max_mb:g} MB)", path=name
+        )
     safe = safe_upload_name(name)
     ext = _ext(safe)
     if ext not in allowed and Path(safe).suffix.lower() not in allowed:
-        raise InputFileError(f"この種類のファイルは取り込めません（{', '.join(sorted(allowed))}）。",
-                             f"this file type is not accepted ({', '.join(sorted(allowed))})", path=name)
+        raise InputFileError(
+            f"この種類のファイルは取り込めません（{', '.join(sorted(allowed))}）。",
+            f"this file type is not accepted ({', '.join(sorted(allowed))})",
+            path=name,
+        )
     folder = uploads_dir() / safe_upload_name(region_name)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputFileError("取り込みフォルダを作れません。", f"cannot create the upload folder ({e.strerror})",
-                             path=folder) from None
+        raise InputFileError(
+            "取り込みフォルダを作れません。", f"cannot create the upload folder ({e.strerror})", path=folder
+        ) from None
     dest = folder / safe
     if dest.resolve().parent != folder.resolve() or dest.is_symlink():
         raise InputFileError("ファイル名が不正です。", "invalid file name", path=name)
@@ -257,8 +285,12 @@ def import_sites(region, sc: Scenario, filename: str, data: bytes, upload_no: in
     from geo.sites import read_sites_csv
 
     path, gdf = store_upload_checked(
-        region.name, filename, data, allowed={".csv"},
-        validate=lambda p: read_sites_csv(p, region, default_kind="candidate", id_prefix=f"up{upload_no}_"))
+        region.name,
+        filename,
+        data,
+        allowed={".csv"},
+        validate=lambda p: read_sites_csv(p, region, default_kind="candidate", id_prefix=f"up{upload_no}_"),
+    )
     assert gdf is not None  # the validator's result
     ok = gdf["lon"].notna().to_numpy() & gdf["lat"].notna().to_numpy() & gdf["inside_region"].to_numpy(bool)
     good, bad = gdf[ok], gdf[~ok]
@@ -267,8 +299,16 @@ def import_sites(region, sc: Scenario, filename: str, data: bytes, upload_no: in
     for _, r in good[good["kind"] == "existing"].iterrows():
         if str(r["site_id"]) in have:
             continue
-        sc.hubs.append(Hub(site_id=str(r["site_id"]), name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]),
-                           fixed=True, source="existing"))
+        sc.hubs.append(
+            Hub(
+                site_id=str(r["site_id"]),
+                name=str(r["name"]),
+                lon=float(r["lon"]),
+                lat=float(r["lat"]),
+                fixed=True,
+                source="existing",
+            )
+        )
         n_existing += 1
     cands = good[good["kind"] != "existing"][["site_id", "name", "lon", "lat", "match_level", "address"]]
     unusable = pd.DataFrame(bad[["name", "address", "lat", "lon", "match_level", "inside_region"]])

@@ -1,6 +1,7 @@
 """Display-time views of stored plan data: map lines and the month calendar of an outreach plan,
 and the cost-share rule choices. Labels are made here from codes (madoguchi.i18n), in the
 language of the screen; nothing here is stored (plain Python, tested without a browser)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -32,7 +33,10 @@ def route_lines(region, plan: dict, lang_: str = "ja", *, positions: dict | None
     list of dict
         ``{name, coords: [(lon, lat), ...], base}`` per route, in the plan's order.
     """
-    pos = {str(a): (float(b), float(c)) for a, b, c in zip(region.sites["site_id"], region.sites["lon"], region.sites["lat"])}
+    pos = {
+        str(a): (float(b), float(c))
+        for a, b, c in zip(region.sites["site_id"], region.sites["lon"], region.sites["lat"])
+    }
     pos.update({str(k): (float(v[0]), float(v[1])) for k, v in (positions or {}).items()})
     base = pos.get(str(plan.get("base_site_id") or "")) or None
     out = []
@@ -40,8 +44,13 @@ def route_lines(region, plan: dict, lang_: str = "ja", *, positions: dict | None
         pts = [pos[s] for s in r["stops"] if s in pos]
         b = pos.get(str(r.get("base") or "")) or base or plan.get("_base_xy")
         coords = ([b] if b else []) + pts + ([b] if b else [])
-        out.append({"name": t("route_legend", lang_, n=i + 1, f=r["frequency"]), "coords": coords,
-                    "base": str(r.get("base") or plan.get("base_site_id") or "")})
+        out.append(
+            {
+                "name": t("route_legend", lang_, n=i + 1, f=r["frequency"]),
+                "coords": coords,
+                "base": str(r.get("base") or plan.get("base_site_id") or ""),
+            }
+        )
     return out
 
 
@@ -78,10 +87,21 @@ def calendar_grid(plan: dict, lang_: str = "ja", routes=None) -> pd.DataFrame | 
     return pd.DataFrame(rows, columns=cols)
 
 
-COLUMN_KEYS = {"site_id": "col_id", "name": "col_name", "address": "col_address", "lat": "col_lat", "lon": "col_lon",
-               "match_level": "col_match", "inside_region": "col_inside", "point_id": "col_point",
-               "muni_code": "col_code", "municipality": "col_municipality", "town": "col_town", "koaza": "col_koaza",
-               "population": "population"}
+COLUMN_KEYS = {
+    "site_id": "col_id",
+    "name": "col_name",
+    "address": "col_address",
+    "lat": "col_lat",
+    "lon": "col_lon",
+    "match_level": "col_match",
+    "inside_region": "col_inside",
+    "point_id": "col_point",
+    "muni_code": "col_code",
+    "municipality": "col_municipality",
+    "town": "col_town",
+    "koaza": "col_koaza",
+    "population": "population",
+}
 
 
 def label_columns(df: pd.DataFrame, lang_: str = "ja") -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """Streamlit pieces shared by several pages: coverage metrics with their basis, the scenario panel,
 upload boxes labelled in the screen's language."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -22,8 +23,13 @@ from madoguchi.safe_text import markdown_text
 
 def basis_caption(region, cv, scope: str, L: str) -> str:
     """'所要時間: 推定… ／ 需要: … ／ 対象: …' — shown next to every number it produces."""
-    return t("time_basis", L, method=method_label(cv.methods or [1], L), rule=demand_rule_text(region, L),
-             scope=t("scope_without" if scope == "without_welfare_office" else "scope_all", L))
+    return t(
+        "time_basis",
+        L,
+        method=method_label(cv.methods or [1], L),
+        rule=demand_rule_text(region, L),
+        scope=t("scope_without" if scope == "without_welfare_office" else "scope_all", L),
+    )
 
 
 def coverage_metrics(region, cv, scope: str, L: str) -> None:
@@ -31,8 +37,14 @@ def coverage_metrics(region, cv, scope: str, L: str) -> None:
     est = cv.methods == [1]
     cols = st.columns(len(cv.thresholds))
     for c, th in zip(cols, cv.thresholds):
-        c.metric(t("covered_people", L, t=f"{th:g}"), fmt_pct(cv.share[th], L), fmt_people(cv.covered[th], L),
-                 delta_color="off", delta_arrow="off", border=True)
+        c.metric(
+            t("covered_people", L, t=f"{th:g}"),
+            fmt_pct(cv.share[th], L),
+            fmt_people(cv.covered[th], L),
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+        )
     suffix = paren(t("estimate", L), L) if est else ""
     cols = st.columns(3)
     cols[0].metric(t("mean_time", L) + suffix, fmt_minutes(cv.mean_min, L) if cv.mean_min is not None else "—")
@@ -79,8 +91,11 @@ def scenario_panel(region, L: str, key: str = "scp") -> None:
     if not good:
         return
     st.markdown(f"**{t('saved_scenarios', L)}**")
-    rows = [{t("col_name", L): i.name, t("hubs", L): i.n_hubs, t("col_updated", L): fmt_datetime(i.updated, L)}
-            for i in infos if i.ok]
+    rows = [
+        {t("col_name", L): i.name, t("hubs", L): i.n_hubs, t("col_updated", L): fmt_datetime(i.updated, L)}
+        for i in infos
+        if i.ok
+    ]
     st.dataframe(rows, hide_index=True, width="stretch")
     c1, c2, c3, c4, c5 = st.columns([2, 1, 2, 1, 1])
     chosen = c1.selectbox(t("scenario", L), good, key=f"{key}_chosen")
@@ -168,6 +183,14 @@ def message_text(m, L: str) -> str:
     if not isinstance(m, tuple):
         return markdown_text(m)
     key, kw = m
-    vals = {k: (t(v[1], L) if isinstance(v, tuple) and len(v) == 2 and v[0] == "t"
-                else markdown_text(v) if isinstance(v, str) else v) for k, v in kw.items()}
+    vals = {
+        k: (
+            t(v[1], L)
+            if isinstance(v, tuple) and len(v) == 2 and v[0] == "t"
+            else markdown_text(v)
+            if isinstance(v, str)
+            else v
+        )
+        for k, v in kw.items()
+    }
     return t(key, L, **vals)

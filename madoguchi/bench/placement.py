@@ -9,6 +9,7 @@ Lower bound: the Lagrangian relaxation of the p-median (Beasley 1993), which is 
 bound on the optimum for any multipliers. The gap (heuristic - bound) / heuristic bounds the
 heuristic's distance from the optimum.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ def run(args) -> int:
     gap = (res.solver_objective - lb) / res.solver_objective
     out = {
         "instance": f"SYNTHETIC labelled: {n} demand x {m} sites, p={p}, 40 clusters in 120x120 km, estimate minutes",
-        "n": n, "m": m, "p": p,
+        "n": n,
+        "m": m,
+        "p": p,
         "generate_s": round(gen_s, 2),
         "heuristic_s": round(heur_s, 3),
         "heuristic_objective": res.solver_objective,

@@ -13,6 +13,7 @@ many-to-many travel-time matrix (geo.traveltime.TravelTimeEngine) for 10^4 deman
 300 sites, sampled on the synthetic graph (points = random road nodes moved up to 300 m,
 sites = random usable road nodes; seeded).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,10 @@ import time
 
 import numpy as np
 
-SYNTHETIC_NOTE = ("SYNTHETIC input: tiled, shifted copies of the real central-Kumamoto OSM drive sample, "
-                  "stitched at tile borders; used for scaling measurements only, not real roads")
+SYNTHETIC_NOTE = (
+    "SYNTHETIC input: tiled, shifted copies of the real central-Kumamoto OSM drive sample, "
+    "stitched at tile borders; used for scaling measurements only, not real roads"
+)
 FULL_SIZES = ((3, 3), (7, 7), (10, 10))  # ~2.0e5, ~1.07e6, ~2.19e6 input nodes
 QUICK_SIZES = ((2, 1),)
 DEFAULT_OSMNX_MAX_NODES = 250_000
@@ -33,8 +36,12 @@ DEFAULT_OSMNX_MAX_NODES = 250_000
 
 def add_arguments(p) -> None:
     """Extra options of `madoguchi bench roads`."""
-    p.add_argument("--osmnx-max-nodes", type=int, default=DEFAULT_OSMNX_MAX_NODES,
-                   help="osmnx の比較はこの入力ノード数まで / run osmnx up to this many input nodes")
+    p.add_argument(
+        "--osmnx-max-nodes",
+        type=int,
+        default=DEFAULT_OSMNX_MAX_NODES,
+        help="osmnx の比較はこの入力ノード数まで / run osmnx up to this many input nodes",
+    )
     p.add_argument("--points", type=int, default=None, help="需要点の数 (default 10000; --quick 500)")
     p.add_argument("--sites", type=int, default=None, help="拠点の数 (default 300; --quick 20)")
     p.add_argument("--folder", default=None, help="合成ファイルの保存先 (default ~/.cache/madoguchi/synthetic-osm)")
@@ -67,9 +74,15 @@ def _child(path: str, engine: str, save_to: str | None) -> None:
     build_s = time.perf_counter() - t0
     ru = resource.getrusage(resource.RUSAGE_SELF)
     peak_mb = ru.ru_maxrss / 1024.0
-    out = {"graph_nodes": g.n_nodes, "graph_edges": g.n_edges, "build_s": round(build_s, 2),
-           "cpu_s": round(ru.ru_utime + ru.ru_stime - cpu0, 2),
-           "peak_mb": round(peak_mb, 1), "engine": g.meta.get("engine", engine), "graph_hash": graph_hash(g)}
+    out = {
+        "graph_nodes": g.n_nodes,
+        "graph_edges": g.n_edges,
+        "build_s": round(build_s, 2),
+        "cpu_s": round(ru.ru_utime + ru.ru_stime - cpu0, 2),
+        "peak_mb": round(peak_mb, 1),
+        "engine": g.meta.get("engine", engine),
+        "graph_hash": graph_hash(g),
+    }
     if save_to:
         g.save(save_to)
         out["store_mb"] = round(os.path.getsize(os.path.join(save_to, "roads.npz")) / 1e6, 1)
@@ -85,8 +98,13 @@ def _build_row(path, info: dict, engine: str, save_to: str | None = None) -> dic
     if r.returncode != 0:
         raise RuntimeError(f"bench build failed ({engine}): {r.stderr.strip()[-500:]}")
     row = json.loads(r.stdout.strip().splitlines()[-1])
-    return {"input": os.path.basename(str(path)), "synthetic": bool(info.get("synthetic", False)),
-            "input_nodes": info["input_nodes"], "input_ways": info["input_ways"], **row}
+    return {
+        "input": os.path.basename(str(path)),
+        "synthetic": bool(info.get("synthetic", False)),
+        "input_nodes": info["input_nodes"],
+        "input_ways": info["input_ways"],
+        **row,
+    }
 
 
 def bench_matrix(folder: str, n_points: int, n_sites: int, seed: int = 0) -> dict:
@@ -118,9 +136,15 @@ def bench_matrix(folder: str, n_points: int, n_sites: int, seed: int = 0) -> dic
     tm = eng.matrix(o, d)
     t_matrix = time.perf_counter() - t0
     return {
-        "synthetic": True, "graph_nodes": g.n_nodes, "graph_edges": g.n_edges,
-        "bundle_load_s": round(load_s, 3), "demand_points": n_points, "sites": n_sites,
-        "engine_graph_s": round(t_graph, 2), "snap_s": round(t_snap, 2), "matrix_s": round(t_matrix, 2),
+        "synthetic": True,
+        "graph_nodes": g.n_nodes,
+        "graph_edges": g.n_edges,
+        "bundle_load_s": round(load_s, 3),
+        "demand_points": n_points,
+        "sites": n_sites,
+        "engine_graph_s": round(t_graph, 2),
+        "snap_s": round(t_snap, 2),
+        "matrix_s": round(t_matrix, 2),
         "total_s": round(t_graph + t_snap + t_matrix, 2),
         "road_pairs_share": round(float(np.mean(tm.method == 0)), 4),
         "unreachable_pairs": int(np.isinf(tm.minutes).sum()),
@@ -158,14 +182,28 @@ def run(args) -> int:
             continue
         for b in rows:
             if b["engine"] == "osmnx" and b["input"] == a["input"]:
-                ratios.append({"input": a["input"], "input_nodes": a["input_nodes"],
-                               "speedup": round(b["build_s"] / a["build_s"], 1),
-                               "memory_share": round(a["peak_mb"] / b["peak_mb"], 3),
-                               "same_graph": a["graph_hash"] == b["graph_hash"]})
-    out = {"synthetic": True, "note": SYNTHETIC_NOTE, "quick": quick, "cpu_count": os.cpu_count(),
-           "load_average_1min_at_start": load_start, "load_average_1min_at_end": round(os.getloadavg()[0], 2),
-           "rows": rows, "ratios": ratios, "matrix": matrix, "biggest_input": biggest,
-           "method_note": (__doc__ or "").strip().split("\n\n")[0]}
+                ratios.append(
+                    {
+                        "input": a["input"],
+                        "input_nodes": a["input_nodes"],
+                        "speedup": round(b["build_s"] / a["build_s"], 1),
+                        "memory_share": round(a["peak_mb"] / b["peak_mb"], 3),
+                        "same_graph": a["graph_hash"] == b["graph_hash"],
+                    }
+                )
+    out = {
+        "synthetic": True,
+        "note": SYNTHETIC_NOTE,
+        "quick": quick,
+        "cpu_count": os.cpu_count(),
+        "load_average_1min_at_start": load_start,
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+        "rows": rows,
+        "ratios": ratios,
+        "matrix": matrix,
+        "biggest_input": biggest,
+        "method_note": (__doc__ or "").strip().split("\n\n")[0],
+    }
     if getattr(args, "json", False):
         from madoguchi.cli import print_json
 
@@ -173,13 +211,19 @@ def run(args) -> int:
     else:
         print(SYNTHETIC_NOTE)
         for r in rows:
-            print(f"{r['engine']:6s} input {r['input_nodes']:>10,} nodes {r['input_ways']:>9,} ways -> graph "
-                  f"{r['graph_nodes']:>9,} nodes {r['graph_edges']:>9,} edges: {r['build_s']:7.1f} s, peak {r['peak_mb']:7.0f} MB")
+            print(
+                f"{r['engine']:6s} input {r['input_nodes']:>10,} nodes {r['input_ways']:>9,} ways -> graph "
+                f"{r['graph_nodes']:>9,} nodes {r['graph_edges']:>9,} edges: {r['build_s']:7.1f} s, peak {r['peak_mb']:7.0f} MB"
+            )
         for q in ratios:
-            print(f"{q['input']}: arrays {q['speedup']}x faster, {q['memory_share']:.0%} of osmnx memory, same graph {q['same_graph']}")
+            print(
+                f"{q['input']}: arrays {q['speedup']}x faster, {q['memory_share']:.0%} of osmnx memory, same graph {q['same_graph']}"
+            )
         m = matrix
-        print(f"matrix {m['demand_points']:,} x {m['sites']} on {m['graph_nodes']:,} nodes: load {m['bundle_load_s']} s, "
-              f"snap {m['snap_s']} s, matrix {m['matrix_s']} s")
+        print(
+            f"matrix {m['demand_points']:,} x {m['sites']} on {m['graph_nodes']:,} nodes: load {m['bundle_load_s']} s, "
+            f"snap {m['snap_s']} s, matrix {m['matrix_s']} s"
+        )
     return 0
 
 

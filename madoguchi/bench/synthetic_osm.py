@@ -8,6 +8,7 @@ tile is stitched to its right and upper neighbour by `links_per_border` two-way 
 the whole file is one network. The file name starts with SYNTHETIC and its header says so.
 Generated on demand into a cache folder (never committed); a second call reuses the file.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,8 +57,12 @@ def _border_nodes(nid, lon, lat, ways, k: int):
     _, lab = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
     big = np.flatnonzero(lab == np.bincount(lab).argmax())
     out = {}
-    for side, coord, other, pick in (("W", lon, lat, np.argmin), ("E", lon, lat, np.argmax),
-                                     ("S", lat, lon, np.argmin), ("N", lat, lon, np.argmax)):
+    for side, coord, other, pick in (
+        ("W", lon, lat, np.argmin),
+        ("E", lon, lat, np.argmax),
+        ("S", lat, lon, np.argmin),
+        ("N", lat, lon, np.argmax),
+    ):
         lo, hi = other[big].min(), other[big].max()
         bands = np.minimum(((other[big] - lo) / (hi - lo + 1e-12) * k).astype(int), k - 1)
         ids = []
@@ -69,8 +74,14 @@ def _border_nodes(nid, lon, lat, ways, k: int):
     return out
 
 
-def synthetic_extract(cols: int, rows: int | None = None, *, links_per_border: int = 8,
-                      folder: str | os.PathLike | None = None, source: str | os.PathLike | None = None) -> Path:
+def synthetic_extract(
+    cols: int,
+    rows: int | None = None,
+    *,
+    links_per_border: int = 8,
+    folder: str | os.PathLike | None = None,
+    source: str | os.PathLike | None = None,
+) -> Path:
     """Write (or reuse) a SYNTHETIC tiled .osm.pbf and return its path.
 
     Parameters
@@ -135,20 +146,33 @@ def synthetic_extract(cols: int, rows: int | None = None, *, links_per_border: i
                     pairs += [(t, t + cols, "N", "S")]
                 for t1, t2, s1, s2 in pairs:
                     for a, b in zip(border[s1], border[s2]):
-                        w.add_way(Way(id=link_id, nodes=[a + t1 * ID_STRIDE, b + t2 * ID_STRIDE],
-                                      tags={"highway": "secondary", "synthetic": "yes"}))
+                        w.add_way(
+                            Way(
+                                id=link_id,
+                                nodes=[a + t1 * ID_STRIDE, b + t2 * ID_STRIDE],
+                                tags={"highway": "secondary", "synthetic": "yes"},
+                            )
+                        )
                         link_id += 1
         os.replace(tmp, out)
     finally:
         if tmp.exists():
             tmp.unlink()
-    write_json_atomic(info_path, {
-        "synthetic": True,
-        "note": "SYNTHETIC: tiled, shifted copies of the real central-Kumamoto OSM sample, stitched; scaling only",
-        "source": str(src), "cols": cols, "rows": rows, "tiles": cols * rows,
-        "input_nodes": int(nid.size * cols * rows), "input_ways": int(len(ways) * cols * rows + link_id - LINK_WAY_BASE),
-        "link_ways": int(link_id - LINK_WAY_BASE), "bytes": out.stat().st_size,
-    })
+    write_json_atomic(
+        info_path,
+        {
+            "synthetic": True,
+            "note": "SYNTHETIC: tiled, shifted copies of the real central-Kumamoto OSM sample, stitched; scaling only",
+            "source": str(src),
+            "cols": cols,
+            "rows": rows,
+            "tiles": cols * rows,
+            "input_nodes": int(nid.size * cols * rows),
+            "input_ways": int(len(ways) * cols * rows + link_id - LINK_WAY_BASE),
+            "link_ways": int(link_id - LINK_WAY_BASE),
+            "bytes": out.stat().st_size,
+        },
+    )
     return out
 
 

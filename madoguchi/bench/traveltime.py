@@ -11,6 +11,7 @@ sites (each site is an independent run of equal expected cost). The engine figur
 median of 3 full runs, so both sides are medians (the machine may be shared). Coverage recompute: a cached Ibaraki demand x
 candidate matrix is reloaded, then coverage (models.coverage) for 20 changed hubs is timed.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,12 +58,22 @@ def synthetic_grid(n_side: int = 317, seed: int = 0):
     classes = np.array(["residential", "tertiary", "primary"])
     hw_pair = classes[rng.choice(3, len(pairs), p=[0.7, 0.2, 0.1])]
     hw = np.r_[hw_pair, hw_pair[~oneway]]
-    return RoadGraph(node_id=np.arange(lon.size), lon=lon, lat=lat, u=u, v=v, length_m=length, highway=hw,
-                     maxspeed_kmh=np.full(u.size, np.nan), meta={"kind": "synthetic", "synthetic": True})
+    return RoadGraph(
+        node_id=np.arange(lon.size),
+        lon=lon,
+        lat=lat,
+        u=u,
+        v=v,
+        length_m=length,
+        highway=hw,
+        maxspeed_kmh=np.full(u.size, np.nan),
+        meta={"kind": "synthetic", "synthetic": True},
+    )
 
 
-def bench_graph(roads, label: str, n_sites: int, n_origins: int | None, nx_sample: int, seed: int = 0,
-                engine_repeats: int = 3) -> dict:
+def bench_graph(
+    roads, label: str, n_sites: int, n_origins: int | None, nx_sample: int, seed: int = 0, engine_repeats: int = 3
+) -> dict:
     """Engine (median of `engine_repeats` full runs) vs networkx (median per-site time x sites)."""
     import networkx as nx
 
@@ -121,6 +132,7 @@ def bench_coverage(quick: bool = False) -> dict:
     from geo.region import Region, build_region
     from geo.traveltime import region_matrix
     from models.coverage import coverage
+
     with tempfile.TemporaryDirectory() as tmp:
         region = Region.load(build_region("08", out_dir=os.path.join(tmp, "ibaraki-08")))
         cand = region.sites[region.sites["kind"] == "candidate"]
@@ -163,12 +175,21 @@ def run(args) -> int:
     pbf = data_root() / "roads" / "kumamoto-chuo_drive_2023-01-05.osm.pbf"
     graphs = []
     kum = load_roads(pbf)
-    graphs.append(bench_graph(kum, "kumamoto-chuo OSM (real)", n_sites=50 if quick else 200, n_origins=None,
-                              nx_sample=10 if quick else 40))
+    graphs.append(
+        bench_graph(
+            kum, "kumamoto-chuo OSM (real)", n_sites=50 if quick else 200, n_origins=None, nx_sample=10 if quick else 40
+        )
+    )
     syn = synthetic_grid(100 if quick else 317)
-    graphs.append(bench_graph(syn, f"synthetic perturbed grid {syn.n_nodes:,} nodes (SYNTHETIC, scaling only)",
-                              n_sites=20 if quick else 200, n_origins=5000 if quick else 20000,
-                              nx_sample=3 if quick else 8))
+    graphs.append(
+        bench_graph(
+            syn,
+            f"synthetic perturbed grid {syn.n_nodes:,} nodes (SYNTHETIC, scaling only)",
+            n_sites=20 if quick else 200,
+            n_origins=5000 if quick else 20000,
+            nx_sample=3 if quick else 8,
+        )
+    )
     cov = bench_coverage(quick)
     out = {
         "cpu_count": os.cpu_count(),
@@ -186,8 +207,12 @@ def run(args) -> int:
         print_json(out)
     else:
         for g in graphs:
-            print(f"{g['graph']}: nodes {g['graph_nodes']:,}, sources {g['sources']}, engine {g['engine_s']} s, "
-                  f"networkx {g['networkx_s']} s{' (extrapolated)' if g['networkx_extrapolated'] else ''}, ratio {g['ratio']}x")
-        print(f"coverage recompute (20 hubs, cached Ibaraki matrix): {cov['coverage_recompute_ms']} ms; "
-              f"cached reload {cov['cached_reload_ms']} ms; cores {out['cpu_count']}")
+            print(
+                f"{g['graph']}: nodes {g['graph_nodes']:,}, sources {g['sources']}, engine {g['engine_s']} s, "
+                f"networkx {g['networkx_s']} s{' (extrapolated)' if g['networkx_extrapolated'] else ''}, ratio {g['ratio']}x"
+            )
+        print(
+            f"coverage recompute (20 hubs, cached Ibaraki matrix): {cov['coverage_recompute_ms']} ms; "
+            f"cached reload {cov['cached_reload_ms']} ms; cores {out['cpu_count']}"
+        )
     return 0

@@ -4,6 +4,7 @@ each with `register(subparsers)`. Commands parse arguments, call madoguchi.plann
 Every user-fixable problem is a MadoguchiError: printed as one line naming the file and the
 problem, exit code 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """How commands print: JSON (UTF-8, NaN/inf as null) or readable text."""
+
 from __future__ import annotations
 
 import json

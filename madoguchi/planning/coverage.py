@@ -5,6 +5,7 @@ travel-time provider (a hub on a site reuses the site's column; a moved hub gets
 `models.coverage.coverage` on the demand points in scope. `madoguchi coverage`, the app's
 coverage page and map, and every report call it, so their figures are equal by construction.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,10 @@ def parse_thresholds(s) -> list[float]:
         try:
             vals = [float(x) for x in str(s).split(",") if x.strip()]
         except ValueError:
-            raise ParameterError(f"しきい値は 15,30,45,60 のように分で指定してください: {s}",
-                                 f"thresholds must look like 15,30,45,60: {s}") from None
+            raise ParameterError(
+                f"しきい値は 15,30,45,60 のように分で指定してください: {s}",
+                f"thresholds must look like 15,30,45,60: {s}",
+            ) from None
     try:
         vals = [float(v) for v in vals]
     except (TypeError, ValueError):
@@ -146,18 +149,36 @@ def coverage_view(region, hubs, thresholds, scope: str, links=None) -> CoverageV
     hm = provider_for(region, links).hub_matrix(list(hubs))
     if hm.minutes.shape[1] == 0:
         known = mask & np.isfinite(w)
-        cv = CoverageView(thresholds, np.full(n, np.inf), np.full(n, -1), np.ones(n, np.uint8), mask,
-                          float(w[known].sum()))
+        cv = CoverageView(
+            thresholds, np.full(n, np.inf), np.full(n, -1), np.ones(n, np.uint8), mask, float(w[known].sum())
+        )
         cv.covered = {th: 0.0 for th in thresholds}
         cv.share = {th: 0.0 for th in thresholds}
         cv.unreachable_population = cv.population
         return cv
     idx, near, meth = hm.nearest()
     ids = [str(h.site_id) for h in hubs]
-    res = coverage(dm.weights, hm.minutes[mask], dm.muni, thresholds, demand_ids=dm.ids, hub_ids=ids,
-                   method=hm.method[mask], muni_names=muni_names(region))
-    cv = CoverageView(res.thresholds, near, idx, meth, mask, res.population, result=res, hub_ids=ids,
-                      travel_time_method=hm.method_name())
+    res = coverage(
+        dm.weights,
+        hm.minutes[mask],
+        dm.muni,
+        thresholds,
+        demand_ids=dm.ids,
+        hub_ids=ids,
+        method=hm.method[mask],
+        muni_names=muni_names(region),
+    )
+    cv = CoverageView(
+        res.thresholds,
+        near,
+        idx,
+        meth,
+        mask,
+        res.population,
+        result=res,
+        hub_ids=ids,
+        travel_time_method=hm.method_name(),
+    )
     for th in res.thresholds:
         cv.covered[th] = res.within[th]["population"]
         cv.share[th] = res.within[th]["share"]
@@ -177,8 +198,17 @@ def hubs_from_frame(df: pd.DataFrame, *, fixed: bool = True, source: str = "exis
     for r in df.itertuples(index=False):
         cap = getattr(r, "capacity", None)
         cap = float(cap) if cap is not None and np.isfinite(cap) else None
-        out.append(Hub(site_id=str(r.site_id), name=str(r.name), lon=float(r.lon), lat=float(r.lat), fixed=fixed,
-                       source=source, capacity=cap))
+        out.append(
+            Hub(
+                site_id=str(r.site_id),
+                name=str(r.name),
+                lon=float(r.lon),
+                lat=float(r.lat),
+                fixed=fixed,
+                source=source,
+                capacity=cap,
+            )
+        )
     return out
 
 
@@ -204,8 +234,9 @@ def coverage_json(cv: CoverageView) -> dict:
     return d
 
 
-def run_coverage(region, *, scenario=None, hubs=None, thresholds=None, scope=None, compare=None, points=False,
-                 links=None) -> dict:
+def run_coverage(
+    region, *, scenario=None, hubs=None, thresholds=None, scope=None, compare=None, points=False, links=None
+) -> dict:
     """`madoguchi coverage`: coverage of a scenario's hubs or of hubs given as CSV / site ids.
 
     Parameters
@@ -242,8 +273,12 @@ def run_coverage(region, *, scenario=None, hubs=None, thresholds=None, scope=Non
     if not hub_list:
         raise ParameterError("拠点が1つもありません。", "the scenario has no hubs")
     cv = coverage_view(region, hub_list, th, scope, links)
-    out = {"region": region.name, "demand_scope": scope, "demand_rule": demand_rule(region),
-           "hubs": [{"site_id": h.site_id, "name": h.name, "lon": h.lon, "lat": h.lat} for h in hub_list]}
+    out = {
+        "region": region.name,
+        "demand_scope": scope,
+        "demand_rule": demand_rule(region),
+        "hubs": [{"site_id": h.site_id, "name": h.name, "lon": h.lon, "lat": h.lat} for h in hub_list],
+    }
     d = coverage_json(cv)
     if not points:
         d.pop("points", None)

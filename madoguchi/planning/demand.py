@@ -1,5 +1,6 @@
 """Demand: population weights per demand point in a scope (all municipalities, or those without
 a welfare office)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,8 +50,13 @@ def demand(region, scope: str = "without_welfare_office") -> DemandArrays:
     d = region.demand
     mask = np.asarray(demand_scope_mask(d["muni_code"], region.municipalities, scope), bool)
     ids = d["point_id"].to_numpy() if "point_id" in d else np.arange(len(d))
-    return DemandArrays(mask=mask, weights=d["population"].to_numpy(float)[mask], ids=ids[mask],
-                        muni=d["muni_code"].astype(str).to_numpy()[mask], scope=scope)
+    return DemandArrays(
+        mask=mask,
+        weights=d["population"].to_numpy(float)[mask],
+        ids=ids[mask],
+        muni=d["muni_code"].astype(str).to_numpy()[mask],
+        scope=scope,
+    )
 
 
 def demand_weights(region, scope: str) -> tuple[np.ndarray, np.ndarray]:

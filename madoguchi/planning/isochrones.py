@@ -1,4 +1,5 @@
 """Reach areas of a set of hubs (geo.isochrones per hub, unioned per threshold)."""
+
 from __future__ import annotations
 
 from madoguchi.planning.provider import provider_for

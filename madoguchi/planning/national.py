@@ -26,6 +26,7 @@ the code version (hash of the modules that decide the numbers): a second run rea
 Deterministic: LSCP on de-duplicated coverage rows solved exactly (HiGHS via spopt), p-median
 by the seeded numpy heuristic; no time-based randomness.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,17 +52,46 @@ CACHE_KEEP = 4  # cached rows kept per prefecture (different settings or code ve
 P_VALUES = (1, 2, 3)
 # Modules (or packages: every .py inside) whose code decides the numbers of a row (their source hash is part of
 # the cache key). Every entry must exist (tests/test_national.py): a missing one would silently drop out of the key.
-_CODE_MODULES = ("madoguchi/planning/national.py", "madoguchi/planning/demand.py", "madoguchi/planning/provider.py",
-                 "models/placement", "models/coverage.py", "geo/traveltime.py", "geo/matrix_cache.py",
-                 "geo/islands.py", "geo/region.py", "geo/boundaries.py", "geo/population.py", "geo/settlements.py",
-                 "geo/demand.py", "geo/sites.py", "geo/welfare.py", "geo/names.py", "geo/settings.py")
+_CODE_MODULES = (
+    "madoguchi/planning/national.py",
+    "madoguchi/planning/demand.py",
+    "madoguchi/planning/provider.py",
+    "models/placement",
+    "models/coverage.py",
+    "geo/traveltime.py",
+    "geo/matrix_cache.py",
+    "geo/islands.py",
+    "geo/region.py",
+    "geo/boundaries.py",
+    "geo/population.py",
+    "geo/settlements.py",
+    "geo/demand.py",
+    "geo/sites.py",
+    "geo/welfare.py",
+    "geo/names.py",
+    "geo/settings.py",
+)
 _ROOT = Path(__file__).resolve().parents[2]
 # Columns that --color-by may use (numeric per prefecture).
-COLOR_COLUMNS = ("population_without_welfare_office", "towns_villages_without_welfare_office", "share_without_welfare_office",
-                 "baseline_share_30", "baseline_share_45", "baseline_share_60", "lscp_hubs_30", "lscp_hubs_45",
-                 "lscp_hubs_60", "pmedian_mean_min_1", "pmedian_mean_min_2", "pmedian_mean_min_3",
-                 "pmedian_max_min_1", "baseline_unreachable_population", "unreachable_population", "population_total",
-                 "municipalities")
+COLOR_COLUMNS = (
+    "population_without_welfare_office",
+    "towns_villages_without_welfare_office",
+    "share_without_welfare_office",
+    "baseline_share_30",
+    "baseline_share_45",
+    "baseline_share_60",
+    "lscp_hubs_30",
+    "lscp_hubs_45",
+    "lscp_hubs_60",
+    "pmedian_mean_min_1",
+    "pmedian_mean_min_2",
+    "pmedian_mean_min_3",
+    "pmedian_max_min_1",
+    "baseline_unreachable_population",
+    "unreachable_population",
+    "population_total",
+    "municipalities",
+)
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -76,12 +106,18 @@ class NationalResult:
 
     def totals(self) -> dict:
         """National sums of the counts (municipalities, population, towns/villages without an office)."""
-        keys = ("municipalities", "population_total", "towns_villages_without_welfare_office",
-                "population_without_welfare_office", "unreachable_population")
+        keys = (
+            "municipalities",
+            "population_total",
+            "towns_villages_without_welfare_office",
+            "population_without_welfare_office",
+            "unreachable_population",
+        )
         return {k: sum(r[k] for r in self.rows) for k in keys}
 
 
 # ----------------------------------------------------------------------------- inputs and cache key
+
 
 def parse_prefs(text: str | None) -> list[str]:
     """'07,20,43' -> ['07', '20', '43']; None/''/'all' -> all 47. Raises ParameterError on a bad code."""
@@ -94,7 +130,9 @@ def parse_prefs(text: str | None) -> list[str]:
             if c not in out:
                 out.append(c)
     if not out:
-        raise ParameterError("都道府県コードを指定してください（例 --pref 07,20,43）。", "give prefecture codes (e.g. --pref 07,20,43)")
+        raise ParameterError(
+            "都道府県コードを指定してください（例 --pref 07,20,43）。", "give prefecture codes (e.g. --pref 07,20,43)"
+        )
     return sorted(out)
 
 
@@ -108,8 +146,11 @@ def source_files(pref_code: str, data: str | Path | None = None) -> dict:
     if found.get("boundaries") is None or found.get("population") is None:
         from core.errors import InputFileError
 
-        raise InputFileError(f"{pref_name(pref_code)}の境界ファイルまたは人口 CSV がデータフォルダにありません。",
-                             f"no boundary file or population CSV for prefecture {pref_code} in the data folder", path=str(root))
+        raise InputFileError(
+            f"{pref_name(pref_code)}の境界ファイルまたは人口 CSV がデータフォルダにありません。",
+            f"no boundary file or population CSV for prefecture {pref_code} in the data folder",
+            path=str(root),
+        )
     return {"root": root, **found}
 
 
@@ -133,7 +174,7 @@ def code_version() -> str:
     h = hashlib.sha256(f"{__version__}|{NATIONAL_VERSION}".encode())
     for rel in _CODE_MODULES:
         p = _ROOT / rel
-        for f in (sorted(p.rglob("*.py")) if p.is_dir() else [p]):
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
@@ -142,9 +183,14 @@ def default_settings() -> dict:
     """Settings of a national run (part of the cache key): thresholds, p values, travel-time settings."""
     from geo.settings import Settings
 
-    return {"thresholds": list(THRESHOLDS), "p_values": list(P_VALUES), "scope": "without_welfare_office",
-            "candidates": "town-hall stand-in per municipality", "lscp_time_limit_s": 120.0,
-            "travel": Settings().to_dict()}
+    return {
+        "thresholds": list(THRESHOLDS),
+        "p_values": list(P_VALUES),
+        "scope": "without_welfare_office",
+        "candidates": "town-hall stand-in per municipality",
+        "lscp_time_limit_s": 120.0,
+        "travel": Settings().to_dict(),
+    }
 
 
 def cache_key(pref_code: str, settings: dict, data: str | Path | None = None) -> str:
@@ -168,6 +214,7 @@ def default_cache_dir() -> Path:
 
 # ----------------------------------------------------------------------------- one prefecture
 
+
 def _num(x, nd: int = 2):
     if x is None:
         return None
@@ -184,8 +231,9 @@ def _lscp_rows(D: np.ndarray, w: np.ndarray, T: float) -> tuple[np.ndarray, np.n
     return D[first], wsum
 
 
-def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dict | None = None,
-                   work_dir: str | Path | None = None) -> dict:
+def prefecture_row(
+    pref_code: str, data: str | Path | None = None, settings: dict | None = None, work_dir: str | Path | None = None
+) -> dict:
     """Compute one prefecture's row (the Dask task). Builds its bundle in a temporary folder.
 
     Parameters
@@ -220,8 +268,12 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
     st = settings or default_settings()
     thresholds = [float(t) for t in st["thresholds"]]
     with tempfile.TemporaryDirectory(prefix=f"madoguchi-national-{code}-", dir=work_dir) as tmp:
-        out = build_region(code, out_dir=Path(tmp) / "region", data=data,
-                           settings=Settings.from_dict(st.get("travel")) if st.get("travel") else None)
+        out = build_region(
+            code,
+            out_dir=Path(tmp) / "region",
+            data=data,
+            settings=Settings.from_dict(st.get("travel")) if st.get("travel") else None,
+        )
         region = Region.load(out)
         munis = region.municipalities
         d = region.demand
@@ -231,26 +283,42 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
     no_office = ~munis["has_welfare_office"].astype(bool)
     tv = munis[no_office]
     row: dict = {
-        "pref_code": code, "pref_name": pref_name(code),
+        "pref_code": code,
+        "pref_name": pref_name(code),
         "municipalities": len(munis),
         "cities_with_welfare_office": int((~no_office).sum()),
         "population_total": int(np.nansum(munis["population"].to_numpy(float))),
         "towns_villages_without_welfare_office": len(tv),
         "population_without_welfare_office": int(np.nansum(tv["population"].to_numpy(float))),
         "population_unknown_codes": sorted(munis.loc[munis["population"].isna(), "code"].tolist()),
-        "excluded": [{"code": e.get("code"), "name": e.get("name"), "reason": e.get("reason")}
-                     for e in region.manifest.get("excluded", [])],
+        "excluded": [
+            {"code": e.get("code"), "name": e.get("name"), "reason": e.get("reason")}
+            for e in region.manifest.get("excluded", [])
+        ],
         "candidate_sites": len(sites),
         "demand_points": len(d),
     }
-    row["share_without_welfare_office"] = _num(row["population_without_welfare_office"] / row["population_total"], 4) \
-        if row["population_total"] else None
+    row["share_without_welfare_office"] = (
+        _num(row["population_without_welfare_office"] / row["population_total"], 4) if row["population_total"] else None
+    )
     empty = {f"{int(t)}": None for t in thresholds}
     if len(tv) == 0:
-        row.update({"demand_points_in_scope": 0, "baseline_within": dict(empty), "baseline_share": dict(empty),
-                    "baseline_mean_min": None, "baseline_unreachable_population": 0, "lscp_hubs": dict(empty),
-                    "lscp_uncoverable_population": dict(empty), "lscp_solver": None, "pmedian": {},
-                    "unreachable_population": 0, "method": tm.method_name(), "method_ja": _method_ja(tm.method_name())})
+        row.update(
+            {
+                "demand_points_in_scope": 0,
+                "baseline_within": dict(empty),
+                "baseline_share": dict(empty),
+                "baseline_mean_min": None,
+                "baseline_unreachable_population": 0,
+                "lscp_hubs": dict(empty),
+                "lscp_uncoverable_population": dict(empty),
+                "lscp_solver": None,
+                "pmedian": {},
+                "unreachable_population": 0,
+                "method": tm.method_name(),
+                "method_ja": _method_ja(tm.method_name()),
+            }
+        )
     else:
         dm = demand(region, "without_welfare_office")  # the planning layer's scope and weights
         scope = dm.mask
@@ -272,8 +340,15 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
             row["baseline_max_min"] = _num(cov.max_min, 1)
             row["baseline_unreachable_population"] = int(np.rint(cov.unreachable_population))
         else:
-            row.update({"baseline_within": dict(empty), "baseline_share": dict(empty), "baseline_mean_min": None,
-                        "baseline_max_min": None, "baseline_unreachable_population": int(np.rint(w.sum()))})
+            row.update(
+                {
+                    "baseline_within": dict(empty),
+                    "baseline_share": dict(empty),
+                    "baseline_mean_min": None,
+                    "baseline_max_min": None,
+                    "baseline_unreachable_population": int(np.rint(w.sum())),
+                }
+            )
         reach_any = np.isfinite(D).any(axis=1)
         row["unreachable_population"] = int(np.rint(w[~reach_any].sum()))
         # LSCP per threshold, exact on the de-duplicated coverage rows
@@ -281,7 +356,9 @@ def prefecture_row(pref_code: str, data: str | Path | None = None, settings: dic
         for t in thresholds:
             Dr, wr = _lscp_rows(D, w, t)
             with solver_output_to_stderr():  # HiGHS prints a banner on fd 1 even with msg=False (would break --json)
-                res = LSCP(Dr, wr, t, site_ids=site_ids, method="exact", time_limit_s=float(st.get("lscp_time_limit_s", 120))).solve()
+                res = LSCP(
+                    Dr, wr, t, site_ids=site_ids, method="exact", time_limit_s=float(st.get("lscp_time_limit_s", 120))
+                ).solve()
             row["lscp_hubs"][f"{int(t)}"] = len(res.new)
             unc = ~(Dr <= t).any(axis=1)
             row["lscp_uncoverable_population"][f"{int(t)}"] = int(np.rint(wr[unc].sum()))
@@ -329,6 +406,7 @@ def _method_ja(m: str) -> str:
 
 # ----------------------------------------------------------------------------- the run on Dask
 
+
 def _cache_path(cache_dir: Path, code: str, key: str) -> Path:
     return cache_dir / f"{code}-{key}.json"
 
@@ -348,8 +426,11 @@ def _write_cache(cache_dir: Path, code: str, key: str, row: dict) -> None:
     write_json_atomic(_cache_path(cache_dir, code, key), {"format": "madoguchi-national-row", "key": key, "row": row})
     # keep the newest CACHE_KEEP entries per prefecture (other settings / code versions); older ones go
     # (only files this module wrote: name <code>-<24 hex>.json and the format marker inside)
-    mine = [f for f in cache_dir.glob(f"{code}-*.json") if re.fullmatch(rf"{code}-[0-9a-f]{{24}}\.json", f.name)
-            and _read_cache(f) is not None]
+    mine = [
+        f
+        for f in cache_dir.glob(f"{code}-*.json")
+        if re.fullmatch(rf"{code}-[0-9a-f]{{24}}\.json", f.name) and _read_cache(f) is not None
+    ]
     mine.sort(key=lambda f: f.stat().st_mtime_ns, reverse=True)
     for old in mine[CACHE_KEEP:]:
         old.unlink(missing_ok=True)
@@ -363,15 +444,18 @@ def _connect(workers: int | None, scheduler: str | None):
         try:
             return Client(scheduler, timeout="15s"), None
         except (OSError, TimeoutError) as e:
-            raise MadoguchiError(f"Dask スケジューラ {scheduler} に接続できません（{e}）。",
-                                 f"cannot connect to the Dask scheduler {scheduler} ({e})") from e
+            raise MadoguchiError(
+                f"Dask スケジューラ {scheduler} に接続できません（{e}）。",
+                f"cannot connect to the Dask scheduler {scheduler} ({e})",
+            ) from e
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n = int(workers if workers is not None else cores)
     if n < 1:
         raise ParameterError(f"--workers は 1 以上にしてください: {workers}", f"--workers must be >= 1: {workers}")
     with _no_main_reimport():
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=40)
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+        )
     return Client(cluster), cluster
 
 
@@ -399,9 +483,17 @@ def _no_main_reimport():
         main.__file__ = path
 
 
-def run_national(prefs: Iterable[str] | None = None, *, workers: int | None = None, scheduler: str | None = None,
-                 cache_dir: str | Path | None = None, use_cache: bool = True, data: str | Path | None = None,
-                 settings: dict | None = None, progress: ProgressFn | None = None) -> NationalResult:
+def run_national(
+    prefs: Iterable[str] | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    data: str | Path | None = None,
+    settings: dict | None = None,
+    progress: ProgressFn | None = None,
+) -> NationalResult:
     """Rows for the given prefectures (default all 47), one Dask task per prefecture not in the cache.
 
     Parameters
@@ -462,8 +554,10 @@ def run_national(prefs: Iterable[str] | None = None, *, workers: int | None = No
         client, cluster = _connect(workers, scheduler)
         try:
             n_workers = len(client.scheduler_info().get("workers", {}))
-            futs = [client.submit(prefecture_row, c, str(root), st, key=f"madoguchi-national-{c}-{keys[c]}", pure=False)
-                    for c in todo]
+            futs = [
+                client.submit(prefecture_row, c, str(root), st, key=f"madoguchi-national-{c}-{keys[c]}", pure=False)
+                for c in todo
+            ]
             code_of = {f.key: c for f, c in zip(futs, todo)}
             for fut in as_completed(futs):
                 c = code_of[fut.key]
@@ -484,18 +578,36 @@ def run_national(prefs: Iterable[str] | None = None, *, workers: int | None = No
         r.pop("_seconds", None)
         outlines[c] = r.pop("_outline", None)
         out_rows.append(r)
-    meta = {"seconds": round(time.perf_counter() - t0, 2), "prefectures": len(codes), "from_cache": len(codes) - len(todo),
-            "computed": len(todo), "workers": n_workers, "scheduler": scheduler or ("LocalCluster" if todo else None),
-            "task_seconds": task_seconds, "cache_dir": str(cdir), "data_root": str(root), "code_version": code_version(),
-            "settings": st}
+    meta = {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "prefectures": len(codes),
+        "from_cache": len(codes) - len(todo),
+        "computed": len(todo),
+        "workers": n_workers,
+        "scheduler": scheduler or ("LocalCluster" if todo else None),
+        "task_seconds": task_seconds,
+        "cache_dir": str(cdir),
+        "data_root": str(root),
+        "code_version": code_version(),
+        "settings": st,
+    }
     return NationalResult(out_rows, outlines, meta)
 
 
 def flat_row(row: dict) -> dict:
     """One flat dict per prefecture (table / XLSX / map colouring): nested figures as columns."""
-    out = {k: row[k] for k in ("pref_code", "pref_name", "municipalities", "population_total",
-                               "towns_villages_without_welfare_office", "population_without_welfare_office",
-                               "share_without_welfare_office")}
+    out = {
+        k: row[k]
+        for k in (
+            "pref_code",
+            "pref_name",
+            "municipalities",
+            "population_total",
+            "towns_villages_without_welfare_office",
+            "population_without_welfare_office",
+            "share_without_welfare_office",
+        )
+    }
     for t, v in (row.get("baseline_within") or {}).items():
         out[f"baseline_within_{t}"] = v
     for t, v in (row.get("baseline_share") or {}).items():
@@ -512,8 +624,13 @@ def flat_row(row: dict) -> dict:
     return out
 
 
-def cached_result(prefs: Iterable[str] | None = None, *, cache_dir: str | Path | None = None,
-                  data: str | Path | None = None, settings: dict | None = None) -> tuple[NationalResult, list[str]]:
+def cached_result(
+    prefs: Iterable[str] | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    data: str | Path | None = None,
+    settings: dict | None = None,
+) -> tuple[NationalResult, list[str]]:
     """The prefectures whose rows are already cached, read without computing anything (the app's
     全国比較 page: never a run on page load), and the codes still missing.
 
@@ -546,6 +663,13 @@ def cached_result(prefs: Iterable[str] | None = None, *, cache_dir: str | Path |
         r.pop("_seconds", None)
         outlines[c] = r.pop("_outline", None)
         rows.append(r)
-    meta = {"prefectures": len(rows), "from_cache": len(rows), "computed": 0, "cache_dir": str(cdir),
-            "data_root": str(root), "code_version": code_version(), "settings": st}
+    meta = {
+        "prefectures": len(rows),
+        "from_cache": len(rows),
+        "computed": 0,
+        "cache_dir": str(cdir),
+        "data_root": str(root),
+        "code_version": code_version(),
+        "settings": st,
+    }
     return NationalResult(rows, outlines, meta), missing

@@ -1,4 +1,5 @@
 """Outreach: itinerant consultation day routes from one or several hubs and a monthly calendar."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,9 @@ def frequency_rule(frequency, case_rate: float, cases_per_visit: float) -> dict:
     try:
         f = int(frequency)
     except (TypeError, ValueError):
-        raise ParameterError(f"--frequency は整数か cases です: {frequency}",
-                             f"--frequency must be an integer or 'cases': {frequency}") from None
+        raise ParameterError(
+            f"--frequency は整数か cases です: {frequency}", f"--frequency must be an integer or 'cases': {frequency}"
+        ) from None
     return {"kind": "fixed", "per_month": f}
 
 
@@ -59,8 +61,10 @@ def find_bases(region, base=None, bases=None, scenario=None, hubs=None) -> pd.Da
     if scenario is not None:
         hubs = read_scenario_file(scenario, region).hubs
         if not hubs:
-            raise ParameterError(f"シナリオ {scenario} に拠点がありません。--bases で指定してください。",
-                                 f"scenario {scenario} has no hubs: give --bases")
+            raise ParameterError(
+                f"シナリオ {scenario} に拠点がありません。--bases で指定してください。",
+                f"scenario {scenario} has no hubs: give --bases",
+            )
     if hubs is not None:
         if not len(hubs):
             raise ParameterError("出発拠点がありません。", "no bases given")
@@ -80,13 +84,31 @@ def find_bases(region, base=None, bases=None, scenario=None, hubs=None) -> pd.Da
     df["muni_code"] = df["muni_code"].fillna("").astype(str)
     dup = df["site_id"][df["site_id"].duplicated()].tolist()
     if dup:
-        raise ParameterError(f"同じ拠点が2回指定されています: {', '.join(dup)}", f"a base is given twice: {', '.join(dup)}")
+        raise ParameterError(
+            f"同じ拠点が2回指定されています: {', '.join(dup)}", f"a base is given twice: {', '.join(dup)}"
+        )
     return fill_muni(region, df).reset_index(drop=True)
 
 
-def run_outreach(region, base=None, *, stops=None, service_min=90.0, day="08:30-17:15", frequency="1", case_rate=1.5,
-                 cases_per_visit=4.0, month=None, teams=1, blocks=None, time_limit_s=None, links=None,
-                 bases=None, scenario=None, hubs=None) -> dict:
+def run_outreach(
+    region,
+    base=None,
+    *,
+    stops=None,
+    service_min=90.0,
+    day="08:30-17:15",
+    frequency="1",
+    case_rate=1.5,
+    cases_per_visit=4.0,
+    month=None,
+    teams=1,
+    blocks=None,
+    time_limit_s=None,
+    links=None,
+    bases=None,
+    scenario=None,
+    hubs=None,
+) -> dict:
     """`madoguchi outreach`: day routes from one or several bases to `stops` (default: candidate
     sites of the municipalities without a welfare office), optionally split into `blocks`.
 
@@ -143,8 +165,9 @@ def run_outreach(region, base=None, *, stops=None, service_min=90.0, day="08:30-
     if month:
         working_days(month)  # a bad month fails before any travel-time work
     if base is None and bases is None and scenario is None and hubs is None:
-        raise ParameterError("出発拠点がありません（--base / --bases / --scenario）。",
-                             "no base given (--base / --bases / --scenario)")
+        raise ParameterError(
+            "出発拠点がありません（--base / --bases / --scenario）。", "no base given (--base / --bases / --scenario)"
+        )
     brows = find_bases(region, base, bases, scenario, hubs)
     bid = brows["site_id"].tolist()
     bname = brows["name"].astype(str).tolist()
@@ -168,18 +191,37 @@ def run_outreach(region, base=None, *, stops=None, service_min=90.0, day="08:30-
     allsites = pd.concat([brows[SITE_COLS], st[SITE_COLS]], ignore_index=True)
     sm = provider_for(region, links).between_sites(allsites)
     T = sm.minutes
-    out = {"region": region.name, "demand_rule": demand_rule(region),
-           "base": {"site_id": ",".join(bid), "name": "・".join(bname)},
-           "bases": [{"site_id": i, "name": n, "lon": float(x), "lat": float(y)}
-                     for i, n, x, y in zip(bid, bname, brows["lon"], brows["lat"])],
-           "stops_at_hubs": [{"stop": str(r["site_id"]), "name": str(r["name"])} for _, r in at_hub.iterrows()],
-           "travel_time_method": sm.method_name(), "service_min": service_min, "day": day, "frequency": rule,
-           "teams": teams}
+    out = {
+        "region": region.name,
+        "demand_rule": demand_rule(region),
+        "base": {"site_id": ",".join(bid), "name": "・".join(bname)},
+        "bases": [
+            {"site_id": i, "name": n, "lon": float(x), "lat": float(y)}
+            for i, n, x, y in zip(bid, bname, brows["lon"], brows["lat"])
+        ],
+        "stops_at_hubs": [{"stop": str(r["site_id"]), "name": str(r["name"])} for _, r in at_hub.iterrows()],
+        "travel_time_method": sm.method_name(),
+        "service_min": service_min,
+        "day": day,
+        "frequency": rule,
+        "teams": teams,
+    }
     ids = st["site_id"].tolist()
     names = st["name"].astype(str).tolist()
     if not blocks:
-        plan = plan_routes(T, ids, names=names, service_min=service_min, day=day, frequency=freq, month=month,
-                           teams=teams, time_limit_s=time_limit_s, bases=bid, base_names=bname)
+        plan = plan_routes(
+            T,
+            ids,
+            names=names,
+            service_min=service_min,
+            day=day,
+            frequency=freq,
+            month=month,
+            teams=teams,
+            time_limit_s=time_limit_s,
+            bases=bid,
+            base_names=bname,
+        )
         out["plan"] = plan.to_dict()
         out["blocks"] = None
         return out
@@ -196,14 +238,33 @@ def run_outreach(region, base=None, *, stops=None, service_min=90.0, day="08:30-
         members = [i for i in np.flatnonzero(bl.labels == g) if i != med]
         hub = {} if bl.areas is None else {"hub": bid[bl.areas[g]]}
         if not members:
-            plans.append({"block": g, "base": ids[med], "base_site_id": ids[med], "routes": [], "unserved": [],
-                          "note": "base_only", **hub})
+            plans.append(
+                {
+                    "block": g,
+                    "base": ids[med],
+                    "base_site_id": ids[med],
+                    "routes": [],
+                    "unserved": [],
+                    "note": "base_only",
+                    **hub,
+                }
+            )
             continue
         nodes = np.array([med + nb] + [int(i) + nb for i in members], dtype=np.intp)
         sub = T[np.ix_(nodes, nodes)]
-        p = plan_routes(sub, [ids[i] for i in members], names=[names[i] for i in members], service_min=service_min,
-                        day=day, frequency=freq[members], month=month, teams=teams, time_limit_s=time_limit_s,
-                        bases=[ids[med]], base_names=[names[med]])
+        p = plan_routes(
+            sub,
+            [ids[i] for i in members],
+            names=[names[i] for i in members],
+            service_min=service_min,
+            day=day,
+            frequency=freq[members],
+            month=month,
+            teams=teams,
+            time_limit_s=time_limit_s,
+            bases=[ids[med]],
+            base_names=[names[med]],
+        )
         d = p.to_dict()
         d["block"] = g
         d["base_site_id"] = ids[med]

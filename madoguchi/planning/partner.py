@@ -1,4 +1,5 @@
 """Partnerships: groups of municipalities for a jointly run service, hosts and cost shares."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,20 @@ def muni_matrix(region, links=None) -> tuple[np.ndarray, list[str], str]:
     return T, [c for c in codes if c not in cand.index], sm.method_name()
 
 
-def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost=None, rule="equal:0.1,population:0.9",
-                use=None, starts=12, seed=0, links=None) -> dict:
+def run_partner(
+    region,
+    *,
+    k=None,
+    min_pop=0.0,
+    groups=None,
+    link_min=None,
+    cost=None,
+    rule="equal:0.1,population:0.9",
+    use=None,
+    starts=12,
+    seed=0,
+    links=None,
+) -> dict:
     """`madoguchi partner`: regionalise into `k` groups (or evaluate a `groups` CSV), hosts, cost shares.
 
     Parameters
@@ -97,18 +110,38 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
         k_used = len(set(labels.tolist()))
     else:
         if k is None:
-            raise ParameterError("--k（グループ数）か --groups（グループ表）を指定してください。", "give --k or --groups")
+            raise ParameterError(
+                "--k（グループ数）か --groups（グループ表）を指定してください。", "give --k or --groups"
+            )
         lab = regionalize(T, pop, adj, k, min_pop, starts=starts, seed=seed, names=names)
         labels = np.array([str(x + 1) for x in lab])
         method_used = "regionalize"
         k_used = k
     sites = candidate_sites(region)
     tm = provider_for(region, links).matrix(sites)
-    gs = evaluate(labels, codes, names, pop, adj, tm.minutes, region.demand["population"].to_numpy(float),
-                  region.demand["muni_code"].astype(str), sites["site_id"], sites["name"], sites["muni_code"], min_pop)
+    gs = evaluate(
+        labels,
+        codes,
+        names,
+        pop,
+        adj,
+        tm.minutes,
+        region.demand["population"].to_numpy(float),
+        region.demand["muni_code"].astype(str),
+        sites["site_id"],
+        sites["name"],
+        sites["muni_code"],
+        min_pop,
+    )
     out = {
-        "region": region.name, "demand_rule": demand_rule(region), "k": k_used, "min_pop": min_pop,
-        "method": method_used, "adjacency": adj_rule, "travel_time_method": method, "host_rule": "group_1median",
+        "region": region.name,
+        "demand_rule": demand_rule(region),
+        "k": k_used,
+        "min_pop": min_pop,
+        "method": method_used,
+        "adjacency": adj_rule,
+        "travel_time_method": method,
+        "host_rule": "group_1median",
         "islands_linked": [{"from": names[i], "to": names[j]} for i, j in added],
         "municipalities_without_site": no_site,
         "groups": [g.to_dict() for g in gs],
@@ -121,7 +154,9 @@ def run_partner(region, *, k=None, min_pop=0.0, groups=None, link_min=None, cost
         if use:
             u, _ = read_csv_table(use, "利用量 CSV ", "use CSV")
             if not {"code", "use"} <= set(u.columns):
-                raise InputFileError("利用量 CSV には code,use の列が必要です。", "the use CSV needs columns code,use", path=use)
+                raise InputFileError(
+                    "利用量 CSV には code,use の列が必要です。", "the use CSV needs columns code,use", path=use
+                )
             use_map = dict(zip(u["code"].astype(str).str.zfill(5), pd.to_numeric(u["use"], errors="coerce")))
         for g, gd in zip(gs, out["groups"]):
             mem = pd.DataFrame({"code": g.codes, "name": g.names, "population": [pop[codes.index(c)] for c in g.codes]})

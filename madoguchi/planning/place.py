@@ -1,4 +1,5 @@
 """Placement: choose new desk sites with a models.placement model, for the CLI and the app."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,10 +16,22 @@ def _tkey(t: float) -> str:
     return str(int(t)) if float(t).is_integer() else str(t)
 
 
-def run_place(region, model: str, *, p: int | None = None, time: float | None = None, fixed_csv=None,
-              include_existing: bool = True, scope: str = "without_welfare_office", method: str = "auto",
-              capacity: float | None = None, case_rate: float | None = None, thresholds=(15, 30, 45, 60),
-              time_limit_s: float = 120.0, links=None) -> dict:
+def run_place(
+    region,
+    model: str,
+    *,
+    p: int | None = None,
+    time: float | None = None,
+    fixed_csv=None,
+    include_existing: bool = True,
+    scope: str = "without_welfare_office",
+    method: str = "auto",
+    capacity: float | None = None,
+    case_rate: float | None = None,
+    thresholds=(15, 30, 45, 60),
+    time_limit_s: float = 120.0,
+    links=None,
+) -> dict:
     """`madoguchi place`: solve a placement model over the region's candidates with fixed desks.
 
     Parameters
@@ -53,13 +66,31 @@ def run_place(region, model: str, *, p: int | None = None, time: float | None = 
     tm = provider_for(region, links).matrix(sites)
     dm = demand(region, scope)
     D = tm.minutes[dm.mask]
-    res = solve(model, D, dm.weights, p=p, time=time, fixed=fixed, site_ids=list(sites["site_id"]),
-                demand_ids=dm.ids, method=method, time_limit_s=time_limit_s)
+    res = solve(
+        model,
+        D,
+        dm.weights,
+        p=p,
+        time=time,
+        fixed=fixed,
+        site_ids=list(sites["site_id"]),
+        demand_ids=dm.ids,
+        method=method,
+        time_limit_s=time_limit_s,
+    )
     chosen = res.chosen
     hub_df = sites.iloc[chosen].reset_index(drop=True)
     names = muni_names(region)
-    cov = coverage(dm.weights, D[:, chosen], dm.muni, thresholds, demand_ids=dm.ids,
-                   hub_ids=list(hub_df["site_id"]), method=tm.method[dm.mask][:, chosen], muni_names=names)
+    cov = coverage(
+        dm.weights,
+        D[:, chosen],
+        dm.muni,
+        thresholds,
+        demand_ids=dm.ids,
+        hub_ids=list(hub_df["site_id"]),
+        method=tm.method[dm.mask][:, chosen],
+        muni_names=names,
+    )
     ttm = tm.method_name()
     cov_d = cov.to_dict()
     cov_d["method"] = cov.method if cov.method != "unknown" else ttm
@@ -71,10 +102,17 @@ def run_place(region, model: str, *, p: int | None = None, time: float | None = 
         "travel_time_method": ttm,
         "placement": res.to_dict(),
         "hubs": [
-            {"site_id": str(r.site_id), "name": str(r.name), "muni_code": str(r.muni_code),
-             "muni_name": names.get(str(r.muni_code), ""), "lon": float(r.lon), "lat": float(r.lat),
-             "fixed": i < len(res.fixed), "source": "existing" if i < len(res.fixed) else "model",
-             "capacity": (float(r.capacity) if "capacity" in hub_df and np.isfinite(r.capacity) else capacity)}
+            {
+                "site_id": str(r.site_id),
+                "name": str(r.name),
+                "muni_code": str(r.muni_code),
+                "muni_name": names.get(str(r.muni_code), ""),
+                "lon": float(r.lon),
+                "lat": float(r.lat),
+                "fixed": i < len(res.fixed),
+                "source": "existing" if i < len(res.fixed) else "model",
+                "capacity": (float(r.capacity) if "capacity" in hub_df and np.isfinite(r.capacity) else capacity),
+            }
             for i, r in enumerate(hub_df.itertuples())
         ],
         "coverage": cov_d,
@@ -91,8 +129,10 @@ def run_place(region, model: str, *, p: int | None = None, time: float | None = 
     }
     if case_rate is not None or capacity is not None:
         if case_rate is None:
-            raise ParameterError("--capacity には --case-rate（人口千人あたりの年間相談件数）も指定してください。",
-                                 "--capacity needs --case-rate (cases per 1,000 residents per year)")
+            raise ParameterError(
+                "--capacity には --case-rate（人口千人あたりの年間相談件数）も指定してください。",
+                "--capacity needs --case-rate (cases per 1,000 residents per year)",
+            )
         site_cap = hub_df["capacity"].to_numpy(float) if "capacity" in hub_df else np.full(len(hub_df), np.nan)
         cap = None
         if capacity is not None or np.isfinite(site_cap).any():
@@ -106,8 +146,14 @@ def placement_section(out: dict) -> dict:
     """The scenario's `placement` section from :func:`run_place`'s result (no per-point assignment)."""
     pl = dict(out["placement"])
     pl.pop("assignment", None)
-    pl.update({"demand_rule": {"rule": out["demand_rule"].get("rule")}, "travel_time_method": out["travel_time_method"],
-               "second_desk": out["second_desk"], "workload": out.get("workload")})
+    pl.update(
+        {
+            "demand_rule": {"rule": out["demand_rule"].get("rule")},
+            "travel_time_method": out["travel_time_method"],
+            "second_desk": out["second_desk"],
+            "workload": out.get("workload"),
+        }
+    )
     return pl
 
 
@@ -115,13 +161,33 @@ def scenario_hubs(out: dict) -> list:
     """The chosen hubs of :func:`run_place` as scenario Hubs."""
     from madoguchi.planning.scenario import Hub
 
-    return [Hub(site_id=h["site_id"], name=h["name"], lon=h["lon"], lat=h["lat"], fixed=h["fixed"], source=h["source"],
-                capacity=h.get("capacity")) for h in out["hubs"]]
+    return [
+        Hub(
+            site_id=h["site_id"],
+            name=h["name"],
+            lon=h["lon"],
+            lat=h["lat"],
+            fixed=h["fixed"],
+            source=h["source"],
+            capacity=h.get("capacity"),
+        )
+        for h in out["hubs"]
+    ]
 
 
-def place_in_scenario(region, sc, model: str, *, p: int | None = None, time_min: float | None = None,
-                      scope: str = "without_welfare_office", keep_manual: bool = True, method: str = "auto",
-                      extra_candidates: pd.DataFrame | None = None, links=None):
+def place_in_scenario(
+    region,
+    sc,
+    model: str,
+    *,
+    p: int | None = None,
+    time_min: float | None = None,
+    scope: str = "without_welfare_office",
+    keep_manual: bool = True,
+    method: str = "auto",
+    extra_candidates: pd.DataFrame | None = None,
+    links=None,
+):
     """Run a placement model for the app and put its hubs into the scenario `sc` (modified in place).
 
     Kept as fixed (always open): existing hubs and, if `keep_manual`, hand-placed ones (also when
@@ -149,12 +215,15 @@ def place_in_scenario(region, sc, model: str, *, p: int | None = None, time_min:
     ids = [str(x) for x in sites["site_id"]]
     if extra_candidates is not None and len(extra_candidates):
         xc = extra_candidates.reset_index(drop=True)
-        xh = [Hub(site_id=str(r["site_id"]), name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]))
-              for _, r in xc.iterrows()]
+        xh = [
+            Hub(site_id=str(r["site_id"]), name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]))
+            for _, r in xc.iterrows()
+        ]
         D = np.hstack([D, prov.hub_matrix(xh).minutes])
         ids += [h.site_id for h in xh]
-        sites = pd.concat([sites[["site_id", "name", "lon", "lat"]], xc[["site_id", "name", "lon", "lat"]]],
-                          ignore_index=True)
+        sites = pd.concat(
+            [sites[["site_id", "name", "lon", "lat"]], xc[["site_id", "name", "lon", "lat"]]], ignore_index=True
+        )
     if extra:
         em = prov.hub_matrix(extra)
         fixed_idx += list(range(D.shape[1], D.shape[1] + len(extra)))
@@ -162,14 +231,23 @@ def place_in_scenario(region, sc, model: str, *, p: int | None = None, time_min:
         ids += [h.site_id for h in extra]
     w, mask = demand_weights(region, scope)
     pid = region.demand["point_id"].to_numpy() if "point_id" in region.demand else np.arange(len(region.demand))
-    res = solve(model, D[mask], w[mask], p=p, time=time_min, fixed=fixed_idx, site_ids=ids, demand_ids=pid[mask],
-                method=method)
+    res = solve(
+        model, D[mask], w[mask], p=p, time=time_min, fixed=fixed_idx, site_ids=ids, demand_ids=pid[mask], method=method
+    )
     new = []
     for c in res.new:
         if c < len(sites):
             r = sites.iloc[c]
-            new.append(Hub(site_id=str(r["site_id"]), name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]),
-                           fixed=False, source="model"))
+            new.append(
+                Hub(
+                    site_id=str(r["site_id"]),
+                    name=str(r["name"]),
+                    lon=float(r["lon"]),
+                    lat=float(r["lat"]),
+                    fixed=False,
+                    source="model",
+                )
+            )
     sc.hubs = keep + new
     d = res.to_dict()
     d.pop("assignment", None)  # per-point detail is recomputed on load; keeps the file small

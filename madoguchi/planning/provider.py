@@ -18,6 +18,7 @@ Design
 
 Units: minutes (float64, ``inf`` = unreachable); method codes uint8 (0 road, 1 estimate, 2 link).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -85,8 +86,10 @@ def _checked(sites):
     bad = sites["lon"].isna() | sites["lat"].isna()
     if bad.any():
         names = "、".join(sites.loc[bad, "name"].astype(str).tolist()[:5]) if "name" in sites else ""
-        raise ParameterError(f"座標のない拠点は所要時間を計算できません: {names}",
-                             f"sites without coordinates cannot get travel times: {names}")
+        raise ParameterError(
+            f"座標のない拠点は所要時間を計算できません: {names}",
+            f"sites without coordinates cannot get travel times: {names}",
+        )
     return sites
 
 
@@ -95,10 +98,14 @@ def bundle_fingerprint(region) -> str:
     from geo.traveltime import settings_subset
 
     manifest = getattr(region, "manifest", None) or {}
-    parts = [str(Path(getattr(region, "path", "")).resolve()) if getattr(region, "path", None) else "",
-             str(manifest.get("built")), str(manifest.get("pref_code")), str(len(region.demand)),
-             region.roads.fingerprint() if region.roads is not None else "no-roads",
-             json.dumps(settings_subset(region.settings), sort_keys=True)]
+    parts = [
+        str(Path(getattr(region, "path", "")).resolve()) if getattr(region, "path", None) else "",
+        str(manifest.get("built")),
+        str(manifest.get("pref_code")),
+        str(len(region.demand)),
+        region.roads.fingerprint() if region.roads is not None else "no-roads",
+        json.dumps(settings_subset(region.settings), sort_keys=True),
+    ]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -154,8 +161,9 @@ class TravelTimeProvider:
         self.key = key
         self.engine = TravelTimeEngine(region.roads, region.settings, landmasses=region_landmasses(region), links=links)
         d = region.demand
-        self.origins = self.engine.points(d["lon"].to_numpy(float), d["lat"].to_numpy(float),
-                                          d["muni_code"].astype(str).tolist())
+        self.origins = self.engine.points(
+            d["lon"].to_numpy(float), d["lat"].to_numpy(float), d["muni_code"].astype(str).tolist()
+        )
         self._site_matrix = None
         self._columns: OrderedDict = OrderedDict()
         self._iso: dict = {}
@@ -185,13 +193,20 @@ class TravelTimeProvider:
         """
         from core.errors import ParameterError
         from geo.matrix_cache import cached_matrix
+
         if sites is None or len(sites) == 0:
             raise ParameterError("拠点がありません。", "no sites")
         sf = _checked(sites)
         codes = sf["muni_code"].astype(str).tolist() if "muni_code" in sf else None
         dests = self.engine.points(sf["lon"].to_numpy(float), sf["lat"].to_numpy(float), codes)
-        tm = cached_matrix(self.engine, self.origins, dests, self._cache_dir() if use_cache else None,
-                           cutoff_min=cutoff_min, kind="demand")
+        tm = cached_matrix(
+            self.engine,
+            self.origins,
+            dests,
+            self._cache_dir() if use_cache else None,
+            cutoff_min=cutoff_min,
+            kind="demand",
+        )
         tm.meta["demand_points"] = len(self.region.demand)
         tm.meta["site_ids"] = [str(x) for x in sf["site_id"]] if "site_id" in sf else None
         return tm
@@ -222,13 +237,21 @@ class TravelTimeProvider:
         if todo:
             import pandas as pd
 
-            frame = pd.DataFrame({"site_id": [f"pt{i}" for i in range(len(todo))],
-                                  "lon": [k[0] for k in todo], "lat": [k[1] for k in todo]})
+            frame = pd.DataFrame(
+                {
+                    "site_id": [f"pt{i}" for i in range(len(todo))],
+                    "lon": [k[0] for k in todo],
+                    "lat": [k[1] for k in todo],
+                }
+            )
             tm = self.matrix(frame)
             with self._lock:
                 for i, k in enumerate(todo):
-                    self._columns[k] = (np.asarray(tm.minutes[:, i], float).copy(),
-                                        np.asarray(tm.method[:, i], np.uint8).copy(), bool(tm.dest_on_network[i]))
+                    self._columns[k] = (
+                        np.asarray(tm.minutes[:, i], float).copy(),
+                        np.asarray(tm.method[:, i], np.uint8).copy(),
+                        bool(tm.dest_on_network[i]),
+                    )
                 while len(self._columns) > MAX_COLUMNS:
                     self._columns.popitem(last=False)
         with self._lock:
@@ -277,8 +300,13 @@ class TravelTimeProvider:
             cols.append(c)
             meths.append(m)
             d_net.append(on)
-        return HubMatrix(np.column_stack(cols).astype(float), np.column_stack(meths).astype(np.uint8), o_net,
-                         np.array(d_net, bool), has_roads)
+        return HubMatrix(
+            np.column_stack(cols).astype(float),
+            np.column_stack(meths).astype(np.uint8),
+            o_net,
+            np.array(d_net, bool),
+            has_roads,
+        )
 
     # -- isochrones ----------------------------------------------------------------------------
     def land(self):

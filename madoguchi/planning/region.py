@@ -1,4 +1,5 @@
 """The region: load a bundle by folder or prefecture code, and small lookups every step uses."""
+
 from __future__ import annotations
 
 from pathlib import Path

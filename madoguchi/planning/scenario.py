@@ -16,6 +16,7 @@ Version history
 
 Storage (files, locks, the per-region store) lives in :mod:`madoguchi.planning.store`.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -229,8 +230,10 @@ class PartnershipSection(_Section):
 
 
 SECTION_MODELS: dict[str, type[_Section]] = {
-    "placement": PlacementSection, "coverage": CoverageSection,
-    "outreach": OutreachSection, "partnership": PartnershipSection,
+    "placement": PlacementSection,
+    "coverage": CoverageSection,
+    "outreach": OutreachSection,
+    "partnership": PartnershipSection,
 }
 
 
@@ -319,8 +322,9 @@ def section_codes(name: str, sec: dict) -> dict:
 def _plan_codes(p: dict) -> dict:
     p = dict(p)
     if isinstance(p.get("unserved"), list):
-        p["unserved"] = [({**u, "reason": _reason_code(u.get("reason"))} if isinstance(u, dict) else u)
-                         for u in p["unserved"]]
+        p["unserved"] = [
+            ({**u, "reason": _reason_code(u.get("reason"))} if isinstance(u, dict) else u) for u in p["unserved"]
+        ]
     if p.get("note") == "拠点のみのブロック":
         p["note"] = "base_only"
     return p
@@ -428,18 +432,23 @@ class Scenario(BaseModel):
             File name for the message.
         """
         if not isinstance(d, dict) or d.get("format") != FORMAT:
-            raise InputFileError("Madoguchi のシナリオファイルではありません。", "not a Madoguchi scenario file", path=source)
+            raise InputFileError(
+                "Madoguchi のシナリオファイルではありません。", "not a Madoguchi scenario file", path=source
+            )
         v = d.get("version", 1)
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise InputFileError(f"version の値が不正です: {v!r}", f"field 'version' is invalid: {v!r}", path=source)
         if v > VERSION:
             raise InputFileError(
                 f"新しい版 (version {v}) のシナリオです。Madoguchi を更新してください。",
-                f"scenario version {v} is newer than this Madoguchi", path=source)
+                f"scenario version {v} is newer than this Madoguchi",
+                path=source,
+            )
         for name in SECTIONS:  # a section must be an object before migration touches it
             if name in d and d[name] is not None and not isinstance(d[name], dict):
-                raise InputFileError(f"{name} の値が不正です（オブジェクトが必要）", f"field '{name}': must be an object",
-                                     path=source)
+                raise InputFileError(
+                    f"{name} の値が不正です（オブジェクトが必要）", f"field '{name}': must be an object", path=source
+                )
         if "hubs" in d and not isinstance(d["hubs"], list):
             raise InputFileError("hubs の値が不正です（リストが必要）", "field 'hubs': must be a list", path=source)
         doc_in = migrate(d)
@@ -449,12 +458,23 @@ class Scenario(BaseModel):
         except ValidationError as e:
             err = e.errors()[0]
             f = _field_name(err["loc"])
-            raise InputFileError(f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}",
-                                 path=source) from None
+            raise InputFileError(
+                f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}", path=source
+            ) from None
         sections = {name: getattr(doc, name).model_dump(exclude_unset=True, mode="json") for name in SECTIONS}
-        return cls(name=doc.name, region=doc.region, pref_code=doc.pref_code, demand_scope=doc.demand_scope,
-                   thresholds=[float(t) for t in doc.thresholds], hubs=doc.hubs, settings=doc.settings,
-                   notes=doc.notes, created=doc.created, updated=doc.updated, **sections)
+        return cls(
+            name=doc.name,
+            region=doc.region,
+            pref_code=doc.pref_code,
+            demand_scope=doc.demand_scope,
+            thresholds=[float(t) for t in doc.thresholds],
+            hubs=doc.hubs,
+            settings=doc.settings,
+            notes=doc.notes,
+            created=doc.created,
+            updated=doc.updated,
+            **sections,
+        )
 
     def validate_sections(self) -> None:
         """Check every section against its schema (before a write); raises ParameterError naming the field."""
@@ -466,4 +486,6 @@ class Scenario(BaseModel):
             except ValidationError as e:
                 err = e.errors()[0]
                 f = name + "." + _field_name(err["loc"])
-                raise ParameterError(f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}") from e
+                raise ParameterError(
+                    f"シナリオの {f} の値が不正です（{err['msg']}）", f"scenario field '{f}': {err['msg']}"
+                ) from e

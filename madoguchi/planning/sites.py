@@ -1,4 +1,5 @@
 """Sites and hubs as plain DataFrames: candidates, fixed desks, user CSVs, hub lists."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,8 +43,11 @@ def read_sites(region, path, kind: str) -> pd.DataFrame:
     bad = s[s["lon"].isna() | s["lat"].isna()]
     if len(bad):
         names = "、".join(bad["name"].astype(str).tolist())
-        raise InputFileError(f"位置を特定できない行があります（住所を確認してください）: {names}",
-                             f"could not locate these rows (check the address): {names}", path=path)
+        raise InputFileError(
+            f"位置を特定できない行があります（住所を確認してください）: {names}",
+            f"could not locate these rows (check the address): {names}",
+            path=path,
+        )
     df = _frame(s)
     df["match_level"] = s["match_level"].to_numpy()
     return df
@@ -59,11 +63,15 @@ def sites_for_placement(region, fixed_csv=None, include_existing: bool = True) -
         fixed.append(read_sites(region, fixed_csv, "existing"))
     fx = pd.concat(fixed, ignore_index=True) if fixed else pd.DataFrame(columns=SITE_COLS)
     if len(fx) and fx["site_id"].duplicated().any():
-        raise InputFileError("既存窓口の site_id が重複しています。", "duplicate site_id among fixed desks", path=fixed_csv)
+        raise InputFileError(
+            "既存窓口の site_id が重複しています。", "duplicate site_id among fixed desks", path=fixed_csv
+        )
     clash = set(fx["site_id"]) & set(cand["site_id"])
     if clash:
         fx = fx.assign(site_id=[f"F:{s}" if s in clash else s for s in fx["site_id"]])
-    sites = pd.concat([cand, fx[[c for c in fx.columns if c in SITE_COLS + ["capacity", "match_level"]]]], ignore_index=True)
+    sites = pd.concat(
+        [cand, fx[[c for c in fx.columns if c in SITE_COLS + ["capacity", "match_level"]]]], ignore_index=True
+    )
     return sites, list(range(len(cand), len(sites)))
 
 
@@ -77,7 +85,9 @@ def sites_from_spec(region, spec: str) -> pd.DataFrame:
     """
     spec = "" if spec is None else str(spec)
     if not spec.strip():
-        raise ParameterError("拠点が指定されていません（--hubs / --stops が空です）。", "no hubs given (the hub list is empty)")
+        raise ParameterError(
+            "拠点が指定されていません（--hubs / --stops が空です）。", "no hubs given (the hub list is empty)"
+        )
     if Path(spec).suffix.lower() in (".csv", ".txt") or Path(spec).exists():
         return read_sites(region, spec, "existing")
     ids = [x.strip() for x in spec.split(",") if x.strip()]
@@ -94,8 +104,17 @@ def sites_from_spec(region, spec: str) -> pd.DataFrame:
 
 def hubs_frame(hubs) -> pd.DataFrame:
     """List of Hub -> sites DataFrame (SITE_COLS) for travel times."""
-    rows = [{"site_id": str(h.site_id), "name": h.name, "kind": "existing" if h.fixed else "candidate",
-             "muni_code": "", "lon": float(h.lon), "lat": float(h.lat)} for h in hubs]
+    rows = [
+        {
+            "site_id": str(h.site_id),
+            "name": h.name,
+            "kind": "existing" if h.fixed else "candidate",
+            "muni_code": "",
+            "lon": float(h.lon),
+            "lat": float(h.lat),
+        }
+        for h in hubs
+    ]
     return pd.DataFrame(rows, columns=SITE_COLS)
 
 
@@ -105,7 +124,9 @@ def fill_muni(region, df: pd.DataFrame) -> pd.DataFrame:
 
     df = df.copy()
     known = dict(zip(region.sites["site_id"].astype(str), region.sites["muni_code"].astype(str)))
-    df["muni_code"] = [m if m else known.get(s, "") for s, m in zip(df["site_id"], df["muni_code"].fillna("").astype(str))]
+    df["muni_code"] = [
+        m if m else known.get(s, "") for s, m in zip(df["site_id"], df["muni_code"].fillna("").astype(str))
+    ]
     missing = df["muni_code"] == ""
     if missing.any():
         lon, lat = df.loc[missing, "lon"].to_numpy(float), df.loc[missing, "lat"].to_numpy(float)
@@ -145,8 +166,10 @@ def find_base(region, base: str) -> pd.Series:
         hit = s[s["name"].astype(str).str.contains(base, regex=False)]
     if len(hit) != 1:
         cands = "、".join(hit["name"].astype(str).head(8)) if len(hit) else "なし"
-        raise ParameterError(f"出発拠点「{base}」を1つに特定できません（候補: {cands}）。site_id を指定してください。",
-                             f"base '{base}' does not match exactly one site (matches: {len(hit)}); give a site_id")
+        raise ParameterError(
+            f"出発拠点「{base}」を1つに特定できません（候補: {cands}）。site_id を指定してください。",
+            f"base '{base}' does not match exactly one site (matches: {len(hit)}); give a site_id",
+        )
     return hit.iloc[0]
 
 

@@ -6,6 +6,7 @@ Why so careful: a scenario is what a planner brings to council. A file that is n
 lacks the Madoguchi format marker, or belongs to another region is refused with a message
 (InputFileError) and is never overwritten, renamed over or deleted by the app.
 """
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,14 @@ class ScenarioInfo:
     error: str = ""
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "path": str(self.path), "ok": self.ok, "updated": self.updated,
-                "n_hubs": self.n_hubs, "error": self.error}
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "ok": self.ok,
+            "updated": self.updated,
+            "n_hubs": self.n_hubs,
+            "error": self.error,
+        }
 
 
 class ScenarioStore:
@@ -122,7 +129,9 @@ class ScenarioStore:
                 continue  # temp files of an atomic write in progress
             try:
                 sc = self._read(p)
-                out.append(ScenarioInfo(name=sc.name or p.stem, path=p, ok=True, updated=sc.updated, n_hubs=len(sc.hubs)))
+                out.append(
+                    ScenarioInfo(name=sc.name or p.stem, path=p, ok=True, updated=sc.updated, n_hubs=len(sc.hubs))
+                )
             except InputFileError as e:
                 out.append(ScenarioInfo(name=p.stem, path=p, ok=False, error=e.ja))
         return out
@@ -254,10 +263,15 @@ def read_scenario_file(path: str | os.PathLike, region=None) -> Scenario:
         size = p.stat().st_size
         raw = p.read_bytes() if size <= MAX_SCENARIO_BYTES else b""
     except OSError as e:
-        raise InputFileError(f"シナリオファイルを読めません ({e.strerror})。", f"cannot read the scenario file ({e.strerror})", path=p) from e
+        raise InputFileError(
+            f"シナリオファイルを読めません ({e.strerror})。", f"cannot read the scenario file ({e.strerror})", path=p
+        ) from e
     if size > MAX_SCENARIO_BYTES:
-        raise InputFileError(f"ファイルが大きすぎます ({size / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
-                             f"file too large ({size / 1e6:.1f} MB): not a Madoguchi scenario", path=p)
+        raise InputFileError(
+            f"ファイルが大きすぎます ({size / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
+            f"file too large ({size / 1e6:.1f} MB): not a Madoguchi scenario",
+            path=p,
+        )
     sc = parse_scenario_bytes(raw, source=str(p))
     check_region(sc, region, p)
     return sc
@@ -274,14 +288,19 @@ def parse_scenario_bytes(raw: bytes, *, source: str | None = None, bom: bool = F
         File name (or 'upload') for messages.
     """
     if len(raw) > MAX_SCENARIO_BYTES:
-        raise InputFileError(f"ファイルが大きすぎます ({len(raw) / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
-                             f"file too large ({len(raw) / 1e6:.1f} MB): not a Madoguchi scenario", path=source)
+        raise InputFileError(
+            f"ファイルが大きすぎます ({len(raw) / 1e6:.1f} MB)。Madoguchi のシナリオではありません。",
+            f"file too large ({len(raw) / 1e6:.1f} MB): not a Madoguchi scenario",
+            path=source,
+        )
     try:
         data = json.loads(raw.decode("utf-8-sig" if bom else "utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise InputFileError(
             f"シナリオファイルが壊れています（JSON として読めません: {e}）。ファイルはそのまま残しています。",
-            f"scenario file is corrupted (not valid JSON: {e}); the file was left untouched", path=source) from None
+            f"scenario file is corrupted (not valid JSON: {e}); the file was left untouched",
+            path=source,
+        ) from None
     return Scenario.from_dict(data, source=source)
 
 
@@ -296,8 +315,11 @@ def check_region(sc: Scenario, region, path=None) -> None:
         return
     names = {str(getattr(region, "name", "")), Path(getattr(region, "path", "")).name}
     if sc.region and sc.region not in names:
-        raise InputFileError(f"別の地域 ({sc.region}) のシナリオです。地域 {region.name} では使えません。",
-                             f"scenario belongs to region {sc.region}, not {region.name}", path=path)
+        raise InputFileError(
+            f"別の地域 ({sc.region}) のシナリオです。地域 {region.name} では使えません。",
+            f"scenario belongs to region {sc.region}, not {region.name}",
+            path=path,
+        )
     if sc.hubs and getattr(region, "municipalities", None) is not None:
         from core.errors import ParameterError
         from geo.sites import check_point_in_region
@@ -320,11 +342,17 @@ class _locked:
         try:
             self.lock.acquire()
         except Timeout:
-            raise InputFileError("他の処理がこのシナリオを書き込み中です。しばらくして再実行してください。",
-                                 "another process is writing this scenario; try again later", path=self.path) from None
+            raise InputFileError(
+                "他の処理がこのシナリオを書き込み中です。しばらくして再実行してください。",
+                "another process is writing this scenario; try again later",
+                path=self.path,
+            ) from None
         except OSError as e:
-            raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})",
-                                 path=self.path) from None
+            raise InputFileError(
+                f"シナリオを書き込めません ({e.strerror})。",
+                f"cannot write the scenario ({e.strerror})",
+                path=self.path,
+            ) from None
         return self
 
     def __exit__(self, *exc):
@@ -348,12 +376,15 @@ def scenario_lock(path: str | os.PathLike) -> FileLock:
     import hashlib
 
     real = os.path.realpath(path)
-    return FileLock(str(lock_dir() / (hashlib.sha1(real.encode("utf-8", "surrogatepass")).hexdigest() + ".lock")),
-                    timeout=LOCK_TIMEOUT_S)
+    return FileLock(
+        str(lock_dir() / (hashlib.sha1(real.encode("utf-8", "surrogatepass")).hexdigest() + ".lock")),
+        timeout=LOCK_TIMEOUT_S,
+    )
 
 
-def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None = None, hubs=None, thresholds=None,
-                         **sections) -> Path:
+def update_scenario_file(
+    path: str | os.PathLike, region, *, scope: str | None = None, hubs=None, thresholds=None, **sections
+) -> Path:
     """Write (or update) one scenario file with a planning step's sections: read-modify-write.
 
     Runs under :func:`scenario_lock` (one lock per real path, in :func:`lock_dir`), so several
@@ -385,18 +416,24 @@ def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None =
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p) from e
+        raise InputFileError(
+            f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p
+        ) from e
     with _locked(p):
         sc = None
         if target.exists():
             try:
                 sc = read_scenario_file(target, region)
             except InputFileError as e:
-                raise InputFileError(f"既存のファイルがこの地域のシナリオとして読めないため上書きしません（{e.ja}）。",
-                                     f"refusing to overwrite a file that is not a readable scenario of this region ({e.en})",
-                                     path=p) from None
+                raise InputFileError(
+                    f"既存のファイルがこの地域のシナリオとして読めないため上書きしません（{e.ja}）。",
+                    f"refusing to overwrite a file that is not a readable scenario of this region ({e.en})",
+                    path=p,
+                ) from None
         if sc is None:
-            sc = Scenario(name=p.stem, region=region.name, pref_code=region.pref_code, settings=region.settings.to_dict())
+            sc = Scenario(
+                name=p.stem, region=region.name, pref_code=region.pref_code, settings=region.settings.to_dict()
+            )
         if scope:
             sc.demand_scope = scope
         if hubs is not None:
@@ -411,5 +448,7 @@ def update_scenario_file(path: str | os.PathLike, region, *, scope: str | None =
         try:
             _write(target, sc)
         except OSError as e:
-            raise InputFileError(f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p) from e
+            raise InputFileError(
+                f"シナリオを書き込めません ({e.strerror})。", f"cannot write the scenario ({e.strerror})", path=p
+            ) from e
     return p

@@ -1,4 +1,5 @@
 """Travel-time diagnostics: the demand x sites matrix of a region with its summary (`madoguchi traveltime`)."""
+
 from __future__ import annotations
 
 import math
@@ -69,8 +70,13 @@ def run_traveltime(region, sites_csv=None, links_csv=None, cutoff=None, use_cach
     out["municipalities"] = [{k: _clean(v) for k, v in r.items()} for r in mt.to_dict("records")]
     unreach = mt[mt["unreachable_points"] > 0]
     out["unreachable_municipalities"] = [
-        {"code": r.code, "name": r.name, "demand_points": int(r.unreachable_points),
-         "population": round(float(r.unreachable_population), 1)} for r in unreach.itertuples()
+        {
+            "code": r.code,
+            "name": r.name,
+            "demand_points": int(r.unreachable_points),
+            "population": round(float(r.unreachable_population), 1),
+        }
+        for r in unreach.itertuples()
     ]
     out["mean_minutes_by_municipality_nan"] = int(mt["mean_minutes"].isna().sum())
     return out, tm, sites
@@ -90,5 +96,10 @@ def site_isochrones(region, sites, thresholds, links_csv=None):
 
     eng = provider_for(region, links_csv).engine
     clip = region.union_polygon()
-    return pd.concat([isochrones(eng, float(r.lon), float(r.lat), thresholds, str(r.site_id), str(r.muni_code or ""), clip)
-                      for r in sites.itertuples()], ignore_index=True)
+    return pd.concat(
+        [
+            isochrones(eng, float(r.lon), float(r.lat), thresholds, str(r.site_id), str(r.muni_code or ""), clip)
+            for r in sites.itertuples()
+        ],
+        ignore_index=True,
+    )

@@ -5,6 +5,7 @@ returns the same file as bytes for the app's download button. The content is com
 (tables.build_report_data) and laid out by one writer per format. `lang` ('ja' default, or 'en')
 sets the language of every word; the numbers are the same in both.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,9 +14,12 @@ from pathlib import Path
 from core.errors import InputFileError, ParameterError
 
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".gpkg": "gpkg"}
-MIME = {"pdf": "application/pdf", "html": "text/html",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "gpkg": "application/geopackage+sqlite3"}
+MIME = {
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "gpkg": "application/geopackage+sqlite3",
+}
 
 
 def format_for(path) -> str:
@@ -24,7 +28,9 @@ def format_for(path) -> str:
     if ext not in FORMATS:
         raise ParameterError(
             f"レポートの形式が分かりません（拡張子 {ext or 'なし'}）。.pdf / .html / .xlsx / .gpkg を指定してください。",
-            f"unknown report format '{ext}': use .pdf, .html, .xlsx or .gpkg", path=str(path))
+            f"unknown report format '{ext}': use .pdf, .html, .xlsx or .gpkg",
+            path=str(path),
+        )
     return FORMATS[ext]
 
 
@@ -66,14 +72,18 @@ def build_report(region, scenario, out_path, compare_with=None, lang: str = "ja"
     fmt = format_for(out_path)
     out = Path(out_path)
     if out.is_dir():
-        raise InputFileError("出力先がフォルダです。ファイル名を指定してください。", "the output path is a folder; give a file name",
-                             path=out)
+        raise InputFileError(
+            "出力先がフォルダです。ファイル名を指定してください。",
+            "the output path is a folder; give a file name",
+            path=out,
+        )
     data = data or report_data(region, scenario, compare_with, lang=lang)
     try:
         _write(data, fmt, out)
     except OSError as e:
-        raise InputFileError(f"レポートを書き込めません ({e.strerror or e})。", f"cannot write the report ({e.strerror or e})",
-                             path=out) from e
+        raise InputFileError(
+            f"レポートを書き込めません ({e.strerror or e})。", f"cannot write the report ({e.strerror or e})", path=out
+        ) from e
     return data
 
 

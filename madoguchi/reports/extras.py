@@ -8,6 +8,7 @@ coordinates through the scenario's hubs, the region's sites and its demand point
 explicit `coords` {id: [lon, lat]} map stored with the plan); routes are drawn as straight
 segments between stops and labelled so.
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -49,7 +50,9 @@ def _plans(scenario, lang: str = DEFAULT_LANG) -> list[tuple[str, dict, str]]:
         out.append(("", o["plan"], str((o.get("base") or {}).get("site_id") or "")))
     for bp in o.get("block_plans") or []:
         if bp.get("routes"):
-            out.append((t("rep_block_name", lang, b=int(bp.get("block", len(out))) + 1), bp, str(bp.get("base_site_id") or "")))
+            out.append(
+                (t("rep_block_name", lang, b=int(bp.get("block", len(out))) + 1), bp, str(bp.get("base_site_id") or ""))
+            )
     return out
 
 
@@ -71,31 +74,86 @@ def outreach_tables(scenario, region, lang: str = DEFAULT_LANG) -> list[Table]:
             f = r.get("frequency")
             pre = {h("block"): lbl} if blocks else {}
             rb = str(r.get("base_name") or base)  # several hubs: each route leaves from its own hub
-            rows.append({**pre, h("route"): k, h("per_month"): f, h("order"): 0, h("stop"): t("rep_leave", lang, base=rb),
-                         h("arrive"): "", h("depart"): r.get("leave_base", ""), h("drive"): r.get("drive_min"),
-                         h("stay"): r.get("service_min"), h("total"): r.get("total_min")})
-            for j, (name, arr, dep) in enumerate(zip(r.get("names", []), r.get("arrive", []), r.get("depart", [])), start=1):
-                rows.append({**pre, h("route"): k, h("per_month"): f, h("order"): j, h("stop"): str(name), h("arrive"): arr,
-                             h("depart"): dep})
-            rows.append({**pre, h("route"): k, h("per_month"): f, h("order"): len(r.get("names", [])) + 1,
-                         h("stop"): t("rep_return", lang, base=rb), h("arrive"): r.get("return_base", ""), h("depart"): ""})
+            rows.append(
+                {
+                    **pre,
+                    h("route"): k,
+                    h("per_month"): f,
+                    h("order"): 0,
+                    h("stop"): t("rep_leave", lang, base=rb),
+                    h("arrive"): "",
+                    h("depart"): r.get("leave_base", ""),
+                    h("drive"): r.get("drive_min"),
+                    h("stay"): r.get("service_min"),
+                    h("total"): r.get("total_min"),
+                }
+            )
+            for j, (name, arr, dep) in enumerate(
+                zip(r.get("names", []), r.get("arrive", []), r.get("depart", [])), start=1
+            ):
+                rows.append(
+                    {
+                        **pre,
+                        h("route"): k,
+                        h("per_month"): f,
+                        h("order"): j,
+                        h("stop"): str(name),
+                        h("arrive"): arr,
+                        h("depart"): dep,
+                    }
+                )
+            rows.append(
+                {
+                    **pre,
+                    h("route"): k,
+                    h("per_month"): f,
+                    h("order"): len(r.get("names", [])) + 1,
+                    h("stop"): t("rep_return", lang, base=rb),
+                    h("arrive"): r.get("return_base", ""),
+                    h("depart"): "",
+                }
+            )
         for day in sorted(plan.get("calendar") or {}):
             wd = i18n.weekday_label(day, lang)
             for ri in plan["calendar"][day]:
                 r = plan["routes"][int(ri)]
-                crow.append({h("date"): day, h("weekday"): wd, **({h("block"): lbl} if blocks else {}),
-                             h("route"): first_route + int(ri) + 1,
-                             h("stops"): i18n.join_list(map(str, r.get("names", [])), lang), h("depart"): r.get("leave_base", ""),
-                             h("back"): r.get("return_base", "")})
+                crow.append(
+                    {
+                        h("date"): day,
+                        h("weekday"): wd,
+                        **({h("block"): lbl} if blocks else {}),
+                        h("route"): first_route + int(ri) + 1,
+                        h("stops"): i18n.join_list(map(str, r.get("names", [])), lang),
+                        h("depart"): r.get("leave_base", ""),
+                        h("back"): r.get("return_base", ""),
+                    }
+                )
         for x in plan.get("unserved") or []:
-            urow.append({h("stop"): x.get("name", x.get("stop", "")), h("reason"): i18n.reason_label(x.get("reason", ""), lang),
-                         h("trip"): x.get("detail_min", float("nan"))})
+            urow.append(
+                {
+                    h("stop"): x.get("name", x.get("stop", "")),
+                    h("reason"): i18n.reason_label(x.get("reason", ""), lang),
+                    h("trip"): x.get("detail_min", float("nan")),
+                }
+            )
     names = dict(zip(region.sites["site_id"].astype(str), region.sites["name"].astype(str)))
     for sid in o.get("unassigned_stops") or []:
-        urow.append({h("stop"): names.get(str(sid), str(sid)), h("reason"): t("reason_no_block_base", lang),
-                     h("trip"): float("nan")})
+        urow.append(
+            {
+                h("stop"): names.get(str(sid), str(sid)),
+                h("reason"): t("reason_no_block_base", lang),
+                h("trip"): float("nan"),
+            }
+        )
     routes = pd.DataFrame(rows)
-    fm = {h("route"): "int", h("per_month"): "int", h("order"): "int", h("drive"): "min", h("stay"): "min", h("total"): "min"}
+    fm = {
+        h("route"): "int",
+        h("per_month"): "int",
+        h("order"): "int",
+        h("drive"): "min",
+        h("stay"): "min",
+        h("total"): "min",
+    }
     plan0 = plans[0][1]
     bits = [t("rep_bit_day", lang, v=plan0.get("day", o.get("day", "")))]
     if o.get("service_min") is not None:
@@ -104,15 +162,39 @@ def outreach_tables(scenario, region, lang: str = DEFAULT_LANG) -> list[Table]:
         bits.append(t("rep_bit_frequency", lang, v=i18n.frequency_label(o["frequency"], lang)))
     if o.get("travel_time_method"):
         bits.append(t("rep_bit_method", lang, v=i18n.method_name_label(o["travel_time_method"], lang, short=True)))
-    out = [Table("outreach_routes", t("rep_t_routes", lang), routes, fm,
-                 note=t("rep_note_routes", lang, bits=i18n.join_list(bits, lang)), lang=lang)]
+    out = [
+        Table(
+            "outreach_routes",
+            t("rep_t_routes", lang),
+            routes,
+            fm,
+            note=t("rep_note_routes", lang, bits=i18n.join_list(bits, lang)),
+            lang=lang,
+        )
+    ]
     if crow:
         month = i18n.fmt_month(plan0.get("month") or "", lang)
-        out.append(Table("outreach_calendar", t("rep_t_calendar", lang), pd.DataFrame(crow), {h("route"): "int"},
-                         note=t("rep_note_calendar", lang, month=month), lang=lang))
+        out.append(
+            Table(
+                "outreach_calendar",
+                t("rep_t_calendar", lang),
+                pd.DataFrame(crow),
+                {h("route"): "int"},
+                note=t("rep_note_calendar", lang, month=month),
+                lang=lang,
+            )
+        )
     if urow:
-        out.append(Table("outreach_unserved", t("rep_t_unserved", lang), pd.DataFrame(urow), {h("trip"): "min"},
-                         note=t("rep_note_unserved", lang), lang=lang))
+        out.append(
+            Table(
+                "outreach_unserved",
+                t("rep_t_unserved", lang),
+                pd.DataFrame(urow),
+                {h("trip"): "min"},
+                note=t("rep_note_unserved", lang),
+                lang=lang,
+            )
+        )
     return out
 
 
@@ -125,11 +207,21 @@ def _groups(p: dict, lang: str = DEFAULT_LANG) -> list[dict]:
     out = []
     for i, g in enumerate(p.get("groups") or []):
         gid = g.get("group", i + 1)
-        out.append({"group": gid, "name": g.get("name") or t("rep_group_name", lang, g=gid), "members": [str(c) for c in g.get("codes") or []],
-                    "host": g.get("host_muni_code"), "host_name": g.get("host_name"),
-                    "mean_min": g.get("mean_min"), "max_min": g.get("worst_min"),
-                    "population": g.get("population"), "connected": g.get("connected"),
-                    "meets_min": g.get("meets_min"), "unreachable_population": g.get("unreachable_population")})
+        out.append(
+            {
+                "group": gid,
+                "name": g.get("name") or t("rep_group_name", lang, g=gid),
+                "members": [str(c) for c in g.get("codes") or []],
+                "host": g.get("host_muni_code"),
+                "host_name": g.get("host_name"),
+                "mean_min": g.get("mean_min"),
+                "max_min": g.get("worst_min"),
+                "population": g.get("population"),
+                "connected": g.get("connected"),
+                "meets_min": g.get("meets_min"),
+                "unreachable_population": g.get("unreachable_population"),
+            }
+        )
     return out
 
 
@@ -143,8 +235,13 @@ def _groups_note(p: dict, lang: str = DEFAULT_LANG) -> str:
     if p.get("min_pop"):
         bits.append(t("rep_groups_min_pop", lang, v=f"{float(p['min_pop']):,.0f}"))
     if p.get("islands_linked"):
-        bits.append(t("rep_groups_islands", lang,
-                      v=i18n.join_list((f"{x.get('from')}→{x.get('to')}" for x in p["islands_linked"]), lang)))
+        bits.append(
+            t(
+                "rep_groups_islands",
+                lang,
+                v=i18n.join_list((f"{x.get('from')}→{x.get('to')}" for x in p["islands_linked"]), lang),
+            )
+        )
     if p.get("municipalities_without_site"):
         bits.append(t("rep_groups_no_site", lang, v=i18n.join_list(map(str, p["municipalities_without_site"]), lang)))
     sep = t("rep_sentence_sep", lang)
@@ -163,7 +260,9 @@ def _cost_shares(p: dict, lang: str = DEFAULT_LANG) -> list[dict]:
     out = []
     for i, g in enumerate(p.get("groups") or []):
         if isinstance(g.get("cost_share"), dict) and "members" in g["cost_share"]:
-            out.append({**g["cost_share"], "group": g.get("name") or t("rep_group_name", lang, g=g.get("group", i + 1))})
+            out.append(
+                {**g["cost_share"], "group": g.get("name") or t("rep_group_name", lang, g=g.get("group", i + 1))}
+            )
     return out
 
 
@@ -183,10 +282,15 @@ def partnership_tables(scenario, region, lang: str = DEFAULT_LANG) -> list[Table
             pop = g.get("population")
             if pop is None:
                 pop = float(np.nansum([pops.get(m, np.nan) for m in members])) if members else float("nan")
-            row = {h("group"): str(g.get("name", g.get("group", ""))),
-                   h("members"): i18n.join_list((names.get(m, m) for m in members), lang),
-                   h("n_members"): len(members), h("population"): _num(pop), h("host"): str(g.get("host_name") or names.get(host, host)),
-                   h("mean"): _num(g.get("mean_min")), h("max"): _num(g.get("max_min"))}
+            row = {
+                h("group"): str(g.get("name", g.get("group", ""))),
+                h("members"): i18n.join_list((names.get(m, m) for m in members), lang),
+                h("n_members"): len(members),
+                h("population"): _num(pop),
+                h("host"): str(g.get("host_name") or names.get(host, host)),
+                h("mean"): _num(g.get("mean_min")),
+                h("max"): _num(g.get("max_min")),
+            }
             if g.get("unreachable_population") is not None:
                 row[h("unreach_pop")] = _num(g.get("unreachable_population"))
             if g.get("connected") is not None:
@@ -194,11 +298,25 @@ def partnership_tables(scenario, region, lang: str = DEFAULT_LANG) -> list[Table
             if g.get("meets_min") is not None:
                 row[h("meets_min")] = bool(g["meets_min"])
             rows.append(row)
-        out.append(Table("groups", t("rep_t_groups", lang), pd.DataFrame(rows),
-                         {h("n_members"): "int", h("population"): "int", h("mean"): "min", h("max"): "min",
-                          h("unreach_pop"): "int", h("contiguous"): "bool", h("meets_min"): "bool"},
-                         note=_groups_note(p, lang),
-                         pdf_columns=[h("group"), h("members"), h("population"), h("host"), h("mean"), h("max")], lang=lang))
+        out.append(
+            Table(
+                "groups",
+                t("rep_t_groups", lang),
+                pd.DataFrame(rows),
+                {
+                    h("n_members"): "int",
+                    h("population"): "int",
+                    h("mean"): "min",
+                    h("max"): "min",
+                    h("unreach_pop"): "int",
+                    h("contiguous"): "bool",
+                    h("meets_min"): "bool",
+                },
+                note=_groups_note(p, lang),
+                pdf_columns=[h("group"), h("members"), h("population"), h("host"), h("mean"), h("max")],
+                lang=lang,
+            )
+        )
     shares = _cost_shares(p, lang)
     if shares:
         rows = []
@@ -206,14 +324,27 @@ def partnership_tables(scenario, region, lang: str = DEFAULT_LANG) -> list[Table
         for k, c in enumerate(shares, start=1):
             rule = sep.join(f"{n} {w:g}" for n, w in i18n.share_rule_label(c.get("rule"), lang).items())
             for m in c["members"]:
-                rows.append({h("group"): str(c.get("group", c.get("name", k))),
-                             h("municipality"): m.get("name", names.get(str(m.get("code")), "")),
-                             h("population"): m.get("population", float("nan")),
-                             h("share"): 100.0 * float(m.get("share", float("nan"))),
-                             h("amount"): m.get("amount_yen"), h("total_yen"): c.get("total_yen"), h("rule"): rule})
-        out.append(Table("cost_shares", t("rep_t_cost_shares", lang), pd.DataFrame(rows),
-                         {h("population"): "int", h("share"): "pct", h("amount"): "yen", h("total_yen"): "yen"},
-                         note=t("rep_note_cost_shares", lang), lang=lang))
+                rows.append(
+                    {
+                        h("group"): str(c.get("group", c.get("name", k))),
+                        h("municipality"): m.get("name", names.get(str(m.get("code")), "")),
+                        h("population"): m.get("population", float("nan")),
+                        h("share"): 100.0 * float(m.get("share", float("nan"))),
+                        h("amount"): m.get("amount_yen"),
+                        h("total_yen"): c.get("total_yen"),
+                        h("rule"): rule,
+                    }
+                )
+        out.append(
+            Table(
+                "cost_shares",
+                t("rep_t_cost_shares", lang),
+                pd.DataFrame(rows),
+                {h("population"): "int", h("share"): "pct", h("amount"): "yen", h("total_yen"): "yen"},
+                note=t("rep_note_cost_shares", lang),
+                lang=lang,
+            )
+        )
     return out
 
 
@@ -238,9 +369,19 @@ def layers(scenario, region, lang: str = DEFAULT_LANG) -> dict[str, gpd.GeoDataF
                 pts = [bxy] + pts + [bxy]
             if len(pts) < 2:
                 continue
-            rows.append({"route": k, "name": t("rep_route_name", lang, k=k), "block": lbl, "frequency": r.get("frequency"),
-                         "stops": len(r.get("stops", [])), "stops_without_coords": missing, "drive_min": r.get("drive_min"),
-                         "total_min": r.get("total_min"), "geometry_note": t("rep_straight_note", lang)})
+            rows.append(
+                {
+                    "route": k,
+                    "name": t("rep_route_name", lang, k=k),
+                    "block": lbl,
+                    "frequency": r.get("frequency"),
+                    "stops": len(r.get("stops", [])),
+                    "stops_without_coords": missing,
+                    "drive_min": r.get("drive_min"),
+                    "total_min": r.get("total_min"),
+                    "geometry_note": t("rep_straight_note", lang),
+                }
+            )
             geoms.append(LineString(pts))
     if rows:
         out["routes"] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=4326)
@@ -253,8 +394,15 @@ def layers(scenario, region, lang: str = DEFAULT_LANG) -> dict[str, gpd.GeoDataF
             part = m[m["code"].astype(str).isin(members)]
             if len(part) == 0:
                 continue
-            rows.append({"group_id": str(g.get("group", "")), "name": str(g.get("name", "")), "members": ",".join(members),
-                         "n_members": len(part), "population": float(part["population"].sum(min_count=1))})
+            rows.append(
+                {
+                    "group_id": str(g.get("group", "")),
+                    "name": str(g.get("name", "")),
+                    "members": ",".join(members),
+                    "n_members": len(part),
+                    "population": float(part["population"].sum(min_count=1)),
+                }
+            )
             geoms.append(part.geometry.union_all())
         if rows:
             out["groups"] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=4326)

@@ -3,6 +3,7 @@
 A report output replaces an existing file only if Madoguchi wrote it (policy ``"madoguchi"``);
 a planner's own file of the same name is kept and the write refused with a one-line error.
 """
+
 from __future__ import annotations
 
 import os

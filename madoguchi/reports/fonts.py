@@ -5,6 +5,7 @@ as a clean CID TrueType font, text extractable by pdftotext), then IPAGothic, th
 CJK JP (Debian fonts-noto-cjk; CFF outlines inside a .ttc, which matplotlib embeds in a way
 poppler reads but other viewers may warn about). No font file is shipped with Madoguchi.
 """
+
 from __future__ import annotations
 
 import functools

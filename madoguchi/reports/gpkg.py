@@ -5,6 +5,7 @@ Column names are ASCII (QGIS and other GIS handle them everywhere); Japanese nam
 values. Unreachable times (inf) are stored as NULL with a `reachable` flag beside them, so a
 GIS never shows a fake number. Empty layers are skipped (a GeoPackage layer needs a geometry).
 """
+
 from __future__ import annotations
 
 import io

@@ -4,6 +4,7 @@ Contains the interactive Leaflet map (madoguchi.maps, Leaflet inlined, vector la
 basemap only when online), the static map as an embedded PNG (prints well and stands alone),
 the key figures, every table with headers in the report's language, and the sources and assumptions.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,10 +40,16 @@ def table_html(t_: Table) -> str:
             cls = ' class="n"' if t_.formats.get(c) in _NUMERIC else ""
             cells.append(f"<td{cls}>{_html.escape(str(r[c]))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    body = "\n".join(rows) if rows else f'<tr><td colspan="{len(f.columns)}">{_html.escape(t("rep_none", t_.lang))}</td></tr>'
+    body = (
+        "\n".join(rows)
+        if rows
+        else f'<tr><td colspan="{len(f.columns)}">{_html.escape(t("rep_none", t_.lang))}</td></tr>'
+    )
     note = f'<p class="note">{_html.escape(t_.note)}</p>' if t_.note else ""
-    return (f'<section id="{_html.escape(t_.key)}"><h2>{_html.escape(t_.title)}</h2>{note}'
-            f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></section>")
+    return (
+        f'<section id="{_html.escape(t_.key)}"><h2>{_html.escape(t_.title)}</h2>{note}'
+        f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></section>"
+    )
 
 
 def interactive_map_html(d: ReportData) -> str:
@@ -61,7 +68,13 @@ def interactive_map_html(d: ReportData) -> str:
     if dp is not None and len(dp):
         if "in_scope" in dp.columns:
             dp = dp[dp["in_scope"].astype(bool)]
-        maps.add_demand(m, dp, lang=L, minutes=dp["minutes"].to_numpy(dtype=float), threshold=d.thresholds[len(d.thresholds) // 2 - 1 if len(d.thresholds) > 1 else 0])
+        maps.add_demand(
+            m,
+            dp,
+            lang=L,
+            minutes=dp["minutes"].to_numpy(dtype=float),
+            threshold=d.thresholds[len(d.thresholds) // 2 - 1 if len(d.thresholds) > 1 else 0],
+        )
     groups = d.layers.get("groups")
     if groups is not None and len(groups):
         gmap = {c: str(r["name"]) for _, r in groups.iterrows() for c in str(r["members"]).split(",") if c}
@@ -72,8 +85,14 @@ def interactive_map_html(d: ReportData) -> str:
         maps.add_routes(m, rs, lang=L)
     hubs = d.layers.get("hubs")
     if hubs is not None and len(hubs):
-        maps.add_hubs(m, [{"name": r["name"], "lon": r["lon"], "lat": r["lat"], "source": r.get("source", "model")}
-                          for _, r in hubs.iterrows()], lang=L)
+        maps.add_hubs(
+            m,
+            [
+                {"name": r["name"], "lon": r["lon"], "lat": r["lat"], "source": r.get("source", "model")}
+                for _, r in hubs.iterrows()
+            ],
+            lang=L,
+        )
     return maps.map_html(m)
 
 
@@ -82,8 +101,10 @@ def render_html(d: ReportData, *, map_png: bytes | None = None, interactive: boo
     from madoguchi.reports.static_map import map_png as _map_png
 
     L = d.lang
-    parts = [f'<!DOCTYPE html><html lang="{"en" if L == "en" else "ja"}"><head><meta charset="utf-8"><title>{_html.escape(d.title)} '
-             f"{_html.escape(d.subtitle)}</title><style>{_CSS}</style></head><body>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="{"en" if L == "en" else "ja"}"><head><meta charset="utf-8"><title>{_html.escape(d.title)} '
+        f"{_html.escape(d.subtitle)}</title><style>{_CSS}</style></head><body>"
+    ]
     parts.append(f"<h1>{_html.escape(d.title)}</h1>")
     meta = t("rep_meta", L, date=fmt_date(d.date, L), region=d.region_name, method=d.method_label)
     parts.append(f'<p class="meta">{_html.escape(d.subtitle)}<br>{_html.escape(meta)}</p>')
@@ -99,18 +120,24 @@ def render_html(d: ReportData, *, map_png: bytes | None = None, interactive: boo
         except Exception as e:  # the static map below still carries the report
             parts.append(f'<p class="note">{_html.escape(t("rep_map_failed", L, e=type(e).__name__))}</p>')
         else:
-            parts.append(f'<section id="map"><h2>{_html.escape(t("rep_map_interactive", L))}</h2>'
-                         f'<iframe class="map-frame" title="interactive map" srcdoc="{_html.escape(mh, quote=True)}"></iframe>'
-                         f'<p class="note">{_html.escape(t("rep_map_note", L))}</p></section>')
+            parts.append(
+                f'<section id="map"><h2>{_html.escape(t("rep_map_interactive", L))}</h2>'
+                f'<iframe class="map-frame" title="interactive map" srcdoc="{_html.escape(mh, quote=True)}"></iframe>'
+                f'<p class="note">{_html.escape(t("rep_map_note", L))}</p></section>'
+            )
     png = map_png if map_png is not None else _map_png(d.layers, d.thresholds, credit=d.credit_line, lang=L)
     b64 = base64.b64encode(png).decode("ascii")
-    parts.append(f'<section id="static-map"><h2>{_html.escape(t("rep_map_print", L))}</h2><img class="static-map" '
-                 f'alt="{_html.escape(t("rep_map_alt", L), quote=True)}" '
-                 f'src="data:image/png;base64,{b64}"></section>')
+    parts.append(
+        f'<section id="static-map"><h2>{_html.escape(t("rep_map_print", L))}</h2><img class="static-map" '
+        f'alt="{_html.escape(t("rep_map_alt", L), quote=True)}" '
+        f'src="data:image/png;base64,{b64}"></section>'
+    )
     for tb in d.tables:
         parts.append(table_html(tb))
-    parts.append(f'<section id="sources"><h2>{_html.escape(t("rep_sources_heading", L))}</h2>'
-                 f'<h3>{_html.escape(t("rep_sources", L))}</h3><ul>')
+    parts.append(
+        f'<section id="sources"><h2>{_html.escape(t("rep_sources_heading", L))}</h2>'
+        f"<h3>{_html.escape(t('rep_sources', L))}</h3><ul>"
+    )
     gap = "　" if L != "en" else ". "
     for s in d.sources:
         bits = [_html.escape(s.get("name", ""))]

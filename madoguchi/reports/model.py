@@ -5,6 +5,7 @@ it out. So every format shows the same numbers, and those are the coverage model
 Every word comes from madoguchi.i18n in the report's `lang` ('ja' default, or 'en'); the numbers
 do not depend on the language.
 """
+
 from __future__ import annotations
 
 import math
@@ -82,7 +83,7 @@ def wrap_text(s: str, width: int) -> list[str]:
                 cut = line.rfind(" ")
                 if cw == 1 and cut > 0:  # Latin word: move it to the next line whole
                     out.append(line[:cut])
-                    line = line[cut + 1:]
+                    line = line[cut + 1 :]
                     w = display_width(line)
                 else:
                     out.append(line)

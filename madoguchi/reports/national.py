@@ -7,6 +7,7 @@ the HTML adds an interactive folium map (Leaflet inlined). Layout and fonts reus
 helpers (reports.pdf page and table layout, reports.xlsx writer, reports.html CSS/table,
 reports.fonts, madoguchi.maps), files are written atomically (reports.fileio).
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,27 +29,73 @@ JAPAN_CRS = "+proj=lcc +lat_1=30 +lat_2=40 +lat_0=36 +lon_0=136 +x_0=0 +y_0=0 +e
 PALETTE = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
 
 COLUMN_LABELS = {
-    "pref_code": "コード", "pref_name": "都道府県", "municipalities": "市区町村", "population_total": "人口",
-    "towns_villages_without_welfare_office": "対象町村", "population_without_welfare_office": "町村人口",
+    "pref_code": "コード",
+    "pref_name": "都道府県",
+    "municipalities": "市区町村",
+    "population_total": "人口",
+    "towns_villages_without_welfare_office": "対象町村",
+    "population_without_welfare_office": "町村人口",
     "share_without_welfare_office": "町村人口率(%)",
-    "baseline_share_30": "市30分内(%)", "baseline_share_45": "市45分内(%)", "baseline_share_60": "市60分内(%)",
-    "baseline_within_30": "市30分内(人)", "baseline_within_45": "市45分内(人)", "baseline_within_60": "市60分内(人)",
+    "baseline_share_30": "市30分内(%)",
+    "baseline_share_45": "市45分内(%)",
+    "baseline_share_60": "市60分内(%)",
+    "baseline_within_30": "市30分内(人)",
+    "baseline_within_45": "市45分内(人)",
+    "baseline_within_60": "市60分内(人)",
     "baseline_mean_min": "市まで平均(分)",
-    "lscp_hubs_30": "拠点数30分", "lscp_hubs_45": "拠点数45分", "lscp_hubs_60": "拠点数60分",
-    "pmedian_mean_min_1": "p=1平均(分)", "pmedian_mean_min_2": "p=2平均(分)", "pmedian_mean_min_3": "p=3平均(分)",
-    "pmedian_max_min_1": "p=1最大(分)", "pmedian_max_min_2": "p=2最大(分)", "pmedian_max_min_3": "p=3最大(分)",
-    "baseline_unreachable_population": "市へ到達不能(人)", "unreachable_population": "候補地なし(人)",
+    "lscp_hubs_30": "拠点数30分",
+    "lscp_hubs_45": "拠点数45分",
+    "lscp_hubs_60": "拠点数60分",
+    "pmedian_mean_min_1": "p=1平均(分)",
+    "pmedian_mean_min_2": "p=2平均(分)",
+    "pmedian_mean_min_3": "p=3平均(分)",
+    "pmedian_max_min_1": "p=1最大(分)",
+    "pmedian_max_min_2": "p=2最大(分)",
+    "pmedian_max_min_3": "p=3最大(分)",
+    "baseline_unreachable_population": "市へ到達不能(人)",
+    "unreachable_population": "候補地なし(人)",
     "method": "算出方法",
 }
-_FORMATS = {"int": ("municipalities", "population_total", "towns_villages_without_welfare_office",
-                    "population_without_welfare_office", "baseline_within_30", "baseline_within_45", "baseline_within_60",
-                    "lscp_hubs_30", "lscp_hubs_45", "lscp_hubs_60", "baseline_unreachable_population", "unreachable_population"),
-            "pct": ("share_without_welfare_office", "baseline_share_30", "baseline_share_45", "baseline_share_60"),
-            "min": ("baseline_mean_min", "pmedian_mean_min_1", "pmedian_mean_min_2", "pmedian_mean_min_3",
-                    "pmedian_max_min_1", "pmedian_max_min_2", "pmedian_max_min_3")}
-_PDF_COLUMNS = ["pref_name", "municipalities", "towns_villages_without_welfare_office", "population_without_welfare_office",
-                "baseline_share_30", "baseline_share_60", "lscp_hubs_30", "lscp_hubs_45", "lscp_hubs_60",
-                "pmedian_mean_min_1", "pmedian_mean_min_3", "baseline_unreachable_population"]
+_FORMATS = {
+    "int": (
+        "municipalities",
+        "population_total",
+        "towns_villages_without_welfare_office",
+        "population_without_welfare_office",
+        "baseline_within_30",
+        "baseline_within_45",
+        "baseline_within_60",
+        "lscp_hubs_30",
+        "lscp_hubs_45",
+        "lscp_hubs_60",
+        "baseline_unreachable_population",
+        "unreachable_population",
+    ),
+    "pct": ("share_without_welfare_office", "baseline_share_30", "baseline_share_45", "baseline_share_60"),
+    "min": (
+        "baseline_mean_min",
+        "pmedian_mean_min_1",
+        "pmedian_mean_min_2",
+        "pmedian_mean_min_3",
+        "pmedian_max_min_1",
+        "pmedian_max_min_2",
+        "pmedian_max_min_3",
+    ),
+}
+_PDF_COLUMNS = [
+    "pref_name",
+    "municipalities",
+    "towns_villages_without_welfare_office",
+    "population_without_welfare_office",
+    "baseline_share_30",
+    "baseline_share_60",
+    "lscp_hubs_30",
+    "lscp_hubs_45",
+    "lscp_hubs_60",
+    "pmedian_mean_min_1",
+    "pmedian_mean_min_3",
+    "baseline_unreachable_population",
+]
 _METHOD_JA = {"road": "道路", "estimate": "推定", "mixed": "混在"}
 
 
@@ -68,9 +115,17 @@ def national_table(rows: list[dict]) -> Table:
     df["method"] = df["method"].map(lambda m: _METHOD_JA.get(m, m))
     total: dict[str, object] = {c: None for c in df.columns}
     total.update({"pref_code": "", "pref_name": "全国"})
-    for c in ("municipalities", "population_total", "towns_villages_without_welfare_office",
-              "population_without_welfare_office", "baseline_unreachable_population", "unreachable_population",
-              "lscp_hubs_30", "lscp_hubs_45", "lscp_hubs_60"):
+    for c in (
+        "municipalities",
+        "population_total",
+        "towns_villages_without_welfare_office",
+        "population_without_welfare_office",
+        "baseline_unreachable_population",
+        "unreachable_population",
+        "lscp_hubs_30",
+        "lscp_hubs_45",
+        "lscp_hubs_60",
+    ):
         total[c] = float(pd.to_numeric(df[c], errors="coerce").sum())
     pw = float(pd.to_numeric(df["population_without_welfare_office"], errors="coerce").sum())
     pt = float(pd.to_numeric(df["population_total"], errors="coerce").sum())
@@ -79,12 +134,17 @@ def national_table(rows: list[dict]) -> Table:
     cols = [c for c in COLUMN_LABELS if c in df.columns]
     df = df[cols].rename(columns=COLUMN_LABELS)
     formats = {COLUMN_LABELS[c]: k for k, cs in _FORMATS.items() for c in cs if c in cols}
-    return Table(key="national", title="都道府県別の比較", df=df, formats=formats,
-                 pdf_columns=[COLUMN_LABELS[c] for c in _PDF_COLUMNS if c in cols],
-                 note="対象町村 = 福祉事務所を設置していない町村（県が所管）。市N分内 = 最寄りの福祉事務所設置市（役場代替点）まで"
-                      "N分以内の町村人口。拠点数N分 = N分以内に到達できる人全員をカバーする最少拠点数（LSCP、候補地は各市町村の"
-                      "役場代替点）。p=k 平均・最大 = 拠点k か所（p-median）の平均・最大時間（到達可能な人のみ）。市へ到達不能 = "
-                      "市のない島など（時間に含めず計上）。候補地なし = どの候補地からも到達不能。")
+    return Table(
+        key="national",
+        title="都道府県別の比較",
+        df=df,
+        formats=formats,
+        pdf_columns=[COLUMN_LABELS[c] for c in _PDF_COLUMNS if c in cols],
+        note="対象町村 = 福祉事務所を設置していない町村（県が所管）。市N分内 = 最寄りの福祉事務所設置市（役場代替点）まで"
+        "N分以内の町村人口。拠点数N分 = N分以内に到達できる人全員をカバーする最少拠点数（LSCP、候補地は各市町村の"
+        "役場代替点）。p=k 平均・最大 = 拠点k か所（p-median）の平均・最大時間（到達可能な人のみ）。市へ到達不能 = "
+        "市のない島など（時間に含めず計上）。候補地なし = どの候補地からも到達不能。",
+    )
 
 
 def _sources_assumptions(result) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -94,23 +154,47 @@ def _sources_assumptions(result) -> tuple[list[dict], list[tuple[str, str]]]:
     travel = st.get("travel", {})
     methods = sorted({r.get("method") for r in result.rows})
     sources = [
-        {"name": N03_SOURCE["title"] + "（" + N03_SOURCE["note"] + "）", "date": "2021-01-01", "licence": N03_SOURCE["licence"],
-         "credit": N03_SOURCE["credit"]},
-        {"name": CENSUS_SOURCE["title"], "date": CENSUS_SOURCE["date"], "licence": CENSUS_SOURCE["licence"],
-         "credit": CENSUS_SOURCE["credit"]},
-        {"name": GEOLONIA_SOURCE["title"], "date": GEOLONIA_SOURCE["date"], "licence": GEOLONIA_SOURCE["licence"],
-         "credit": GEOLONIA_SOURCE["credit"]},
+        {
+            "name": N03_SOURCE["title"] + "（" + N03_SOURCE["note"] + "）",
+            "date": "2021-01-01",
+            "licence": N03_SOURCE["licence"],
+            "credit": N03_SOURCE["credit"],
+        },
+        {
+            "name": CENSUS_SOURCE["title"],
+            "date": CENSUS_SOURCE["date"],
+            "licence": CENSUS_SOURCE["licence"],
+            "credit": CENSUS_SOURCE["credit"],
+        },
+        {
+            "name": GEOLONIA_SOURCE["title"],
+            "date": GEOLONIA_SOURCE["date"],
+            "licence": GEOLONIA_SOURCE["licence"],
+            "credit": GEOLONIA_SOURCE["credit"],
+        },
     ]
     assumptions = [
         ("対象", "福祉事務所を設置していない町村（市と東京23区は設置。町村は都道府県の福祉事務所が所管）の人口"),
-        ("人口", "令和2年国勢調査速報の市区町村人口を大字・町丁目の代表点に均等配分。人口不明（双葉町、北方領土6村）は0とせず集計から除外"),
+        (
+            "人口",
+            "令和2年国勢調査速報の市区町村人口を大字・町丁目の代表点に均等配分。人口不明（双葉町、北方領土6村）は0とせず集計から除外",
+        ),
         ("基準（市へ行く）", "最寄りの福祉事務所設置市の役場代替点までの時間"),
         ("候補地", "各市区町村の役場代替点（人口重心に最も近い代表点）1か所ずつ"),
-        ("必要拠点数", f"LSCP（集合被覆、HiGHS による厳密解）: {'/'.join(str(t) for t in st.get('thresholds', []))} 分以内に到達できる人全員をカバーする最少拠点数"),
-        ("平均・最大時間", "p-median（拠点数 p=1〜3、数値ヒューリスティック＋ラグランジュ下界）。最大は到達可能な人のみ"),
-        ("移動時間の算出方法", "、".join(_METHOD_JA.get(m, m) for m in methods) +
-         f"。推定 = 直線距離 × 迂回率 {travel.get('circuity')} ÷ 平均速度 {travel.get('estimate_speed_kmh')} km/h"
-         "（全県の道路網データは同梱していないため）。海を隔てた地点は連絡路なしでは到達不能として計上"),
+        (
+            "必要拠点数",
+            f"LSCP（集合被覆、HiGHS による厳密解）: {'/'.join(str(t) for t in st.get('thresholds', []))} 分以内に到達できる人全員をカバーする最少拠点数",
+        ),
+        (
+            "平均・最大時間",
+            "p-median（拠点数 p=1〜3、数値ヒューリスティック＋ラグランジュ下界）。最大は到達可能な人のみ",
+        ),
+        (
+            "移動時間の算出方法",
+            "、".join(_METHOD_JA.get(m, m) for m in methods)
+            + f"。推定 = 直線距離 × 迂回率 {travel.get('circuity')} ÷ 平均速度 {travel.get('estimate_speed_kmh')} km/h"
+            "（全県の道路網データは同梱していないため）。海を隔てた地点は連絡路なしでは到達不能として計上",
+        ),
         ("到達不能", "どの候補地からも到達できない人口（離島など）。時間を作らず別に表示"),
         ("計算", f"Dask でタスク 1 県 1 件、県ごとにキャッシュ（コード版 {result.meta.get('code_version')}）"),
     ]
@@ -122,35 +206,53 @@ def _report_data(result, color_by: str) -> ReportData:
     bu = int(sum(r.get("baseline_unreachable_population") or 0 for r in result.rows))
     sources, assumptions = _sources_assumptions(result)
     methods = sorted({_METHOD_JA.get(r.get("method"), r.get("method")) for r in result.rows})
-    headline = [("都道府県", f"{len(result.rows)}"), ("市区町村", f"{t['municipalities']:,}"),
-                ("人口", f"{t['population_total']:,} 人"),
-                ("福祉事務所のない町村", f"{t['towns_villages_without_welfare_office']:,}"),
-                ("その人口", f"{t['population_without_welfare_office']:,} 人"),
-                ("市へ到達不能（島など）", f"{bu:,} 人"),
-                ("どの候補地からも到達不能", f"{t['unreachable_population']:,} 人"),
-                ("地図の色分け", COLUMN_LABELS.get(color_by, color_by))]
+    headline = [
+        ("都道府県", f"{len(result.rows)}"),
+        ("市区町村", f"{t['municipalities']:,}"),
+        ("人口", f"{t['population_total']:,} 人"),
+        ("福祉事務所のない町村", f"{t['towns_villages_without_welfare_office']:,}"),
+        ("その人口", f"{t['population_without_welfare_office']:,} 人"),
+        ("市へ到達不能（島など）", f"{bu:,} 人"),
+        ("どの候補地からも到達不能", f"{t['unreachable_population']:,} 人"),
+        ("地図の色分け", COLUMN_LABELS.get(color_by, color_by)),
+    ]
     warnings = []
     if bu:
-        warnings.append(f"福祉事務所設置市と陸続きでない町村の人口が {bu:,} 人います（市のない島など。時間には含めず別計上）。")
+        warnings.append(
+            f"福祉事務所設置市と陸続きでない町村の人口が {bu:,} 人います（市のない島など。時間には含めず別計上）。"
+        )
     if t["unreachable_population"]:
-        warnings.append(f"どの候補地からも到達できない人口が {t['unreachable_population']:,} 人います（離島など、時間には含めず別計上）。")
+        warnings.append(
+            f"どの候補地からも到達できない人口が {t['unreachable_population']:,} 人います（離島など、時間には含めず別計上）。"
+        )
     return ReportData(
-        title="全国比較: 福祉事務所のない町村の窓口配置", subtitle=f"{len(result.rows)} 都道府県", date=date.today().isoformat(),
+        title="全国比較: 福祉事務所のない町村の窓口配置",
+        subtitle=f"{len(result.rows)} 都道府県",
+        date=date.today().isoformat(),
         region_name="全国" if len(result.rows) == 47 else "、".join(r["pref_name"] for r in result.rows),
-        scenario_name="national", method_label="・".join(methods), headline=headline, warnings=warnings,
-        unreachable_population=float(t["unreachable_population"]), tables=[national_table(result.rows)],
-        sources=sources, assumptions=assumptions,
+        scenario_name="national",
+        method_label="・".join(methods),
+        headline=headline,
+        warnings=warnings,
+        unreachable_population=float(t["unreachable_population"]),
+        tables=[national_table(result.rows)],
+        sources=sources,
+        assumptions=assumptions,
         credit_line="「国土数値情報（行政区域データ）」（国土交通省）を加工して作成 / 総務省統計局「令和2年国勢調査 人口速報集計」",
-        thresholds=[float(x) for x in result.meta.get("settings", {}).get("thresholds", [30, 45, 60])], layers={},
-        summary=t)
+        thresholds=[float(x) for x in result.meta.get("settings", {}).get("thresholds", [30, 45, 60])],
+        layers={},
+        summary=t,
+    )
 
 
 def _color_values(result, color_by: str) -> dict[str, float]:
     from madoguchi.planning.national import COLOR_COLUMNS
 
     if color_by not in COLOR_COLUMNS:
-        raise ParameterError(f"色分けに使える列: {', '.join(COLOR_COLUMNS)}（指定: {color_by}）",
-                             f"color_by must be one of {', '.join(COLOR_COLUMNS)} (got {color_by})")
+        raise ParameterError(
+            f"色分けに使える列: {', '.join(COLOR_COLUMNS)}（指定: {color_by}）",
+            f"color_by must be one of {', '.join(COLOR_COLUMNS)} (got {color_by})",
+        )
     df = national_frame(result.rows)
     vals = pd.to_numeric(df[color_by], errors="coerce").to_numpy(float) if color_by in df else np.full(len(df), np.nan)
     return dict(zip(df["pref_code"], vals))
@@ -185,8 +287,10 @@ def _fmt_break(x: float, color_by: str) -> str:
 def _legend_items(breaks: list[float], color_by: str) -> list[tuple[str, str]]:
     if len(breaks) <= 1:
         return [(PALETTE[0], _fmt_break(breaks[0], color_by) if breaks else "—")]
-    return [(PALETTE[min(i, len(PALETTE) - 1)], f"{_fmt_break(a, color_by)}〜{_fmt_break(b, color_by)}")
-            for i, (a, b) in enumerate(itertools.pairwise(breaks))]
+    return [
+        (PALETTE[min(i, len(PALETTE) - 1)], f"{_fmt_break(a, color_by)}〜{_fmt_break(b, color_by)}")
+        for i, (a, b) in enumerate(itertools.pairwise(breaks))
+    ]
 
 
 def outlines_frame(result):
@@ -196,8 +300,9 @@ def outlines_frame(result):
 
     codes = [r["pref_code"] for r in result.rows]
     geoms = [shapely.from_wkt(result.outlines[c]) if result.outlines.get(c) else None for c in codes]
-    return gpd.GeoDataFrame({"pref_code": codes, "pref_name": [r["pref_name"] for r in result.rows]},
-                            geometry=geoms, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"pref_code": codes, "pref_name": [r["pref_name"] for r in result.rows]}, geometry=geoms, crs="EPSG:4326"
+    )
 
 
 def draw_national_map(ax, result, color_by: str, *, highlight: str | None = None) -> None:
@@ -229,8 +334,14 @@ def draw_national_map(ax, result, color_by: str, *, highlight: str | None = None
     handles = [Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in _legend_items(breaks, color_by)]
     if len(nodata):
         handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="///", label="値なし"))
-    ax.legend(handles=handles, title=COLUMN_LABELS.get(color_by, color_by), loc="upper left", fontsize=7, title_fontsize=7.5,
-              frameon=True)
+    ax.legend(
+        handles=handles,
+        title=COLUMN_LABELS.get(color_by, color_by),
+        loc="upper left",
+        fontsize=7,
+        title_fontsize=7.5,
+        frameon=True,
+    )
 
 
 def national_map_png(result, color_by: str, *, highlight: str | None = None, dpi: int = 150) -> bytes:
@@ -243,8 +354,13 @@ def national_map_png(result, color_by: str, *, highlight: str | None = None, dpi
     fig = Figure(figsize=(7.0, 7.5))
     ax = fig.add_axes((0.02, 0.06, 0.96, 0.92))
     draw_national_map(ax, result, color_by, highlight=highlight)
-    fig.text(0.02, 0.015, "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成 / 総務省統計局「令和2年国勢調査 人口速報集計」",
-             fontsize=5.5, color="#333333")
+    fig.text(
+        0.02,
+        0.015,
+        "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成 / 総務省統計局「令和2年国勢調査 人口速報集計」",
+        fontsize=5.5,
+        color="#333333",
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -266,8 +382,9 @@ def national_pdf_bytes(result, color_by: str = "population_without_welfare_offic
         top = P.MARGIN_T
         fig.text(P._x(P.MARGIN_L), P._y(top), d.title, fontsize=15, va="top")
         top += 0.34
-        top = P._text_block(fig, top, [f"作成日: {d.date}　対象: {d.region_name}　移動時間の算出方法: {d.method_label}"],
-                            fontsize=9)
+        top = P._text_block(
+            fig, top, [f"作成日: {d.date}　対象: {d.region_name}　移動時間の算出方法: {d.method_label}"], fontsize=9
+        )
         for w in d.warnings:
             top = P._paragraphs(fig, top, [w], fontsize=9)
         lh = 9 * 1.6 / 72
@@ -280,8 +397,14 @@ def national_pdf_bytes(result, color_by: str = "population_without_welfare_offic
             fig.text(P._x(x0 + half - 0.15), P._y(top + r * lh), value, fontsize=9, va="top", ha="right")
         top += n_left * lh + 0.1
         bottom = P.A4[1] - P.MARGIN_B - 0.4
-        ax = fig.add_axes((P._x(P.MARGIN_L), (P.A4[1] - bottom) / P.A4[1], (P.A4[0] - P.MARGIN_L - P.MARGIN_R) / P.A4[0],
-                           (bottom - top) / P.A4[1]))
+        ax = fig.add_axes(
+            (
+                P._x(P.MARGIN_L),
+                (P.A4[1] - bottom) / P.A4[1],
+                (P.A4[0] - P.MARGIN_L - P.MARGIN_R) / P.A4[0],
+                (bottom - top) / P.A4[1],
+            )
+        )
         draw_national_map(ax, result, color_by)
         P._text_block(fig, bottom + 0.05, [d.credit_line], fontsize=6)
         doc.save(fig)
@@ -291,8 +414,15 @@ def national_pdf_bytes(result, color_by: str = "population_without_welfare_offic
     return buf.getvalue()
 
 
-def national_folium_map(result, color_by: str = "population_without_welfare_office", *, highlight: str | None = None,
-                        online: bool = False, lang: str = "ja", assets: str = "app"):
+def national_folium_map(
+    result,
+    color_by: str = "population_without_welfare_office",
+    *,
+    highlight: str | None = None,
+    online: bool = False,
+    lang: str = "ja",
+    assets: str = "app",
+):
     """Interactive map: prefectures coloured by `color_by`, tooltips with the key figures, `highlight` outlined."""
     import folium
 
@@ -302,34 +432,61 @@ def national_folium_map(result, color_by: str = "population_without_welfare_offi
     vals = _color_values(result, color_by)
     breaks = class_breaks(vals.values())
     flat = {r["pref_code"]: r for r in national_frame(result.rows).to_dict("records")}
-    g["fill"] = ["#ffffff" if _classify(vals.get(c, np.nan), breaks) < 0 else
-                 PALETTE[min(_classify(vals[c], breaks), len(PALETTE) - 1)] for c in g["pref_code"]]
-    g["value"] = [None if not np.isfinite(vals.get(c, np.nan)) else _fmt_break(vals[c], color_by) for c in g["pref_code"]]
-    g["hubs"] = [f"{flat[c].get('lscp_hubs_30')}/{flat[c].get('lscp_hubs_45')}/{flat[c].get('lscp_hubs_60')}" for c in g["pref_code"]]
-    g["towns"] = [f"{flat[c]['towns_villages_without_welfare_office']}（{flat[c]['population_without_welfare_office']:,}人）"
-                  for c in g["pref_code"]]
+    g["fill"] = [
+        "#ffffff"
+        if _classify(vals.get(c, np.nan), breaks) < 0
+        else PALETTE[min(_classify(vals[c], breaks), len(PALETTE) - 1)]
+        for c in g["pref_code"]
+    ]
+    g["value"] = [
+        None if not np.isfinite(vals.get(c, np.nan)) else _fmt_break(vals[c], color_by) for c in g["pref_code"]
+    ]
+    g["hubs"] = [
+        f"{flat[c].get('lscp_hubs_30')}/{flat[c].get('lscp_hubs_45')}/{flat[c].get('lscp_hubs_60')}"
+        for c in g["pref_code"]
+    ]
+    g["towns"] = [
+        f"{flat[c]['towns_villages_without_welfare_office']}（{flat[c]['population_without_welfare_office']:,}人）"
+        for c in g["pref_code"]
+    ]
     g["highlight"] = g["pref_code"] == (highlight or "")
     m = maps.base_map(g.total_bounds, online, lang=lang, assets=assets)
     m.options["zoom"] = 5
     folium.GeoJson(
         g[["pref_code", "pref_name", "fill", "value", "hubs", "towns", "highlight", "geometry"]].to_json(),
         name="prefectures",
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.8,
-                                  "color": "#d7301f" if f["properties"]["highlight"] else "#333333",
-                                  "weight": 3 if f["properties"]["highlight"] else 0.6},
-        tooltip=folium.GeoJsonTooltip(fields=["pref_name", "value", "towns", "hubs"],
-                                      aliases=["都道府県", COLUMN_LABELS.get(color_by, color_by), "福祉事務所のない町村",
-                                               "必要拠点数 30/45/60分"]),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.8,
+            "color": "#d7301f" if f["properties"]["highlight"] else "#333333",
+            "weight": 3 if f["properties"]["highlight"] else 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["pref_name", "value", "towns", "hubs"],
+            aliases=[
+                "都道府県",
+                COLUMN_LABELS.get(color_by, color_by),
+                "福祉事務所のない町村",
+                "必要拠点数 30/45/60分",
+            ],
+        ),
     ).add_to(m)
     maps.add_legend(m, COLUMN_LABELS.get(color_by, color_by), _legend_items(breaks, color_by))
     return m
 
 
-def national_view(result, current_pref: str | None = None, color_by: str = "population_without_welfare_office", *,
-                  online: bool = False, lang: str = "ja"):
+def national_view(
+    result,
+    current_pref: str | None = None,
+    color_by: str = "population_without_welfare_office",
+    *,
+    online: bool = False,
+    lang: str = "ja",
+):
     """What the 全国比較 page shows: (table DataFrame with Japanese headers, folium map with `current_pref` outlined)."""
-    return national_table(result.rows).formatted(), national_folium_map(result, color_by, highlight=current_pref,
-                                                                        online=online, lang=lang)
+    return national_table(result.rows).formatted(), national_folium_map(
+        result, color_by, highlight=current_pref, online=online, lang=lang
+    )
 
 
 def national_html(result, color_by: str = "population_without_welfare_office") -> str:
@@ -339,9 +496,13 @@ def national_html(result, color_by: str = "population_without_welfare_office") -
 
     d = _report_data(result, color_by)
     e = _html.escape
-    parts = [(f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{e(d.title)}</title>'
-              f"<style>{_CSS}</style></head><body><h1>{e(d.title)}</h1>"),
-             f'<p class="meta">作成日: {e(d.date)}　対象: {e(d.region_name)}　移動時間の算出方法: {e(d.method_label)}</p>']
+    parts = [
+        (
+            f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{e(d.title)}</title>'
+            f"<style>{_CSS}</style></head><body><h1>{e(d.title)}</h1>"
+        ),
+        f'<p class="meta">作成日: {e(d.date)}　対象: {e(d.region_name)}　移動時間の算出方法: {e(d.method_label)}</p>',
+    ]
     for w in d.warnings:
         parts.append(f'<div class="warn">{e(w)}</div>')
     parts.append('<section id="headline"><h2>主な数値</h2><table><tbody>')
@@ -349,16 +510,22 @@ def national_html(result, color_by: str = "population_without_welfare_office") -
         parts.append(f'<tr><th>{e(label)}</th><td class="n">{e(value)}</td></tr>')
     parts.append("</tbody></table></section>")
     mh = maps.map_html(national_folium_map(result, color_by, assets="cdn"))
-    parts.append('<section id="map"><h2>地図（操作できます）</h2>'
-                 f'<iframe class="map-frame" title="national map" srcdoc="{e(mh, quote=True)}"></iframe></section>')
+    parts.append(
+        '<section id="map"><h2>地図（操作できます）</h2>'
+        f'<iframe class="map-frame" title="national map" srcdoc="{e(mh, quote=True)}"></iframe></section>'
+    )
     b64 = base64.b64encode(national_map_png(result, color_by)).decode("ascii")
-    parts.append(f'<section id="static-map"><h2>地図（印刷用）</h2><img class="static-map" alt="都道府県別の地図" '
-                 f'src="data:image/png;base64,{b64}"></section>')
+    parts.append(
+        f'<section id="static-map"><h2>地図（印刷用）</h2><img class="static-map" alt="都道府県別の地図" '
+        f'src="data:image/png;base64,{b64}"></section>'
+    )
     parts.append(table_html(d.tables[0]))
     parts.append('<section id="sources"><h2>出典と前提</h2><h3>データ出典</h3><ul>')
     for s in d.sources:
-        parts.append(f"<li>{e(s['name'])}（{e(str(s.get('date', '')))}）　ライセンス: {e(s.get('licence', ''))}"
-                     f"　クレジット: {e(s.get('credit', ''))}</li>")
+        parts.append(
+            f"<li>{e(s['name'])}（{e(str(s.get('date', '')))}）　ライセンス: {e(s.get('licence', ''))}"
+            f"　クレジット: {e(s.get('credit', ''))}</li>"
+        )
     parts.append("</ul><h3>前提条件</h3><ul>")
     for k, v in d.assumptions:
         parts.append(f"<li>{e(k)}: {e(v)}</li>")
@@ -383,6 +550,8 @@ def write_national(result, path: str | Path, color_by: str = "population_without
     elif ext in (".html", ".htm"):
         payload = national_html(result, color_by).encode("utf-8")
     else:
-        raise ParameterError(f"出力形式は .xlsx / .pdf / .html です: {path.name}", f"output must be .xlsx, .pdf or .html: {path.name}")
+        raise ParameterError(
+            f"出力形式は .xlsx / .pdf / .html です: {path.name}", f"output must be .xlsx, .pdf or .html: {path.name}"
+        )
     write_bytes_atomic(path, payload)
     return path

@@ -5,6 +5,7 @@ Japanese TrueType font (IPAexGothic) as CID TrueType so pdftotext extracts every
 draws the same map as the static PNG. Tables are laid out by hand (text + rules) so long
 tables paginate predictably. Greyscale-safe: black text, grey zebra rows, no colour-only keys.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,11 +36,24 @@ class _Doc:
         fig = self._Figure(figsize=A4)
         self.page += 1
         d = self.data
-        fig.text(MARGIN_L / A4[0], 0.35 / A4[1],
-                 t("rep_footer", d.lang, title=d.title, subtitle=d.subtitle, date=fmt_date(d.date, d.lang)),
-                 fontsize=6.5, color="#333333", ha="left", va="bottom")
-        fig.text(1 - MARGIN_R / A4[0], 0.35 / A4[1], t("rep_page", d.lang, n=self.page), fontsize=6.5, color="#333333",
-                 ha="right", va="bottom")
+        fig.text(
+            MARGIN_L / A4[0],
+            0.35 / A4[1],
+            t("rep_footer", d.lang, title=d.title, subtitle=d.subtitle, date=fmt_date(d.date, d.lang)),
+            fontsize=6.5,
+            color="#333333",
+            ha="left",
+            va="bottom",
+        )
+        fig.text(
+            1 - MARGIN_R / A4[0],
+            0.35 / A4[1],
+            t("rep_page", d.lang, n=self.page),
+            fontsize=6.5,
+            color="#333333",
+            ha="right",
+            va="bottom",
+        )
         return fig
 
     def save(self, fig):
@@ -54,8 +68,15 @@ def _x(inches_from_left: float) -> float:
     return inches_from_left / A4[0]
 
 
-def _text_block(fig, top_in: float, lines: list[str], fontsize: float = 8.5, left_in: float = MARGIN_L,
-                line_h: float | None = None, **kw) -> float:
+def _text_block(
+    fig,
+    top_in: float,
+    lines: list[str],
+    fontsize: float = 8.5,
+    left_in: float = MARGIN_L,
+    line_h: float | None = None,
+    **kw,
+) -> float:
     """Write lines downward from `top_in`; return the new top (inches)."""
     lh = line_h or fontsize * 1.55 / 72
     for ln in lines:
@@ -136,15 +157,31 @@ def _draw_table_rows(fig, top_in: float, f, cols, col_in, font, kinds, rows) -> 
     # header (one or two lines)
     n_lines = max(len(_header_lines(c)) for c in cols)
     hh = row_h * (1 if n_lines == 1 else 1.7)
-    fig.add_artist(Rectangle((_x(left), _y(top_in + hh)), total_w / A4[0], hh / A4[1],
-                             facecolor="#d9d9d9", edgecolor="none", transform=fig.transFigure))
+    fig.add_artist(
+        Rectangle(
+            (_x(left), _y(top_in + hh)),
+            total_w / A4[0],
+            hh / A4[1],
+            facecolor="#d9d9d9",
+            edgecolor="none",
+            transform=fig.transFigure,
+        )
+    )
     x = left
     for c, w in zip(cols, col_in):
         num = kinds.get(c) in _NUMERIC
         units = int(w / (0.5 * font / 72))
         text = "\n".join(_clip(x_, units) for x_ in _header_lines(c))
-        fig.text(_x(x + (w - 0.04 if num else 0.04)), _y(top_in + hh / 2), text, fontsize=font, va="center",
-                 ha="right" if num else "left", multialignment="right" if num else "left", linespacing=1.1)
+        fig.text(
+            _x(x + (w - 0.04 if num else 0.04)),
+            _y(top_in + hh / 2),
+            text,
+            fontsize=font,
+            va="center",
+            ha="right" if num else "left",
+            multialignment="right" if num else "left",
+            linespacing=1.1,
+        )
         x += w
     y = top_in + hh
     fig.add_artist(Line2D([_x(left), _x(left + total_w)], [_y(y), _y(y)], color="black", linewidth=0.6))
@@ -152,13 +189,29 @@ def _draw_table_rows(fig, top_in: float, f, cols, col_in, font, kinds, rows) -> 
         cells = _row_cells(f, r, cols, col_in, font, kinds)
         rh = _row_height(cells, font)
         if i % 2 == 1:
-            fig.add_artist(Rectangle((_x(left), _y(y + rh)), total_w / A4[0], rh / A4[1],
-                                     facecolor="#f0f0f0", edgecolor="none", transform=fig.transFigure))
+            fig.add_artist(
+                Rectangle(
+                    (_x(left), _y(y + rh)),
+                    total_w / A4[0],
+                    rh / A4[1],
+                    facecolor="#f0f0f0",
+                    edgecolor="none",
+                    transform=fig.transFigure,
+                )
+            )
         x = left
         for c, w, lines in zip(cols, col_in, cells):
             num = kinds.get(c) in _NUMERIC
-            fig.text(_x(x + (w - 0.04 if num else 0.04)), _y(y + rh / 2), "\n".join(lines), fontsize=font, va="center",
-                     ha="right" if num else "left", multialignment="right" if num else "left", linespacing=1.15)
+            fig.text(
+                _x(x + (w - 0.04 if num else 0.04)),
+                _y(y + rh / 2),
+                "\n".join(lines),
+                fontsize=font,
+                va="center",
+                ha="right" if num else "left",
+                multialignment="right" if num else "left",
+                linespacing=1.15,
+            )
             x += w
         y += rh
     fig.add_artist(Line2D([_x(left), _x(left + total_w)], [_y(y), _y(y)], color="black", linewidth=0.6))
@@ -179,7 +232,7 @@ def _row_cells(f, r, cols, col_in, font, kinds) -> list[list[str]]:
             continue
         lines = wrap_text(s, max(4, units))
         if len(lines) > MAX_CELL_LINES:
-            lines = lines[:MAX_CELL_LINES - 1] + [_clip(lines[MAX_CELL_LINES - 1] + "…", units)]
+            lines = lines[: MAX_CELL_LINES - 1] + [_clip(lines[MAX_CELL_LINES - 1] + "…", units)]
         out.append(lines)
     return out
 
@@ -236,16 +289,32 @@ def _first_page(doc: _Doc, d: ReportData):
     top = MARGIN_T
     fig.text(_x(MARGIN_L), _y(top), d.title, fontsize=17, va="top")
     top += 0.36
-    top = _text_block(fig, top, [f"{d.subtitle}", t("rep_meta", d.lang, date=fmt_date(d.date, d.lang), region=d.region_name,
-                                                    method=d.method_label)], fontsize=9.5)
+    top = _text_block(
+        fig,
+        top,
+        [
+            f"{d.subtitle}",
+            t("rep_meta", d.lang, date=fmt_date(d.date, d.lang), region=d.region_name, method=d.method_label),
+        ],
+        fontsize=9.5,
+    )
     top += 0.05
     if d.warnings:
         lines = []
         for w in d.warnings:
             lines += wrap_text(w, _wrap_width(10, A4[0] - MARGIN_L - MARGIN_R - 0.3))
         h = len(lines) * 10 * 1.55 / 72 + 0.16
-        fig.add_artist(Rectangle((_x(MARGIN_L), _y(top + h)), (A4[0] - MARGIN_L - MARGIN_R) / A4[0], h / A4[1],
-                                 facecolor="white", edgecolor="black", linewidth=1.6, transform=fig.transFigure))
+        fig.add_artist(
+            Rectangle(
+                (_x(MARGIN_L), _y(top + h)),
+                (A4[0] - MARGIN_L - MARGIN_R) / A4[0],
+                h / A4[1],
+                facecolor="white",
+                edgecolor="black",
+                linewidth=1.6,
+                transform=fig.transFigure,
+            )
+        )
         _text_block(fig, top + 0.08, lines, fontsize=10, left_in=MARGIN_L + 0.15)
         top += h + 0.12
     # key figures, two columns
@@ -262,8 +331,9 @@ def _first_page(doc: _Doc, d: ReportData):
     # map fills the rest of the page above the footer
     map_bottom = A4[1] - MARGIN_B - 0.15
     h_in = map_bottom - top
-    ax = fig.add_axes([_x(MARGIN_L), (A4[1] - map_bottom + 1.0) / A4[1], (A4[0] - MARGIN_L - MARGIN_R) / A4[0],
-                       (h_in - 1.0) / A4[1]])
+    ax = fig.add_axes(
+        [_x(MARGIN_L), (A4[1] - map_bottom + 1.0) / A4[1], (A4[0] - MARGIN_L - MARGIN_R) / A4[0], (h_in - 1.0) / A4[1]]
+    )
     draw_map(ax, d.layers, d.thresholds, credit=d.credit_line, lang=d.lang)
     doc.save(fig)
 
@@ -281,9 +351,20 @@ def _comparison_page(doc: _Doc, d: ReportData, table: Table | None):
     h_in = A4[1] - MARGIN_B - 0.3 - top
     w_in = (A4[0] - MARGIN_L - MARGIN_R - 0.2) / 2
     for i, (dd, name) in enumerate([(d, d.scenario_name), (c, c.scenario_name)]):
-        ax = fig.add_axes([_x(MARGIN_L + i * (w_in + 0.2)), (MARGIN_B + 1.3) / A4[1], w_in / A4[0], (h_in - 1.3) / A4[1]])
-        draw_map(ax, dd.layers, dd.thresholds, title=name, label_hubs=False, legend=(i == 0), label_munis=False,
-                 lang=d.lang, legend_from_left=True)
+        ax = fig.add_axes(
+            [_x(MARGIN_L + i * (w_in + 0.2)), (MARGIN_B + 1.3) / A4[1], w_in / A4[0], (h_in - 1.3) / A4[1]]
+        )
+        draw_map(
+            ax,
+            dd.layers,
+            dd.thresholds,
+            title=name,
+            label_hubs=False,
+            legend=(i == 0),
+            label_munis=False,
+            lang=d.lang,
+            legend_from_left=True,
+        )
     doc.save(fig)
 
 
@@ -295,7 +376,9 @@ def _sources_page(doc: _Doc, d: ReportData, fig=None, top=None):
     top = _paragraphs(fig, top, [t("rep_sources", L) + ":"] + source_lines(d), fontsize=8)
     top += 0.1
     bullet = "・" if L != "en" else "• "
-    top = _paragraphs(fig, top, [t("rep_assumptions", L) + ":"] + [f"{bullet}{k}: {v}" for k, v in d.assumptions], fontsize=8)
+    top = _paragraphs(
+        fig, top, [t("rep_assumptions", L) + ":"] + [f"{bullet}{k}: {v}" for k, v in d.assumptions], fontsize=8
+    )
     if d.notes:
         top += 0.1
         top = _paragraphs(fig, top, [t("rep_notes", L) + ":", d.notes], fontsize=8)
@@ -345,4 +428,3 @@ def write_pdf(data: ReportData, out) -> None:
         out.write(payload)
         return
     write_bytes_atomic(Path(out), payload)
-

@@ -5,6 +5,7 @@ network. Drawn in a metric CRS (JGD2011 / UTM zone by longitude) so the scale ba
 Readable in greyscale: time classes use a luminance-monotone palette, unreachable points are
 black crosses, fixed and new hubs differ by marker shape, out-of-scope municipalities are hatched.
 """
+
 from __future__ import annotations
 
 import io
@@ -63,15 +64,30 @@ def _scale_bar(ax, x0, y0, width_m):
     seg = km * 1000.0 / 2
     h = width_m * 0.008
     for i in range(2):
-        ax.add_patch(Rectangle((x0 + i * seg, y0), seg, h, facecolor="black" if i == 0 else "white",
-                               edgecolor="black", linewidth=0.8, zorder=20))
+        ax.add_patch(
+            Rectangle(
+                (x0 + i * seg, y0),
+                seg,
+                h,
+                facecolor="black" if i == 0 else "white",
+                edgecolor="black",
+                linewidth=0.8,
+                zorder=20,
+            )
+        )
     for i, lab in enumerate(["0", f"{km / 2:g}", f"{km:g} km"]):
         ax.text(x0 + i * seg, y0 + h * 1.6, lab, ha="center", va="bottom", fontsize=7, zorder=20)
 
 
 def _north_arrow(ax):
-    ax.annotate("", xy=(0.95, 0.97), xytext=(0.95, 0.89), xycoords="axes fraction",
-                arrowprops=dict(facecolor="black", edgecolor="black", width=4, headwidth=11, headlength=10), zorder=20)
+    ax.annotate(
+        "",
+        xy=(0.95, 0.97),
+        xytext=(0.95, 0.89),
+        xycoords="axes fraction",
+        arrowprops=dict(facecolor="black", edgecolor="black", width=4, headwidth=11, headlength=10),
+        zorder=20,
+    )
     ax.text(0.95, 0.865, "N", transform=ax.transAxes, ha="center", va="top", fontsize=10, zorder=20)
 
 
@@ -104,8 +120,9 @@ def _polygons(ax, geoms, *, facecolor, edgecolor, linewidth: float, zorder: floa
                 paths.append(MplPath(np.concatenate(verts), np.concatenate(codes)))
     if not paths:
         return None
-    coll = PathCollection(paths, facecolors=facecolor, edgecolors=edgecolor, linewidths=linewidth, zorder=zorder,
-                          hatch=hatch)
+    coll = PathCollection(
+        paths, facecolors=facecolor, edgecolors=edgecolor, linewidths=linewidth, zorder=zorder, hatch=hatch
+    )
     ax.add_collection(coll, autolim=False)
     return coll
 
@@ -148,15 +165,30 @@ def _place_labels(ax, labels: list, obstacles: list | None = None) -> int:
         else:
             continue
         placed.append(box)
-        ax.annotate(text, (x, y), textcoords="offset points", path_effects=[pe.withStroke(linewidth=2, foreground="white")],
-                    **{**kw, "xytext": (dx, off)})
+        ax.annotate(
+            text,
+            (x, y),
+            textcoords="offset points",
+            path_effects=[pe.withStroke(linewidth=2, foreground="white")],
+            **{**kw, "xytext": (dx, off)},
+        )
         n += 1
     return n
 
 
-def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-             label_hubs: bool = True, legend: bool = True, label_munis: bool = True, lang: str = DEFAULT_LANG,
-             legend_from_left: bool = False) -> None:
+def draw_map(
+    ax,
+    layers: dict,
+    thresholds: list[float],
+    *,
+    title: str | None = None,
+    credit: str = "",
+    label_hubs: bool = True,
+    legend: bool = True,
+    label_munis: bool = True,
+    lang: str = DEFAULT_LANG,
+    legend_from_left: bool = False,
+) -> None:
     """Draw the report map on a matplotlib axes.
 
     layers: 'municipalities' (GeoDataFrame, optional bool column `in_scope`), 'demand_points'
@@ -176,18 +208,33 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
     in_scope = m["in_scope"].astype(bool).to_numpy() if "in_scope" in m.columns else np.ones(len(m), bool)
     _polygons(ax, m.geometry[in_scope], facecolor="#f7f7f7", edgecolor="#555555", linewidth=0.5, zorder=1)
     if (~in_scope).any():
-        _polygons(ax, m.geometry[~in_scope], facecolor="#e0e0e0", edgecolor="#9a9a9a", linewidth=0.4, hatch="//", zorder=1)
+        _polygons(
+            ax, m.geometry[~in_scope], facecolor="#e0e0e0", edgecolor="#9a9a9a", linewidth=0.4, hatch="//", zorder=1
+        )
         _polygons(ax, m.geometry[~in_scope], facecolor="none", edgecolor="#555555", linewidth=0.5, zorder=1.5)
-        handles.append(Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label=t("rep_lg_out_of_scope", lang)))
+        handles.append(
+            Patch(facecolor="#e0e0e0", edgecolor="#9a9a9a", hatch="//", label=t("rep_lg_out_of_scope", lang))
+        )
 
     # labels are collected and placed at the end without overlaps (hubs first, then by population)
     text_labels: list[tuple[float, float, float, str, dict]] = []  # (priority, x, y, text, annotate kwargs)
     obstacles: list[tuple[float, float, float]] = []  # hub markers (x, y, radius in points)
     if label_munis and in_scope.any() and (~in_scope).any():
-        pops = m.loc[in_scope, "population"].to_numpy(dtype=float) if "population" in m.columns else np.zeros(in_scope.sum())
+        pops = (
+            m.loc[in_scope, "population"].to_numpy(dtype=float)
+            if "population" in m.columns
+            else np.zeros(in_scope.sum())
+        )
         for name, p, pop in zip(m.loc[in_scope, "name"].astype(str), m.geometry[in_scope].representative_point(), pops):
-            text_labels.append((float(np.nan_to_num(pop)), p.x, p.y, name,
-                           {"xytext": (0, -9), "fontsize": 6, "ha": "center", "va": "center", "color": "#333333", "zorder": 6}))
+            text_labels.append(
+                (
+                    float(np.nan_to_num(pop)),
+                    p.x,
+                    p.y,
+                    name,
+                    {"xytext": (0, -9), "fontsize": 6, "ha": "center", "va": "center", "color": "#333333", "zorder": 6},
+                )
+            )
 
     dp = layers.get("demand_points")
     if dp is not None and "in_scope" in dp.columns:
@@ -200,16 +247,42 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         for k, lab in enumerate(labels):
             sel = cls == k
             if sel.any():
-                ax.scatter(xs[sel], ys[sel], s=5, c=_CLASS_COLOURS[k % len(_CLASS_COLOURS)],
-                           edgecolors="#333333", linewidths=0.15, zorder=3)
-            handles.append(Line2D([], [], marker="o", linestyle="", markersize=6,
-                                  markerfacecolor=_CLASS_COLOURS[k % len(_CLASS_COLOURS)],
-                                  markeredgecolor="#333333", markeredgewidth=0.4, label=t("rep_lg_points", lang, c=lab)))
+                ax.scatter(
+                    xs[sel],
+                    ys[sel],
+                    s=5,
+                    c=_CLASS_COLOURS[k % len(_CLASS_COLOURS)],
+                    edgecolors="#333333",
+                    linewidths=0.15,
+                    zorder=3,
+                )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markersize=6,
+                    markerfacecolor=_CLASS_COLOURS[k % len(_CLASS_COLOURS)],
+                    markeredgecolor="#333333",
+                    markeredgewidth=0.4,
+                    label=t("rep_lg_points", lang, c=lab),
+                )
+            )
         sel = cls == -1
         if sel.any():
             ax.scatter(xs[sel], ys[sel], s=22, marker="x", c="black", linewidths=1.0, zorder=4)
-            handles.append(Line2D([], [], marker="x", linestyle="", markersize=7, color="black",
-                                  label=t("rep_lg_unreachable", lang, n=int(sel.sum()))))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="x",
+                    linestyle="",
+                    markersize=7,
+                    color="black",
+                    label=t("rep_lg_unreachable", lang, n=int(sel.sum())),
+                )
+            )
 
     groups = layers.get("groups")
     if groups is not None and len(groups):
@@ -218,8 +291,14 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         g = groups.to_crs(crs)
         g.boundary.plot(ax=ax, color="black", linewidth=1.8, zorder=2)
         for name, p in zip(g["name"].astype(str), g.geometry.representative_point()):
-            ax.annotate(name, (p.x, p.y), fontsize=7, ha="center", zorder=8,
-                        path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])
+            ax.annotate(
+                name,
+                (p.x, p.y),
+                fontsize=7,
+                ha="center",
+                zorder=8,
+                path_effects=[pe.withStroke(linewidth=2.2, foreground="white")],
+            )
         handles.append(Line2D([], [], color="black", linewidth=1.8, label=t("rep_lg_groups", lang)))
 
     routes = layers.get("routes")
@@ -227,34 +306,84 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         from madoguchi.palette import route_style
 
         r = routes.to_crs(crs)
-        names = r["name"].astype(str).tolist() if "name" in r.columns else [t("rep_route_name", lang, k=k + 1) for k in range(len(r))]
+        names = (
+            r["name"].astype(str).tolist()
+            if "name" in r.columns
+            else [t("rep_route_name", lang, k=k + 1) for k in range(len(r))]
+        )
         for k, (geom, name) in enumerate(zip(r.geometry, names)):
             color, dash = route_style(k)
             ls: Any = (0, tuple(float(x) / 3.0 for x in dash.split())) if dash else "-"
-            xs, ys = (geom.xy if geom is not None and geom.geom_type == "LineString" else ([], []))
+            xs, ys = geom.xy if geom is not None and geom.geom_type == "LineString" else ([], [])
             ax.plot(xs, ys, color=color, linewidth=1.6, linestyle=ls, zorder=5)
             if k < 12:
-                handles.append(Line2D([], [], color=color, linewidth=1.6, linestyle=ls, label=t("rep_lg_route", lang, name=name)))
+                handles.append(
+                    Line2D([], [], color=color, linewidth=1.6, linestyle=ls, label=t("rep_lg_route", lang, name=name))
+                )
 
     hubs = layers.get("hubs")
     if hubs is not None and len(hubs):
         h = hubs.to_crs(crs)
         fixed = h["fixed"].astype(bool).to_numpy() if "fixed" in h.columns else np.zeros(len(h), bool)
         if fixed.any():
-            ax.scatter(h.geometry.x[fixed], h.geometry.y[fixed], s=70, marker="s", c="black",
-                       edgecolors="white", linewidths=1.0, zorder=7)
-            handles.append(Line2D([], [], marker="s", linestyle="", markersize=8, markerfacecolor="black",
-                                  markeredgecolor="white", label=t("rep_lg_fixed", lang)))
+            ax.scatter(
+                h.geometry.x[fixed],
+                h.geometry.y[fixed],
+                s=70,
+                marker="s",
+                c="black",
+                edgecolors="white",
+                linewidths=1.0,
+                zorder=7,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="s",
+                    linestyle="",
+                    markersize=8,
+                    markerfacecolor="black",
+                    markeredgecolor="white",
+                    label=t("rep_lg_fixed", lang),
+                )
+            )
         if (~fixed).any():
-            ax.scatter(h.geometry.x[~fixed], h.geometry.y[~fixed], s=90, marker="^", c="white",
-                       edgecolors="black", linewidths=1.4, zorder=7)
-            handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="white",
-                                  markeredgecolor="black", markeredgewidth=1.4, label=t("rep_lg_new", lang)))
+            ax.scatter(
+                h.geometry.x[~fixed],
+                h.geometry.y[~fixed],
+                s=90,
+                marker="^",
+                c="white",
+                edgecolors="black",
+                linewidths=1.4,
+                zorder=7,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="^",
+                    linestyle="",
+                    markersize=9,
+                    markerfacecolor="white",
+                    markeredgecolor="black",
+                    markeredgewidth=1.4,
+                    label=t("rep_lg_new", lang),
+                )
+            )
         obstacles += [(x, y, 6.0) for x, y in zip(h.geometry.x, h.geometry.y)]
         if label_hubs and len(h) <= 40:
             for x, y, name in zip(h.geometry.x, h.geometry.y, h["name"].astype(str)):
-                text_labels.append((float("inf"), x, y, name,
-                               {"xytext": (7, 3), "fontsize": 6.5, "ha": "left", "va": "bottom", "zorder": 8}))
+                text_labels.append(
+                    (
+                        float("inf"),
+                        x,
+                        y,
+                        name,
+                        {"xytext": (7, 3), "fontsize": 6.5, "ha": "left", "va": "bottom", "zorder": 8},
+                    )
+                )
 
     xmin, ymin, xmax, ymax = m.total_bounds
     pad = 0.04 * max(xmax - xmin, ymax - ymin)
@@ -274,9 +403,16 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         ax.set_title(title, fontsize=11)
     leg = None
     if legend and handles:
-        leg = ax.legend(handles=handles, loc="upper left" if legend_from_left else "upper center",
-                        bbox_to_anchor=(0.0 if legend_from_left else 0.5, -0.01), ncol=3, fontsize=6.5,
-                        frameon=False, title=t("rep_legend", lang), title_fontsize=7.5)
+        leg = ax.legend(
+            handles=handles,
+            loc="upper left" if legend_from_left else "upper center",
+            bbox_to_anchor=(0.0 if legend_from_left else 0.5, -0.01),
+            ncol=3,
+            fontsize=6.5,
+            frameon=False,
+            title=t("rep_legend", lang),
+            title_fontsize=7.5,
+        )
     if credit:
         from madoguchi.reports.model import wrap_text
 
@@ -284,14 +420,38 @@ def draw_map(ax, layers: dict, thresholds: list[float], *, title: str | None = N
         width_in = ax.get_position().width * fig.get_figwidth()
         text = "\n".join(wrap_text(credit, int(width_in / (0.5 * 5.5 / 72) * 0.95)))
         if leg is not None:  # just below the legend, wherever the equal-aspect map ended up
-            ax.annotate(text, xy=(0.5, 0.0), xycoords=leg, xytext=(0, -3), textcoords="offset points",
-                        ha="center", va="top", fontsize=5.5)
+            ax.annotate(
+                text,
+                xy=(0.5, 0.0),
+                xycoords=leg,
+                xytext=(0, -3),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=5.5,
+            )
         else:
-            ax.annotate(text, xy=(0.0, 0.0), xycoords="axes fraction", xytext=(0, -3), textcoords="offset points",
-                        ha="left", va="top", fontsize=5.5)
+            ax.annotate(
+                text,
+                xy=(0.0, 0.0),
+                xycoords="axes fraction",
+                xytext=(0, -3),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=5.5,
+            )
 
-def map_figure(layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-               figsize=(7.0, 7.5), lang: str = DEFAULT_LANG):
+
+def map_figure(
+    layers: dict,
+    thresholds: list[float],
+    *,
+    title: str | None = None,
+    credit: str = "",
+    figsize=(7.0, 7.5),
+    lang: str = DEFAULT_LANG,
+):
     """A standalone matplotlib Figure (no pyplot: safe inside Streamlit threads)."""
     from matplotlib.figure import Figure
 
@@ -302,8 +462,16 @@ def map_figure(layers: dict, thresholds: list[float], *, title: str | None = Non
     return fig
 
 
-def map_png(layers: dict, thresholds: list[float], *, title: str | None = None, credit: str = "",
-            dpi: int = 150, figsize=(7.0, 7.5), lang: str = DEFAULT_LANG) -> bytes:
+def map_png(
+    layers: dict,
+    thresholds: list[float],
+    *,
+    title: str | None = None,
+    credit: str = "",
+    dpi: int = 150,
+    figsize=(7.0, 7.5),
+    lang: str = DEFAULT_LANG,
+) -> bytes:
     """PNG bytes of the map (for HTML reports and the app)."""
     fig = map_figure(layers, thresholds, title=title, credit=credit, figsize=figsize, lang=lang)
     buf = io.BytesIO()

@@ -8,6 +8,7 @@ Text is data, never a formula: a text cell that a spreadsheet would read as a fo
 <f> element in the file) with Excel's quote-prefix flag set, so it shows exactly as typed and
 stays text even when someone edits the cell (see madoguchi.safe_text).
 """
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,16 @@ from madoguchi.reports.model import ReportData, display_width
 from madoguchi.safe_text import is_formula_like
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
-_NUMBER_FORMATS = {"int": "#,##0", "yen": "#,##0", "pct": "0.0", "min": "0.0", "km": "0.0", "num": "#,##0.00", "num1": "#,##0.0", "coord": "0.00000"}
+_NUMBER_FORMATS = {
+    "int": "#,##0",
+    "yen": "#,##0",
+    "pct": "0.0",
+    "min": "0.0",
+    "km": "0.0",
+    "num": "#,##0.00",
+    "num1": "#,##0.0",
+    "coord": "0.00000",
+}
 
 
 def sheet_name(title: str, used: set[str]) -> str:
@@ -49,9 +59,13 @@ def _clean(df: pd.DataFrame) -> pd.DataFrame:
 
 def _summary_frame(d: ReportData) -> pd.DataFrame:
     L = d.lang
-    rows = [(t("rep_item_title", L), d.title), (t("rep_item_scenario", L), d.scenario_name),
-            (t("rep_item_region", L), d.region_name), (t("rep_made_on", L), fmt_date(d.date, L)),
-            (t("rep_hl_method", L), d.method_label)]
+    rows = [
+        (t("rep_item_title", L), d.title),
+        (t("rep_item_scenario", L), d.scenario_name),
+        (t("rep_item_region", L), d.region_name),
+        (t("rep_made_on", L), fmt_date(d.date, L)),
+        (t("rep_hl_method", L), d.method_label),
+    ]
     rows += list(d.headline)
     rows += [(t("rep_item_warning", L), w) for w in d.warnings]
     return pd.DataFrame(rows, columns=[t("rep_col_item", L), t("rep_col_value", L)])
@@ -61,14 +75,29 @@ def _sources_frame(d: ReportData) -> pd.DataFrame:
     L = d.lang
     rows = []
     for s in d.sources:
-        rows.append((t("rep_kind_source", L), s.get("name", ""), fmt_date(s.get("date", ""), L), s.get("licence", ""),
-                     s.get("credit", "")))
+        rows.append(
+            (
+                t("rep_kind_source", L),
+                s.get("name", ""),
+                fmt_date(s.get("date", ""), L),
+                s.get("licence", ""),
+                s.get("credit", ""),
+            )
+        )
     for k, v in d.assumptions:
         rows.append((t("rep_kind_assumption", L), k, "", "", v))
     if d.notes:
         rows.append((t("rep_kind_note", L), "", "", "", d.notes))
-    return pd.DataFrame(rows, columns=[t("rep_col_kind", L), t("rep_col_name", L), t("rep_col_date", L),
-                                       t("rep_col_licence", L), t("rep_col_content", L)])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            t("rep_col_kind", L),
+            t("rep_col_name", L),
+            t("rep_col_date", L),
+            t("rep_col_licence", L),
+            t("rep_col_content", L),
+        ],
+    )
 
 
 def neutralise_formulas(ws) -> int:
@@ -119,4 +148,3 @@ def write_xlsx(data: ReportData, out) -> None:
         out.write(payload)
         return
     write_bytes_atomic(Path(out), payload)
-

@@ -40,6 +40,7 @@ and branch-and-bound nodes, never in seconds. Only the exact MILP solvers keep a
 (``time_limit_s``), as a safety net; when it is hit the result's `notes` say the answer is not
 proven optimal.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -86,22 +87,61 @@ from models.placement.scope import demand_scope_mask, second_desk
 from models.placement.search import SearchBudget, SwapObjective, _greedy_cover, greedy_cover, interchange, multistart
 
 __all__ = [
-    "COVER_WORK", "DEFAULT_TIME_LIMIT_S", "EXACT_AUTO_MAX_CELLS", "LSCP", "MCLP", "METHODS", "MODELS", "NODE_BUDGET", "PCenter",
-    "PMedian", "PlacementModel", "PlacementResult", "SWAP_MAX_ITER", "SWAP_WORK_CELLS", "SearchBudget",
-    "SwapObjective", "ExactSolution", "MCLPObjective", "PCenterObjective", "PMedianObjective", "big_m",
-    "check_time_limit", "demand_scope_mask", "greedy_cover", "interchange", "mclp_heuristic", "multistart",
-    "pcenter_exact", "pcenter_heuristic", "pcenter_search", "pmedian_heuristic", "pmedian_lagrangian_bound",
-    "second_desk", "solve", "solve_spopt",
+    "COVER_WORK",
+    "DEFAULT_TIME_LIMIT_S",
+    "EXACT_AUTO_MAX_CELLS",
+    "LSCP",
+    "MCLP",
+    "METHODS",
+    "MODELS",
+    "NODE_BUDGET",
+    "PCenter",
+    "PMedian",
+    "PlacementModel",
+    "PlacementResult",
+    "SWAP_MAX_ITER",
+    "SWAP_WORK_CELLS",
+    "SearchBudget",
+    "SwapObjective",
+    "ExactSolution",
+    "MCLPObjective",
+    "PCenterObjective",
+    "PMedianObjective",
+    "big_m",
+    "check_time_limit",
+    "demand_scope_mask",
+    "greedy_cover",
+    "interchange",
+    "mclp_heuristic",
+    "multistart",
+    "pcenter_exact",
+    "pcenter_heuristic",
+    "pcenter_search",
+    "pmedian_heuristic",
+    "pmedian_lagrangian_bound",
+    "second_desk",
+    "solve",
+    "solve_spopt",
     # private names kept importable for old callers
-    "_Model", "_check_inputs", "_need_p", "_need_t", "_cover_within", "_dummies", "_greedy_cover", "_pcenter_swap", "_pulp_solver",
-    "_solve_spopt", "_two_nearest",
+    "_Model",
+    "_check_inputs",
+    "_need_p",
+    "_need_t",
+    "_cover_within",
+    "_dummies",
+    "_greedy_cover",
+    "_pcenter_swap",
+    "_pulp_solver",
+    "_solve_spopt",
+    "_two_nearest",
 ]
 
 _CLASSES: dict[str, type[PlacementModel]] = {"pmedian": PMedian, "mclp": MCLP, "lscp": LSCP, "pcenter": PCenter}
 
 
-def solve(model: str, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None,
-          **kw: Any) -> PlacementResult:
+def solve(
+    model: str, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None, **kw: Any
+) -> PlacementResult:
     """Solve a placement model by name.
 
     Parameters
@@ -128,4 +168,3 @@ def solve(model: str, minutes: Any, weights: Any, *, p: int | None = None, time:
     if cls is None:
         raise ParameterError(f"モデルは {MODELS} のいずれかです: {model}", f"model must be one of {MODELS}: {model}")
     return cls.from_args(minutes, weights, p=p, time=time, **kw).solve()
-

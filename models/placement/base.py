@@ -4,6 +4,7 @@ Each model (:mod:`.pmedian`, :mod:`.mclp`, :mod:`.lscp`, :mod:`.pcenter`) subcla
 :class:`PlacementModel` and supplies its own :meth:`PlacementModel.solve` and
 :meth:`PlacementModel.honest_objective`; nothing here branches on the model's name.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,9 +25,14 @@ EXACT_AUTO_MAX_CELLS = 2_000
 DEFAULT_TIME_LIMIT_S = 60.0
 
 
-def _check_inputs(minutes: Any, weights: Any, fixed: Iterable[int] | None, p: int | None,
-                  site_ids: Sequence[Any] | None, demand_ids: Any
-                  ) -> tuple[np.ndarray, np.ndarray, list[int], list[str], np.ndarray]:
+def _check_inputs(
+    minutes: Any,
+    weights: Any,
+    fixed: Iterable[int] | None,
+    p: int | None,
+    site_ids: Sequence[Any] | None,
+    demand_ids: Any,
+) -> tuple[np.ndarray, np.ndarray, list[int], list[str], np.ndarray]:
     D = np.asarray(minutes, dtype=float)
     if D.ndim != 2 or D.shape[0] == 0 or D.shape[1] == 0:
         raise ParameterError(
@@ -34,8 +40,10 @@ def _check_inputs(minutes: Any, weights: Any, fixed: Iterable[int] | None, p: in
             f"travel-time matrix must be a non-empty 2-D array (shape {D.shape})",
         )
     if np.isnan(D).any():
-        raise ParameterError("所要時間行列に NaN があります (到達不可は inf で表してください)。",
-                             "travel-time matrix contains NaN (use inf for unreachable)")
+        raise ParameterError(
+            "所要時間行列に NaN があります (到達不可は inf で表してください)。",
+            "travel-time matrix contains NaN (use inf for unreachable)",
+        )
     if (D < 0).any():
         i, j = np.argwhere(D < 0)[0]
         raise ParameterError(
@@ -45,8 +53,10 @@ def _check_inputs(minutes: Any, weights: Any, fixed: Iterable[int] | None, p: in
     n, m = D.shape
     w = np.asarray(weights, dtype=float).reshape(-1)
     if w.shape[0] != n:
-        raise ParameterError(f"人口の数 ({w.shape[0]}) と需要点の数 ({n}) が一致しません。",
-                             f"weights length {w.shape[0]} != {n} demand points")
+        raise ParameterError(
+            f"人口の数 ({w.shape[0]}) と需要点の数 ({n}) が一致しません。",
+            f"weights length {w.shape[0]} != {n} demand points",
+        )
     if (w[np.isfinite(w)] < 0).any():
         raise ParameterError("人口に負の値があります。", "weights must be >= 0")
     fixed_l = [int(f) for f in (fixed or [])]
@@ -54,17 +64,20 @@ def _check_inputs(minutes: Any, weights: Any, fixed: Iterable[int] | None, p: in
         raise ParameterError("既存窓口が重複しています。", "fixed hubs contain duplicates")
     for f in fixed_l:
         if not 0 <= f < m:
-            raise ParameterError(f"既存窓口の列番号 {f} が範囲外です (0–{m - 1})。",
-                                 f"fixed hub column {f} out of range 0..{m - 1}")
+            raise ParameterError(
+                f"既存窓口の列番号 {f} が範囲外です (0–{m - 1})。", f"fixed hub column {f} out of range 0..{m - 1}"
+            )
     ids = [str(s) for s in (site_ids if site_ids is not None else range(m))]
     if len(ids) != m:
-        raise ParameterError(f"候補地IDの数 ({len(ids)}) が列数 ({m}) と一致しません。",
-                             f"{len(ids)} site ids for {m} columns")
+        raise ParameterError(
+            f"候補地IDの数 ({len(ids)}) が列数 ({m}) と一致しません。", f"{len(ids)} site ids for {m} columns"
+        )
     dem = np.asarray(demand_ids if demand_ids is not None else np.arange(n))
     if p is not None:
         if int(p) != p or p < 0:
-            raise ParameterError(f"新設拠点数 p は 0 以上の整数にしてください (p={p})。",
-                                 f"p must be a non-negative integer (p={p})")
+            raise ParameterError(
+                f"新設拠点数 p は 0 以上の整数にしてください (p={p})。", f"p must be a non-negative integer (p={p})"
+            )
         free = m - len(fixed_l)
         if p > free:
             raise ParameterError(
@@ -97,8 +110,10 @@ def check_time_limit(time_limit_s: Any) -> float:
     except (TypeError, ValueError):
         t = math.nan
     if not (math.isfinite(t) and t > 0):
-        raise ParameterError(f"厳密解の制限時間 (--time-limit) は正の秒数にしてください: {time_limit_s}",
-                             f"--time-limit must be a positive number of seconds: {time_limit_s}")
+        raise ParameterError(
+            f"厳密解の制限時間 (--time-limit) は正の秒数にしてください: {time_limit_s}",
+            f"--time-limit must be a positive number of seconds: {time_limit_s}",
+        )
     return t
 
 
@@ -147,11 +162,23 @@ class PlacementModel:
     #: minimisation models report a gap to their lower bound
     reports_gap = False
 
-    def __init__(self, minutes: Any, weights: Any, p: int | None = None, *, fixed: Iterable[int] = (),
-                 site_ids: Sequence[Any] | None = None, demand_ids: Any = None, method: str = "auto",
-                 time_limit_s: float = DEFAULT_TIME_LIMIT_S, time: float | None = None):
+    def __init__(
+        self,
+        minutes: Any,
+        weights: Any,
+        p: int | None = None,
+        *,
+        fixed: Iterable[int] = (),
+        site_ids: Sequence[Any] | None = None,
+        demand_ids: Any = None,
+        method: str = "auto",
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        time: float | None = None,
+    ):
         if method not in METHODS:
-            raise ParameterError(f"解法は {METHODS} のいずれかです: {method}", f"method must be one of {METHODS}: {method}")
+            raise ParameterError(
+                f"解法は {METHODS} のいずれかです: {method}", f"method must be one of {METHODS}: {method}"
+            )
         self.D, self.w, self.fixed, self.site_ids, self.demand_ids = _check_inputs(
             minutes, weights, fixed, p, site_ids, demand_ids
         )
@@ -160,7 +187,9 @@ class PlacementModel:
         self.time_limit_s = check_time_limit(time_limit_s)
         self.time = None if time is None else float(time)
         if self.time is not None and not (self.time > 0 and math.isfinite(self.time)):
-            raise ParameterError(f"時間しきい値は正の分数にしてください: {time}", f"time threshold must be > 0 minutes: {time}")
+            raise ParameterError(
+                f"時間しきい値は正の分数にしてください: {time}", f"time threshold must be > 0 minutes: {time}"
+            )
         known = np.isfinite(self.w)
         reach = np.isfinite(self.D).any(axis=1)
         self.unknown = ~known
@@ -173,8 +202,9 @@ class PlacementModel:
             )
 
     @classmethod
-    def from_args(cls, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None,
-                  **kw: Any) -> PlacementModel:
+    def from_args(
+        cls, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None, **kw: Any
+    ) -> PlacementModel:
         """Build the model from :func:`~models.placement.solve`'s arguments (p-median, p-center: needs
         `p`; `time` is not used by these models and is ignored, as before the package split)."""
         return cls(minutes, weights, _need_p(p), **kw)
@@ -217,9 +247,19 @@ class PlacementModel:
         n, m = int(self.keep.sum()), self.D.shape[1]
         return n * m <= EXACT_AUTO_MAX_CELLS
 
-    def _finish(self, chosen_new: Iterable[int], *, method: str, solver: str, t0: float, solver_objective: float,
-                lower_bound: float | None = None, covered: float | None = None,
-                extra_notes: Iterable[str] = (), budget: dict | None = None) -> PlacementResult:
+    def _finish(
+        self,
+        chosen_new: Iterable[int],
+        *,
+        method: str,
+        solver: str,
+        t0: float,
+        solver_objective: float,
+        lower_bound: float | None = None,
+        covered: float | None = None,
+        extra_notes: Iterable[str] = (),
+        budget: dict | None = None,
+    ) -> PlacementResult:
         fixed = list(self.fixed)
         new = [int(c) for c in chosen_new if int(c) not in set(fixed)]
         chosen = fixed + sorted(new)
@@ -238,16 +278,34 @@ class PlacementModel:
         gap = None
         if lower_bound is not None and solver_objective and self.reports_gap:
             gap = max(0.0, (solver_objective - lower_bound) / solver_objective)
-        params: dict[str, Any] = {"p": self.p, "time": self.time, "n_fixed": len(fixed),
-                                  "n_demand": int(self.keep.sum()), "n_candidates": int(self.D.shape[1])}
+        params: dict[str, Any] = {
+            "p": self.p,
+            "time": self.time,
+            "n_fixed": len(fixed),
+            "n_demand": int(self.keep.sum()),
+            "n_candidates": int(self.D.shape[1]),
+        }
         if budget:
             params["budget"] = budget
         res = PlacementResult(
-            model=self.name, method=method, solver=solver, params=params,
-            chosen=chosen, fixed=fixed, new=sorted(new), site_ids=[self.site_ids[c] for c in chosen],
-            objective=objective, solver_objective=float(solver_objective), lower_bound=lower_bound, gap=gap,
-            solve_s=_time.perf_counter() - t0, demand_ids=self.demand_ids, assignment=assignment,
-            assigned_minutes=assigned, population=float(w.sum()), covered_population=covered,
+            model=self.name,
+            method=method,
+            solver=solver,
+            params=params,
+            chosen=chosen,
+            fixed=fixed,
+            new=sorted(new),
+            site_ids=[self.site_ids[c] for c in chosen],
+            objective=objective,
+            solver_objective=float(solver_objective),
+            lower_bound=lower_bound,
+            gap=gap,
+            solve_s=_time.perf_counter() - t0,
+            demand_ids=self.demand_ids,
+            assignment=assignment,
+            assigned_minutes=assigned,
+            population=float(w.sum()),
+            covered_population=covered,
             excluded_unknown_weight=list(self.demand_ids[self.unknown]),
             excluded_unreachable=list(self.demand_ids[self.nowhere]),
             unreachable_ids=list(self.demand_ids[self.keep & ~reach]),
@@ -273,7 +331,9 @@ def _need_p(p: int | None) -> int:
 
 def _need_t(t: float | None) -> float:
     if t is None:
-        raise ParameterError("時間しきい値を指定してください (--time 分)。", "this model needs a time threshold (--time minutes)")
+        raise ParameterError(
+            "時間しきい値を指定してください (--time 分)。", "this model needs a time threshold (--time minutes)"
+        )
     return t
 
 

@@ -7,6 +7,7 @@ spopt counts predefined facilities inside ``p_facilities``, so the models pass
 The time limit is a safety net only: when the solver stops on it, the best solution found is
 returned with ``proven=False`` and the model writes a note; it is never silently called optimal.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -56,8 +57,10 @@ class ExactSolution(NamedTuple):
         if self.proven and self.status == "Optimal":
             return []
         if self.status == "Optimal":
-            return [f"time limit {time_limit_s:g} s reached: best solution found, not proven optimal "
-                    f"(制限時間 {time_limit_s:g} 秒に達したため最適性は未証明)"]
+            return [
+                f"time limit {time_limit_s:g} s reached: best solution found, not proven optimal "
+                f"(制限時間 {time_limit_s:g} 秒に達したため最適性は未証明)"
+            ]
         return [f"solver status {self.status} (time limit {time_limit_s:g} s)"]
 
 

@@ -1,4 +1,5 @@
 """LSCP (集合被覆): the fewest new hubs so that every coverable demand point is within `time`."""
+
 from __future__ import annotations
 
 import time as _time
@@ -32,8 +33,9 @@ class LSCP(PlacementModel):
         super().__init__(minutes, weights, None, time=time, **kw)
 
     @classmethod
-    def from_args(cls, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None,
-                  **kw: Any) -> LSCP:
+    def from_args(
+        cls, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None, **kw: Any
+    ) -> LSCP:
         """Build from :func:`~models.placement.solve`'s arguments (needs `time`; `p` is the answer)."""
         return cls(minutes, weights, _need_t(time), **kw)
 
@@ -59,16 +61,25 @@ class LSCP(PlacementModel):
             from spopt.locate import LSCP as _SP
 
             Dn = np.where(np.isfinite(D[need]), D[need], big_m(self.D))
-            mod = _SP.from_cost_matrix(Dn, service_radius=self.time,
-                                       predefined_facilities_arr=_dummies(D.shape[1], self.fixed) if self.fixed else None)
+            mod = _SP.from_cost_matrix(
+                Dn,
+                service_radius=self.time,
+                predefined_facilities_arr=_dummies(D.shape[1], self.fixed) if self.fixed else None,
+            )
             s = solve_spopt(mod, self.time_limit_s)
             cols, solver, method = s.cols, s.solver, "exact"
             notes += s.note(self.time_limit_s)
         else:
             cols = greedy_cover(A[need], self.fixed)
             method, solver = "heuristic", "greedy set cover (numpy)"
-        res = self._finish(cols, method=method, solver=solver, t0=t0,
-                           solver_objective=float(len(set(int(c) for c in cols) - set(self.fixed))), extra_notes=notes)
+        res = self._finish(
+            cols,
+            method=method,
+            solver=solver,
+            t0=t0,
+            solver_objective=float(len(set(int(c) for c in cols) - set(self.fixed))),
+            extra_notes=notes,
+        )
         res.uncoverable_ids = uncoverable
         res.params["p"] = len(res.new)
         return res

@@ -3,6 +3,7 @@
 Heuristic: greedy add, then best-improvement interchange with coverage-count bookkeeping, in
 the shared multistart loop of :mod:`.search` (deterministic budget).
 """
+
 from __future__ import annotations
 
 import time as _time
@@ -65,9 +66,18 @@ class MCLPObjective(SwapObjective):
         return movable[int(k)], int(j)
 
 
-def mclp_heuristic(A: Any, w: Any, p: int, fixed: Iterable[int] = (), max_iter: int = 500, starts: int = 8,
-                   seed: int = 0, time_budget_s: float | None = None, *,
-                   work_cells: int = SearchBudget.work_cells) -> tuple[list[int], float]:
+def mclp_heuristic(
+    A: Any,
+    w: Any,
+    p: int,
+    fixed: Iterable[int] = (),
+    max_iter: int = 500,
+    starts: int = 8,
+    seed: int = 0,
+    time_budget_s: float | None = None,
+    *,
+    work_cells: int = SearchBudget.work_cells,
+) -> tuple[list[int], float]:
     """Multistart MCLP local search on a coverage matrix.
 
     Parameters
@@ -113,14 +123,16 @@ class MCLP(PlacementModel):
 
     name = "mclp"
 
-    def __init__(self, minutes: Any, weights: Any, p: int, time: float, *, budget: SearchBudget | None = None,
-                 **kw: Any):
+    def __init__(
+        self, minutes: Any, weights: Any, p: int, time: float, *, budget: SearchBudget | None = None, **kw: Any
+    ):
         super().__init__(minutes, weights, p, time=time, **kw)
         self.budget = budget or SearchBudget()
 
     @classmethod
-    def from_args(cls, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None,
-                  **kw: Any) -> MCLP:
+    def from_args(
+        cls, minutes: Any, weights: Any, *, p: int | None = None, time: float | None = None, **kw: Any
+    ) -> MCLP:
         """Build from :func:`~models.placement.solve`'s arguments (needs `p` and `time`)."""
         return cls(minutes, weights, _need_p(p), _need_t(time), **kw)
 
@@ -141,11 +153,28 @@ class MCLP(PlacementModel):
 
             m = D.shape[1]
             Dc = np.where(np.isfinite(D), D, big_m(self.D))
-            mod = _SP.from_cost_matrix(Dc, w, service_radius=self.time, p_facilities=self.p + len(self.fixed),
-                                       predefined_facilities_arr=_dummies(m, self.fixed) if self.fixed else None)
+            mod = _SP.from_cost_matrix(
+                Dc,
+                w,
+                service_radius=self.time,
+                p_facilities=self.p + len(self.fixed),
+                predefined_facilities_arr=_dummies(m, self.fixed) if self.fixed else None,
+            )
             s = solve_spopt(mod, self.time_limit_s)
-            return self._finish(s.cols, method="exact", solver=s.solver, t0=t0, solver_objective=s.objective,
-                                extra_notes=s.note(self.time_limit_s))
+            return self._finish(
+                s.cols,
+                method="exact",
+                solver=s.solver,
+                t0=t0,
+                solver_objective=s.objective,
+                extra_notes=s.note(self.time_limit_s),
+            )
         cols, val, stats = multistart(MCLPObjective(A, w), self.p, self.fixed, self.budget)
-        return self._finish(cols, method="heuristic", solver="greedy+interchange (numpy)", t0=t0,
-                            solver_objective=-float(val), budget={**self.budget.to_dict(), **stats})
+        return self._finish(
+            cols,
+            method="heuristic",
+            solver="greedy+interchange (numpy)",
+            t0=t0,
+            solver_objective=-float(val),
+            budget={**self.budget.to_dict(), **stats},
+        )

@@ -5,6 +5,7 @@ in-process exact set-cover branch-and-bound, then swaps that keep the worst time
 sum, using the shared :func:`~.search.interchange` loop. Exact: the same threshold search with
 spopt's LSCP MILP as the cover check. Budgets are nodes and matrix cells, never seconds.
 """
+
 from __future__ import annotations
 
 import time as _time
@@ -75,16 +76,22 @@ class PCenterObjective(SwapObjective):
         return None
 
 
-def _pcenter_swap(D: np.ndarray, open_: Iterable[int], fixed: Iterable[int], max_iter: int,
-                  work_cells: int = SWAP_WORK_CELLS) -> tuple[list[int], tuple[float, float]]:
+def _pcenter_swap(
+    D: np.ndarray, open_: Iterable[int], fixed: Iterable[int], max_iter: int, work_cells: int = SWAP_WORK_CELLS
+) -> tuple[list[int], tuple[float, float]]:
     obj = PCenterObjective(D)
     fixed_set = set(fixed)
     out = interchange(obj, open_, fixed_set, max_iter, work_limit=work_cells)
     return [c for c in out if c not in fixed_set], obj.value(out)
 
 
-def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-                  notes: list[str] | None = None) -> tuple[list[int], float]:
+def pcenter_exact(
+    D: np.ndarray,
+    p: int,
+    fixed: Iterable[int] = (),
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    notes: list[str] | None = None,
+) -> tuple[list[int], float]:
     """Exact p-center by threshold search with spopt LSCP as the cover check (Minieka 1970).
 
     Binary search over the distinct times r for the smallest r whose set-cover problem (fixed
@@ -131,8 +138,11 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
             best_cols = []
             hi = mid - 1
             continue
-        mod = _SP.from_cost_matrix(np.where(A[need], 0.0, 1.0), service_radius=0.5,
-                                   predefined_facilities_arr=_dummies(m, fixed) if fixed else None)
+        mod = _SP.from_cost_matrix(
+            np.where(A[need], 0.0, 1.0),
+            service_radius=0.5,
+            predefined_facilities_arr=_dummies(m, fixed) if fixed else None,
+        )
         s = solve_spopt(mod, time_limit_s)
         limited |= not s.proven
         new = [int(c) for c in s.cols if c not in set(fixed)]
@@ -142,8 +152,10 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
         else:
             lo = mid + 1
     if limited and notes is not None:
-        notes.append(f"time limit {time_limit_s:g} s reached in a cover check: not proven optimal "
-                     f"(制限時間 {time_limit_s:g} 秒に達したため最適性は未証明)")
+        notes.append(
+            f"time limit {time_limit_s:g} s reached in a cover check: not proven optimal "
+            f"(制限時間 {time_limit_s:g} 秒に達したため最適性は未証明)"
+        )
     # pad to exactly p hubs (extra hubs never hurt the max): add by p-median greedy
     best_cols = list(best_cols)
     if len(best_cols) < p:
@@ -153,9 +165,17 @@ def pcenter_exact(D: np.ndarray, p: int, fixed: Iterable[int] = (), time_limit_s
     return best_cols, obj
 
 
-def pcenter_heuristic(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: int = SWAP_MAX_ITER,
-                      node_budget: int = NODE_BUDGET, time_budget_s: float | None = None, *,
-                      swap_work_cells: int = SWAP_WORK_CELLS, cover_work: int = COVER_WORK) -> tuple[list[int], float]:
+def pcenter_heuristic(
+    D: np.ndarray,
+    p: int,
+    fixed: Iterable[int] = (),
+    max_iter: int = SWAP_MAX_ITER,
+    node_budget: int = NODE_BUDGET,
+    time_budget_s: float | None = None,
+    *,
+    swap_work_cells: int = SWAP_WORK_CELLS,
+    cover_work: int = COVER_WORK,
+) -> tuple[list[int], float]:
     """Fast p-center (see :func:`pcenter_search` for the method and budgets).
 
     Parameters
@@ -179,15 +199,23 @@ def pcenter_heuristic(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter
         Worst minutes to the nearest open hub over reachable demand.
     """
     _warn_time_budget(time_budget_s)
-    cols, obj, _ = pcenter_search(D, p, fixed, max_iter=max_iter, node_budget=node_budget,
-                                  swap_work_cells=swap_work_cells, cover_work=cover_work)
+    cols, obj, _ = pcenter_search(
+        D, p, fixed, max_iter=max_iter, node_budget=node_budget, swap_work_cells=swap_work_cells, cover_work=cover_work
+    )
     return cols, obj
 
 
-def pcenter_search(D: np.ndarray, p: int, fixed: Iterable[int] = (), max_iter: int = SWAP_MAX_ITER,
-                   node_budget: int = NODE_BUDGET, time_budget_s: float | None = None, *,
-                   swap_work_cells: int = SWAP_WORK_CELLS, cover_work: int = COVER_WORK
-                   ) -> tuple[list[int], float, float]:
+def pcenter_search(
+    D: np.ndarray,
+    p: int,
+    fixed: Iterable[int] = (),
+    max_iter: int = SWAP_MAX_ITER,
+    node_budget: int = NODE_BUDGET,
+    time_budget_s: float | None = None,
+    *,
+    swap_work_cells: int = SWAP_WORK_CELLS,
+    cover_work: int = COVER_WORK,
+) -> tuple[list[int], float, float]:
     """p-center by threshold search (Minieka 1970) with an exact in-process cover check.
 
     Binary search over the distinct times T >= max_i min_j D_ij: T is feasible when `p` new
@@ -374,9 +402,18 @@ class PCenter(PlacementModel):
     name = "pcenter"
     reports_gap = True
 
-    def __init__(self, minutes: Any, weights: Any, p: int, *, node_budget: int = NODE_BUDGET,
-                 cover_work: int = COVER_WORK, max_iter: int = SWAP_MAX_ITER, swap_work_cells: int = SWAP_WORK_CELLS,
-                 **kw: Any):
+    def __init__(
+        self,
+        minutes: Any,
+        weights: Any,
+        p: int,
+        *,
+        node_budget: int = NODE_BUDGET,
+        cover_work: int = COVER_WORK,
+        max_iter: int = SWAP_MAX_ITER,
+        swap_work_cells: int = SWAP_WORK_CELLS,
+        **kw: Any,
+    ):
         super().__init__(minutes, weights, p, **kw)
         self.cover_work = int(cover_work)
         self.node_budget = int(node_budget)
@@ -397,17 +434,47 @@ class PCenter(PlacementModel):
         if self.p == 0:
             if not self.fixed:
                 raise ParameterError("p=0 で既存窓口もありません。", "p=0 and no fixed hubs: nothing to evaluate")
-            return self._finish([], method="exact", solver="evaluation", t0=t0,
-                                solver_objective=float(D[:, self.fixed].min(axis=1).max()))
+            return self._finish(
+                [],
+                method="exact",
+                solver="evaluation",
+                t0=t0,
+                solver_objective=float(D[:, self.fixed].min(axis=1).max()),
+            )
         if self._use_exact():
             notes: list[str] = []
             cols, obj = pcenter_exact(D, self.p, self.fixed, self.time_limit_s, notes=notes)
-            return self._finish(cols, method="exact", solver="threshold search + spopt LSCP (pulp/HiGHS)",
-                                t0=t0, solver_objective=obj, lower_bound=None if notes else obj, extra_notes=notes)
-        cols, obj, lb = pcenter_search(D, self.p, self.fixed, max_iter=self.max_iter, node_budget=self.node_budget,
-                                       swap_work_cells=self.swap_work_cells, cover_work=self.cover_work)
+            return self._finish(
+                cols,
+                method="exact",
+                solver="threshold search + spopt LSCP (pulp/HiGHS)",
+                t0=t0,
+                solver_objective=obj,
+                lower_bound=None if notes else obj,
+                extra_notes=notes,
+            )
+        cols, obj, lb = pcenter_search(
+            D,
+            self.p,
+            self.fixed,
+            max_iter=self.max_iter,
+            node_budget=self.node_budget,
+            swap_work_cells=self.swap_work_cells,
+            cover_work=self.cover_work,
+        )
         notes = [] if lb < obj else ["proven optimal: every smaller time was shown infeasible (exact cover check)"]
-        return self._finish(cols, method="heuristic", solver="threshold search + exact cover branch-and-bound (numpy)",
-                            t0=t0, solver_objective=obj, lower_bound=lb, extra_notes=notes,
-                            budget={"node_budget": self.node_budget, "cover_work": self.cover_work, "max_iter": self.max_iter,
-                                    "swap_work_cells": self.swap_work_cells})
+        return self._finish(
+            cols,
+            method="heuristic",
+            solver="threshold search + exact cover branch-and-bound (numpy)",
+            t0=t0,
+            solver_objective=obj,
+            lower_bound=lb,
+            extra_notes=notes,
+            budget={
+                "node_budget": self.node_budget,
+                "cover_work": self.cover_work,
+                "max_iter": self.max_iter,
+                "swap_work_cells": self.swap_work_cells,
+            },
+        )

@@ -5,6 +5,7 @@ evaluation of Whitaker (1983) / Resende & Werneck (2004), in the shared multista
 :mod:`.search` (deterministic budget :class:`~.search.SearchBudget`). Bound: Lagrangian
 relaxation (Beasley 1993), a proven lower bound, so the result carries its gap.
 """
+
 from __future__ import annotations
 
 import time as _time
@@ -105,13 +106,26 @@ def _two_nearest(D: np.ndarray, open_cols: Sequence[int]) -> tuple[np.ndarray, n
 
 def _warn_time_budget(time_budget_s: float | None) -> None:
     if time_budget_s is not None:
-        warnings.warn("time_budget_s is ignored: the heuristics are budgeted in iterations and matrix cells "
-                      "(work_cells), so the same input always gives the same hubs", DeprecationWarning, stacklevel=3)
+        warnings.warn(
+            "time_budget_s is ignored: the heuristics are budgeted in iterations and matrix cells "
+            "(work_cells), so the same input always gives the same hubs",
+            DeprecationWarning,
+            stacklevel=3,
+        )
 
 
-def pmedian_heuristic(D: Any, w: Any, p: int, fixed: Iterable[int] = (), max_iter: int = 500, starts: int = 8,
-                      seed: int = 0, time_budget_s: float | None = None, *,
-                      work_cells: int = SearchBudget.work_cells) -> tuple[list[int], float]:
+def pmedian_heuristic(
+    D: Any,
+    w: Any,
+    p: int,
+    fixed: Iterable[int] = (),
+    max_iter: int = 500,
+    starts: int = 8,
+    seed: int = 0,
+    time_budget_s: float | None = None,
+    *,
+    work_cells: int = SearchBudget.work_cells,
+) -> tuple[list[int], float]:
     """Multistart p-median local search (greedy add + seeded random starts, fast interchange).
 
     Parameters
@@ -148,8 +162,9 @@ def pmedian_heuristic(D: Any, w: Any, p: int, fixed: Iterable[int] = (), max_ite
     return cols, float(val)
 
 
-def pmedian_lagrangian_bound(D: Any, w: Any, p: int, fixed: Iterable[int] = (), iters: int = 300,
-                             upper: float | None = None) -> float:
+def pmedian_lagrangian_bound(
+    D: Any, w: Any, p: int, fixed: Iterable[int] = (), iters: int = 300, upper: float | None = None
+) -> float:
     """Proven lower bound on the p-median optimum by Lagrangian relaxation (Beasley 1993).
 
     Relaxing ``sum_j x_ij = 1`` with multipliers l_i gives
@@ -236,8 +251,9 @@ class PMedian(PlacementModel):
     name = "pmedian"
     reports_gap = True
 
-    def __init__(self, minutes: Any, weights: Any, p: int, *, bound: bool = True,
-                 budget: SearchBudget | None = None, **kw: Any):
+    def __init__(
+        self, minutes: Any, weights: Any, p: int, *, bound: bool = True, budget: SearchBudget | None = None, **kw: Any
+    ):
         super().__init__(minutes, weights, p, **kw)
         self.bound = bound  # heuristic: also compute the Lagrangian lower bound (gap)
         self.budget = budget or SearchBudget()
@@ -261,15 +277,32 @@ class PMedian(PlacementModel):
             from spopt.locate import PMedian as _SP
 
             m = D.shape[1]
-            mod = _SP.from_cost_matrix(D, w, p_facilities=self.p + len(self.fixed),
-                                       predefined_facilities_arr=_dummies(m, self.fixed) if self.fixed else None)
+            mod = _SP.from_cost_matrix(
+                D,
+                w,
+                p_facilities=self.p + len(self.fixed),
+                predefined_facilities_arr=_dummies(m, self.fixed) if self.fixed else None,
+            )
             s = solve_spopt(mod, self.time_limit_s)
             proven = s.proven and s.status == "Optimal"
-            return self._finish(s.cols, method="exact", solver=s.solver, t0=t0, solver_objective=s.objective,
-                                lower_bound=s.objective if proven else None, extra_notes=s.note(self.time_limit_s))
+            return self._finish(
+                s.cols,
+                method="exact",
+                solver=s.solver,
+                t0=t0,
+                solver_objective=s.objective,
+                lower_bound=s.objective if proven else None,
+                extra_notes=s.note(self.time_limit_s),
+            )
         obj_fn = PMedianObjective(D, w)
         cols, obj, stats = multistart(obj_fn, self.p, self.fixed, self.budget)
         lb = pmedian_lagrangian_bound(D, w, self.p, self.fixed, upper=obj) if self.bound else None
-        return self._finish(cols, method="heuristic", solver="greedy+interchange (numpy)", t0=t0,
-                            solver_objective=float(obj), lower_bound=lb,
-                            budget={**self.budget.to_dict(), **stats})
+        return self._finish(
+            cols,
+            method="heuristic",
+            solver="greedy+interchange (numpy)",
+            t0=t0,
+            solver_objective=float(obj),
+            lower_bound=lb,
+            budget={**self.budget.to_dict(), **stats},
+        )

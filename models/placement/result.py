@@ -1,4 +1,5 @@
 """What a placement model decided: :class:`PlacementResult`."""
+
 from __future__ import annotations
 
 import math
@@ -119,8 +120,7 @@ class PlacementResult:
             "unreachable_ids": [_py(x) for x in self.unreachable_ids],
             "uncoverable_ids": [_py(x) for x in self.uncoverable_ids],
             "assignment": {
-                str(_py(d)): (col2id.get(int(a)) if a >= 0 else None)
-                for d, a in zip(self.demand_ids, self.assignment)
+                str(_py(d)): (col2id.get(int(a)) if a >= 0 else None) for d, a in zip(self.demand_ids, self.assignment)
             },
             "notes": list(self.notes),
         }

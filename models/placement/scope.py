@@ -1,4 +1,5 @@
 """Helpers around placement: which demand is in scope, and the nearest desk in another municipality."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,12 +31,16 @@ def demand_scope_mask(demand_muni_codes: Any, municipalities: Any, scope: str = 
     if scope == "all":
         return np.ones(len(codes), bool)
     if scope != "without_welfare_office":
-        raise ParameterError(f"需要の範囲は without_welfare_office か all です: {scope}",
-                             f"scope must be without_welfare_office or all: {scope}")
+        raise ParameterError(
+            f"需要の範囲は without_welfare_office か all です: {scope}",
+            f"scope must be without_welfare_office or all: {scope}",
+        )
     no_office = set(municipalities.loc[~municipalities["has_welfare_office"].astype(bool), "code"].astype(str))
     if not no_office:
-        raise ParameterError("福祉事務所のない市町村がありません (--scope all を使ってください)。",
-                             "no municipality without a welfare office in this region (use --scope all)")
+        raise ParameterError(
+            "福祉事務所のない市町村がありません (--scope all を使ってください)。",
+            "no municipality without a welfare office in this region (use --scope all)",
+        )
     return np.isin(codes, list(no_office))
 
 

@@ -16,6 +16,7 @@ under any load:
   p-center ~n m per removal tried). The greedy start always runs to a local optimum (or
   ``max_iter``); random starts run only while work is left, and stop when it runs out.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -139,8 +140,9 @@ def greedy(obj: SwapObjective, fixed: Iterable[int], p: int) -> list[int]:
     return open_
 
 
-def interchange(obj: SwapObjective, open_: Iterable[int], fixed: Iterable[int], max_iter: int,
-                work_limit: int | None = None) -> list[int]:
+def interchange(
+    obj: SwapObjective, open_: Iterable[int], fixed: Iterable[int], max_iter: int, work_limit: int | None = None
+) -> list[int]:
     """Apply improving swaps until a local optimum, `max_iter` swaps, or ``obj.work > work_limit``.
 
     Returns
@@ -166,8 +168,13 @@ def interchange(obj: SwapObjective, open_: Iterable[int], fixed: Iterable[int], 
     return open_
 
 
-def multistart(obj: SwapObjective, p: int, fixed: Iterable[int], budget: SearchBudget | None = None,
-               start: Sequence[int] | None = None) -> tuple[list[int], Any, dict[str, int]]:
+def multistart(
+    obj: SwapObjective,
+    p: int,
+    fixed: Iterable[int],
+    budget: SearchBudget | None = None,
+    start: Sequence[int] | None = None,
+) -> tuple[list[int], Any, dict[str, int]]:
     """Greedy (or given) start plus seeded random starts, each improved by :func:`interchange`.
 
     Parameters

@@ -5,6 +5,7 @@ By default the app listens on this machine only (server.address of .streamlit/co
 "localhost"). Any other address needs a login: without a users file the command refuses to
 start (one line, exit 2). See madoguchi/app/auth.py and README "Security and data safety".
 """
+
 from __future__ import annotations
 
 import getpass
@@ -24,12 +25,18 @@ WILDCARDS = {"0.0.0.0", "::", "[::]"}
 def register(sub) -> None:
     p = sub.add_parser("app", help="地図アプリを起動 / start the map app (streamlit run app.py)")
     p.add_argument("--port", type=int, default=8501, help="ポート番号（既定 8501）")
-    p.add_argument("--address", default=None,
-                   help="待ち受けるアドレス（既定: .streamlit/config.toml の localhost = このコンピュータのみ）。"
-                        "他の値（0.0.0.0 など）はログインが必要 / listen address (default localhost: this machine "
-                        "only); any other address needs a login (madoguchi app users add NAME)")
-    p.add_argument("--login", action="store_true",
-                   help="このコンピュータのみでもログインを求める / ask for a login even on localhost")
+    p.add_argument(
+        "--address",
+        default=None,
+        help="待ち受けるアドレス（既定: .streamlit/config.toml の localhost = このコンピュータのみ）。"
+        "他の値（0.0.0.0 など）はログインが必要 / listen address (default localhost: this machine "
+        "only); any other address needs a login (madoguchi app users add NAME)",
+    )
+    p.add_argument(
+        "--login",
+        action="store_true",
+        help="このコンピュータのみでもログインを求める / ask for a login even on localhost",
+    )
     p.add_argument("--print-command", action="store_true", help="起動せずにコマンドを表示する")
     p.set_defaults(func=_run)
     usub = p.add_subparsers(dest="app_command", metavar="users")
@@ -38,8 +45,11 @@ def register(sub) -> None:
     a = uu.add_parser("add", help="利用者を追加（またはパスワード変更）/ add a user (or set a new password)")
     a.add_argument("name", help="利用者名（半角英数字）/ login name")
     a.add_argument("--display-name", default=None, help="表示名 / name shown after login")
-    a.add_argument("--password-stdin", action="store_true",
-                   help="パスワードを標準入力の 1 行から読む / read the password from one line of stdin")
+    a.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="パスワードを標準入力の 1 行から読む / read the password from one line of stdin",
+    )
     a.set_defaults(func=_users_add)
     r = uu.add_parser("remove", help="利用者を削除 / remove a user")
     r.add_argument("name")
@@ -65,8 +75,17 @@ def command(port: int = 8501, address: str | None = None) -> list[str]:
     The address is always passed explicitly (the given one, else the config's, else localhost),
     so the server never falls back to Streamlit's default of every interface."""
     addr = address or configured_address() or "localhost"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
-           "--server.headless", "true"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+    ]
     if addr in WILDCARDS:
         # every interface: name the URL ourselves (this machine's host name) so Streamlit does not
         # look up an "external IP" on the internet at start-up ("Did not auto detect external IP")
@@ -78,7 +97,9 @@ def _run(args) -> int:
     from madoguchi.app.auth import LOGIN_ENV, is_loopback, login_required, require_credentials
 
     if not 0 < args.port < 65536:
-        raise ParameterError("ポート番号は 1〜65535 にしてください。", "--port must be 1-65535", path=f"--port {args.port}")
+        raise ParameterError(
+            "ポート番号は 1〜65535 にしてください。", "--port must be 1-65535", path=f"--port {args.port}"
+        )
     cmd = command(args.port, args.address)
     addr = cmd[-1]
     env = dict(os.environ)
@@ -117,10 +138,14 @@ def _users_add(args) -> int:
     from madoguchi.app.auth import add_user, users_path
 
     if not args.password_stdin and (sys.stdin is None or not sys.stdin.isatty()):
-        raise MadoguchiError("パスワードを入力できる端末がありません。--password-stdin で標準入力から渡してください。",
-                             "no terminal to type a password: pass it on stdin with --password-stdin")
+        raise MadoguchiError(
+            "パスワードを入力できる端末がありません。--password-stdin で標準入力から渡してください。",
+            "no terminal to type a password: pass it on stdin with --password-stdin",
+        )
     name = add_user(args.name, _read_password(), args.display_name)
-    print(f"利用者 {name} を登録しました（bcrypt ハッシュのみ保存）/ user {name} saved (bcrypt hash only): {users_path()}")
+    print(
+        f"利用者 {name} を登録しました（bcrypt ハッシュのみ保存）/ user {name} saved (bcrypt hash only): {users_path()}"
+    )
     return 0
 
 

@@ -1,12 +1,19 @@
 """`madoguchi bench traveltime|placement|roads`: benchmark scripts (not timed tests), printed as JSON."""
+
 from __future__ import annotations
 
 import importlib
 
 BENCHES = {
-    "traveltime": ("madoguchi.bench.traveltime", "engine vs networkx Dijkstra on real Kumamoto roads and a synthetic 1e5-node graph"),
+    "traveltime": (
+        "madoguchi.bench.traveltime",
+        "engine vs networkx Dijkstra on real Kumamoto roads and a synthetic 1e5-node graph",
+    ),
     "placement": ("madoguchi.bench.placement", "p-median heuristic vs proven lower bound on a 1e4 x 300 matrix"),
-    "roads": ("madoguchi.bench.roads", "road graph build: array engine vs osmnx on SYNTHETIC tiled extracts; 1e4 x 300 matrix"),
+    "roads": (
+        "madoguchi.bench.roads",
+        "road graph build: array engine vs osmnx on SYNTHETIC tiled extracts; 1e4 x 300 matrix",
+    ),
 }
 
 

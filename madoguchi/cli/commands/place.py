@@ -1,18 +1,27 @@
 """`madoguchi place`: choose new consultation-desk sites (p-median / MCLP / LSCP / p-center)."""
+
 from __future__ import annotations
 
 
 def register(sub) -> None:
     p = sub.add_parser("place", help="拠点配置 / hub placement (p-median, MCLP, LSCP, p-center)")
     p.add_argument("--region", required=True, help="地域データのフォルダ（または都道府県コード）")
-    p.add_argument("--model", required=True, choices=["pmedian", "mclp", "lscp", "pcenter"],
-                   help="pmedian: 人口加重平均時間を最小 / mclp: T分以内の人口を最大 / lscp: 全員T分以内の最少拠点数 / pcenter: 最遠時間を最小")
+    p.add_argument(
+        "--model",
+        required=True,
+        choices=["pmedian", "mclp", "lscp", "pcenter"],
+        help="pmedian: 人口加重平均時間を最小 / mclp: T分以内の人口を最大 / lscp: 全員T分以内の最少拠点数 / pcenter: 最遠時間を最小",
+    )
     p.add_argument("--p", type=int, help="新設する拠点の数（pmedian, mclp, pcenter）")
     p.add_argument("--time", type=float, help="時間しきい値 T 分（mclp, lscp）")
     p.add_argument("--fixed", help="既存窓口の CSV（name と lat,lon または住所）。常に開設として扱う")
     p.add_argument("--no-existing", action="store_true", help="地域データの既存拠点 (kind=existing) を固定に含めない")
-    p.add_argument("--scope", default="without_welfare_office", choices=["without_welfare_office", "all"],
-                   help="需要: 福祉事務所のない町村（既定）か県全体")
+    p.add_argument(
+        "--scope",
+        default="without_welfare_office",
+        choices=["without_welfare_office", "all"],
+        help="需要: 福祉事務所のない町村（既定）か県全体",
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--exact", action="store_true", help="厳密解 (spopt + HiGHS)")
     g.add_argument("--heuristic", action="store_true", help="高速ヒューリスティック (numpy)")
@@ -39,12 +48,30 @@ def _run(args) -> int:
     region = load_region(args.region)
     th = parse_thresholds(args.thresholds)
     method = "exact" if args.exact else "heuristic" if args.heuristic else "auto"
-    out = run_place(region, args.model, p=args.p, time=args.time, fixed_csv=args.fixed,
-                    include_existing=not args.no_existing, scope=args.scope, method=method,
-                    capacity=args.capacity, case_rate=args.case_rate, thresholds=th, time_limit_s=args.time_limit)
+    out = run_place(
+        region,
+        args.model,
+        p=args.p,
+        time=args.time,
+        fixed_csv=args.fixed,
+        include_existing=not args.no_existing,
+        scope=args.scope,
+        method=method,
+        capacity=args.capacity,
+        case_rate=args.case_rate,
+        thresholds=th,
+        time_limit_s=args.time_limit,
+    )
     if args.scenario_out:
-        update_scenario_file(args.scenario_out, region, scope=args.scope, hubs=scenario_hubs(out), thresholds=th,
-                             placement=placement_section(out), coverage=out["coverage"])
+        update_scenario_file(
+            args.scenario_out,
+            region,
+            scope=args.scope,
+            hubs=scenario_hubs(out),
+            thresholds=th,
+            placement=placement_section(out),
+            coverage=out["coverage"],
+        )
         out["scenario_out"] = str(args.scenario_out)
     return emit(out, args.json, _print)
 
@@ -64,20 +91,34 @@ def _print(out: dict) -> None:
     print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}  {out['demand_rule'].get('description') or ''}")
     tm = out["travel_time_method"]
     print(f"所要時間 / travel time: {tm}" + ("（推定 = 直線距離×迂回係数÷速度）" if tm != "road" else ""))
-    print(f"モデル / model: {pl['model']}  p={pl['params'].get('p')}  T={pl['params'].get('time')}  "
-          f"解法 / method: {pl['method']} ({pl['solver']})  {pl['solve_s']:.2f} s")
+    print(
+        f"モデル / model: {pl['model']}  p={pl['params'].get('p')}  T={pl['params'].get('time')}  "
+        f"解法 / method: {pl['method']} ({pl['solver']})  {pl['solve_s']:.2f} s"
+    )
     print("拠点 / hubs:")
     for h in out["hubs"]:
         tag = "既存" if h["fixed"] else "新設"
         print(f"  [{tag}] {h['site_id']}  {h['name']}  ({h['muni_name']})")
-    print(f"目的関数 / objective: {_f(pl['objective'], 1)}" + (f"   下界 / lower bound: {_f(pl['lower_bound'], 1)}  gap {_f((pl['gap'] or 0) * 100, 3)}%" if pl.get("lower_bound") is not None else ""))
+    print(
+        f"目的関数 / objective: {_f(pl['objective'], 1)}"
+        + (
+            f"   下界 / lower bound: {_f(pl['lower_bound'], 1)}  gap {_f((pl['gap'] or 0) * 100, 3)}%"
+            if pl.get("lower_bound") is not None
+            else ""
+        )
+    )
     print(f"平均 / mean {_f(cov['mean_min'])} 分   90% {_f(cov['p90_min'])} 分   最大 / max {_f(cov['max_min'])} 分")
     for t, v in cov["within"].items():
         print(f"  {t} 分以内 / within {t} min: {_f(v['population'], 0)} 人 ({_f((v['share'] or 0) * 100)}%)")
     if cov["unreachable_population"]:
-        print(f"到達不可 / unreachable: {_f(cov['unreachable_population'], 0)} 人  {', '.join(cov['unreachable_municipalities'])}")
-    for k, label in (("excluded_unreachable", "どの候補地からも到達不可の需要点"), ("excluded_unknown_weight", "人口不明で除外した需要点"),
-                     ("uncoverable_ids", "T分以内に候補地がない需要点")):
+        print(
+            f"到達不可 / unreachable: {_f(cov['unreachable_population'], 0)} 人  {', '.join(cov['unreachable_municipalities'])}"
+        )
+    for k, label in (
+        ("excluded_unreachable", "どの候補地からも到達不可の需要点"),
+        ("excluded_unknown_weight", "人口不明で除外した需要点"),
+        ("uncoverable_ids", "T分以内に候補地がない需要点"),
+    ):
         if pl.get(k):
             print(f"{label}: {len(pl[k])} 点")
     sd = out["second_desk"]
@@ -88,6 +129,10 @@ def _print(out: dict) -> None:
         for h in wl["hubs"]:
             flag = "  ← 過負荷 / OVERLOADED" if h.get("overloaded") else ""
             util = h.get("utilisation")
-            print(f"  {h['hub_id']}: {_f(h['expected_cases'], 0)} 件" + (f" / 能力 {_f(h.get('capacity'), 0)}（{_f((util or 0) * 100, 0)}%）" if "capacity" in h else "") + flag)
+            print(
+                f"  {h['hub_id']}: {_f(h['expected_cases'], 0)} 件"
+                + (f" / 能力 {_f(h.get('capacity'), 0)}（{_f((util or 0) * 100, 0)}%）" if "capacity" in h else "")
+                + flag
+            )
     if out.get("scenario_out"):
         print(f"シナリオに保存 / saved: {out['scenario_out']}")

@@ -1,4 +1,5 @@
 """`madoguchi region build|info|list`: build a region bundle from public data and show its counts."""
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,11 @@ def register(sub) -> None:
     g = b.add_mutually_exclusive_group()
     g.add_argument("--roads", help="道路データ (.osm / .osm.pbf / 道路線 .gpkg/.shp/.geojson)")
     g.add_argument("--download-roads", action="store_true", help="道路網を OSM からダウンロード (osmnx)")
-    b.add_argument("--download", action="store_true",
-                   help="境界 (N03) と集落 (Geolonia) を公開元からダウンロードして作成 (URL は環境変数で変更可)")
+    b.add_argument(
+        "--download",
+        action="store_true",
+        help="境界 (N03) と集落 (Geolonia) を公開元からダウンロードして作成 (URL は環境変数で変更可)",
+    )
     b.add_argument("--sites", help="候補地・既存窓口 CSV (name + lat,lon または address)")
     b.add_argument("--welfare-overrides", help="福祉事務所の上書き CSV (code,has_welfare_office)")
     b.add_argument("--settings", help="設定 JSON (速度表・迂回率・人口配分ルール)")
@@ -50,20 +54,39 @@ def _build(args) -> int:
     from geo.settings import Settings
 
     settings = Settings.from_file(args.settings) if args.settings else None
-    bar = tqdm(total=100, desc="地域データ作成", unit="%", file=sys.stderr, disable=None,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+    bar = tqdm(
+        total=100,
+        desc="地域データ作成",
+        unit="%",
+        file=sys.stderr,
+        disable=None,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
+    )
 
     def progress(frac: float, msg: str) -> None:
         bar.set_postfix_str(msg)
         bar.update(max(0, round(frac * 100) - bar.n))
 
     try:
-        out = build_region(args.pref, boundaries=args.boundaries, population=args.population,
-                           settlements=args.settlements, roads=args.roads, download_roads=args.download_roads,
-                           sites=args.sites, welfare_overrides=args.welfare_overrides, out_dir=args.out,
-                           encoding=args.encoding, pop_code_col=args.pop_code_col, pop_value_col=args.pop_value_col,
-                           pop_encoding=args.pop_encoding, settings=settings, data=args.data, progress=progress,
-                           download=args.download)
+        out = build_region(
+            args.pref,
+            boundaries=args.boundaries,
+            population=args.population,
+            settlements=args.settlements,
+            roads=args.roads,
+            download_roads=args.download_roads,
+            sites=args.sites,
+            welfare_overrides=args.welfare_overrides,
+            out_dir=args.out,
+            encoding=args.encoding,
+            pop_code_col=args.pop_code_col,
+            pop_value_col=args.pop_value_col,
+            pop_encoding=args.pop_encoding,
+            settings=settings,
+            data=args.data,
+            progress=progress,
+            download=args.download,
+        )
     finally:
         bar.close()
     import json
@@ -110,15 +133,21 @@ def _print(info: dict, as_json: bool, lang: str = "ja") -> None:
     c = info
     excl = "、".join(f"{e['name']}（{e['reason']}）" for e in c.get("excluded", [])) or "なし"
     unknown = "、".join(c.get("population_unknown", [])) or "なし"
-    road = {"osm": "OpenStreetMap 道路網", "lines": "道路線データ", "estimate": "道路データなし（直線距離×迂回率による推定）"}.get(c["road_source"], c["road_source"])
+    road = {
+        "osm": "OpenStreetMap 道路網",
+        "lines": "道路線データ",
+        "estimate": "道路データなし（直線距離×迂回率による推定）",
+    }.get(c["road_source"], c["road_source"])
     lines = [
         f"地域: {c['pref_name']}（{c['pref_code']}）  {c.get('path', '')}",
         f"市区町村: {c['municipalities']}（市 {c['cities']}、町村 {c['towns_villages']}）",
         f"福祉事務所: 設置 {c['with_welfare_office']}、未設置（県所管）{c['without_welfare_office']}",
         f"人口（令和2年国勢調査速報）: {c['population_total']:,} 人　人口不明: {unknown}",
         f"分析対象外の行: {excl}",
-        (f"需要点: {c['demand_points']:,}（集落代表点 {c['demand_points_from_settlements']:,}、推定点 {c['demand_points_fallback']}）"
-        f"　座標なしの代表点: {c['settlement_points_without_coords']}　境界外の代表点: {c['settlement_points_outside_muni']}"),
+        (
+            f"需要点: {c['demand_points']:,}（集落代表点 {c['demand_points_from_settlements']:,}、推定点 {c['demand_points_fallback']}）"
+            f"　座標なしの代表点: {c['settlement_points_without_coords']}　境界外の代表点: {c['settlement_points_outside_muni']}"
+        ),
         f"人口配分ルール: {c.get('demand_rule_description', '')}（{c.get('demand_rule', '')}）",
         f"候補地: {c['candidate_sites']}（既存窓口 {c.get('existing_sites', 0)}）",
         f"道路: {road}　ノード {c['road_nodes']:,}、リンク {c['road_edges']:,}",

@@ -1,6 +1,7 @@
 """`madoguchi report --region DIR --scenario FILE [--compare FILE] --out PATH [--lang ja|en]`: a report
 that stands on its own (PDF, HTML, XLSX or GeoPackage, chosen by the extension of --out), in Japanese
 (default) or English."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,12 @@ def register(sub) -> None:
     p.add_argument("--scenario", required=True, help="シナリオ JSON ファイル")
     p.add_argument("--compare", help="比較するシナリオ JSON ファイル（比較ページを追加）")
     p.add_argument("--out", required=True, help="出力ファイル: .pdf / .html / .xlsx / .gpkg")
-    p.add_argument("--lang", choices=["ja", "en"], default="ja",
-                   help="レポートの言語: ja（日本語、既定）または en（English） / report language")
+    p.add_argument(
+        "--lang",
+        choices=["ja", "en"],
+        default="ja",
+        help="レポートの言語: ja（日本語、既定）または en（English） / report language",
+    )
     p.add_argument("--json", action="store_true", help="結果の要約を JSON で出力")
     p.set_defaults(func=_run)
 
@@ -31,17 +36,37 @@ def _run(args) -> int:
     lang = getattr(args, "lang", "ja") or "ja"
     data = build_report(region, scenario, args.out, compare_with=other, lang=lang)
     s = data.summary
-    summary = {"out": str(Path(args.out)), "format": fmt, "scenario": scenario.name, "region": region.path.name,
-               "lang": lang, "method": data.method_label, "method_code": data.method, "population": s["population"],
-               "unreachable_population": s["unreachable_population"],
-               "share_pct": {f"{t:g}": s["share"][t] for t in data.thresholds},
-               "tables": [t.key for t in data.tables], "layers": sorted(data.layers)}
+    summary = {
+        "out": str(Path(args.out)),
+        "format": fmt,
+        "scenario": scenario.name,
+        "region": region.path.name,
+        "lang": lang,
+        "method": data.method_label,
+        "method_code": data.method,
+        "population": s["population"],
+        "unreachable_population": s["unreachable_population"],
+        "share_pct": {f"{t:g}": s["share"][t] for t in data.thresholds},
+        "tables": [t.key for t in data.tables],
+        "layers": sorted(data.layers),
+    }
     if args.json:
         print_json(summary)
     else:
         from madoguchi.i18n import join_list
 
-        shares = join_list((t("rep_cli_share", lang, t=f"{x:g}", p=f"{s['share'][x]:.1f}") for x in data.thresholds), lang)
-        print(t("rep_cli_done", lang, out=args.out, fmt=fmt.upper(), shares=shares,
-                unreach=f"{s['unreachable_population']:,.0f}", method=data.method_label))
+        shares = join_list(
+            (t("rep_cli_share", lang, t=f"{x:g}", p=f"{s['share'][x]:.1f}") for x in data.thresholds), lang
+        )
+        print(
+            t(
+                "rep_cli_done",
+                lang,
+                out=args.out,
+                fmt=fmt.upper(),
+                shares=shares,
+                unreach=f"{s['unreachable_population']:,.0f}",
+                method=data.method_label,
+            )
+        )
     return 0

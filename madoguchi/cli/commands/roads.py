@@ -1,4 +1,5 @@
 """`madoguchi roads info|calibrate --roads FILE`: inspect a road file, measure circuity and speed."""
+
 from __future__ import annotations
 
 
@@ -10,7 +11,9 @@ def register(sub) -> None:
         ("calibrate", _calibrate, "迂回率と実効速度を測定 / measure circuity and effective speed"),
     ):
         q = rsub.add_parser(name, help=help_text)
-        q.add_argument("--roads", required=True, help=".osm / .osm.pbf / 道路線 (.gpkg/.shp/.geojson)、または地域フォルダの roads/")
+        q.add_argument(
+            "--roads", required=True, help=".osm / .osm.pbf / 道路線 (.gpkg/.shp/.geojson)、または地域フォルダの roads/"
+        )
         q.add_argument("--class-col", help="道路線レイヤーの種別列")
         q.add_argument("--speed-col", help="道路線レイヤーの速度列 (km/h)")
         q.add_argument("--settings", help="設定 JSON（速度表）")
@@ -50,8 +53,10 @@ def _info(args) -> int:
     if args.json:
         print_json(out)
     else:
-        print(f"道路: {out['road_source']}　ノード {out['nodes']:,}　リンク {out['edges']:,}　延長 {out['length_km']:,} km"
-              f"　連結成分 {out['components']}（最大 {out['largest_component_nodes']:,} ノード）")
+        print(
+            f"道路: {out['road_source']}　ノード {out['nodes']:,}　リンク {out['edges']:,}　延長 {out['length_km']:,} km"
+            f"　連結成分 {out['components']}（最大 {out['largest_component_nodes']:,} ノード）"
+        )
         print("種別: " + "、".join(f"{k} {v}" for k, v in out["classes"].items()))
     return 0
 
@@ -71,7 +76,11 @@ def _calibrate(args) -> int:
     else:
         cur = out["current_settings"]
         print(f"較正（{out['pairs']} 組、直線距離の中央値 {out['straight_km_median']} km）")
-        print(f"  迂回率 (道路距離/直線距離の中央値): {out['circuity']}　（四分位 {out['circuity_p25_p75']}）　現在の設定 {cur['circuity']}")
+        print(
+            f"  迂回率 (道路距離/直線距離の中央値): {out['circuity']}　（四分位 {out['circuity_p25_p75']}）　現在の設定 {cur['circuity']}"
+        )
         print(f"  実効速度 (道路距離/所要時間の中央値): {out['effective_speed_kmh']} km/h")
-        print(f"  推定式の速度 (直線×迂回率/時間の中央値): {out['estimate_speed_kmh']} km/h　現在の設定 {cur['estimate_speed_kmh']} km/h")
+        print(
+            f"  推定式の速度 (直線×迂回率/時間の中央値): {out['estimate_speed_kmh']} km/h　現在の設定 {cur['estimate_speed_kmh']} km/h"
+        )
     return 0

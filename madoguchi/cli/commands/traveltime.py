@@ -1,4 +1,5 @@
 """`madoguchi traveltime --region DIR`: demand x site travel-time matrix, its summary and islands."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,14 +37,19 @@ def _run(args) -> int:
         iso_path = Path(args.isochrones)
         iso_ext = iso_path.suffix.lower()
         if iso_ext not in (".geojson", ".gpkg"):
-            raise ParameterError("--isochrones は .geojson または .gpkg にしてください。",
-                                 "--isochrones must end in .geojson or .gpkg")
+            raise ParameterError(
+                "--isochrones は .geojson または .gpkg にしてください。", "--isochrones must end in .geojson or .gpkg"
+            )
         check_replace(iso_path, "madoguchi")
     region = load_region(args.region)
     out, tm, sites = run_traveltime(region, args.sites, args.links, args.cutoff, not args.no_cache)
     if args.out:
-        tm.save(path, row_ids=region.demand["point_id"].to_numpy(), col_ids=sites["site_id"].astype(str).to_numpy(),
-                replace_policy="madoguchi")
+        tm.save(
+            path,
+            row_ids=region.demand["point_id"].to_numpy(),
+            col_ids=sites["site_id"].astype(str).to_numpy(),
+            replace_policy="madoguchi",
+        )
         out["out"] = str(path)
     if args.isochrones:
         th = [float(x) for x in args.thresholds.split(",") if x.strip()]
@@ -69,13 +75,17 @@ def _print_text(o: dict) -> None:
     lines = [
         f"所要時間: {method_ja}　需要点 {o['demand_points']:,} × 拠点 {o['sites']}　計算 {o['seconds']:.2f} 秒",
         f"道路による時間の人口割合: {share}　最大スナップ距離: {o['max_snap_m'] if o['max_snap_m'] is not None else '-'} m",
-        (f"到達不能: 需要点 {o['unreachable_demand_points']:,}、人口 {o['unreachable_population']:,.0f} 人　"
-        f"道路網の連結成分 {o['road_components'] or 0}、陸地のまとまり {o['landmasses']}"),
+        (
+            f"到達不能: 需要点 {o['unreachable_demand_points']:,}、人口 {o['unreachable_population']:,.0f} 人　"
+            f"道路網の連結成分 {o['road_components'] or 0}、陸地のまとまり {o['landmasses']}"
+        ),
         f"推定の前提: {o['estimate_rule']['ja'] if o.get('estimate_rule') else ''}",
     ]
     for r in o["unreachable_municipalities"]:
-        lines.append(f"  到達できる拠点なし: {r['name']}（需要点 {r['demand_points']}、人口 {r['population']:,.0f} 人）"
-                     "— 連絡路 (--links) がなければ道路・陸路では到達できません")
+        lines.append(
+            f"  到達できる拠点なし: {r['name']}（需要点 {r['demand_points']}、人口 {r['population']:,.0f} 人）"
+            "— 連絡路 (--links) がなければ道路・陸路では到達できません"
+        )
     if o.get("out"):
         lines.append(f"行列を書き出しました: {o['out']}")
     print("\n".join(lines))
