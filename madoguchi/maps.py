@@ -91,7 +91,7 @@ def base_map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=9,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # folium's scale shows miles too: _MetricScale adds a km-only one
         prefer_canvas=False,
         zoom_snap=0.1,
         zoom_delta=0.5,
@@ -127,9 +127,20 @@ def base_map(
         m.default_css = [("leaflet_css", f"{APP_STATIC_URL}/leaflet.css")]
     # folium's fit gives the first view (streamlit-folium needs it); its zoom may be animated, and
     # Leaflet ignores setView during a zoom animation, so _FitRegion waits for 'zoomend' then refits.
+    m.add_child(_MetricScale())
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     _FitRegion([[miny, minx], [maxy, maxx]]).add_to(m)
     return m
+
+
+class _MetricScale(MacroElement):
+    """A scale bar in km only (Leaflet's default also shows miles, foreign text in both languages)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
 
 class _FitRegion(MacroElement):
