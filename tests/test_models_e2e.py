@@ -28,7 +28,7 @@ def fixed_csv(tmp_path_factory):
     return p
 
 
-def _agree(D, w, fixed, capsys, label):
+def _agree(D, w, fixed, label):
     rows = []
     for p in (1, 2, 3, 4):
         ex = PMedian(D, w, p, fixed=fixed, method="exact").solve()
@@ -41,27 +41,27 @@ def _agree(D, w, fixed, capsys, label):
         hem = MCLP(D, w, p, 30, fixed=fixed, method="heuristic").solve()
         assert hem.objective >= exm.objective * 0.99
         rows.append(("mclp30", p, exm.objective, hem.objective, exm.solve_s, hem.solve_s, exm.solver))
-    with capsys.disabled():
-        print(f"\n{label}")
-        for r in rows:
-            print(
-                f"  {r[0]:8s} p={r[1]} exact={r[2]:,.1f} heuristic={r[3]:,.1f} exact {r[4]:.2f} s ({r[6]}), heuristic {r[5]:.3f} s"
-            )
+    # the comparison table: captured by pytest, shown with -s or when the test fails
+    print(f"\n{label}")
+    for r in rows:
+        print(
+            f"  {r[0]:8s} p={r[1]} exact={r[2]:,.1f} heuristic={r[3]:,.1f} exact {r[4]:.2f} s ({r[6]}), heuristic {r[5]:.3f} s"
+        )
 
 
 @pytest.mark.slow
-def test_ibaraki_12_towns_villages_exact_vs_heuristic(ibaraki_region, fixed_csv, capsys):
+def test_ibaraki_12_towns_villages_exact_vs_heuristic(ibaraki_region, fixed_csv):
     sites, fixed, D, dm = _setup(ibaraki_region)
     assert len(set(dm["muni"])) == 12
-    _agree(D, dm["weights"], [], capsys, "Ibaraki 12 towns/villages, no fixed desk")
+    _agree(D, dm["weights"], [], "Ibaraki 12 towns/villages, no fixed desk")
     sites, fixed, D, dm = _setup(ibaraki_region, fixed_csv)
     assert len(fixed) == 2
     assert set(sites.iloc[fixed]["muni_code"]) == {"08364", "08442"}  # 大子町, 美浦村
-    _agree(D, dm["weights"], fixed, capsys, "Ibaraki 12 towns/villages, 2 fixed desks (by address)")
+    _agree(D, dm["weights"], fixed, "Ibaraki 12 towns/villages, 2 fixed desks (by address)")
 
 
 @pytest.mark.slow
-def test_ibaraki_pcenter_heuristic_equals_exact(ibaraki_region, fixed_csv, capsys):
+def test_ibaraki_pcenter_heuristic_equals_exact(ibaraki_region, fixed_csv):
     """The fast p-center (threshold search + exact cover check) matches the spopt optimum on the
     real 12 towns/villages (396 demand x 44 sites), p = 1..4, with and without the fixed desks,
     proves it (lower bound = objective) and stays well under 1 s."""
@@ -81,19 +81,19 @@ def test_ibaraki_pcenter_heuristic_equals_exact(ibaraki_region, fixed_csv, capsy
             t = D[:, he.chosen].min(axis=1)
             assert float(t[w > 0].max()) == pytest.approx(he.objective)
             rows.append((label, p, ex.objective, he.objective, ex.solve_s, he.solve_s))
-    with capsys.disabled():
-        print("\nIbaraki 12 towns/villages, p-center")
-        for r in rows:
-            print(
-                f"  {r[0]:14s} p={r[1]} exact={r[2]:.2f} heuristic={r[3]:.2f} min, exact {r[4]:.2f} s, heuristic {r[5]:.3f} s"
-            )
+    # the comparison table: captured by pytest, shown with -s or when the test fails
+    print("\nIbaraki 12 towns/villages, p-center")
+    for r in rows:
+        print(
+            f"  {r[0]:14s} p={r[1]} exact={r[2]:.2f} heuristic={r[3]:.2f} min, exact {r[4]:.2f} s, heuristic {r[5]:.3f} s"
+        )
 
 
 @pytest.mark.slow
-def test_kumamoto_31_towns_villages_exact_vs_heuristic(kumamoto_region_noroads, capsys):
+def test_kumamoto_31_towns_villages_exact_vs_heuristic(kumamoto_region_noroads):
     sites, fixed, D, dm = _setup(kumamoto_region_noroads)
     assert len(set(dm["muni"])) == 31
-    _agree(D, dm["weights"], [], capsys, "Kumamoto 31 towns/villages, no fixed desk")
+    _agree(D, dm["weights"], [], "Kumamoto 31 towns/villages, no fixed desk")
 
 
 def test_coverage_cli_matches_brute_force(ibaraki_region, run_cli):
