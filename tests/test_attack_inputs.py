@@ -6,8 +6,6 @@ Ibaraki (08) and Okinawa (47) from ../shared/geodata.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -17,26 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_support import one_line_exit_2, run_cli
 
 from core.errors import MadoguchiError
-from madoguchi.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
-
-
-def one_line_exit_2(argv: list[str]) -> str:
-    rc, _, err = run_cli(argv)
-    assert rc == 2, err
-    lines = [x for x in err.splitlines() if x.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
