@@ -118,7 +118,7 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
 
     from madoguchi import maps
     from madoguchi.planning.national import flat_row
-    from madoguchi.reports.national import PALETTE, class_breaks, outlines_frame
+    from madoguchi.reports.national import class_breaks, class_color, legend_items, outlines_frame
 
     g = outlines_frame(result)
     g = g[g.geometry.notna()].copy()
@@ -126,18 +126,8 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
     vals = {c: float(v) if (v := flat[c].get(color_by)) is not None else np.nan for c in flat}
     breaks = class_breaks(vals.values())
 
-    def klass(x: float) -> int:
-        if not np.isfinite(x) or not breaks:
-            return -1
-        if len(breaks) == 1:
-            return 0
-        return min(int(np.searchsorted(breaks, x, side="right")) - 1, len(breaks) - 2)
-
     g["name"] = [pref_name(c, lang_) for c in g["pref_code"]]
-    g["fill"] = [
-        "#ffffff" if klass(vals.get(c, np.nan)) < 0 else PALETTE[min(klass(vals[c]), len(PALETTE) - 1)]
-        for c in g["pref_code"]
-    ]
+    g["fill"] = [class_color(vals.get(c, np.nan), breaks) for c in g["pref_code"]]
     g["value"] = [_value(color_by, vals.get(c), lang_) for c in g["pref_code"]]
     g["towns"] = [
         f"{fmt_int(flat[c]['towns_villages_without_welfare_office'], lang_)}"
@@ -169,16 +159,7 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
             ],
         ),
     ).add_to(m)
-    items = []
-    if len(breaks) == 1:
-        items = [(PALETTE[0], _value(color_by, breaks[0], lang_))]
-    for i in range(len(breaks) - 1):
-        items.append(
-            (
-                PALETTE[min(i, len(PALETTE) - 1)],
-                f"{_value(color_by, breaks[i], lang_)} – {_value(color_by, breaks[i + 1], lang_)}",
-            )
-        )
+    items = legend_items(breaks, lambda x: _value(color_by, x, lang_), sep=" – ", empty=None)
     if items:
         maps.add_legend(m, column_label(color_by, lang_), items)
     if current and current in set(g["pref_code"]):
