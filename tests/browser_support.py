@@ -156,3 +156,27 @@ def no_alert(d: Any) -> None:
     text = a.text
     a.dismiss()
     raise AssertionError(f"a payload opened an alert: {text!r}")
+
+
+# Inside a map page or a streamlit-folium frame: open every tooltip of the Leaflet map the way Leaflet
+# would (markers, lines, GeoJSON features), then return what a person would see and every element
+# the text made. The map is streamlit-folium's `map_div`, else folium's first `map_<id>`; null while
+# there is none yet (so it can be polled).
+OPEN_ALL_TOOLTIPS = """
+var name = window.map_div ? 'map_div' : Object.keys(window).filter(function(k){
+  return k.indexOf('map_') === 0 && window[k] && window[k].eachLayer; })[0];
+var map = name ? window[name] : null, texts = [], tags = {};
+if (!map) return null;
+function note(el){ texts.push(el.textContent);
+  el.querySelectorAll('*').forEach(function(x){ tags[x.tagName] = (tags[x.tagName] || 0) + 1; }); }
+map.eachLayer(function(l){
+  var tt = l.getTooltip ? l.getTooltip() : null;
+  if (!tt) return;
+  var c = tt._content;
+  if (typeof c === 'function') {
+    if (l.eachLayer) l.eachLayer(function(sub){ var el = c(sub); if (el && el.nodeType) { note(el); } });
+  } else { l.openTooltip(); var el = tt.getElement(); if (el) note(el); l.closeTooltip(); }
+});
+document.querySelectorAll('.madoguchi-label, .madoguchi-legend').forEach(note);
+return {texts: texts, tags: tags, pwned: document.documentElement.getAttribute('data-pwned')};
+"""

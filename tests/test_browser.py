@@ -170,7 +170,8 @@ def choose(d, widget_label: str, option: str) -> None:
     wait_idle(d)
 
 
-def type_into(d, widget_label: str, text: str) -> None:
+def type_into(d, widget_label: str, text: str, then: str = Keys.ENTER) -> None:
+    """Replace the text of a Streamlit text input (by its label), then press `then` (Enter, or Tab)."""
     d.switch_to.default_content()
     boxes = [
         b
@@ -184,7 +185,7 @@ def type_into(d, widget_label: str, text: str) -> None:
     inp.send_keys(Keys.CONTROL, "a")
     inp.send_keys(Keys.DELETE)
     inp.send_keys(text)
-    inp.send_keys(Keys.ENTER)
+    inp.send_keys(then)
     wait_idle(d)
 
 

@@ -28,6 +28,7 @@ import pytest
 from browser_support import (
     HAVE_BROWSER,
     NO_BROWSER,
+    OPEN_ALL_TOOLTIPS,
     ROOT,
     app_env,
     chrome_session,
@@ -46,7 +47,7 @@ from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-from test_browser import IGNORED, body_text, click_button, map_frames, nav, wait_idle, wait_text  # noqa: E402
+from test_browser import IGNORED, body_text, click_button, map_frames, nav, type_into, wait_idle, wait_text  # noqa: E402
 from test_xss_report import PAYLOADS  # noqa: E402  (the maps engineer's corpus)
 
 USER, PASSWORD = "planner", "madoguchi-pass-1"
@@ -171,23 +172,6 @@ def _check_page(d, where: str) -> None:
     assert made == [], f"{where}: markup made from user text: {made}"
 
 
-# Inside a streamlit-folium frame: open every tooltip of the Leaflet map the way Leaflet would
-_OPEN_ALL = """
-var map = window.map_div, texts = [], tags = {};
-if (!map) return null;
-function note(el){ texts.push(el.textContent);
-  el.querySelectorAll('*').forEach(function(x){ tags[x.tagName] = (tags[x.tagName] || 0) + 1; }); }
-map.eachLayer(function(l){
-  var tt = l.getTooltip ? l.getTooltip() : null;
-  if (!tt) return;
-  var c = tt._content;
-  if (typeof c === 'function') {
-    if (l.eachLayer) l.eachLayer(function(sub){ var el = c(sub); if (el && el.nodeType) { note(el); } });
-  } else { l.openTooltip(); var el = tt.getElement(); if (el) note(el); l.closeTooltip(); }
-});
-document.querySelectorAll('.madoguchi-label, .madoguchi-legend').forEach(note);
-return {texts: texts, tags: tags, pwned: document.documentElement.getAttribute('data-pwned')};
-"""
 _ALLOWED = {"DIV", "TABLE", "TBODY", "TR", "TH", "TD", "BR", "I", "SPAN", "DETAILS", "SUMMARY", "SVG", "LINE"}
 
 
@@ -201,7 +185,7 @@ def _check_maps(d, names: list[str], where: str) -> None:
         d.execute_script("arguments[0].scrollIntoView({block: 'center'});", fr)
         d.switch_to.frame(fr)
         try:
-            res = WebDriverWait(d, 60, ignored_exceptions=IGNORED).until(lambda x: x.execute_script(_OPEN_ALL))
+            res = WebDriverWait(d, 60, ignored_exceptions=IGNORED).until(lambda x: x.execute_script(OPEN_ALL_TOOLTIPS))
             time.sleep(0.8)  # an <img onerror> or <svg onload> would have fired by now
             no_alert(d)
             assert res["pwned"] is None, where
@@ -229,24 +213,6 @@ def _sites_csv(region, tmp: Path) -> Path:
     f = tmp / "hostile_sites.csv"
     f.write_text(buf.getvalue(), encoding="utf-8")
     return f
-
-
-def _set_text(d, label: str, text: str) -> None:
-    d.switch_to.default_content()
-    boxes = [
-        b
-        for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stTextInput"]')
-        if b.find_element(By.TAG_NAME, "label").text.strip() == label
-    ]
-    assert boxes, f"no text input {label!r}"
-    inp = boxes[0].find_element(By.TAG_NAME, "input")
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", inp)
-    inp.click()
-    inp.send_keys(Keys.CONTROL, "a")
-    inp.send_keys(Keys.DELETE)
-    inp.send_keys(text)
-    inp.send_keys(Keys.TAB)
-    wait_idle(d)
 
 
 def _shown(d) -> str:
@@ -307,7 +273,7 @@ def test_hostile_names_never_run_in_the_app(server, driver):
     _shot(d, "placement_upload")
     # (b) scenario names typed into the name box and saved: message, sidebar, scenario list
     for name in TYPED:
-        _set_text(d, "シナリオ名", name)
+        type_into(d, "シナリオ名", name, then=Keys.TAB)
         click_button(d, "保存")
         wait_idle(d)
         want = "保存しました: " + name.split("\n")[0]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from browser_support import ROOT, chrome_session, needs_browser, no_alert
+from browser_support import OPEN_ALL_TOOLTIPS, ROOT, chrome_session, needs_browser, no_alert
 from shapely.geometry import LineString
 
 SHOTS = ROOT / "test-output" / "xss"
@@ -146,27 +146,6 @@ def test_xlsx_cells_from_user_text_are_never_formulas(hostile):
 
 # ------------------------------------------------------------------------ HTML report in a real browser
 
-# Opens every tooltip the map has (markers, lines, GeoJSON features) the way Leaflet would, then
-# returns what a person would see, and every element that is not part of our own markup.
-_OPEN_ALL = """
-var name = Object.keys(window).filter(function(k){ return k.indexOf('map_') === 0 && window[k] && window[k].eachLayer; })[0];
-var map = window[name], texts = [], tags = {};
-function note(el){ texts.push(el.textContent);
-  el.querySelectorAll('*').forEach(function(x){ tags[x.tagName] = (tags[x.tagName] || 0) + 1; }); }
-map.eachLayer(function(l){
-  var tt = l.getTooltip ? l.getTooltip() : null;
-  if (!tt) return;
-  var c = tt._content;
-  if (typeof c === 'function') {
-    if (l.eachLayer) l.eachLayer(function(sub){ var el = c(sub); if (el && el.nodeType) { note(el); } });
-  } else {
-    l.openTooltip(); var el = tt.getElement(); if (el) note(el); l.closeTooltip();
-  }
-});
-document.querySelectorAll('.madoguchi-label, .madoguchi-legend').forEach(note);
-return {texts: texts, tags: tags, pwned: document.documentElement.getAttribute('data-pwned')};
-"""
-
 
 @pytest.fixture(scope="module")
 def chrome(tmp_path_factory):
@@ -204,7 +183,7 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
     chrome.execute_script("arguments[0].scrollIntoView();", frame)
     chrome.switch_to.frame(frame)
     try:
-        res = chrome.execute_script(_OPEN_ALL)
+        res = chrome.execute_script(OPEN_ALL_TOOLTIPS)
         time.sleep(1.0)  # an <img onerror> or <svg onload> would fire by now
         no_alert(chrome)
         assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None
@@ -294,7 +273,7 @@ def test_app_maps_run_no_script_from_names(ibaraki_region, chrome, tmp_path):
     chrome.get(page.as_uri())
     time.sleep(1.5)
     no_alert(chrome)
-    res = chrome.execute_script(_OPEN_ALL)
+    res = chrome.execute_script(OPEN_ALL_TOOLTIPS)
     time.sleep(1.0)
     no_alert(chrome)
     assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None

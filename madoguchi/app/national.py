@@ -114,11 +114,16 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
     -------
     folium.Map
     """
-    import folium
 
     from madoguchi import maps
     from madoguchi.planning.national import flat_row
-    from madoguchi.reports.national import class_breaks, class_color, legend_items, outlines_frame
+    from madoguchi.reports.national import (
+        add_prefecture_layer,
+        class_breaks,
+        class_color,
+        legend_items,
+        outlines_frame,
+    )
 
     g = outlines_frame(result)
     g = g[g.geometry.notna()].copy()
@@ -140,25 +145,19 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
     g["current"] = g["pref_code"] == (current or "")
     bounds = g.total_bounds if len(g) else (122.0, 24.0, 146.0, 46.0)
     m = maps.base_map(bounds, online, lang=lang_)
-    folium.GeoJson(
-        g[["pref_code", "name", "fill", "value", "towns", "hubs", "current", "geometry"]].to_json(),
-        name="prefectures",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.8,
-            "color": "#d7301f" if f["properties"]["current"] else "#333333",
-            "weight": 3.5 if f["properties"]["current"] else 0.6,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "value", "towns", "hubs"],
-            aliases=[
-                t("nat_pref", lang_),
-                column_label(color_by, lang_),
-                t("nat_towns", lang_) + " / " + t("nat_towns_population", lang_),
-                t("nat_lscp", lang_, t="30/45/60"),
-            ],
-        ),
-    ).add_to(m)
+    add_prefecture_layer(
+        m,
+        g[["pref_code", "name", "fill", "value", "towns", "hubs", "current", "geometry"]],
+        ["name", "value", "towns", "hubs"],
+        [
+            t("nat_pref", lang_),
+            column_label(color_by, lang_),
+            t("nat_towns", lang_) + " / " + t("nat_towns_population", lang_),
+            t("nat_lscp", lang_, t="30/45/60"),
+        ],
+        marked="current",
+        marked_weight=3.5,
+    )
     items = legend_items(breaks, lambda x: _value(color_by, x, lang_), sep=" – ", empty=None)
     if items:
         maps.add_legend(m, column_label(color_by, lang_), items)

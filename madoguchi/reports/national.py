@@ -440,6 +440,39 @@ def national_pdf_bytes(result, color_by: str = "population_without_welfare_offic
     return buf.getvalue()
 
 
+def add_prefecture_layer(
+    m, g, fields: list[str], aliases: list[str], *, marked: str, marked_weight: float = 3.0
+) -> None:
+    """Add the prefectures to a folium map as one GeoJSON layer with tooltips.
+
+    Parameters
+    ----------
+    m : folium.Map
+    g : GeoDataFrame
+        EPSG:4326 prefecture outlines with a ``fill`` colour column (`class_color`), the boolean
+        column `marked` and the tooltip columns; every column is written into the page.
+    fields, aliases : list of str
+        Tooltip columns and their displayed labels.
+    marked : str
+        Boolean column: those prefectures are outlined in red (#d7301f), the others in dark grey.
+    marked_weight : float
+        Outline width of the marked prefectures in CSS pixels (others: 0.6).
+    """
+    import folium
+
+    folium.GeoJson(
+        g.to_json(),
+        name="prefectures",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.8,
+            "color": "#d7301f" if f["properties"][marked] else "#333333",
+            "weight": marked_weight if f["properties"][marked] else 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    ).add_to(m)
+
+
 def national_folium_map(
     result,
     color_by: str = "population_without_welfare_office",
@@ -450,7 +483,6 @@ def national_folium_map(
     assets: str = "app",
 ):
     """Interactive map: prefectures coloured by `color_by`, tooltips with the key figures, `highlight` outlined."""
-    import folium
 
     from madoguchi import maps
 
@@ -473,25 +505,14 @@ def national_folium_map(
     g["highlight"] = g["pref_code"] == (highlight or "")
     m = maps.base_map(g.total_bounds, online, lang=lang, assets=assets)
     m.options["zoom"] = 5
-    folium.GeoJson(
-        g[["pref_code", "pref_name", "fill", "value", "hubs", "towns", "highlight", "geometry"]].to_json(),
-        name="prefectures",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.8,
-            "color": "#d7301f" if f["properties"]["highlight"] else "#333333",
-            "weight": 3 if f["properties"]["highlight"] else 0.6,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["pref_name", "value", "towns", "hubs"],
-            aliases=[
-                "都道府県",
-                COLUMN_LABELS.get(color_by, color_by),
-                "福祉事務所のない町村",
-                "必要拠点数 30/45/60分",
-            ],
-        ),
-    ).add_to(m)
+    add_prefecture_layer(
+        m,
+        g[["pref_code", "pref_name", "fill", "value", "hubs", "towns", "highlight", "geometry"]],
+        ["pref_name", "value", "towns", "hubs"],
+        ["都道府県", COLUMN_LABELS.get(color_by, color_by), "福祉事務所のない町村", "必要拠点数 30/45/60分"],
+        marked="highlight",
+        marked_weight=3.0,
+    )
     maps.add_legend(m, COLUMN_LABELS.get(color_by, color_by), _legend_items(breaks, color_by))
     return m
 
