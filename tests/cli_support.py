@@ -64,3 +64,8 @@ def cli_ok(*args: object) -> str:
     code, out, err = run_cli(args)
     assert code == 0, err
     return out
+
+
+def build_argv(pref: str, data: object, out: object, *extra: object) -> list[str]:
+    """Arguments of `madoguchi region build --pref PREF --data DATA [EXTRA...] --out OUT` (as strings)."""
+    return ["region", "build", "--pref", pref, "--data", str(data), *(str(x) for x in extra), "--out", str(out)]

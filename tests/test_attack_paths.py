@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_support import one_line_exit_2, run_cli
+from cli_support import build_argv, one_line_exit_2, run_cli
 
 from core.errors import MadoguchiError
 from geo import atomic
@@ -144,19 +144,7 @@ def test_real_process_exit_code_and_one_line(tmp_path, data_root):
     notes.mkdir()
     (notes / "thesis.txt").write_text("keep", encoding="utf-8")
     r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "madoguchi",
-            "region",
-            "build",
-            "--pref",
-            "47",
-            "--data",
-            str(data_root),
-            "--out",
-            str(notes),
-        ],
+        [sys.executable, "-m", "madoguchi", *build_argv("47", data_root, notes)],
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
         capture_output=True,
         text=True,
@@ -249,19 +237,7 @@ def test_write_into_a_path_under_a_file_is_one_line(tmp_path):
 def _spawn_build(out: Path, data_root: Path, pause: float) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), MADOGUCHI_TEST_PAUSE_S=str(pause))
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "madoguchi",
-            "region",
-            "build",
-            "--pref",
-            "47",
-            "--data",
-            str(data_root),
-            "--out",
-            str(out),
-        ],
+        [sys.executable, "-m", "madoguchi", *build_argv("47", data_root, out)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
