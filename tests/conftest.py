@@ -6,9 +6,6 @@ Region bundles are built once per session into a temp folder from the real share
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 from pathlib import Path
 
 import pytest
@@ -73,27 +70,10 @@ def kumamoto_region_noroads(data_root, regions_tmp):
 @pytest.fixture
 def run_cli():
     """Run `madoguchi ...` in-process: run_cli('region', 'info', path) -> (exit code, stdout, stderr)."""
-    from madoguchi.cli import main
+    from cli_support import run_cli as _run_cli
 
     def _run(*args, env: dict | None = None):
-        out, err = io.StringIO(), io.StringIO()
-        old = {}
-        for k, v in (env or {}).items():
-            old[k] = os.environ.get(k)
-            os.environ[k] = v
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                try:
-                    code = main([str(a) for a in args])
-                except SystemExit as e:  # argparse errors
-                    code = e.code if isinstance(e.code, int) else 2
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-        return code, out.getvalue(), err.getvalue()
+        return _run_cli(args, env=env)
 
     return _run
 

@@ -8,12 +8,10 @@ the numbers are the census facts of the region bundle. Both languages.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from app_support import component_args, open_page
 from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -23,31 +21,11 @@ def national_env(app_env, tmp_path, monkeypatch):
 
 
 def _page(lang="ja") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    at.run()
-    if lang == "en":
-        at.sidebar.radio(key="lang_choice").set_value("English").run()
-    at.switch_page("pages/8_national.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return open_page("pages/8_national.py", lang=lang, timeout=600)
 
 
 def _map_args(at) -> str:
-    out = []
-
-    def walk(node):
-        ch = getattr(node, "children", None)
-        if isinstance(ch, dict):
-            for c in ch.values():
-                walk(c)
-            return
-        proto = getattr(node, "proto", None)
-        if proto is not None and proto.DESCRIPTOR.name == "ComponentInstance":
-            out.append(proto.json_args or "")
-
-    walk(at._tree)
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), "\n".join(out))
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), "\n".join(component_args(at)))
 
 
 def test_opening_never_runs_and_button_computes_missing(national_env, ibaraki_region, monkeypatch):

@@ -9,34 +9,19 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from app_support import component_args, open_page
 from streamlit.testing.v1 import AppTest
 
 from madoguchi.planning import default_stops
-from madoguchi.planning.scenario import Hub
 
-ROOT = Path(__file__).resolve().parent.parent
 HUBS = ["C08226", "C08443"]
 
 
 def _two_hub_page(region) -> AppTest:
     """The outreach page with a scenario holding the two hubs (as the placement page would leave it)."""
-    from madoguchi.app.state import new_scenario
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
-    at.run()
-    sites = region.sites.set_index(region.sites["site_id"].astype(str))
-    sc = new_scenario(region)
-    sc.hubs = [
-        Hub(s, str(sites.loc[s, "name"]), float(sites.loc[s, "lon"]), float(sites.loc[s, "lat"]), source="manual")
-        for s in HUBS
-    ]
-    at.session_state["scenario"] = sc
-    at.switch_page("pages/4_outreach.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/4_outreach.py", region=region, hubs=HUBS, source="manual", check_error=False)
 
 
 def _ok(at):
@@ -46,20 +31,7 @@ def _ok(at):
 
 def _map_args(at) -> str:
     """The folium maps' HTML as sent to the browser."""
-    out = []
-
-    def walk(node):
-        ch = getattr(node, "children", None)
-        if isinstance(ch, dict):
-            for c in ch.values():
-                walk(c)
-            return
-        proto = getattr(node, "proto", None)
-        if proto is not None and proto.DESCRIPTOR.name == "ComponentInstance":
-            out.append(proto.json_args or "")
-
-    walk(at._tree)
-    return "\n".join(out)
+    return "\n".join(component_args(at))
 
 
 @pytest.fixture(scope="module")

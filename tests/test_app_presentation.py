@@ -9,52 +9,24 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
+from app_support import component_args, open_page
 from streamlit.testing.v1 import AppTest
 
 from madoguchi.i18n import fmt_minutes, fmt_pct, fmt_people, paren, t
 from madoguchi.planning import coverage_view
-from madoguchi.planning.scenario import Hub
 
-ROOT = Path(__file__).resolve().parent.parent
 HUBS = ["C08226", "C08443"]  # 那珂市, 阿見町 (candidate sites of the region)
 
 
 def _page(region, hubs, lang="ja") -> AppTest:
-    from madoguchi.app.state import new_scenario
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
-    at.run()
-    if lang == "en":
-        at.sidebar.radio(key="lang_choice").set_value("English").run()
-    sites = region.sites.set_index(region.sites["site_id"].astype(str))
-    sc = new_scenario(region)
-    sc.hubs = [Hub(s, str(sites.loc[s, "name"]), float(sites.loc[s, "lon"]), float(sites.loc[s, "lat"])) for s in hubs]
-    at.session_state["scenario"] = sc
-    at.switch_page("pages/7_presentation.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return open_page("pages/7_presentation.py", lang=lang, region=region, hubs=hubs)
 
 
 def _components(at) -> list[str]:
     """The json args of the page's custom components (the folium maps)."""
-    out = []
-
-    def walk(node):
-        ch = getattr(node, "children", None)
-        if isinstance(ch, dict):
-            for c in ch.values():
-                walk(c)
-            return
-        proto = getattr(node, "proto", None)
-        if proto is not None and proto.DESCRIPTOR.name == "ComponentInstance":
-            out.append(proto.json_args or "")
-
-    walk(at._tree)
-    return out
+    return component_args(at)
 
 
 def _figures(at) -> dict[str, str]:

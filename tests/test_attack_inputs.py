@@ -6,8 +6,6 @@ Ibaraki (08) and Okinawa (47) from ../shared/geodata.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -17,26 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_support import build_argv, one_line_exit_2, run_cli
 
 from core.errors import MadoguchiError
-from madoguchi.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
-
-
-def one_line_exit_2(argv: list[str]) -> str:
-    rc, _, err = run_cli(argv)
-    assert rc == 2, err
-    lines = [x for x in err.splitlines() if x.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -64,21 +47,7 @@ def test_projected_boundaries_with_declared_crs_are_reprojected(tmp_path, data_r
     for ext, driver in ((".geojson", "GeoJSON"), (".gpkg", "GPKG")):
         f = tmp_path / f"ib6677{ext}"
         ibaraki_raw.to_crs(6677).to_file(f, driver=driver)
-        rc, out, err = run_cli(
-            [
-                "region",
-                "build",
-                "--pref",
-                "08",
-                "--data",
-                str(data_root),
-                "--boundaries",
-                str(f),
-                "--out",
-                str(tmp_path / f"b{ext}"),
-                "--json",
-            ]
-        )
+        rc, out, err = run_cli(build_argv("08", data_root, tmp_path / f"b{ext}", "--boundaries", f, "--json"))
         assert rc == 0, err
         a, b = json.loads(out_ref), json.loads(out)
         for k in ("municipalities", "population_total", "demand_points", "settlement_points_outside_muni"):
@@ -91,20 +60,7 @@ def test_projected_boundaries_without_crs_are_refused(tmp_path, data_root, ibara
     obj = json.loads(f.read_text(encoding="utf-8"))
     obj.pop("crs")
     f.write_text(json.dumps(obj), encoding="utf-8")
-    msg = one_line_exit_2(
-        [
-            "region",
-            "build",
-            "--pref",
-            "08",
-            "--data",
-            str(data_root),
-            "--boundaries",
-            str(f),
-            "--out",
-            str(tmp_path / "b"),
-        ]
-    )
+    msg = one_line_exit_2(build_argv("08", data_root, tmp_path / "b", "--boundaries", f))
     assert "経度" in msg
     assert not (tmp_path / "b").exists()
 
@@ -114,20 +70,7 @@ def test_duplicate_codes_with_different_names_are_refused(tmp_path, data_root, i
     d.loc[d.index[:10], "N03_007"] = "08201"
     f = tmp_path / "dup.geojson"
     d.to_file(f, driver="GeoJSON")
-    msg = one_line_exit_2(
-        [
-            "region",
-            "build",
-            "--pref",
-            "08",
-            "--data",
-            str(data_root),
-            "--boundaries",
-            str(f),
-            "--out",
-            str(tmp_path / "b"),
-        ]
-    )
+    msg = one_line_exit_2(build_argv("08", data_root, tmp_path / "b", "--boundaries", f))
     assert "08201" in msg
 
 
@@ -137,21 +80,7 @@ def test_parts_of_one_municipality_are_merged_not_refused(tmp_path, data_root, i
     assert len(d) > len(ibaraki_raw)
     f = tmp_path / "parts.geojson"
     d.to_file(f, driver="GeoJSON")
-    rc, out, err = run_cli(
-        [
-            "region",
-            "build",
-            "--pref",
-            "08",
-            "--data",
-            str(data_root),
-            "--boundaries",
-            str(f),
-            "--out",
-            str(tmp_path / "b"),
-            "--json",
-        ]
-    )
+    rc, out, err = run_cli(build_argv("08", data_root, tmp_path / "b", "--boundaries", f, "--json"))
     assert rc == 0, err
     assert json.loads(out)["municipalities"] == 44
 
@@ -168,20 +97,7 @@ def test_folder_fifo_binary_empty_where_a_file_belongs(tmp_path, data_root, flag
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     for bad in (tmp_path, fifo, binary, empty, tmp_path / "missing.csv"):
-        one_line_exit_2(
-            [
-                "region",
-                "build",
-                "--pref",
-                "47",
-                "--data",
-                str(data_root),
-                flag,
-                str(bad),
-                "--out",
-                str(tmp_path / "out"),
-            ]
-        )
+        one_line_exit_2(build_argv("47", data_root, tmp_path / "out", flag, bad))
         assert not (tmp_path / "out").exists()
 
 
@@ -199,20 +115,7 @@ def test_unreadable_file_is_one_line(tmp_path, data_root, monkeypatch):
         return real_open(p, *a, **k)
 
     monkeypatch.setattr(builtins, "open", deny)
-    msg = one_line_exit_2(
-        [
-            "region",
-            "build",
-            "--pref",
-            "47",
-            "--data",
-            str(data_root),
-            "--population",
-            str(f),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    msg = one_line_exit_2(build_argv("47", data_root, tmp_path / "out", "--population", f))
     assert "Permission denied" in msg or "pop.csv" in msg
 
 
@@ -492,20 +395,7 @@ def test_bad_file_inside_the_settlements_folder(tmp_path, data_root, kind):
         victim.write_bytes(b"\x00\x01\x02")
     else:
         victim.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
-    msg = one_line_exit_2(
-        [
-            "region",
-            "build",
-            "--pref",
-            "47",
-            "--data",
-            str(data_root),
-            "--settlements",
-            str(sx),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    msg = one_line_exit_2(build_argv("47", data_root, tmp_path / "out", "--settlements", sx))
     assert victim.name in msg
     assert not (tmp_path / "out").exists()
 

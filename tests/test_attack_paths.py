@@ -7,8 +7,6 @@ MADOGUCHI_TEST_PAUSE_S hook announces each step on stderr) and at several instan
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import signal
@@ -18,27 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import build_argv, one_line_exit_2, run_cli
 
 from core.errors import MadoguchiError
 from geo import atomic
-from madoguchi.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
-
-
-def one_line_exit_2(argv: list[str]) -> str:
-    rc, _, err = run_cli(argv)
-    assert rc == 2, err
-    lines = [x for x in err.splitlines() if x.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -161,19 +144,7 @@ def test_real_process_exit_code_and_one_line(tmp_path, data_root):
     notes.mkdir()
     (notes / "thesis.txt").write_text("keep", encoding="utf-8")
     r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "madoguchi",
-            "region",
-            "build",
-            "--pref",
-            "47",
-            "--data",
-            str(data_root),
-            "--out",
-            str(notes),
-        ],
+        [sys.executable, "-m", "madoguchi", *build_argv("47", data_root, notes)],
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
         capture_output=True,
         text=True,
@@ -266,19 +237,7 @@ def test_write_into_a_path_under_a_file_is_one_line(tmp_path):
 def _spawn_build(out: Path, data_root: Path, pause: float) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), MADOGUCHI_TEST_PAUSE_S=str(pause))
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "madoguchi",
-            "region",
-            "build",
-            "--pref",
-            "47",
-            "--data",
-            str(data_root),
-            "--out",
-            str(out),
-        ],
+        [sys.executable, "-m", "madoguchi", *build_argv("47", data_root, out)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

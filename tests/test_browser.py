@@ -9,33 +9,21 @@ boundaries are SVG vector paths and, offline, there is no tile image at all (no 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import HAVE_BROWSER, NO_BROWSER, ROOT, app_env, chrome_session, free_port, streamlit_server
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
-    pytest.skip(
-        "Debian chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
+if not HAVE_BROWSER:
+    pytest.skip(NO_BROWSER, allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -45,100 +33,38 @@ WAIT = 90
 IGNORED = (StaleElementReferenceException,)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(ibaraki_region, regions_tmp, tmp_path_factory):
     """The app as a real server process on a free port, on a temp copy of the data folders."""
     tmp = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "MADOGUCHI_REGIONS_DIR": str(regions_tmp),
-            "MADOGUCHI_SCENARIOS_DIR": str(tmp / "scenarios"),
-            "MADOGUCHI_UPLOADS_DIR": str(tmp / "uploads"),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    log = open(tmp / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read().strip() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (tmp / "streamlit.log").read_text())
-    if proc.poll() is not None:
-        pytest.fail("streamlit exited: " + (tmp / "streamlit.log").read_text())
-    yield {"url": url, "scenarios": tmp / "scenarios", "log": tmp / "streamlit.log"}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    env = app_env(regions_tmp, tmp)
+    with streamlit_server(argv, port=port, env=env, log_path=tmp / "streamlit.log") as url:
+        yield {"url": url, "scenarios": tmp / "scenarios", "log": tmp / "streamlit.log"}
 
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    prof = tmp_path_factory.mktemp("chrome-profile")
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1400,1000",
-        "--lang=ja",
-        f"--user-data-dir={prof}",
-    ]:
-        o.add_argument(a)
-    d = webdriver.Chrome(service=Service(DRIVER), options=o)
-    d.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*.png"):  # only this run's pictures
         old.unlink()
-    yield d
-    d.quit()
+    yield from chrome_session(tmp_path_factory, "chrome-profile", SHOTS)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -244,7 +170,8 @@ def choose(d, widget_label: str, option: str) -> None:
     wait_idle(d)
 
 
-def type_into(d, widget_label: str, text: str) -> None:
+def type_into(d, widget_label: str, text: str, then: str = Keys.ENTER) -> None:
+    """Replace the text of a Streamlit text input (by its label), then press `then` (Enter, or Tab)."""
     d.switch_to.default_content()
     boxes = [
         b
@@ -258,7 +185,7 @@ def type_into(d, widget_label: str, text: str) -> None:
     inp.send_keys(Keys.CONTROL, "a")
     inp.send_keys(Keys.DELETE)
     inp.send_keys(text)
-    inp.send_keys(Keys.ENTER)
+    inp.send_keys(then)
     wait_idle(d)
 
 

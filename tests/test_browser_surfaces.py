@@ -14,9 +14,8 @@ import shutil
 import subprocess
 
 import pytest
+from browser_support import chrome_session
 from test_browser import (  # noqa: F401  (server is a fixture)
-    CHROMIUM,
-    DRIVER,
     SHOTS,
     body_text,
     check_map,
@@ -38,31 +37,7 @@ if not (shutil.which("pdfinfo") and shutil.which("pdftotext") and shutil.which("
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
     """Headless chromium as in test_browser, without clearing that test's screenshots."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    prof = tmp_path_factory.mktemp("chrome-profile-surfaces")
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1920,1080",
-        "--lang=ja",
-        f"--user-data-dir={prof}",
-    ]:
-        o.add_argument(a)
-    d = webdriver.Chrome(service=Service(DRIVER), options=o)
-    d.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield d
-    d.quit()
+    yield from chrome_session(tmp_path_factory, "chrome-profile-surfaces", SHOTS, window_size="1920,1080")
 
 
 def test_outreach_from_every_hub_and_presentation(server, driver, ibaraki_region):  # noqa: F811

@@ -14,19 +14,12 @@ Screenshots go to test-output/maps/ (look at them). Plus plain unit checks of th
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
+from browser_support import ROOT, chrome_session, needs_browser
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "maps"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-needs_browser = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(DRIVER).exists()), reason="needs Debian chromium + chromedriver"
-)
 
 
 def test_route_styles_distinct():
@@ -104,30 +97,7 @@ def _overlap(a, b) -> bool:
 
 @pytest.fixture(scope="module")
 def chrome(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    prof = tmp_path_factory.mktemp("chrome-maps")
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--lang=ja",
-        f"--user-data-dir={prof}",
-    ]:
-        o.add_argument(a)
-    d = webdriver.Chrome(service=Service(DRIVER), options=o)
-    d.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield d
-    d.quit()
+    yield from chrome_session(tmp_path_factory, "chrome-maps", SHOTS, window_size=None)
 
 
 @needs_browser

@@ -7,26 +7,15 @@ The scenario is made by the real commands on real Ibaraki data, exactly as a pla
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import subprocess
 
 import pandas as pd
 import pytest
+from cli_support import cli_ok
 
 BASE = "C08302"  # 茨城町's town-hall stand-in point
-
-
-def _cli(*args) -> str:
-    from madoguchi.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    assert code == 0, err.getvalue()
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +23,12 @@ def cli_scenario(ibaraki_region, tmp_path_factory):
     d = tmp_path_factory.mktemp("report_extras")
     r = ibaraki_region.path
     s = d / "巡回と連携.json"
-    _cli("coverage", "--region", r, "--hubs", BASE, "--scenario-out", s)
-    _cli("outreach", "--region", r, "--base", BASE, "--month", "2026-12", "--scenario-out", s)
-    _cli("partner", "--region", r, "--k", 4, "--min-pop", 300000, "--cost", 12000000, "--scenario-out", s)
+    cli_ok("coverage", "--region", r, "--hubs", BASE, "--scenario-out", s)
+    cli_ok("outreach", "--region", r, "--base", BASE, "--month", "2026-12", "--scenario-out", s)
+    cli_ok("partner", "--region", r, "--k", 4, "--min-pop", 300000, "--cost", 12000000, "--scenario-out", s)
     b = d / "ブロック巡回.json"
-    _cli("coverage", "--region", r, "--hubs", BASE, "--scenario-out", b)
-    _cli("outreach", "--region", r, "--base", BASE, "--blocks", 2, "--month", "2026-12", "--scenario-out", b)
+    cli_ok("coverage", "--region", r, "--hubs", BASE, "--scenario-out", b)
+    cli_ok("outreach", "--region", r, "--base", BASE, "--blocks", 2, "--month", "2026-12", "--scenario-out", b)
     return ibaraki_region, s, b, d
 
 
@@ -77,7 +66,7 @@ def test_outreach_and_partnership_in_all_formats(cli_scenario):
     region, s, b, d = cli_scenario
     sc = json.loads(s.read_text(encoding="utf-8"))
     for ext in ("pdf", "xlsx", "gpkg", "html"):
-        _cli("report", "--region", region.path, "--scenario", s, "--out", d / f"x.{ext}")
+        cli_ok("report", "--region", region.path, "--scenario", s, "--out", d / f"x.{ext}")
     text = subprocess.run(["pdftotext", "-layout", str(d / "x.pdf"), "-"], capture_output=True, text=True).stdout
     for t in (
         "出張相談ルート",

@@ -14,9 +14,7 @@ The English PDF's first page is rendered to test-output/report/en-ibaraki-1.png 
 
 from __future__ import annotations
 
-import contextlib
 import html as _html
-import io
 import re
 import shutil
 import subprocess
@@ -26,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import cli_ok
 
 OUT = Path(__file__).resolve().parent.parent / "test-output" / "report"
 HUBS = "C08302,C08341,C08364,C08564"  # 茨城町, 東海村, 大子町, 利根町 town-hall stand-ins
@@ -35,16 +34,6 @@ needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
     reason="needs poppler-utils (scripts/system-deps.sh)",
 )
-
-
-def _cli(*args) -> str:
-    from madoguchi.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    assert code == 0, err.getvalue()
-    return out.getvalue()
 
 
 def proper_names(region) -> list[str]:
@@ -83,15 +72,15 @@ def case(ibaraki_region, tmp_path_factory):
     d = tmp_path_factory.mktemp("report_lang")
     r = ibaraki_region.path
     s, s2 = d / "plan.json", d / "plan2.json"
-    _cli("coverage", "--region", r, "--hubs", HUBS, "--scenario-out", s)
-    _cli("outreach", "--region", r, "--base", "C08302", "--month", "2026-12", "--scenario-out", s)
-    _cli("partner", "--region", r, "--k", 4, "--min-pop", 300000, "--cost", 12000000, "--scenario-out", s)
-    _cli("coverage", "--region", r, "--hubs", "C08302,C08341", "--scenario-out", s2)
+    cli_ok("coverage", "--region", r, "--hubs", HUBS, "--scenario-out", s)
+    cli_ok("outreach", "--region", r, "--base", "C08302", "--month", "2026-12", "--scenario-out", s)
+    cli_ok("partner", "--region", r, "--k", 4, "--min-pop", 300000, "--cost", 12000000, "--scenario-out", s)
+    cli_ok("coverage", "--region", r, "--hubs", "C08302,C08341", "--scenario-out", s2)
     files = {}
     for lang in ("ja", "en"):
         for ext in ("pdf", "html", "xlsx", "gpkg"):
             f = d / f"{lang}.{ext}"
-            said = _cli("report", "--region", r, "--scenario", s, "--compare", s2, "--out", f, "--lang", lang)
+            said = cli_ok("report", "--region", r, "--scenario", s, "--compare", s2, "--out", f, "--lang", lang)
             files[lang, ext] = (f, said)
     return ibaraki_region, s, s2, files, proper_names(ibaraki_region)
 

@@ -19,33 +19,35 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import (
+    HAVE_BROWSER,
+    NO_BROWSER,
+    OPEN_ALL_TOOLTIPS,
+    ROOT,
+    app_env,
+    chrome_session,
+    free_port,
+    no_alert,
+    streamlit_server,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "xss"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
-    pytest.skip("Debian chromium and chromium-driver are not installed", allow_module_level=True)
+if not HAVE_BROWSER:
+    pytest.skip(NO_BROWSER, allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-from test_browser import IGNORED, body_text, click_button, map_frames, nav, wait_idle, wait_text  # noqa: E402
+from test_browser import IGNORED, body_text, click_button, map_frames, nav, type_into, wait_idle, wait_text  # noqa: E402
 from test_xss_report import PAYLOADS  # noqa: E402  (the maps engineer's corpus)
 
 USER, PASSWORD = "planner", "madoguchi-pass-1"
@@ -61,12 +63,6 @@ MARKERS = ["pwned", "クリック", "画像", "太字", "斜体", "コード片"
 TYPED = [PAYLOADS[0], PAYLOADS[2], PAYLOADS[3], PAYLOADS[6], MD_PAYLOADS[0], MD_PAYLOADS[2]]  # typed into the name box
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(ibaraki_region, regions_tmp, tmp_path_factory):
     """`madoguchi app --login` on a free port (loopback), temp data folders, one user, and one
@@ -75,16 +71,7 @@ def server(ibaraki_region, regions_tmp, tmp_path_factory):
     from madoguchi.planning.store import ScenarioStore
 
     tmp = tmp_path_factory.mktemp("xss-app")
-    env = dict(os.environ)
-    env.update(
-        {
-            "MADOGUCHI_REGIONS_DIR": str(regions_tmp),
-            "MADOGUCHI_SCENARIOS_DIR": str(tmp / "scenarios"),
-            "MADOGUCHI_UPLOADS_DIR": str(tmp / "uploads"),
-            "MADOGUCHI_AUTH_DIR": str(tmp / "auth"),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
+    env = app_env(regions_tmp, tmp, MADOGUCHI_AUTH_DIR=str(tmp / "auth"))
     env.pop("MADOGUCHI_LOGIN", None)
     add = subprocess.run(
         [sys.executable, "-m", "madoguchi", "app", "users", "add", USER, "--password-stdin"],
@@ -107,59 +94,15 @@ def server(ibaraki_region, regions_tmp, tmp_path_factory):
     ]
     sc.notes = "\n".join(PAYLOADS + MD_PAYLOADS)
     ScenarioStore(r.name, root=tmp / "scenarios" / r.name).save(sc)
-    port = _free_port()
-    log = open(tmp / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "madoguchi", "app", "--login", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read().strip() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start: " + (tmp / "streamlit.log").read_text())
-    yield {"url": url, "tmp": tmp, "region": r, "log": tmp / "streamlit.log"}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    port = free_port()
+    argv = [sys.executable, "-m", "madoguchi", "app", "--login", "--port", str(port)]
+    with streamlit_server(argv, port=port, env=env, log_path=tmp / "streamlit.log", timeout=90) as url:
+        yield {"url": url, "tmp": tmp, "region": r, "log": tmp / "streamlit.log"}
 
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    prof = tmp_path_factory.mktemp("chrome-xss-app")
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1400,1000",
-        "--lang=ja",
-        f"--user-data-dir={prof}",
-    ]:
-        o.add_argument(a)
-    d = webdriver.Chrome(service=Service(DRIVER), options=o)
-    d.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield d
-    d.quit()
+    yield from chrome_session(tmp_path_factory, "chrome-xss-app", SHOTS)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -168,16 +111,6 @@ def driver(tmp_path_factory):
 def _shot(d, name: str) -> None:
     d.switch_to.default_content()
     d.save_screenshot(str(SHOTS / f"app_{name}.png"))
-
-
-def _no_alert(d) -> None:
-    try:
-        a = d.switch_to.alert
-    except NoAlertPresentException:
-        return
-    text = a.text
-    a.dismiss()
-    raise AssertionError(f"a payload opened an alert: {text!r}")
 
 
 def _login_form(d) -> bool:
@@ -215,7 +148,7 @@ def _ensure_login(d, server) -> None:
 def _check_page(d, where: str) -> None:
     """No payload ran or became markup in the top page."""
     d.switch_to.default_content()
-    _no_alert(d)
+    no_alert(d)
     assert d.execute_script("return document.documentElement.getAttribute('data-pwned')") is None, where
     made = d.execute_script(
         """
@@ -239,23 +172,6 @@ def _check_page(d, where: str) -> None:
     assert made == [], f"{where}: markup made from user text: {made}"
 
 
-# Inside a streamlit-folium frame: open every tooltip of the Leaflet map the way Leaflet would
-_OPEN_ALL = """
-var map = window.map_div, texts = [], tags = {};
-if (!map) return null;
-function note(el){ texts.push(el.textContent);
-  el.querySelectorAll('*').forEach(function(x){ tags[x.tagName] = (tags[x.tagName] || 0) + 1; }); }
-map.eachLayer(function(l){
-  var tt = l.getTooltip ? l.getTooltip() : null;
-  if (!tt) return;
-  var c = tt._content;
-  if (typeof c === 'function') {
-    if (l.eachLayer) l.eachLayer(function(sub){ var el = c(sub); if (el && el.nodeType) { note(el); } });
-  } else { l.openTooltip(); var el = tt.getElement(); if (el) note(el); l.closeTooltip(); }
-});
-document.querySelectorAll('.madoguchi-label, .madoguchi-legend').forEach(note);
-return {texts: texts, tags: tags, pwned: document.documentElement.getAttribute('data-pwned')};
-"""
 _ALLOWED = {"DIV", "TABLE", "TBODY", "TR", "TH", "TD", "BR", "I", "SPAN", "DETAILS", "SUMMARY", "SVG", "LINE"}
 
 
@@ -269,9 +185,9 @@ def _check_maps(d, names: list[str], where: str) -> None:
         d.execute_script("arguments[0].scrollIntoView({block: 'center'});", fr)
         d.switch_to.frame(fr)
         try:
-            res = WebDriverWait(d, 60, ignored_exceptions=IGNORED).until(lambda x: x.execute_script(_OPEN_ALL))
+            res = WebDriverWait(d, 60, ignored_exceptions=IGNORED).until(lambda x: x.execute_script(OPEN_ALL_TOOLTIPS))
             time.sleep(0.8)  # an <img onerror> or <svg onload> would have fired by now
-            _no_alert(d)
+            no_alert(d)
             assert res["pwned"] is None, where
             assert d.execute_script("return document.documentElement.getAttribute('data-pwned')") is None, where
             bad = {k: v for k, v in res["tags"].items() if k.upper() not in _ALLOWED}
@@ -297,24 +213,6 @@ def _sites_csv(region, tmp: Path) -> Path:
     f = tmp / "hostile_sites.csv"
     f.write_text(buf.getvalue(), encoding="utf-8")
     return f
-
-
-def _set_text(d, label: str, text: str) -> None:
-    d.switch_to.default_content()
-    boxes = [
-        b
-        for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stTextInput"]')
-        if b.find_element(By.TAG_NAME, "label").text.strip() == label
-    ]
-    assert boxes, f"no text input {label!r}"
-    inp = boxes[0].find_element(By.TAG_NAME, "input")
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", inp)
-    inp.click()
-    inp.send_keys(Keys.CONTROL, "a")
-    inp.send_keys(Keys.DELETE)
-    inp.send_keys(text)
-    inp.send_keys(Keys.TAB)
-    wait_idle(d)
 
 
 def _shown(d) -> str:
@@ -375,7 +273,7 @@ def test_hostile_names_never_run_in_the_app(server, driver):
     _shot(d, "placement_upload")
     # (b) scenario names typed into the name box and saved: message, sidebar, scenario list
     for name in TYPED:
-        _set_text(d, "シナリオ名", name)
+        type_into(d, "シナリオ名", name, then=Keys.TAB)
         click_button(d, "保存")
         wait_idle(d)
         want = "保存しました: " + name.split("\n")[0]
@@ -418,5 +316,5 @@ def test_hostile_names_never_run_in_the_app(server, driver):
     assert any(h.startswith(TYPED[-1]) for h in heads), heads  # the current scenario's name, literally
     _check_maps(d, PAYLOADS + MD_PAYLOADS, "presentation map")
     _shot(d, "presentation")
-    _no_alert(d)
+    no_alert(d)
     assert "Traceback" not in server["log"].read_text()

@@ -16,18 +16,15 @@ Screenshots go to test-output/xss/ (look at them).
 from __future__ import annotations
 
 import copy
-import shutil
 import time
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from browser_support import OPEN_ALL_TOOLTIPS, ROOT, chrome_session, needs_browser, no_alert
 from shapely.geometry import LineString
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "xss"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 SET = "document.documentElement.setAttribute('data-pwned','{n}')"
 TOP = "top.document.documentElement.setAttribute('data-pwned','{n}')"
@@ -149,71 +146,10 @@ def test_xlsx_cells_from_user_text_are_never_formulas(hostile):
 
 # ------------------------------------------------------------------------ HTML report in a real browser
 
-needs_browser = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(DRIVER).exists()), reason="needs Debian chromium + chromedriver"
-)
-
-# Opens every tooltip the map has (markers, lines, GeoJSON features) the way Leaflet would, then
-# returns what a person would see, and every element that is not part of our own markup.
-_OPEN_ALL = """
-var name = Object.keys(window).filter(function(k){ return k.indexOf('map_') === 0 && window[k] && window[k].eachLayer; })[0];
-var map = window[name], texts = [], tags = {};
-function note(el){ texts.push(el.textContent);
-  el.querySelectorAll('*').forEach(function(x){ tags[x.tagName] = (tags[x.tagName] || 0) + 1; }); }
-map.eachLayer(function(l){
-  var tt = l.getTooltip ? l.getTooltip() : null;
-  if (!tt) return;
-  var c = tt._content;
-  if (typeof c === 'function') {
-    if (l.eachLayer) l.eachLayer(function(sub){ var el = c(sub); if (el && el.nodeType) { note(el); } });
-  } else {
-    l.openTooltip(); var el = tt.getElement(); if (el) note(el); l.closeTooltip();
-  }
-});
-document.querySelectorAll('.madoguchi-label, .madoguchi-legend').forEach(note);
-return {texts: texts, tags: tags, pwned: document.documentElement.getAttribute('data-pwned')};
-"""
-
 
 @pytest.fixture(scope="module")
 def chrome(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    prof = tmp_path_factory.mktemp("chrome-xss")
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1400,1000",
-        "--lang=ja",
-        f"--user-data-dir={prof}",
-    ]:
-        o.add_argument(a)
-    d = webdriver.Chrome(service=Service(DRIVER), options=o)
-    d.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield d
-    d.quit()
-
-
-def _no_alert(d):
-    from selenium.common.exceptions import NoAlertPresentException
-
-    try:
-        a = d.switch_to.alert
-    except NoAlertPresentException:
-        return
-    text = a.text
-    a.dismiss()
-    raise AssertionError(f"a payload opened an alert: {text!r}")
+    yield from chrome_session(tmp_path_factory, "chrome-xss", SHOTS)
 
 
 @needs_browser
@@ -228,7 +164,7 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
     page.write_text(render_html(d), encoding="utf-8")
     chrome.get(page.as_uri())
     time.sleep(1.5)
-    _no_alert(chrome)
+    no_alert(chrome)
     assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None
     # outer report: names displayed literally in the tables and the notes, no element made from them
     body = chrome.find_element(By.TAG_NAME, "body").text
@@ -247,9 +183,9 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
     chrome.execute_script("arguments[0].scrollIntoView();", frame)
     chrome.switch_to.frame(frame)
     try:
-        res = chrome.execute_script(_OPEN_ALL)
+        res = chrome.execute_script(OPEN_ALL_TOOLTIPS)
         time.sleep(1.0)  # an <img onerror> or <svg onload> would fire by now
-        _no_alert(chrome)
+        no_alert(chrome)
         assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None
         assert res["pwned"] is None
         allowed = {"DIV", "TABLE", "TBODY", "TR", "TH", "TD", "BR", "I", "SPAN", "DETAILS", "SUMMARY", "SVG", "LINE"}
@@ -270,7 +206,7 @@ def test_html_report_runs_no_script_from_names(hostile, chrome):
         chrome.switch_to.default_content()
     chrome.execute_script("arguments[0].scrollIntoView();", frame)
     chrome.save_screenshot(str(SHOTS / "report_map.png"))
-    _no_alert(chrome)
+    no_alert(chrome)
     assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None
 
 
@@ -336,10 +272,10 @@ def test_app_maps_run_no_script_from_names(ibaraki_region, chrome, tmp_path):
     page.write_text(_hostile_app_map(ibaraki_region), encoding="utf-8")
     chrome.get(page.as_uri())
     time.sleep(1.5)
-    _no_alert(chrome)
-    res = chrome.execute_script(_OPEN_ALL)
+    no_alert(chrome)
+    res = chrome.execute_script(OPEN_ALL_TOOLTIPS)
     time.sleep(1.0)
-    _no_alert(chrome)
+    no_alert(chrome)
     assert chrome.execute_script("return document.documentElement.getAttribute('data-pwned')") is None
     allowed = {"DIV", "TABLE", "TBODY", "TR", "TH", "TD", "BR", "I", "SPAN", "DETAILS", "SUMMARY", "SVG", "LINE"}
     bad = {k: v for k, v in res["tags"].items() if k.upper() not in allowed}

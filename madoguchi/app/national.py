@@ -114,11 +114,16 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
     -------
     folium.Map
     """
-    import folium
 
     from madoguchi import maps
     from madoguchi.planning.national import flat_row
-    from madoguchi.reports.national import PALETTE, class_breaks, outlines_frame
+    from madoguchi.reports.national import (
+        add_prefecture_layer,
+        class_breaks,
+        class_color,
+        legend_items,
+        outlines_frame,
+    )
 
     g = outlines_frame(result)
     g = g[g.geometry.notna()].copy()
@@ -126,18 +131,8 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
     vals = {c: float(v) if (v := flat[c].get(color_by)) is not None else np.nan for c in flat}
     breaks = class_breaks(vals.values())
 
-    def klass(x: float) -> int:
-        if not np.isfinite(x) or not breaks:
-            return -1
-        if len(breaks) == 1:
-            return 0
-        return min(int(np.searchsorted(breaks, x, side="right")) - 1, len(breaks) - 2)
-
     g["name"] = [pref_name(c, lang_) for c in g["pref_code"]]
-    g["fill"] = [
-        "#ffffff" if klass(vals.get(c, np.nan)) < 0 else PALETTE[min(klass(vals[c]), len(PALETTE) - 1)]
-        for c in g["pref_code"]
-    ]
+    g["fill"] = [class_color(vals.get(c, np.nan), breaks) for c in g["pref_code"]]
     g["value"] = [_value(color_by, vals.get(c), lang_) for c in g["pref_code"]]
     g["towns"] = [
         f"{fmt_int(flat[c]['towns_villages_without_welfare_office'], lang_)}"
@@ -150,35 +145,20 @@ def national_map(result, color_by: str, current: str | None, lang_: str = "ja", 
     g["current"] = g["pref_code"] == (current or "")
     bounds = g.total_bounds if len(g) else (122.0, 24.0, 146.0, 46.0)
     m = maps.base_map(bounds, online, lang=lang_)
-    folium.GeoJson(
-        g[["pref_code", "name", "fill", "value", "towns", "hubs", "current", "geometry"]].to_json(),
-        name="prefectures",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.8,
-            "color": "#d7301f" if f["properties"]["current"] else "#333333",
-            "weight": 3.5 if f["properties"]["current"] else 0.6,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "value", "towns", "hubs"],
-            aliases=[
-                t("nat_pref", lang_),
-                column_label(color_by, lang_),
-                t("nat_towns", lang_) + " / " + t("nat_towns_population", lang_),
-                t("nat_lscp", lang_, t="30/45/60"),
-            ],
-        ),
-    ).add_to(m)
-    items = []
-    if len(breaks) == 1:
-        items = [(PALETTE[0], _value(color_by, breaks[0], lang_))]
-    for i in range(len(breaks) - 1):
-        items.append(
-            (
-                PALETTE[min(i, len(PALETTE) - 1)],
-                f"{_value(color_by, breaks[i], lang_)} – {_value(color_by, breaks[i + 1], lang_)}",
-            )
-        )
+    add_prefecture_layer(
+        m,
+        g[["pref_code", "name", "fill", "value", "towns", "hubs", "current", "geometry"]],
+        ["name", "value", "towns", "hubs"],
+        [
+            t("nat_pref", lang_),
+            column_label(color_by, lang_),
+            t("nat_towns", lang_) + " / " + t("nat_towns_population", lang_),
+            t("nat_lscp", lang_, t="30/45/60"),
+        ],
+        marked="current",
+        marked_weight=3.5,
+    )
+    items = legend_items(breaks, lambda x: _value(color_by, x, lang_), sep=" – ", empty=None)
     if items:
         maps.add_legend(m, column_label(color_by, lang_), items)
     if current and current in set(g["pref_code"]):

@@ -14,6 +14,7 @@ import base64
 import html as _html
 import io
 import itertools
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -267,13 +268,46 @@ def class_breaks(values, k: int = 5) -> list[float]:
     return [float(x) for x in qs]
 
 
-def _classify(x: float, breaks: list[float]) -> int:
+def class_index(x: float, breaks: list[float]) -> int:
+    """Quantile class of `x` given `class_breaks` (0-based); -1 when `x` is missing (NaN) or there are no breaks."""
     if not np.isfinite(x) or not breaks:
         return -1
     if len(breaks) == 1:
         return 0
     k = int(np.searchsorted(breaks, x, side="right")) - 1
     return min(k, len(breaks) - 2)
+
+
+def class_color(x: float, breaks: list[float]) -> str:
+    """Fill colour of `x` in the national palette; white when `x` has no class (no data)."""
+    k = class_index(x, breaks)
+    return "#ffffff" if k < 0 else PALETTE[min(k, len(PALETTE) - 1)]
+
+
+def legend_items(
+    breaks: list[float], fmt: Callable[[float], str], *, sep: str = "〜", empty: str | None = "—"
+) -> list[tuple[str, str]]:
+    """(colour, label) legend rows of the quantile classes.
+
+    Parameters
+    ----------
+    breaks : list of float
+        From `class_breaks`.
+    fmt : callable
+        Formats one break value (in the colour column's unit) for display.
+    sep : str
+        Between the two ends of a class.
+    empty : str or None
+        Label of the single row shown when there are no breaks; None gives no rows.
+    """
+    if not breaks:
+        return [] if empty is None else [(PALETTE[0], empty)]
+    if len(breaks) == 1:
+        return [(PALETTE[0], fmt(breaks[0]))]
+    return [
+        (PALETTE[min(i, len(PALETTE) - 1)], f"{fmt(a)}{sep}{fmt(b)}")
+        for i, (a, b) in enumerate(itertools.pairwise(breaks))
+    ]
 
 
 def _fmt_break(x: float, color_by: str) -> str:
@@ -285,12 +319,7 @@ def _fmt_break(x: float, color_by: str) -> str:
 
 
 def _legend_items(breaks: list[float], color_by: str) -> list[tuple[str, str]]:
-    if len(breaks) <= 1:
-        return [(PALETTE[0], _fmt_break(breaks[0], color_by) if breaks else "—")]
-    return [
-        (PALETTE[min(i, len(PALETTE) - 1)], f"{_fmt_break(a, color_by)}〜{_fmt_break(b, color_by)}")
-        for i, (a, b) in enumerate(itertools.pairwise(breaks))
-    ]
+    return legend_items(breaks, lambda x: _fmt_break(x, color_by))
 
 
 def outlines_frame(result):
@@ -314,12 +343,9 @@ def draw_national_map(ax, result, color_by: str, *, highlight: str | None = None
     g = outlines_frame(result).to_crs(JAPAN_CRS)
     vals = _color_values(result, color_by)
     breaks = class_breaks(vals.values())
-    cols = []
-    for c in g["pref_code"]:
-        k = _classify(vals.get(c, np.nan), breaks)
-        cols.append("#ffffff" if k < 0 else PALETTE[min(k, len(PALETTE) - 1)])
+    cols = [class_color(vals.get(c, np.nan), breaks) for c in g["pref_code"]]
     g.plot(ax=ax, color=cols, edgecolor="#333333", linewidth=0.35, hatch=None)
-    nodata = g[[_classify(vals.get(c, np.nan), breaks) < 0 for c in g["pref_code"]]]
+    nodata = g[[class_index(vals.get(c, np.nan), breaks) < 0 for c in g["pref_code"]]]
     if len(nodata):
         nodata.plot(ax=ax, facecolor="none", edgecolor="#333333", hatch="///", linewidth=0.35)
     if highlight:
@@ -414,6 +440,39 @@ def national_pdf_bytes(result, color_by: str = "population_without_welfare_offic
     return buf.getvalue()
 
 
+def add_prefecture_layer(
+    m, g, fields: list[str], aliases: list[str], *, marked: str, marked_weight: float = 3.0
+) -> None:
+    """Add the prefectures to a folium map as one GeoJSON layer with tooltips.
+
+    Parameters
+    ----------
+    m : folium.Map
+    g : GeoDataFrame
+        EPSG:4326 prefecture outlines with a ``fill`` colour column (`class_color`), the boolean
+        column `marked` and the tooltip columns; every column is written into the page.
+    fields, aliases : list of str
+        Tooltip columns and their displayed labels.
+    marked : str
+        Boolean column: those prefectures are outlined in red (#d7301f), the others in dark grey.
+    marked_weight : float
+        Outline width of the marked prefectures in CSS pixels (others: 0.6).
+    """
+    import folium
+
+    folium.GeoJson(
+        g.to_json(),
+        name="prefectures",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.8,
+            "color": "#d7301f" if f["properties"][marked] else "#333333",
+            "weight": marked_weight if f["properties"][marked] else 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    ).add_to(m)
+
+
 def national_folium_map(
     result,
     color_by: str = "population_without_welfare_office",
@@ -424,7 +483,6 @@ def national_folium_map(
     assets: str = "app",
 ):
     """Interactive map: prefectures coloured by `color_by`, tooltips with the key figures, `highlight` outlined."""
-    import folium
 
     from madoguchi import maps
 
@@ -432,12 +490,7 @@ def national_folium_map(
     vals = _color_values(result, color_by)
     breaks = class_breaks(vals.values())
     flat = {r["pref_code"]: r for r in national_frame(result.rows).to_dict("records")}
-    g["fill"] = [
-        "#ffffff"
-        if _classify(vals.get(c, np.nan), breaks) < 0
-        else PALETTE[min(_classify(vals[c], breaks), len(PALETTE) - 1)]
-        for c in g["pref_code"]
-    ]
+    g["fill"] = [class_color(vals.get(c, np.nan), breaks) for c in g["pref_code"]]
     g["value"] = [
         None if not np.isfinite(vals.get(c, np.nan)) else _fmt_break(vals[c], color_by) for c in g["pref_code"]
     ]
@@ -452,25 +505,14 @@ def national_folium_map(
     g["highlight"] = g["pref_code"] == (highlight or "")
     m = maps.base_map(g.total_bounds, online, lang=lang, assets=assets)
     m.options["zoom"] = 5
-    folium.GeoJson(
-        g[["pref_code", "pref_name", "fill", "value", "hubs", "towns", "highlight", "geometry"]].to_json(),
-        name="prefectures",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.8,
-            "color": "#d7301f" if f["properties"]["highlight"] else "#333333",
-            "weight": 3 if f["properties"]["highlight"] else 0.6,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["pref_name", "value", "towns", "hubs"],
-            aliases=[
-                "都道府県",
-                COLUMN_LABELS.get(color_by, color_by),
-                "福祉事務所のない町村",
-                "必要拠点数 30/45/60分",
-            ],
-        ),
-    ).add_to(m)
+    add_prefecture_layer(
+        m,
+        g[["pref_code", "pref_name", "fill", "value", "hubs", "towns", "highlight", "geometry"]],
+        ["pref_name", "value", "towns", "hubs"],
+        ["都道府県", COLUMN_LABELS.get(color_by, color_by), "福祉事務所のない町村", "必要拠点数 30/45/60分"],
+        marked="highlight",
+        marked_weight=3.0,
+    )
     maps.add_legend(m, COLUMN_LABELS.get(color_by, color_by), _legend_items(breaks, color_by))
     return m
 
