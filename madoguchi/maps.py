@@ -182,8 +182,12 @@ class _FitRegion(MacroElement):
             var l = Math.max(tl[0], bl[0]), r = Math.max(tr[0], br[0]), t = Math.max(tl[1], tr[1]), b = Math.max(bl[1], br[1]);
             var zH = map.getBoundsZoom(bounds, false, L.point(l + r + 16, 16));
             var zV = map.getBoundsZoom(bounds, false, L.point(16, t + b + 16));
-            var pl = [l + 8, 8], pr = [r + 8, 8];
-            if (zV > zH) { pl = [8, t + 8]; pr = [8, b + 8]; }
+            // a frame smaller than its legends (still being laid out) gives NaN zooms: fit without
+            // the legend padding now; the next resize refits properly
+            var okH = isFinite(zH), okV = isFinite(zV), pl = [8, 8], pr = [8, 8];
+            if (okV && (!okH || zV > zH)) { pl = [8, t + 8]; pr = [8, b + 8]; }
+            else if (okH) { pl = [l + 8, 8]; pr = [r + 8, 8]; }
+            if (size.x <= pl[0] + pr[0] + 8 || size.y <= pl[1] + pr[1] + 8) { pl = [0, 0]; pr = [0, 0]; }
             map.fitBounds(bounds, {paddingTopLeft: pl, paddingBottomRight: pr, animate: false});
             fits++; map.getContainer().setAttribute('data-fit-count', String(fits));
             map.fire('madoguchi:fitted');
