@@ -143,6 +143,13 @@ def markdown_text(value: Any) -> str:
     return _MD_PUNCT.sub(r"\\\1", s)
 
 
+def plain_text(value: Any) -> str:
+    """User text drawn as plain text (matplotlib labels in the PDF and PNG maps): one line, control
+    characters (tab, CR, NUL, ...) as spaces, so a name can neither break the layout nor ask the
+    font for glyphs it has not got (mathtext is off: ``text.parse_math`` in reports/fonts.py)."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", _s(value))
+
+
 def is_formula_like(value: Any) -> bool:
     """True if a spreadsheet would read this cell text as a formula or command.
 

@@ -286,3 +286,37 @@ def test_app_maps_run_no_script_from_names(ibaraki_region, chrome, tmp_path):
             if part.strip():
                 assert part.strip() in shown, f"not displayed literally: {part!r}"
     chrome.save_screenshot(str(SHOTS / "app_map_payloads.png"))
+
+
+# ------------------------------------------------------------------------ PDF: names are drawn as plain text
+
+
+def test_pdf_report_draws_names_as_plain_text(hostile, ibaraki_region):
+    """Names with matplotlib mathtext (`$\\frac$`, which used to raise a parse error) and control characters
+    (tab, which asked the font for a missing glyph) are drawn literally, on one line, in the PDF."""
+    import subprocess
+    import warnings
+
+    from madoguchi.reports import report_bytes
+
+    d, tmp = hostile
+    layers = dict(d.layers)
+    munis = layers["municipalities"].copy()
+    towns = munis.index[munis["kind"].isin(["町", "村"])]  # in scope: labelled on the map
+    munis.loc[towns[0], "name"] = "数式$\\frac$町"
+    munis.loc[towns[1], "name"] = "タブ\t入り村"
+    layers["municipalities"] = munis
+    d2 = copy.copy(d)
+    d2.layers = layers
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # e.g. "Glyph 9 missing from font(s)"
+        pdf = report_bytes(ibaraki_region, None, "pdf", data=d2)
+    out = tmp / "names.pdf"
+    out.write_bytes(pdf)
+    assert subprocess.run(["pdfinfo", str(out)], capture_output=True).returncode == 0
+    # on the map the names are drawn as written (one line), not as mathtext
+    from madoguchi.reports.static_map import map_figure
+
+    fig = map_figure(layers, [30.0])
+    drawn = {txt.get_text() for ax in fig.axes for txt in ax.texts}
+    assert "数式$\\frac$町" in drawn and "タブ 入り村" in drawn

@@ -67,6 +67,7 @@ def setup_matplotlib() -> str | None:
     rc["pdf.fonttype"] = 42  # embed TrueType (Type 42 / CID), keeps text extractable
     rc["ps.fonttype"] = 42
     rc["axes.unicode_minus"] = False
+    rc["text.parse_math"] = False  # names are data: `$\frac$` in a hub name is text, never mathtext
     if fam:
         rc["font.family"] = [fam, "DejaVu Sans"]
     else:

@@ -15,6 +15,7 @@ from madoguchi.i18n import fmt_date, t
 from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.fonts import setup_matplotlib
 from madoguchi.reports.model import ReportData, Table, display_width, wrap_text
+from madoguchi.safe_text import plain_text
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 0.6, 0.6, 0.7, 0.7  # inches
@@ -39,7 +40,7 @@ class _Doc:
         fig.text(
             MARGIN_L / A4[0],
             0.35 / A4[1],
-            t("rep_footer", d.lang, title=d.title, subtitle=d.subtitle, date=fmt_date(d.date, d.lang)),
+            plain_text(t("rep_footer", d.lang, title=d.title, subtitle=d.subtitle, date=fmt_date(d.date, d.lang))),
             fontsize=6.5,
             color="#333333",
             ha="left",
@@ -80,7 +81,7 @@ def _text_block(
     """Write lines downward from `top_in`; return the new top (inches)."""
     lh = line_h or fontsize * 1.55 / 72
     for ln in lines:
-        fig.text(_x(left_in), _y(top_in), ln, fontsize=fontsize, va="top", ha="left", **kw)
+        fig.text(_x(left_in), _y(top_in), plain_text(ln), fontsize=fontsize, va="top", ha="left", **kw)
         top_in += lh
     return top_in
 
@@ -99,7 +100,7 @@ def _paragraphs(fig, top_in: float, texts: list[str], fontsize: float = 8.5, ind
 
 
 def _heading(fig, top_in: float, text: str, size: float = 12) -> float:
-    fig.text(_x(MARGIN_L), _y(top_in), text, fontsize=size, va="top", ha="left")
+    fig.text(_x(MARGIN_L), _y(top_in), plain_text(text), fontsize=size, va="top", ha="left")
     y = top_in + size * 1.5 / 72
     from matplotlib.lines import Line2D
 
@@ -171,7 +172,7 @@ def _draw_table_rows(fig, top_in: float, f, cols, col_in, font, kinds, rows) -> 
     for c, w in zip(cols, col_in):
         num = kinds.get(c) in _NUMERIC
         units = int(w / (0.5 * font / 72))
-        text = "\n".join(_clip(x_, units) for x_ in _header_lines(c))
+        text = "\n".join(_clip(plain_text(x_), units) for x_ in _header_lines(c))
         fig.text(
             _x(x + (w - 0.04 if num else 0.04)),
             _y(top_in + hh / 2),
@@ -205,7 +206,7 @@ def _draw_table_rows(fig, top_in: float, f, cols, col_in, font, kinds, rows) -> 
             fig.text(
                 _x(x + (w - 0.04 if num else 0.04)),
                 _y(y + rh / 2),
-                "\n".join(lines),
+                "\n".join(plain_text(ln) for ln in lines),
                 fontsize=font,
                 va="center",
                 ha="right" if num else "left",
@@ -287,7 +288,7 @@ def _first_page(doc: _Doc, d: ReportData):
 
     fig = doc.new_page()
     top = MARGIN_T
-    fig.text(_x(MARGIN_L), _y(top), d.title, fontsize=17, va="top")
+    fig.text(_x(MARGIN_L), _y(top), plain_text(d.title), fontsize=17, va="top")
     top += 0.36
     top = _text_block(
         fig,
@@ -325,8 +326,8 @@ def _first_page(doc: _Doc, d: ReportData):
     for i, (label, value) in enumerate(rows):
         col, r = (0, i) if i < n_left else (1, i - n_left)
         x0 = MARGIN_L + col * half
-        fig.text(_x(x0), _y(top + r * lh), label, fontsize=9, va="top")
-        fig.text(_x(x0 + half - 0.15), _y(top + r * lh), value, fontsize=9, va="top", ha="right")
+        fig.text(_x(x0), _y(top + r * lh), plain_text(label), fontsize=9, va="top")
+        fig.text(_x(x0 + half - 0.15), _y(top + r * lh), plain_text(value), fontsize=9, va="top", ha="right")
     top += n_left * lh + 0.1
     # map fills the rest of the page above the footer
     map_bottom = A4[1] - MARGIN_B - 0.15

@@ -15,6 +15,7 @@ import numpy as np
 
 from madoguchi.i18n import DEFAULT_LANG, t
 from madoguchi.reports.fonts import setup_matplotlib
+from madoguchi.safe_text import plain_text
 
 # Greys-friendly palette: light (near) -> dark (far); luminance strictly decreasing.
 _CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494", "#081d58", "#000000"]
@@ -152,7 +153,8 @@ def _place_labels(ax, labels: list, obstacles: list | None = None) -> int:
         px, py = ax.transData.transform((x, y)) * to_pt
         placed.append((px - r, py - r, px + r, py + r))
     n = 0
-    for _pr, x, y, text, kw in sorted(labels, key=lambda t: -t[0]):
+    for _pr, x, y, raw, kw in sorted(labels, key=lambda t: -t[0]):
+        text = plain_text(raw)  # names are data: one line, no control characters, no mathtext
         px, py = ax.transData.transform((x, y)) * to_pt
         w, h = _text_size_pt(text, kw["fontsize"])
         dx, dy = kw["xytext"]
@@ -292,7 +294,7 @@ def draw_map(
         g.boundary.plot(ax=ax, color="black", linewidth=1.8, zorder=2)
         for name, p in zip(g["name"].astype(str), g.geometry.representative_point()):
             ax.annotate(
-                name,
+                plain_text(name),
                 (p.x, p.y),
                 fontsize=7,
                 ha="center",
@@ -318,7 +320,14 @@ def draw_map(
             ax.plot(xs, ys, color=color, linewidth=1.6, linestyle=ls, zorder=5)
             if k < 12:
                 handles.append(
-                    Line2D([], [], color=color, linewidth=1.6, linestyle=ls, label=t("rep_lg_route", lang, name=name))
+                    Line2D(
+                        [],
+                        [],
+                        color=color,
+                        linewidth=1.6,
+                        linestyle=ls,
+                        label=t("rep_lg_route", lang, name=plain_text(name)),
+                    )
                 )
 
     hubs = layers.get("hubs")
