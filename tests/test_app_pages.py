@@ -139,12 +139,11 @@ def test_recompute_under_a_second(ibaraki_region):
         Hub(str(s), str(n), float(lo), float(la))
         for s, n, lo, la in zip(sites["site_id"][:3], sites["name"][:3], sites["lon"][:3], sites["lat"][:3])
     ]
-    cache = {}
     times = []
     for k in range(5):
         hubs[0] = Hub("moved", "移動", 140.2 + 0.05 * k, 36.5, source="manual")
         t0 = time.perf_counter()
-        cv = S.coverage_view(r, hubs, [15, 30, 45, 60], "without_welfare_office", cache)
+        cv = S.coverage_view(r, hubs, [15, 30, 45, 60], "without_welfare_office")
         m = maps.base_map(r.municipalities.total_bounds, False)
         maps.add_municipalities(m, r.municipalities, "welfare")
         maps.add_demand(m, r.demand[cv.in_scope], minutes=cv.nearest_min[cv.in_scope], threshold=30)
@@ -275,11 +274,11 @@ def test_mixed_methods_labelled_on_kumamoto_roads(kumamoto_region):
     r = kumamoto_region
     S.site_matrix(r)
     hub = Hub("c", "熊本市中央区の拠点", 130.7125, 32.8031, source="manual")  # inside the OSM extract
-    cv = S.coverage_view(r, [hub], [15, 30], "all", {})
+    cv = S.coverage_view(r, [hub], [15, 30], "all")
     assert 0 in cv.methods and 1 in cv.methods
     text = W.basis_caption(r, cv, "all", "ja")
     assert "混在（道路・推定）" in text
-    iso, _est = S.isochrones(r, [hub], [15, 30], {})
+    iso, _est = S.isochrones(r, [hub], [15, 30])
     assert len(iso) == 2 and not iso.geometry[0].is_empty
 
 

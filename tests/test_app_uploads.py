@@ -51,7 +51,6 @@ def test_import_sites_csv_real_places(app_env):
         scope="without_welfare_office",
         method="heuristic",
         extra_candidates=res["candidates"],
-        cache={},
     )
     assert "大子町の既存窓口" in [h.name for h in sc.hubs]  # existing desk kept as fixed
     assert res2.params["n_candidates"] == len(r.sites) + 1 + 1  # sites + uploaded candidate + fixed desk
@@ -77,7 +76,7 @@ def test_links_make_an_island_reachable_and_are_labelled(okinawa_region, app_env
     sites = r.sites.set_index("site_id")
     naha, kume = sites.loc["C47201"], sites.loc["C47361"]
     hub = Hub("C47201", str(naha["name"]), float(naha["lon"]), float(naha["lat"]))
-    cv = S.coverage_view(r, [hub], [60, 240], "all", {})
+    cv = S.coverage_view(r, [hub], [60, 240], "all")
     kume_pts = (r.demand["muni_code"] == "47361").to_numpy()
     assert kume_pts.any()
     assert np.isinf(cv.nearest_min[kume_pts]).all()  # no road, no link: unreachable, listed
@@ -98,7 +97,7 @@ def test_links_make_an_island_reachable_and_are_labelled(okinawa_region, app_env
         st.session_state["_links"] = {"okinawa-47": links_path}
         reg = S2.load_region(region_path)
         hub = S2.Hub("C47201", "那覇", 127.691621, 26.21303)
-        cv = S2.coverage_view(reg, [hub], [240], "all", {})
+        cv = S2.coverage_view(reg, [hub], [240], "all")
         st.write(float(cv.nearest_min[(reg.demand["muni_code"] == "47361").to_numpy()].max()))
         st.write(",".join(str(m) for m in cv.methods))
 

@@ -184,10 +184,10 @@ def ensure_matrix(region):
 # --------------------------------------------------------------------------- coverage, isochrones, placement
 
 
-def coverage_view(region, hubs: list[Hub], thresholds, scope: str, cache: dict | None = None):
+def coverage_view(region, hubs: list[Hub], thresholds, scope: str):
     """Coverage of `hubs` for the demand in `scope`: `madoguchi.planning.coverage.coverage_view`
-    (the one coverage path of CLI, app and reports) with this session's links. `cache` is accepted
-    for older callers and not used: the provider memoises engine columns."""
+    (the one coverage path of CLI, app and reports) with this session's links; the planning
+    provider memoises engine columns."""
     from madoguchi.planning.coverage import coverage_view as _cv
 
     return _cv(region, hubs, thresholds, scope, links=current_links(region))
@@ -207,10 +207,10 @@ def per_municipality(region, cv, lang_: str = "ja") -> pd.DataFrame:
     return cv.result.per_municipality.copy()
 
 
-def isochrones(region, hubs: list[Hub], thresholds, cache: dict | None = None) -> tuple[object, bool]:
+def isochrones(region, hubs: list[Hub], thresholds) -> tuple[object, bool]:
     """Reach areas of the hubs (GeoDataFrame: minutes, geometry; hubs unioned per threshold) and
     whether any part is an estimate: `madoguchi.planning.isochrones.hub_isochrones` (memoised per
-    hub by the provider; `cache` is accepted for older callers and not used)."""
+    hub by the provider)."""
     from madoguchi.planning.isochrones import hub_isochrones
 
     return hub_isochrones(region, hubs, thresholds, links=current_links(region))
@@ -229,12 +229,11 @@ def run_placement(
     scope: str = "without_welfare_office",
     keep_manual: bool = True,
     method: str = "auto",
-    cache: dict | None = None,
     extra_candidates=None,
 ):
     """Run a placement model and put its hubs into the scenario
     (`madoguchi.planning.place.place_in_scenario`; existing and, if `keep_manual`, hand-placed
-    hubs stay fixed). Returns the PlacementResult. `cache` is accepted for older callers, not used."""
+    hubs stay fixed). Returns the PlacementResult."""
     from madoguchi.planning.place import place_in_scenario
 
     return place_in_scenario(
