@@ -265,6 +265,30 @@ def write_json_atomic(
     )
 
 
+def temp_path_beside(path: str | os.PathLike, suffix: str = "") -> Path:
+    """A fresh temp file name next to `path`, for writers that need a path (GeoPackage, GeoJSON).
+
+    Parameters
+    ----------
+    path : path-like
+        The final destination; missing parent folders are created.
+    suffix : str
+        File extension of the temp name (default: that of `path`).
+
+    Returns
+    -------
+    Path
+        A hidden sibling name that does not exist yet. Move the finished file into place with
+        :func:`replace_file` so the replace policy applies.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix or path.suffix)
+    os.close(fd)
+    os.unlink(tmp)
+    return Path(tmp)
+
+
 def replace_file(tmp: str | os.PathLike, final: str | os.PathLike, *, replace_policy: str = "madoguchi") -> None:
     """Move a finished temp file (e.g. a GeoPackage written by a library) onto `final` under the policy.
 

@@ -181,13 +181,22 @@ def test_write_bytes_policy(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_report_writer_keeps_planners_file(tmp_path):
-    from madoguchi.reports.fileio import write_bytes_atomic
+@pytest.mark.parametrize("ext", ["pdf", "html", "xlsx", "gpkg"])
+def test_report_writer_keeps_planners_file(tmp_path, ibaraki_region, ext):
+    """Every report writer refuses to replace a file the planner made under the report's name."""
+    from madoguchi.planning.scenario import Hub, Scenario
+    from madoguchi.reports import build_report
 
-    f = tmp_path / "council.html"
+    site = ibaraki_region.sites.iloc[0]
+    sc = Scenario(
+        name="plan",
+        region=ibaraki_region.path.name,
+        hubs=[Hub(str(site.site_id), str(site["name"]), float(site.lon), float(site.lat))],
+    )
+    f = tmp_path / f"council.{ext}"
     f.write_text("<p>my notes</p>", encoding="utf-8")
     with pytest.raises(MadoguchiError):
-        write_bytes_atomic(f, b"<html>report</html>")
+        build_report(ibaraki_region, sc, f)
     assert f.read_text(encoding="utf-8") == "<p>my notes</p>"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from madoguchi.reports.fileio import replace_file, temp_path_beside
+from geo.atomic import replace_file, temp_path_beside
 from madoguchi.reports.model import ReportData
 
 LAYER_ORDER = ("municipalities", "hubs", "demand_points", "isochrones", "routes", "groups")

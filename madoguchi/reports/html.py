@@ -11,8 +11,8 @@ import base64
 import html as _html
 from pathlib import Path
 
+from geo.atomic import write_bytes_atomic
 from madoguchi.i18n import fmt_date, paren, t
-from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.model import ReportData, Table
 
 _NUMERIC = ("int", "pct", "min", "km", "yen", "num", "num1", "coord", "auto")
@@ -163,4 +163,4 @@ def write_html(d: ReportData, out) -> None:
     if hasattr(out, "write"):
         out.write(text.encode("utf-8"))
         return
-    write_bytes_atomic(Path(out), text.encode("utf-8"))
+    write_bytes_atomic(Path(out), text.encode("utf-8"), replace_policy="madoguchi")

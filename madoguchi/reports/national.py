@@ -5,7 +5,7 @@ drawn offline with matplotlib in a Lambert conformal conic projection for Japan 
 near the centre), prefectures coloured by one column in a greyscale-safe sequential palette;
 the HTML adds an interactive folium map (Leaflet inlined). Layout and fonts reuse the report
 helpers (reports.pdf page and table layout, reports.xlsx writer, reports.html CSS/table,
-reports.fonts, madoguchi.maps), files are written atomically (reports.fileio).
+reports.fonts, madoguchi.maps), files are written atomically (geo.atomic, policy "madoguchi").
 """
 
 from __future__ import annotations
@@ -577,7 +577,7 @@ def national_html(result, color_by: str = "population_without_welfare_office") -
 
 def write_national(result, path: str | Path, color_by: str = "population_without_welfare_office") -> Path:
     """Write `.xlsx`, `.pdf` or `.html` (by extension) atomically; returns the path."""
-    from madoguchi.reports.fileio import write_bytes_atomic
+    from geo.atomic import write_bytes_atomic
 
     path = Path(path)
     ext = path.suffix.lower()
@@ -595,5 +595,5 @@ def write_national(result, path: str | Path, color_by: str = "population_without
         raise ParameterError(
             f"出力形式は .xlsx / .pdf / .html です: {path.name}", f"output must be .xlsx, .pdf or .html: {path.name}"
         )
-    write_bytes_atomic(path, payload)
+    write_bytes_atomic(path, payload, replace_policy="madoguchi")
     return path

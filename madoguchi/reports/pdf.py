@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from geo.atomic import write_bytes_atomic
 from madoguchi.i18n import fmt_date, t
-from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.fonts import setup_matplotlib
 from madoguchi.reports.model import ReportData, Table, display_width, wrap_text
 from madoguchi.safe_text import plain_text
@@ -428,4 +428,4 @@ def write_pdf(data: ReportData, out) -> None:
     if hasattr(out, "write"):
         out.write(payload)
         return
-    write_bytes_atomic(Path(out), payload)
+    write_bytes_atomic(Path(out), payload, replace_policy="madoguchi")

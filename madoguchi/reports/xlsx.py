@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.atomic import write_bytes_atomic
 from madoguchi.i18n import fmt_date, t
-from madoguchi.reports.fileio import write_bytes_atomic
 from madoguchi.reports.model import ReportData, display_width
 from madoguchi.safe_text import is_formula_like
 
@@ -147,4 +147,4 @@ def write_xlsx(data: ReportData, out) -> None:
     if hasattr(out, "write"):
         out.write(payload)
         return
-    write_bytes_atomic(Path(out), payload)
+    write_bytes_atomic(Path(out), payload, replace_policy="madoguchi")

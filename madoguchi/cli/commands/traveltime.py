@@ -21,11 +21,10 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from core.errors import ParameterError
-    from geo.atomic import check_replace, replace_file
+    from geo.atomic import check_replace, replace_file, temp_path_beside
     from madoguchi.cli import print_json
     from madoguchi.planning.region import load_region
     from madoguchi.planning.traveltime import run_traveltime, site_isochrones
-    from madoguchi.reports.fileio import temp_path_beside
 
     # outputs are checked before the work: a planner's own file is never replaced
     if args.out:
