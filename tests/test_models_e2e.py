@@ -14,7 +14,7 @@ def _setup(region, fixed_csv=None):
     sites, fixed = io.sites_for_placement(region, fixed_csv)
     tm = io.matrix(region, sites)
     dm = io.demand(region)
-    return sites, fixed, tm.minutes[dm["mask"]], dm
+    return sites, fixed, tm.minutes[dm.mask], dm
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +52,12 @@ def _agree(D, w, fixed, label):
 @pytest.mark.slow
 def test_ibaraki_12_towns_villages_exact_vs_heuristic(ibaraki_region, fixed_csv):
     sites, fixed, D, dm = _setup(ibaraki_region)
-    assert len(set(dm["muni"])) == 12
-    _agree(D, dm["weights"], [], "Ibaraki 12 towns/villages, no fixed desk")
+    assert len(set(dm.muni)) == 12
+    _agree(D, dm.weights, [], "Ibaraki 12 towns/villages, no fixed desk")
     sites, fixed, D, dm = _setup(ibaraki_region, fixed_csv)
     assert len(fixed) == 2
     assert set(sites.iloc[fixed]["muni_code"]) == {"08364", "08442"}  # 大子町, 美浦村
-    _agree(D, dm["weights"], fixed, "Ibaraki 12 towns/villages, 2 fixed desks (by address)")
+    _agree(D, dm.weights, fixed, "Ibaraki 12 towns/villages, 2 fixed desks (by address)")
 
 
 @pytest.mark.slow
@@ -68,7 +68,7 @@ def test_ibaraki_pcenter_heuristic_equals_exact(ibaraki_region, fixed_csv):
     rows = []
     for label, csv in (("no fixed desk", None), ("2 fixed desks", fixed_csv)):
         sites, fixed, D, dm = _setup(ibaraki_region, csv)
-        w = dm["weights"]
+        w = dm.weights
         for p in (1, 2, 3, 4):
             ex = PCenter(D, w, p, fixed=fixed, method="exact").solve()
             he = PCenter(D, w, p, fixed=fixed, method="heuristic").solve()
@@ -92,8 +92,8 @@ def test_ibaraki_pcenter_heuristic_equals_exact(ibaraki_region, fixed_csv):
 @pytest.mark.slow
 def test_kumamoto_31_towns_villages_exact_vs_heuristic(kumamoto_region_noroads):
     sites, fixed, D, dm = _setup(kumamoto_region_noroads)
-    assert len(set(dm["muni"])) == 31
-    _agree(D, dm["weights"], [], "Kumamoto 31 towns/villages, no fixed desk")
+    assert len(set(dm.muni)) == 31
+    _agree(D, dm.weights, [], "Kumamoto 31 towns/villages, no fixed desk")
 
 
 def test_coverage_cli_matches_brute_force(ibaraki_region, run_cli):
@@ -117,8 +117,8 @@ def test_coverage_cli_matches_brute_force(ibaraki_region, run_cli):
     sites = r.sites.set_index(r.sites["site_id"].astype(str)).loc[["C08201", "C08443", "C08364"]].reset_index(drop=True)
     tm = io.matrix(r, sites[io.SITE_COLS])
     dm = io.demand(r)
-    t = tm.minutes[dm["mask"]].min(axis=1)
-    w = dm["weights"]
+    t = tm.minutes[dm.mask].min(axis=1)
+    w = dm.weights
     assert d["population"] == pytest.approx(np.nansum(w))
     for T in (15, 30, 45, 60):
         assert d["within"][str(T)]["population"] == pytest.approx(w[t <= T].sum())

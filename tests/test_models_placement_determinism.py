@@ -51,7 +51,7 @@ def ibaraki_all(ibaraki_region):
     sites, fixed = io.sites_for_placement(ibaraki_region)
     tm = io.matrix(ibaraki_region, sites)
     dm = io.demand(ibaraki_region, scope="all")
-    return tm.minutes[dm["mask"]], dm["weights"], fixed, list(sites["site_id"])
+    return tm.minutes[dm.mask], dm.weights, fixed, list(sites["site_id"])
 
 
 CASES = [

@@ -32,10 +32,6 @@ class DemandArrays:
     muni: np.ndarray
     scope: str
 
-    def __getitem__(self, key: str):
-        """Dict-style access (`dm["mask"]`), as the former planning_io.demand returned a dict."""
-        return getattr(self, key)
-
 
 def demand(region, scope: str = "without_welfare_office") -> DemandArrays:
     """Demand arrays of a region in a scope.
