@@ -14,9 +14,8 @@ import numpy as np
 
 from models.placement.base import PlacementModel, _need_p, _need_t, big_m
 from models.placement.exact import _dummies, solve_spopt
-from models.placement.pmedian import _warn_time_budget
 from models.placement.result import PlacementResult
-from models.placement.search import SearchBudget, SwapObjective, multistart
+from models.placement.search import SearchBudget, SwapObjective, multistart, warn_time_budget
 
 
 class MCLPObjective(SwapObjective):
@@ -102,7 +101,7 @@ def mclp_heuristic(
     covered : float
         Persons covered.
     """
-    _warn_time_budget(time_budget_s)
+    warn_time_budget(time_budget_s)
     obj = MCLPObjective(A, w)
     cols, val, _ = multistart(obj, p, fixed, SearchBudget(max_iter, starts, seed, work_cells))
     return cols, -float(val)

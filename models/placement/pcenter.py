@@ -17,9 +17,9 @@ import numpy as np
 from core.errors import ParameterError
 from models.placement.base import DEFAULT_TIME_LIMIT_S, PlacementModel
 from models.placement.exact import _dummies, solve_spopt
-from models.placement.pmedian import _warn_time_budget, pmedian_heuristic
+from models.placement.pmedian import pmedian_heuristic
 from models.placement.result import PlacementResult
-from models.placement.search import SwapObjective, greedy_cover, interchange
+from models.placement.search import SwapObjective, greedy_cover, interchange, warn_time_budget
 
 #: branch-and-bound nodes over the whole threshold search (shared by its cover checks)
 NODE_BUDGET = 20_000
@@ -198,7 +198,7 @@ def pcenter_heuristic(
     worst : float
         Worst minutes to the nearest open hub over reachable demand.
     """
-    _warn_time_budget(time_budget_s)
+    warn_time_budget(time_budget_s)
     cols, obj, _ = pcenter_search(
         D, p, fixed, max_iter=max_iter, node_budget=node_budget, swap_work_cells=swap_work_cells, cover_work=cover_work
     )
@@ -258,7 +258,7 @@ def pcenter_search(
     lower_bound : float
         Proven lower bound in minutes (equal to `worst` when proven optimal).
     """
-    _warn_time_budget(time_budget_s)
+    warn_time_budget(time_budget_s)
     n, m = D.shape
     fixed = list(fixed)
     lb = float(D.min(axis=1).max())

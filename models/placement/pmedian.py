@@ -9,7 +9,6 @@ relaxation (Beasley 1993), a proven lower bound, so the result carries its gap.
 from __future__ import annotations
 
 import time as _time
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ from core.errors import ParameterError
 from models.placement.base import PlacementModel
 from models.placement.exact import _dummies, solve_spopt
 from models.placement.result import PlacementResult
-from models.placement.search import SearchBudget, SwapObjective, multistart
+from models.placement.search import SearchBudget, SwapObjective, multistart, warn_time_budget
 
 
 class PMedianObjective(SwapObjective):
@@ -104,16 +103,6 @@ def _two_nearest(D: np.ndarray, open_cols: Sequence[int]) -> tuple[np.ndarray, n
     return d1, c1, d2
 
 
-def _warn_time_budget(time_budget_s: float | None) -> None:
-    if time_budget_s is not None:
-        warnings.warn(
-            "time_budget_s is ignored: the heuristics are budgeted in iterations and matrix cells "
-            "(work_cells), so the same input always gives the same hubs",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-
-
 def pmedian_heuristic(
     D: Any,
     w: Any,
@@ -156,7 +145,7 @@ def pmedian_heuristic(
     objective : float
         Person-minutes of the best local optimum.
     """
-    _warn_time_budget(time_budget_s)
+    warn_time_budget(time_budget_s)
     obj = PMedianObjective(D, w)
     cols, val, _ = multistart(obj, p, fixed, SearchBudget(max_iter, starts, seed, work_cells))
     return cols, float(val)

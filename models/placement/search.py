@@ -19,6 +19,7 @@ under any load:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -115,6 +116,17 @@ class SwapObjective:
             ``(open column r, closed column j)``.
         """
         raise NotImplementedError
+
+
+def warn_time_budget(time_budget_s: float | None) -> None:
+    """Warn (DeprecationWarning) when a caller still passes the ignored wall-clock budget."""
+    if time_budget_s is not None:
+        warnings.warn(
+            "time_budget_s is ignored: the heuristics are budgeted in iterations and matrix cells "
+            "(work_cells), so the same input always gives the same hubs",
+            DeprecationWarning,
+            stacklevel=3,
+        )
 
 
 def greedy(obj: SwapObjective, fixed: Iterable[int], p: int) -> list[int]:
