@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from madoguchi.i18n import fmt_num
+
 
 def register(sub) -> None:
     p = sub.add_parser("coverage", help="カバー率 / coverage of a set of hubs")
@@ -58,41 +60,39 @@ def _run(args) -> int:
     return emit(out, args.json, _print)
 
 
-def _f(x, nd=1):
-    from madoguchi.i18n import fmt_num
-
-    return fmt_num(x, nd)
-
-
 def _print(out: dict) -> None:
     from madoguchi.i18n import scope_label
 
     scope = scope_label(out["demand_scope"])
-    print(f"地域 / region: {out['region']}   需要 / demand: {scope}   人口 / population: {_f(out['population'], 0)}")
+    print(
+        f"地域 / region: {out['region']}   需要 / demand: {scope}   人口 / population: {fmt_num(out['population'], 0)}"
+    )
     print(
         f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}   所要時間 / method: {out['method']}"
         + ("（推定を含む / includes estimates）" if out["method"] != "road" else "")
     )
     print(f"拠点 / hubs ({len(out['hubs'])}): " + "、".join(str(h["name"]) for h in out["hubs"]))
     for t, v in out["within"].items():
-        print(f"  {t:>4} 分以内: {_f(v['population'], 0):>12} 人  {_f((v['share'] or 0) * 100):>5}%")
-    print(f"平均 / mean {_f(out['mean_min'])} 分   90% {_f(out['p90_min'])} 分   最大 / max {_f(out['max_min'])} 分")
+        print(f"  {t:>4} 分以内: {fmt_num(v['population'], 0):>12} 人  {fmt_num((v['share'] or 0) * 100):>5}%")
     print(
-        f"到達不可 / unreachable: {_f(out['unreachable_population'], 0)} 人"
+        f"平均 / mean {fmt_num(out['mean_min'])} 分   90% {fmt_num(out['p90_min'])} 分   最大 / max {fmt_num(out['max_min'])} 分"
+    )
+    print(
+        f"到達不可 / unreachable: {fmt_num(out['unreachable_population'], 0)} 人"
         + (f"（{', '.join(out['unreachable_municipalities'])}）" if out["unreachable_municipalities"] else "")
     )
     ts = list(out["within"].keys())
     print("市町村 / municipality         人口     平均   90%   最大  " + "  ".join(f"≤{t}分" for t in ts))
     for m in out["municipalities"]:
-        shares = "  ".join(f"{_f((m.get(f'share_{t}') or 0) * 100, 0):>4}%" for t in ts)
+        shares = "  ".join(f"{fmt_num((m.get(f'share_{t}') or 0) * 100, 0):>4}%" for t in ts)
         print(
-            f"  {m['muni_code']} {m.get('name', ''):<10} {_f(m['population'], 0):>9} {_f(m['mean_min']):>6} {_f(m['p90_min']):>5} {_f(m['max_min']):>6}  {shares}"
+            f"  {m['muni_code']} {m.get('name', ''):<10} {fmt_num(m['population'], 0):>9} {fmt_num(m['mean_min']):>6} {fmt_num(m['p90_min']):>5} {fmt_num(m['max_min']):>6}  {shares}"
         )
     if "comparison" in out:
         c = out["comparison"]
         print(
-            f"比較 / comparison B={c['b']}: 短縮 {c['gainers']} 点 ({_f(c['gain_population'], 0)} 人)、"
-            f"延長 {c['losers']} 点 ({_f(c['loss_population'], 0)} 人)、平均の変化 {_f(c['summary'].get('mean_change_min'))} 分"
+            f"比較 / comparison B={c['b']}: 短縮 {c['gainers']} 点 ({fmt_num(c['gain_population'], 0)} 人)、"
+            f"延長 {c['losers']} 点 ({fmt_num(c['loss_population'], 0)} 人)、平均の変化 {fmt_num(c['summary'].get('mean_change_min'))} 分"
         )
     if out.get("scenario_out"):
         print(f"シナリオに保存 / saved: {out['scenario_out']}")

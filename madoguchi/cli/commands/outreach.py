@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from madoguchi.i18n import fmt_num
+
 
 def register(sub) -> None:
     p = sub.add_parser("outreach", help="出張・巡回相談ルート / outreach routes and monthly calendar")
@@ -73,12 +75,6 @@ def _run(args) -> int:
     return emit(out, args.json, _print)
 
 
-def _f(x, nd=0):
-    from madoguchi.i18n import fmt_num
-
-    return fmt_num(x, nd)
-
-
 def _print_plan(p: dict, indent: str = "") -> None:
     from madoguchi.i18n import reason_label
 
@@ -87,7 +83,7 @@ def _print_plan(p: dict, indent: str = "") -> None:
         hub = f"[{r.get('base_name', r.get('base', ''))}] " if several else ""
         print(
             f"{indent}ルート {i + 1}（月 {r['frequency']} 回）{hub}{r['leave_base']} 出発 → {r['return_base']} 帰着  "
-            f"運転 {_f(r['drive_min'])} 分 / 滞在 {_f(r['service_min'])} 分"
+            f"運転 {fmt_num(r['drive_min'], 0)} 分 / 滞在 {fmt_num(r['service_min'], 0)} 分"
         )
         for s, n, a, d in zip(r["stops"], r["names"], r["arrive"], r["depart"]):
             print(f"{indent}    {a}–{d}  {n} ({s})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from madoguchi.i18n import fmt_num
+
 
 def register(sub) -> None:
     p = sub.add_parser("partner", help="広域連携 / wide-area partnerships and cost sharing")
@@ -52,17 +54,11 @@ def _run(args) -> int:
     return emit(out, args.json, _print)
 
 
-def _f(x, nd=0):
-    from madoguchi.i18n import fmt_num
-
-    return fmt_num(x, nd)
-
-
 def _print(out: dict) -> None:
     from madoguchi.i18n import adjacency_label, share_rule_label
 
     print(
-        f"地域 / region: {out['region']}   グループ数 / groups: {out['k']}   最低人口 / min population: {_f(out['min_pop'])}"
+        f"地域 / region: {out['region']}   グループ数 / groups: {out['k']}   最低人口 / min population: {fmt_num(out['min_pop'], 0)}"
     )
     print(
         f"隣接 / neighbours: {adjacency_label(out['adjacency'])}   所要時間 / travel time: {out['travel_time_method']}"
@@ -76,8 +72,8 @@ def _print(out: dict) -> None:
             "" if g["meets_min"] else "  ⚠ 最低人口未満 / below minimum"
         )
         print(
-            f"グループ {g['group']}: 人口 {_f(g['population'])}  拠点候補 / host: {g['host_name']}  "
-            f"平均 {_f(g['mean_min'], 1)} 分 / 最大 {_f(g['worst_min'], 1)} 分{flags}"
+            f"グループ {g['group']}: 人口 {fmt_num(g['population'], 0)}  拠点候補 / host: {g['host_name']}  "
+            f"平均 {fmt_num(g['mean_min'], 1)} 分 / 最大 {fmt_num(g['worst_min'], 1)} 分{flags}"
         )
         print("    " + "、".join(g["names"]))
         if "cost_share" in g:

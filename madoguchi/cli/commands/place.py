@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from madoguchi.i18n import fmt_num
+
 
 def register(sub) -> None:
     p = sub.add_parser("place", help="拠点配置 / hub placement (p-median, MCLP, LSCP, p-center)")
@@ -76,18 +78,12 @@ def _run(args) -> int:
     return emit(out, args.json, _print)
 
 
-def _f(x, nd=1):
-    from madoguchi.i18n import fmt_num
-
-    return fmt_num(x, nd)
-
-
 def _print(out: dict) -> None:
     pl, cov = out["placement"], out["coverage"]
     from madoguchi.i18n import scope_label, second_desk_label
 
     scope = scope_label(out["demand_scope"])
-    print(f"地域 / region: {out['region']}   需要 / demand: {scope}（人口 {_f(cov['population'], 0)} 人）")
+    print(f"地域 / region: {out['region']}   需要 / demand: {scope}（人口 {fmt_num(cov['population'], 0)} 人）")
     print(f"人口の配分 / demand rule: {out['demand_rule'].get('rule')}  {out['demand_rule'].get('description') or ''}")
     tm = out["travel_time_method"]
     print(f"所要時間 / travel time: {tm}" + ("（推定 = 直線距離×迂回係数÷速度）" if tm != "road" else ""))
@@ -100,19 +96,21 @@ def _print(out: dict) -> None:
         tag = "既存" if h["fixed"] else "新設"
         print(f"  [{tag}] {h['site_id']}  {h['name']}  ({h['muni_name']})")
     print(
-        f"目的関数 / objective: {_f(pl['objective'], 1)}"
+        f"目的関数 / objective: {fmt_num(pl['objective'], 1)}"
         + (
-            f"   下界 / lower bound: {_f(pl['lower_bound'], 1)}  gap {_f((pl['gap'] or 0) * 100, 3)}%"
+            f"   下界 / lower bound: {fmt_num(pl['lower_bound'], 1)}  gap {fmt_num((pl['gap'] or 0) * 100, 3)}%"
             if pl.get("lower_bound") is not None
             else ""
         )
     )
-    print(f"平均 / mean {_f(cov['mean_min'])} 分   90% {_f(cov['p90_min'])} 分   最大 / max {_f(cov['max_min'])} 分")
+    print(
+        f"平均 / mean {fmt_num(cov['mean_min'])} 分   90% {fmt_num(cov['p90_min'])} 分   最大 / max {fmt_num(cov['max_min'])} 分"
+    )
     for t, v in cov["within"].items():
-        print(f"  {t} 分以内 / within {t} min: {_f(v['population'], 0)} 人 ({_f((v['share'] or 0) * 100)}%)")
+        print(f"  {t} 分以内 / within {t} min: {fmt_num(v['population'], 0)} 人 ({fmt_num((v['share'] or 0) * 100)}%)")
     if cov["unreachable_population"]:
         print(
-            f"到達不可 / unreachable: {_f(cov['unreachable_population'], 0)} 人  {', '.join(cov['unreachable_municipalities'])}"
+            f"到達不可 / unreachable: {fmt_num(cov['unreachable_population'], 0)} 人  {', '.join(cov['unreachable_municipalities'])}"
         )
     for k, label in (
         ("excluded_unreachable", "どの候補地からも到達不可の需要点"),
@@ -122,16 +120,20 @@ def _print(out: dict) -> None:
         if pl.get(k):
             print(f"{label}: {len(pl[k])} 点")
     sd = out["second_desk"]
-    print(f"第二の窓口（{second_desk_label(sd['rule'])}）/ second desk: 平均 {_f(sd['mean_min'])} 分")
+    print(f"第二の窓口（{second_desk_label(sd['rule'])}）/ second desk: 平均 {fmt_num(sd['mean_min'])} 分")
     if "workload" in out:
         wl = out["workload"]
-        print(f"想定相談件数 / expected cases: {_f(wl['total_cases'], 0)} 件/年")
+        print(f"想定相談件数 / expected cases: {fmt_num(wl['total_cases'], 0)} 件/年")
         for h in wl["hubs"]:
             flag = "  ← 過負荷 / OVERLOADED" if h.get("overloaded") else ""
             util = h.get("utilisation")
             print(
-                f"  {h['hub_id']}: {_f(h['expected_cases'], 0)} 件"
-                + (f" / 能力 {_f(h.get('capacity'), 0)}（{_f((util or 0) * 100, 0)}%）" if "capacity" in h else "")
+                f"  {h['hub_id']}: {fmt_num(h['expected_cases'], 0)} 件"
+                + (
+                    f" / 能力 {fmt_num(h.get('capacity'), 0)}（{fmt_num((util or 0) * 100, 0)}%）"
+                    if "capacity" in h
+                    else ""
+                )
                 + flag
             )
     if out.get("scenario_out"):
