@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from core.geodesy import haversine_m
+
 LANDMASS_GAP_M = 50.0
 # A point farther than this from every municipality polygon is on no landmass: it gets its own
 # landmass label (negative, unique), so it is unreachable by the estimate (never a straight
@@ -73,7 +75,6 @@ class Landmasses:
             (n,) int64 landmass id; a point on no landmass gets a unique negative label (-2, -3, ...).
         """
         import shapely
-        from shapely.ops import nearest_points
 
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
@@ -84,15 +85,14 @@ class Landmasses:
         idx = tree.query_nearest(pts, all_matches=False)
         out = np.full(lon.size, -1, dtype=np.int64)
         out[idx[0]] = self.label[idx[1]]
-        for i, g in zip(idx[0], idx[1]):
-            geom = self.geoms[g]
-            if shapely.contains_xy(geom, lon[i], lat[i]):
-                continue
-            q = nearest_points(geom, pts[i])[0]
-            p1, p2, l1, l2 = np.radians([lat[i], q.y, lon[i], q.x])
-            h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-            if 2 * 6371.0088 * np.arcsin(np.sqrt(min(1.0, h))) > off_land_km:
-                out[i] = -2 - i  # on no landmass: unique label, equal to no other point's
+        # a point outside its nearest municipality by more than `off_land_km` is on no landmass
+        geoms = np.asarray(self.geoms, dtype=object)[idx[1]]
+        outside = ~shapely.contains_xy(geoms, lon[idx[0]], lat[idx[0]])
+        if outside.any():
+            i = idx[0][outside]
+            near = shapely.get_coordinates(shapely.shortest_line(geoms[outside], pts[i]))[0::2]  # on the land
+            far = haversine_m(lon[i], lat[i], near[:, 0], near[:, 1]) > off_land_km * 1000.0
+            out[i[far]] = -2 - i[far]  # on no landmass: unique label, equal to no other point's
         return out
 
     def of(self, lon: ArrayLike, lat: ArrayLike, codes: Iterable[Any] | None = None) -> np.ndarray:

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from core.errors import InputFileError
+from core.geodesy import haversine_m
 
 SITE_COLUMNS = [
     "site_id",
@@ -63,8 +64,6 @@ def distance_outside_km(lon, lat, region) -> np.ndarray:
     -------
     numpy.ndarray of float (km); inf for non-finite coordinates
     """
-    from shapely.ops import nearest_points
-
     poly = _region_polygon(region)
     lon = np.atleast_1d(np.asarray(lon, dtype=float))
     lat = np.atleast_1d(np.asarray(lat, dtype=float))
@@ -72,14 +71,13 @@ def distance_outside_km(lon, lat, region) -> np.ndarray:
     ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     if not ok.any() or poly is None or poly.is_empty:
         return out
-    inside = shapely.contains_xy(poly, lon[ok], lat[ok])
-    d = np.zeros(int(ok.sum()))
-    for j in np.flatnonzero(~inside):
-        x, y = lon[ok][j], lat[ok][j]
-        q = nearest_points(poly, shapely.Point(x, y))[0]
-        p1, p2, l1, l2 = map(np.radians, (y, q.y, x, q.x))
-        h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-        d[j] = 2 * 6371.0088 * np.arcsin(np.sqrt(min(1.0, h)))
+    x, y = lon[ok], lat[ok]
+    d = np.zeros(x.size)
+    outside = ~shapely.contains_xy(poly, x, y)
+    if outside.any():
+        lines = shapely.shortest_line(poly, shapely.points(x[outside], y[outside]))
+        near = shapely.get_coordinates(lines)[0::2]  # each line starts on the land
+        d[outside] = haversine_m(x[outside], y[outside], near[:, 0], near[:, 1]) / 1000.0
     out[ok] = d
     return out
 
