@@ -324,9 +324,10 @@ def check_region(sc: Scenario, region, path=None) -> None:
         from core.errors import ParameterError
         from geo.sites import check_point_in_region
 
+        land = region.union_polygon()  # once for all hubs
         for h in sc.hubs:
             try:
-                check_point_in_region(float(h.lon), float(h.lat), region, name=str(h.name))
+                check_point_in_region(float(h.lon), float(h.lat), land, name=str(h.name))
             except ParameterError as e:
                 raise InputFileError(e.ja, e.en, path=path) from None
 
